@@ -1,0 +1,100 @@
+import 'reflect-metadata';
+import type { IncomingMessage } from 'node:http';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import type { Logger as PinoInstance } from 'pino';
+import type { AppConfig } from '@app/config';
+import {
+  AllExceptionsFilter,
+  BODY_LIMIT_CEILING,
+  createRootLogger,
+  createValidationPipe,
+  installBodyLimits,
+  MetricsService,
+  requestIdFor,
+} from '@app/common';
+import { DatabaseRuntime, resolveDatabase } from '@app/database';
+import { AppModule } from './app.module.js';
+
+export interface RunningApi {
+  app: NestFastifyApplication;
+  database: DatabaseRuntime;
+  logger: PinoInstance;
+  /** Graceful stop: HTTP drained, jobs and pool closed, then the embedded database stopped. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the API: database (embedded or DATABASE_URL), Nest on Fastify, the
+ * request pipeline of api.md, OpenAPI, metrics. Does not listen.
+ */
+export async function createApi(config: AppConfig, logger?: PinoInstance): Promise<RunningApi> {
+  const root =
+    logger ?? createRootLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY, service: config.SERVICE_NAME });
+  const dbLog = root.child({ context: 'Database' });
+  const database = await resolveDatabase(config, {
+    info: (m) => dbLog.info(m),
+    warn: (m) => dbLog.warn(m),
+    debug: (m) => dbLog.debug(m),
+  });
+
+  let app: NestFastifyApplication;
+  try {
+    const adapter = new FastifyAdapter({
+      bodyLimit: BODY_LIMIT_CEILING,
+      trustProxy: config.TRUST_PROXY,
+      genReqId: (req: IncomingMessage) => requestIdFor(req),
+      return503OnClosing: true,
+      forceCloseConnections: 'idle',
+    });
+    app = await NestFactory.create<NestFastifyApplication>(
+      AppModule.forRoot({ config, databaseUrl: database.url, logger: root }),
+      adapter,
+      { bufferLogs: true, abortOnError: false },
+    );
+  } catch (err) {
+    await database.stop();
+    throw err;
+  }
+
+  app.useLogger(app.get(Logger));
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new AllExceptionsFilter());
+
+  const fastify = app.getHttpAdapter().getInstance();
+  installBodyLimits(fastify, config.BODY_LIMIT_BYTES);
+  app.get(MetricsService).instrument(fastify);
+  fastify.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('City Pay API')
+      .setDescription('City-wide cashless services: bills, transit fares, campus card. Contract: api.md (v1).')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+
+  await app.init();
+
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    database,
+    logger: root,
+    close: () =>
+      (closing ??= (async () => {
+        try {
+          await app.close();
+        } finally {
+          await database.stop();
+        }
+      })()),
+  };
+}

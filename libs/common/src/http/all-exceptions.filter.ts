@@ -1,0 +1,99 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError } from '../errors/domain-error.js';
+import { ErrorBody, STATUS_CODES } from './error-body.js';
+
+interface WithCode {
+  code?: unknown;
+  statusCode?: unknown;
+  message?: unknown;
+}
+
+const JSON_PARSE_CODES = new Set(['FST_ERR_CTP_INVALID_JSON_BODY', 'FST_ERR_CTP_EMPTY_JSON_BODY']);
+
+/**
+ * Maps every error to the body of api.md. Domain errors keep their code;
+ * framework errors (parser, 404, 413, 415) get a fixed code; anything else is
+ * a 500 INTERNAL_ERROR whose message carries only the request id, with the
+ * error itself in the log under that id. No stack or SQL reaches the client.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Exceptions');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const reply = ctx.getResponse<FastifyReply>();
+    const request = ctx.getRequest<FastifyRequest>();
+    const body = this.toBody(exception, request);
+    if (body.statusCode >= 500) {
+      this.logger.error(
+        { err: exception, reqId: requestIdOf(request), url: request?.url, method: request?.method },
+        `Unhandled error answered 500 (reference ${requestIdOf(request)})`,
+      );
+    }
+    if (reply.sent) return;
+    void reply.status(body.statusCode).header('content-type', 'application/json; charset=utf-8').send(body);
+  }
+
+  toBody(exception: unknown, request: FastifyRequest | undefined): ErrorBody {
+    if (exception instanceof DomainError) {
+      return {
+        statusCode: exception.status,
+        code: exception.code,
+        message: exception.message,
+        ...(exception.details ? { details: exception.details } : {}),
+      };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const cause = exception.cause as WithCode | undefined;
+      const causeCode = typeof cause?.code === 'string' ? cause.code : undefined;
+      if (status === 400 && (isJsonSyntaxError(cause) || (causeCode && JSON_PARSE_CODES.has(causeCode)))) {
+        return { statusCode: 400, code: 'MALFORMED_JSON', message: 'The request body is not valid JSON' };
+      }
+      if (status >= 500) {
+        return internal(request);
+      }
+      const response = exception.getResponse();
+      const code = codeFromResponse(response) ?? STATUS_CODES[status] ?? `HTTP_${status}`;
+      return { statusCode: status, code, message: safeMessage(status, exception.message) };
+    }
+    const plain = exception as WithCode | undefined;
+    if (isJsonSyntaxError(plain)) {
+      return { statusCode: 400, code: 'MALFORMED_JSON', message: 'The request body is not valid JSON' };
+    }
+    return internal(request);
+  }
+}
+
+function internal(request: FastifyRequest | undefined): ErrorBody {
+  return {
+    statusCode: 500,
+    code: 'INTERNAL_ERROR',
+    message: `Internal error; quote reference ${requestIdOf(request)} to support`,
+  };
+}
+
+function requestIdOf(request: FastifyRequest | undefined): string {
+  const raw = request?.raw as { id?: unknown } | undefined;
+  return String(raw?.id ?? request?.id ?? 'unknown');
+}
+
+function isJsonSyntaxError(e: unknown): boolean {
+  return e instanceof SyntaxError;
+}
+
+function codeFromResponse(response: unknown): string | undefined {
+  if (response && typeof response === 'object' && 'code' in response) {
+    const code = (response as { code: unknown }).code;
+    if (typeof code === 'string' && /^[A-Z][A-Z0-9_]*$/.test(code)) return code;
+  }
+  return undefined;
+}
+
+function safeMessage(status: number, message: string): string {
+  if (status === 404) return 'Not found';
+  if (status === 413) return 'The request body is too large';
+  return message.length > 300 ? message.slice(0, 300) : message;
+}

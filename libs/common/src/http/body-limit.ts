@@ -1,0 +1,44 @@
+import { PayloadTooLargeException } from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
+import { Transform } from 'node:stream';
+
+/** Hard ceiling handed to Fastify; the real limit is enforced per route below. */
+export const BODY_LIMIT_CEILING = 64 * 1024 * 1024;
+
+/**
+ * Raises (or lowers) the body limit of one route, e.g. `@BodyLimit(8 * 1024 * 1024)`
+ * on a bulk upload. Routes without it get BODY_LIMIT_BYTES.
+ */
+export const BodyLimit = (bytes: number): MethodDecorator => RouteConfig({ bodyLimit: bytes });
+
+/**
+ * Fastify takes a single body limit through Nest; this hook enforces the
+ * route's own limit, on the declared Content-Length first and then on the
+ * bytes actually received (chunked bodies), answering 413.
+ */
+export function installBodyLimits(fastify: FastifyInstance, defaultLimit: number): void {
+  fastify.addHook('preParsing', async (request, _reply, payload) => {
+    const routeLimit = (request.routeOptions?.config as { bodyLimit?: unknown } | undefined)?.bodyLimit;
+    const limit = typeof routeLimit === 'number' ? routeLimit : defaultLimit;
+    const declared = Number(request.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      throw new PayloadTooLargeException(`The request body is larger than ${limit} bytes`);
+    }
+    let received = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, callback) {
+        received += chunk.length;
+        (counter as unknown as { receivedEncodedLength: number }).receivedEncodedLength = received;
+        if (received > limit) {
+          callback(new PayloadTooLargeException(`The request body is larger than ${limit} bytes`));
+          return;
+        }
+        callback(null, chunk);
+      },
+    });
+    (counter as unknown as { receivedEncodedLength: number }).receivedEncodedLength = 0;
+    payload.on('error', (err) => counter.destroy(err));
+    return payload.pipe(counter);
+  });
+}

@@ -1,0 +1,21 @@
+export {
+  DomainError,
+  ValidationFailedError,
+  NotFoundError,
+  ForbiddenError,
+  UnauthenticatedError,
+  ConflictError,
+  BusinessRuleError,
+} from './errors/domain-error.js';
+export type { ErrorDetail } from './errors/domain-error.js';
+export type { ErrorBody } from './http/error-body.js';
+export { STATUS_CODES } from './http/error-body.js';
+export { AllExceptionsFilter } from './http/all-exceptions.filter.js';
+export { createValidationPipe, flattenValidationErrors } from './http/validation.js';
+export { BodyLimit, installBodyLimits, BODY_LIMIT_CEILING } from './http/body-limit.js';
+export { requestIdFor } from './http/request-id.js';
+export { Public, IS_PUBLIC_KEY } from './auth/public.decorator.js';
+export { MetricsModule } from './metrics/metrics.module.js';
+export { MetricsService } from './metrics/metrics.service.js';
+export { createRootLogger, httpLoggingParams, REDACT_PATHS } from './logging/logging.js';
+export type { LoggingSettings } from './logging/logging.js';

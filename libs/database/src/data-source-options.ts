@@ -1,0 +1,35 @@
+import type { DataSourceOptions, MigrationInterface } from 'typeorm';
+import { MIGRATIONS_TABLE } from './migrations.js';
+
+export type MigrationClass = new () => MigrationInterface;
+
+export interface DataSourceSettings {
+  url: string;
+  poolSize: number;
+  statementTimeoutMs: number;
+  applicationName: string;
+  migrations: MigrationClass[];
+  entities?: DataSourceOptions['entities'];
+}
+
+/** The one DataSource shape: schema only through migrations, never synchronize. */
+export function buildDataSourceOptions(s: DataSourceSettings): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: s.url,
+    applicationName: s.applicationName,
+    synchronize: false,
+    migrationsRun: false,
+    migrationsTableName: MIGRATIONS_TABLE,
+    migrationsTransactionMode: 'each',
+    migrations: s.migrations,
+    entities: s.entities ?? [],
+    poolSize: s.poolSize,
+    extra: {
+      max: s.poolSize,
+      connectionTimeoutMillis: 10_000,
+      idleTimeoutMillis: 30_000,
+      ...(s.statementTimeoutMs > 0 ? { statement_timeout: s.statementTimeoutMs } : {}),
+    },
+  };
+}

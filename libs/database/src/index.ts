@@ -1,0 +1,14 @@
+export { DatabaseModule, DATABASE_URL } from './database.module.js';
+export type { DatabaseModuleOptions } from './database.module.js';
+export { DatabaseHealthIndicator } from './database-health.js';
+export { resolveDatabase } from './database-runtime.js';
+export type { DatabaseRuntime } from './database-runtime.js';
+export { EmbeddedDatabase, EmbeddedDatabaseError, EMBEDDED_PG_MAJOR } from './embedded-postgres.js';
+export type { EmbeddedLog } from './embedded-postgres.js';
+export { buildDataSourceOptions } from './data-source-options.js';
+export type { MigrationClass, DataSourceSettings } from './data-source-options.js';
+export { runMigrations, pendingMigrations, MIGRATIONS_TABLE } from './migrations.js';
+export { bigintTransformer } from './bigint.transformer.js';
+export { withTransactionRetry, isRetryableTransactionError, sqlState, RETRYABLE_SQLSTATES } from './transaction.js';
+export type { RetryOptions } from './transaction.js';
+export { databaseMigrations } from './migrations/index.js';

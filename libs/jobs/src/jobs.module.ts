@@ -1,0 +1,14 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { JOBS_OPTIONS, JobsOptions, JobsService } from './jobs.service.js';
+
+@Global()
+@Module({})
+export class JobsModule {
+  static forRoot(options: JobsOptions): DynamicModule {
+    return {
+      module: JobsModule,
+      providers: [{ provide: JOBS_OPTIONS, useValue: options }, JobsService],
+      exports: [JobsService],
+    };
+  }
+}

@@ -1,0 +1,113 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import PgBoss from 'pg-boss';
+import type { EntityManager } from 'typeorm';
+import { DATABASE_URL } from '@app/database';
+
+export const JOBS_OPTIONS = Symbol('JOBS_OPTIONS');
+
+export interface JobsOptions {
+  /** Fetch and run jobs in this process (API in the embedded default, or apps/worker). */
+  runWorkers: boolean;
+  applicationName: string;
+}
+
+export interface JobDefinition<T extends object = object> {
+  name: string;
+  handler: (data: T, job: PgBoss.Job<T>) => Promise<void>;
+  /** Cron expression (UTC) for recurring jobs. */
+  cron?: string;
+  queue?: Omit<PgBoss.Queue, 'name'>;
+  work?: PgBoss.WorkOptions;
+}
+
+/**
+ * pg-boss on the platform's PostgreSQL: no other service needed, and any
+ * number of API replicas and workers share one queue. Modules register their
+ * jobs at init; workers run them only where `runWorkers` is on.
+ */
+@Injectable()
+export class JobsService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Jobs');
+  private readonly definitions = new Map<string, JobDefinition<any>>();
+  private readonly boss: PgBoss;
+  private started = false;
+
+  constructor(
+    @Inject(DATABASE_URL) url: string,
+    @Inject(JOBS_OPTIONS) private readonly options: JobsOptions,
+  ) {
+    this.boss = new PgBoss({
+      connectionString: url,
+      application_name: `${options.applicationName}-jobs`,
+      max: 4,
+      schedule: options.runWorkers,
+      supervise: options.runWorkers,
+    });
+    this.boss.on('error', (err: Error) => this.logger.error({ err }, 'pg-boss error'));
+  }
+
+  register<T extends object>(definition: JobDefinition<T>): void {
+    if (this.definitions.has(definition.name)) {
+      throw new Error(`Job ${definition.name} is registered twice`);
+    }
+    this.definitions.set(definition.name, definition);
+    if (this.started) void this.activate(definition).catch((err) => this.logger.error({ err }, 'job activation failed'));
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.boss.start();
+    this.started = true;
+    for (const definition of this.definitions.values()) await this.activate(definition);
+    this.logger.log(
+      `pg-boss started (${this.definitions.size} job types, workers ${this.options.runWorkers ? 'on' : 'off'})`,
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    await this.boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+  }
+
+  /** Enqueues a job (its own statement, outside any transaction). */
+  async send<T extends object>(name: string, data: T, options: PgBoss.SendOptions = {}): Promise<string | null> {
+    await this.ensureQueue(name);
+    return this.boss.send(name, data, options);
+  }
+
+  /**
+   * Enqueues a job inside the caller's transaction: it exists if and only if
+   * the transaction commits (the outbox pattern without a second table).
+   */
+  async sendInTransaction<T extends object>(
+    manager: EntityManager,
+    name: string,
+    data: T,
+    options: PgBoss.SendOptions = {},
+  ): Promise<string | null> {
+    await this.ensureQueue(name);
+    const db: PgBoss.Db = {
+      executeSql: async (text, values) => ({ rows: (await manager.query(text, values)) as unknown[] }),
+    };
+    return this.boss.send(name, data, { ...options, db });
+  }
+
+  private readonly queues = new Set<string>();
+  private async ensureQueue(name: string, options: Omit<PgBoss.Queue, 'name'> = {}): Promise<void> {
+    if (this.queues.has(name)) return;
+    const existing = await this.boss.getQueue(name);
+    if (!existing) await this.boss.createQueue(name, { name, ...options });
+    this.queues.add(name);
+  }
+
+  private async activate(definition: JobDefinition<any>): Promise<void> {
+    await this.ensureQueue(definition.name, definition.queue);
+    if (!this.options.runWorkers) return;
+    await this.boss.work(definition.name, definition.work ?? {}, async (jobs) => {
+      for (const job of jobs) {
+        await definition.handler(job.data as object, job);
+      }
+    });
+    if (definition.cron) await this.boss.schedule(definition.name, definition.cron, {}, { tz: 'UTC' });
+  }
+}
