@@ -12,12 +12,15 @@ export interface AppModuleOptions {
   config: AppConfig;
   databaseUrl: string;
   logger: PinoInstance;
+  imports?: ModuleImport[];
 }
+
+export type ModuleImport = NonNullable<DynamicModule['imports']>[number];
 
 /** Composition only: which modules make up the API process. */
 @Module({})
 export class AppModule {
-  static forRoot({ config, databaseUrl, logger }: AppModuleOptions): DynamicModule {
+  static forRoot({ config, databaseUrl, logger, imports = [] }: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -26,6 +29,7 @@ export class AppModule {
         MetricsModule,
         DatabaseModule.forRoot({ url: databaseUrl, config, migrations }),
         JobsModule.forRoot({ runWorkers: config.JOBS_IN_API, applicationName: config.SERVICE_NAME }),
+        ...imports,
       ],
       controllers: [HealthController],
     };

@@ -16,7 +16,7 @@ import {
   requestIdFor,
 } from '@app/common';
 import { DatabaseRuntime, resolveDatabase } from '@app/database';
-import { AppModule } from './app.module.js';
+import { AppModule, ModuleImport } from './app.module.js';
 
 export interface RunningApi {
   app: NestFastifyApplication;
@@ -30,7 +30,14 @@ export interface RunningApi {
  * Builds the API: database (embedded or DATABASE_URL), Nest on Fastify, the
  * request pipeline of api.md, OpenAPI, metrics. Does not listen.
  */
-export async function createApi(config: AppConfig, logger?: PinoInstance): Promise<RunningApi> {
+export interface CreateApiOptions {
+  logger?: PinoInstance;
+  /** Extra modules composed into the app (tests mount probe routes this way). */
+  imports?: ModuleImport[];
+}
+
+export async function createApi(config: AppConfig, options: CreateApiOptions = {}): Promise<RunningApi> {
+  const logger = options.logger;
   const root =
     logger ?? createRootLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY, service: config.SERVICE_NAME });
   const dbLog = root.child({ context: 'Database' });
@@ -50,7 +57,7 @@ export async function createApi(config: AppConfig, logger?: PinoInstance): Promi
       forceCloseConnections: 'idle',
     });
     app = await NestFactory.create<NestFastifyApplication>(
-      AppModule.forRoot({ config, databaseUrl: database.url, logger: root }),
+      AppModule.forRoot({ config, databaseUrl: database.url, logger: root, imports: options.imports }),
       adapter,
       { bufferLogs: true, abortOnError: false },
     );
@@ -64,6 +71,8 @@ export async function createApi(config: AppConfig, logger?: PinoInstance): Promi
   app.useGlobalFilters(new AllExceptionsFilter());
 
   const fastify = app.getHttpAdapter().getInstance();
+  // JSON (and form posts, for provider notifications) only: anything else is 415
+  fastify.removeContentTypeParser('text/plain');
   installBodyLimits(fastify, config.BODY_LIMIT_BYTES);
   app.get(MetricsService).instrument(fastify);
   fastify.addHook('onSend', async (request, reply) => {

@@ -92,12 +92,36 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     return this.boss.send(name, data, { ...options, db });
   }
 
-  private readonly queues = new Set<string>();
-  private async ensureQueue(name: string, options: Omit<PgBoss.Queue, 'name'> = {}): Promise<void> {
-    if (this.queues.has(name)) return;
-    const existing = await this.boss.getQueue(name);
-    if (!existing) await this.boss.createQueue(name, { name, ...options });
-    this.queues.add(name);
+  private readonly queues = new Map<string, Promise<void>>();
+
+  /**
+   * Creates the queue once. Concurrent callers in this process share one
+   * creation; another process creating the same queue at the same moment
+   * can deadlock or collide inside pg-boss, so that is retried.
+   */
+  private ensureQueue(name: string, options: Omit<PgBoss.Queue, 'name'> = {}): Promise<void> {
+    let pending = this.queues.get(name);
+    if (!pending) {
+      pending = this.createQueue(name, options);
+      this.queues.set(name, pending);
+      pending.catch(() => this.queues.delete(name));
+    }
+    return pending;
+  }
+
+  private async createQueue(name: string, options: Omit<PgBoss.Queue, 'name'>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      if (await this.boss.getQueue(name)) return;
+      try {
+        await this.boss.createQueue(name, { name, ...options });
+        return;
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        const transient = code === '40P01' || code === '23505' || code === '42P07' || code === '40001';
+        if (!transient || attempt >= 5) throw err;
+        await new Promise((r) => setTimeout(r, 20 * attempt));
+      }
+    }
   }
 
   private async activate(definition: JobDefinition<any>): Promise<void> {

@@ -52,6 +52,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
       if (status === 400 && (isJsonSyntaxError(cause) || (causeCode && JSON_PARSE_CODES.has(causeCode)))) {
         return { statusCode: 400, code: 'MALFORMED_JSON', message: 'The request body is not valid JSON' };
       }
+      if (status === 503) {
+        return { statusCode: 503, code: 'SERVICE_UNAVAILABLE', message: unavailableMessage(exception.getResponse()) };
+      }
       if (status >= 500) {
         return internal(request);
       }
@@ -73,6 +76,13 @@ function internal(request: FastifyRequest | undefined): ErrorBody {
     code: 'INTERNAL_ERROR',
     message: `Internal error; quote reference ${requestIdOf(request)} to support`,
   };
+}
+
+/** Terminus answers `{ status: 'error', error: { database: {...} } }`: name what is down. */
+function unavailableMessage(response: unknown): string {
+  const failing = (response as { error?: Record<string, unknown> } | undefined)?.error;
+  const names = failing && typeof failing === 'object' ? Object.keys(failing) : [];
+  return names.length ? `Not ready: ${names.join(', ')} down` : 'Service unavailable';
 }
 
 function requestIdOf(request: FastifyRequest | undefined): string {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import pino, { Logger as PinoInstance, LoggerOptions } from 'pino';
+import { RequestMethod } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
 import { requestIdFor } from '../http/request-id.js';
 
@@ -50,16 +51,19 @@ export function createRootLogger(settings: LoggingSettings): PinoInstance {
 /** nestjs-pino settings: one log line per request, with the request id of requestIdFor(). */
 export function httpLoggingParams(logger: PinoInstance): Params {
   return {
+    // nestjs-pino 5.2's default route, '{/*splat}', matches nothing under
+    // Nest 12.5 on Fastify (no request was logged); '*path' matches all.
+    forRoutes: [{ path: '*path', method: RequestMethod.ALL }],
     pinoHttp: {
       logger,
       genReqId: (req: IncomingMessage) => requestIdFor(req),
       customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
         err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
       serializers: {
-        req: (req: { id: string; method: string; url: string; headers: Record<string, unknown> }) => ({
+        req: (req: { id: string; method: string; url: string; originalUrl?: string; headers: Record<string, unknown> }) => ({
           id: req.id,
           method: req.method,
-          url: req.url,
+          url: req.originalUrl ?? req.url,
           headers: req.headers,
         }),
       },

@@ -1,0 +1,157 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { expectError, startApp, TestApp } from '../support/app.js';
+import { ProbeModule } from '../support/probe.module.js';
+
+describe('request pipeline (api.md Conventions)', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startApp({}, { imports: [ProbeModule] });
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('answers an unknown route with 404 NOT_FOUND in the error body', async () => {
+    const res = await app.request('GET', '/v1/no/such/route');
+    expectError(res, 404, 'NOT_FOUND');
+  });
+
+  it('answers malformed JSON with 400 MALFORMED_JSON', async () => {
+    for (const raw of ['{bad', '{"name": "ab",', '[1,2', '"unterminated']) {
+      const res = await app.request('POST', '/probe/echo', { raw, headers: { 'content-type': 'application/json' } });
+      expectError(res, 400, 'MALFORMED_JSON');
+    }
+  });
+
+  it('refuses unknown fields (mass assignment) with VALIDATION_FAILED naming the field', async () => {
+    const res = await app.request('POST', '/probe/echo', { body: { name: 'ok', count: 1, roles: ['PLATFORM_ADMIN'] } });
+    expectError(res, 400, 'VALIDATION_FAILED');
+    expect(res.body.details).toEqual([{ field: 'roles', problems: ['is not a known field'] }]);
+  });
+
+  it('lists every invalid field with its problems, nested ones by path', async () => {
+    const res = await app.request('POST', '/probe/echo', { body: { name: 'x', count: 1.5, nested: { code: 7 } } });
+    expectError(res, 400, 'VALIDATION_FAILED');
+    const fields = (res.body.details as { field: string; problems: string[] }[]).map((d) => d.field).sort();
+    expect(fields).toEqual(['count', 'name', 'nested.code']);
+    for (const d of res.body.details) expect(d.problems.length).toBeGreaterThan(0);
+  });
+
+  it('does not coerce types: a string number is refused', async () => {
+    const res = await app.request('POST', '/probe/echo', { body: { name: 'ok', count: '3' } });
+    expectError(res, 400, 'VALIDATION_FAILED');
+  });
+
+  it('accepts a valid body and returns it transformed', async () => {
+    const res = await app.request('POST', '/probe/echo', { body: { name: 'ok', count: 3, nested: { code: 'A' } } });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ name: 'ok', count: 3, nested: { code: 'A' } });
+  });
+
+  it('refuses a JSON body that is not an object (array, scalar) with 400, never 500', async () => {
+    for (const raw of ['[]', '42', 'null', '"text"']) {
+      const res = await app.request('POST', '/probe/echo', { raw, headers: { 'content-type': 'application/json' } });
+      expect(res.status).toBe(400);
+      expect(['VALIDATION_FAILED', 'MALFORMED_JSON']).toContain(res.body.code);
+    }
+  });
+
+  it('answers an unsupported content type with 415 and the error body', async () => {
+    const res = await app.request('POST', '/probe/echo', { raw: 'name=ok', headers: { 'content-type': 'text/plain' } });
+    expectError(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it('answers a body over 1 MB with 413 PAYLOAD_TOO_LARGE', async () => {
+    const big = JSON.stringify({ name: 'x'.repeat(1024 * 1024 + 10), count: 1 });
+    const res = await app.request('POST', '/probe/echo', { raw: big, headers: { 'content-type': 'application/json' } });
+    expectError(res, 413, 'PAYLOAD_TOO_LARGE');
+  });
+
+  it('enforces the limit on chunked bodies without Content-Length too', async () => {
+    const chunk = new TextEncoder().encode('x'.repeat(64 * 1024));
+    let sent = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent === 0) controller.enqueue(new TextEncoder().encode('{"name":"'));
+        if (sent > 2 * 1024 * 1024) {
+          controller.enqueue(new TextEncoder().encode('","count":1}'));
+          controller.close();
+          return;
+        }
+        controller.enqueue(chunk);
+        sent += chunk.length;
+      },
+    });
+    const res = await fetch(app.baseUrl + '/probe/echo', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
+    const body = (await res.json()) as { code: string };
+    expect(res.status).toBe(413);
+    expect(body.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it('lets a route raise its own limit (@BodyLimit) but still caps it', async () => {
+    const items = Array.from({ length: 20_000 }, (_, i) => `item-${i}-${'y'.repeat(90)}`);
+    const ok = await app.request('POST', '/probe/bulk', { body: { items } });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toEqual({ count: 20_000 });
+    const tooMany = Array.from({ length: 45_000 }, (_, i) => `item-${i}-${'y'.repeat(90)}`);
+    const res = await app.request('POST', '/probe/bulk', { body: { items: tooMany } });
+    expectError(res, 413, 'PAYLOAD_TOO_LARGE');
+  });
+
+  it('turns an unexpected error into 500 INTERNAL_ERROR with a correlation id, never the stack', async () => {
+    const res = await app.request('GET', '/probe/crash', { headers: { 'x-request-id': 'probe-correlation-0001' } });
+    expectError(res, 500, 'INTERNAL_ERROR');
+    expect(res.text).not.toContain('boom');
+    expect(res.text).not.toContain('/srv/app.ts');
+    expect(res.headers.get('x-request-id')).toBe('probe-correlation-0001');
+    expect(res.body.message).toContain('probe-correlation-0001');
+    const logged = app.logs.find((l) => l.reqId === 'probe-correlation-0001' && l.level === 50);
+    expect(logged).toBeDefined();
+    expect(JSON.stringify(logged)).toContain('boom');
+  });
+
+  it('never leaks SQL from a database error', async () => {
+    const res = await app.request('GET', '/probe/sql');
+    expectError(res, 500, 'INTERNAL_ERROR');
+    expect(res.text).not.toMatch(/SELECT|table_that_does_not_exist|secret/i);
+  });
+
+  it('maps a DomainError to its own code and status', async () => {
+    const res = await app.request('GET', '/probe/domain');
+    expectError(res, 422, 'PROBE_REFUSED');
+    expect(res.body.message).toBe('The probe refuses');
+  });
+
+  it('gives every response a request id, generating one when the caller sent none or a bad one', async () => {
+    const a = await app.request('GET', '/health/live');
+    const b = await app.request('GET', '/health/live', { headers: { 'x-request-id': 'bad id with spaces' } });
+    expect(a.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(b.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(a.headers.get('x-request-id')).not.toBe(b.headers.get('x-request-id'));
+  });
+
+  it('redacts authorization headers, passwords, secrets and ID numbers in logs', async () => {
+    const res = await app.request('POST', '/probe/secrets', {
+      body: { password: 'hunter2-password', idNumber: '11010519491231002X' },
+      headers: { authorization: 'Bearer very-secret-token', 'x-device-signature': 'abcdef0123', 'x-request-id': 'probe-redact-0001' },
+    });
+    expect(res.status).toBe(204);
+    const text = JSON.stringify(app.logs);
+    expect(text).not.toContain('hunter2-password');
+    expect(text).not.toContain('11010519491231002X');
+    expect(text).not.toContain('very-secret-token');
+    expect(text).not.toContain('abcdef0123');
+    expect(text).not.toContain('device-secret-value');
+    await new Promise((r) => setTimeout(r, 50)); // pino-http logs on the response's 'finish'
+    const requestLine = app.logs.find((l) => (l.req as { id?: string } | undefined)?.id === 'probe-redact-0001');
+    expect(requestLine).toBeDefined();
+    expect(JSON.stringify(requestLine)).toContain('[REDACTED]');
+    expect((requestLine?.req as { url?: string }).url).toBe('/probe/secrets');
+  });
+});
