@@ -1,0 +1,163 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { migrations } from '@app/platform';
+import { freshDatabase } from '../support/database.js';
+import { buildOnce, Child, childEnv, freePort, runNode, waitReady } from '../support/process.js';
+
+const MAIN = 'dist/apps/api/src/main.js';
+const MIGRATE = 'dist/apps/api/src/migrate.js';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitDead(pid: number, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (isAlive(pid)) {
+    if (Date.now() > deadline) throw new Error(`pid ${pid} still alive`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('npm start with the embedded PostgreSQL (no DATABASE_URL)', () => {
+  let dataDir: string;
+  let pgPort: number;
+  let children: Child[] = [];
+
+  const start = async (): Promise<{ child: Child; port: number; readyMs: number }> => {
+    const port = await freePort();
+    const child = runNode(MAIN, childEnv({ PORT: String(port), DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort) }));
+    children.push(child);
+    const readyMs = await waitReady(port, 60_000);
+    return { child, port, readyMs };
+  };
+  const pidFile = (): string => join(dataDir, 'pg', 'postmaster.pid');
+  const postmasterPid = (): number => Number(readFileSync(pidFile(), 'utf8').split('\n')[0]);
+
+  beforeAll(async () => {
+    buildOnce();
+    dataDir = mkdtempSync(join(tmpdir(), 'citypay-embedded-'));
+    pgPort = await freePort();
+  });
+
+  afterAll(async () => {
+    for (const c of children) if (c.proc.exitCode === null) c.proc.kill('SIGKILL');
+    if (existsSync(pidFile())) {
+      const pid = postmasterPid();
+      if (isAlive(pid)) process.kill(pid, 'SIGINT');
+      await waitDead(pid).catch(() => undefined);
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('creates the cluster on first start and becomes ready', async () => {
+    const { child, readyMs } = await start();
+    expect(child.output()).toMatch(/Embedded PostgreSQL 15 ready on 127\.0\.0\.1:\d+ \(created /);
+    expect(child.output()).toContain('Applied migrations: Baseline');
+    expect(readFileSync(join(dataDir, 'pg', 'PG_VERSION'), 'utf8').trim()).toBe('15');
+    expect(readyMs).toBeLessThan(30_000);
+
+    child.proc.kill('SIGTERM');
+    expect(await child.exited()).toBe(0);
+    expect(child.output()).toContain('Stopped cleanly');
+    expect(existsSync(pidFile())).toBe(false);
+  });
+
+  it('reuses the cluster on restart, migrations already applied', async () => {
+    const { child } = await start();
+    expect(child.output()).toMatch(/\(reused /);
+    expect(child.output()).toContain('Database schema is up to date');
+    child.proc.kill('SIGINT');
+    expect(await child.exited()).toBe(0);
+    expect(existsSync(pidFile())).toBe(false);
+  });
+
+  it('starts again after SIGKILL, stopping the PostgreSQL the killed process left running', async () => {
+    const first = await start();
+    first.child.proc.kill('SIGKILL');
+    await first.child.exited();
+    const orphan = postmasterPid();
+    expect(isAlive(orphan)).toBe(true); // the killed process could not stop it
+
+    const second = await start();
+    expect(second.child.output()).toContain(
+      `Found PostgreSQL (pid ${orphan}) still running on ${join(dataDir, 'pg')}, left behind by a process that was killed; stopping it and starting afresh.`,
+    );
+    expect(isAlive(orphan)).toBe(false);
+    second.child.proc.kill('SIGTERM');
+    expect(await second.child.exited()).toBe(0);
+  });
+
+  it('starts again when both the app and its PostgreSQL were killed (stale postmaster.pid)', async () => {
+    const first = await start();
+    const pid = postmasterPid();
+    first.child.proc.kill('SIGKILL');
+    process.kill(pid, 'SIGKILL');
+    await first.child.exited();
+    await waitDead(pid);
+    // the postmaster's children notice their parent is gone and exit on their own
+    await new Promise((r) => setTimeout(r, 500));
+    expect(existsSync(pidFile())).toBe(true);
+
+    const second = await start();
+    expect(second.child.output()).toMatch(/Removed a stale postmaster\.pid .* \(pid \d+ is not running\)/);
+    second.child.proc.kill('SIGTERM');
+    expect(await second.child.exited()).toBe(0);
+  });
+
+  it('explains in one sentence when the embedded port is taken by another process', async () => {
+    const blocker: Server = createServer();
+    await new Promise<void>((r) => blocker.listen(pgPort, '127.0.0.1', () => r()));
+    try {
+      const child = runNode(MAIN, childEnv({ PORT: String(await freePort()), DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort) }));
+      children.push(child);
+      expect(await child.exited()).toBe(1);
+      expect(child.output()).toContain(
+        `Port ${pgPort} on 127.0.0.1, needed by the embedded PostgreSQL, is taken by another process; set EMBEDDED_PG_PORT to a free port, or DATABASE_URL to use an existing server.`,
+      );
+      expect(child.output()).not.toMatch(/\bundefined\b/);
+    } finally {
+      await new Promise((r) => blocker.close(() => r(undefined)));
+    }
+  });
+});
+
+describe('configuration and the migrate step', () => {
+  beforeAll(() => buildOnce());
+
+  it('stops at start with a message naming a bad variable', async () => {
+    for (const [name, value] of [
+      ['PORT', 'not-a-port'],
+      ['MIGRATIONS_RUN', 'perhaps'],
+      ['LOG_LEVEL', 'chatty'],
+      ['DATABASE_URL', 'mysql://nope'],
+    ]) {
+      const child = runNode(MAIN, childEnv({ [name]: value }));
+      expect(await child.exited()).toBe(78);
+      expect(child.output()).toContain(`Invalid configuration: ${name}:`);
+    }
+  });
+
+  it('npm run db:migrate applies the migrations to DATABASE_URL and exits', async () => {
+    const { url } = await freshDatabase({ migrated: false });
+    const child = runNode(MIGRATE, childEnv({ DATABASE_URL: url }));
+    expect(await child.exited()).toBe(0);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ name: string }>('SELECT name FROM typeorm_migrations ORDER BY id');
+      expect(rows.map((r) => r.name)).toEqual(migrations.map((m) => new m().name));
+    } finally {
+      await client.end();
+    }
+  });
+});
