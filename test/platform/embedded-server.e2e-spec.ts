@@ -31,7 +31,7 @@ async function waitDead(pid: number, ms = 20_000): Promise<void> {
 describe('npm start with the embedded PostgreSQL (no DATABASE_URL)', () => {
   let dataDir: string;
   let pgPort: number;
-  let children: Child[] = [];
+  const children: Child[] = [];
 
   const start = async (): Promise<{ child: Child; port: number; readyMs: number }> => {
     const port = await freePort();

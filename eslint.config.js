@@ -1,0 +1,77 @@
+import js from '@eslint/js';
+import jest from 'eslint-plugin-jest';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.data/**', '.test-data/**', '*.config.js', '.dependency-cruiser.cjs'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "CallExpression[callee.property.name='only']", message: 'No focused tests (.only) may be committed.' },
+      ],
+    },
+  },
+  {
+    // process.env is read in one place only: config/load-config.ts
+    files: ['apps/**/*.ts', 'libs/**/*.ts', 'config/**/*.ts'],
+    ignores: ['config/load-config.ts', '**/*.spec.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Read configuration through AppConfig (config/), never process.env.' },
+      ],
+    },
+  },
+  {
+    // libs throw DomainError subclasses; HttpException belongs to the HTTP layer in libs/common
+    files: ['libs/**/*.ts'],
+    ignores: ['libs/common/src/http/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@nestjs/common',
+              importNames: [
+                'HttpException',
+                'BadRequestException',
+                'UnauthorizedException',
+                'ForbiddenException',
+                'NotFoundException',
+                'ConflictException',
+                'UnprocessableEntityException',
+                'InternalServerErrorException',
+              ],
+              message: 'Libs throw DomainError subclasses (@app/common), never HttpException.',
+            },
+          ],
+          patterns: [{ group: ['../../*/src/*', '../../../libs/*'], message: 'Import another lib through its @app/<lib> alias.' }],
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.spec.ts', '**/*.e2e-spec.ts', 'test/**/*.ts'],
+    plugins: { jest },
+    rules: {
+      'jest/no-focused-tests': 'error',
+      'jest/no-disabled-tests': 'error',
+      'jest/valid-expect': ['error', { alwaysAwait: true }],
+      'jest/no-standalone-expect': 'off',
+      '@typescript-eslint/no-unsafe-function-type': 'off',
+    },
+  },
+);
