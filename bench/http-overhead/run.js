@@ -1,0 +1,71 @@
+// Bench: requests/s of this app's /health/live against a bare Fastify route,
+// measured in the same run with autocannon. Goal: ratio >= 0.7.
+// Usage: npm run bench:http [-- --duration 10 --connections 50]
+// Uses DATABASE_URL when set, else the embedded PostgreSQL under .bench-data/.
+import { fork, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+
+const { values } = parseArgs({
+  options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '50' } },
+});
+const duration = Number(values.duration);
+const connections = Number(values.connections);
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+
+async function waitReady(url) {
+  for (let i = 0; i < 600; i++) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} never became ready`);
+}
+
+async function measure(name, url) {
+  // warm-up, then the measured run
+  await autocannon({ url, connections, duration: 2 });
+  const r = await autocannon({ url, connections, duration });
+  if (r.non2xx > 0 || r.errors > 0) throw new Error(`${name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99 };
+}
+
+const barePort = await freePort();
+const bare = fork(new URL('./bare-server.js', import.meta.url), [String(barePort)], { stdio: 'ignore' });
+await once(bare, 'message');
+
+const appPort = await freePort();
+const env = { ...process.env, PORT: String(appPort), HOST: '127.0.0.1', LOG_LEVEL: 'info' };
+if (!env.DATABASE_URL) {
+  env.DATA_DIR = env.DATA_DIR ?? '.bench-data';
+  env.EMBEDDED_PG_PORT = String(await freePort());
+}
+const app = spawn(process.execPath, ['dist/apps/api/src/main.js'], { env, stdio: 'ignore' });
+try {
+  await waitReady(`http://127.0.0.1:${appPort}/health/ready`);
+  const reference = await measure('bare fastify', `http://127.0.0.1:${barePort}/health/live`);
+  const ours = await measure('city-pay', `http://127.0.0.1:${appPort}/health/live`);
+  const ratio = ours.rps / reference.rps;
+  console.log(`http-overhead (${connections} connections, ${duration} s each, logs on at info)`);
+  console.log(`  bare Fastify      : ${reference.rps.toFixed(0)} req/s  p50 ${reference.p50} ms  p99 ${reference.p99} ms`);
+  console.log(`  City Pay /health/live: ${ours.rps.toFixed(0)} req/s  p50 ${ours.p50} ms  p99 ${ours.p99} ms`);
+  console.log(`  ratio             : ${ratio.toFixed(2)} (goal >= 0.70) ${ratio >= 0.7 ? 'MET' : 'NOT MET'}`);
+} finally {
+  bare.kill('SIGTERM');
+  app.kill('SIGTERM');
+  await once(app, 'exit');
+}
