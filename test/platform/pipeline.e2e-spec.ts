@@ -111,7 +111,7 @@ describe('request pipeline (api.md Conventions)', () => {
     expect(res.text).not.toContain('/srv/app.ts');
     expect(res.headers.get('x-request-id')).toBe('probe-correlation-0001');
     expect(res.body.message).toContain('probe-correlation-0001');
-    const logged = app.logs.find((l) => l.reqId === 'probe-correlation-0001' && l.level === 50);
+    const logged = app.logs.find((l) => l.reqId === 'probe-correlation-0001' && l.level === 'error');
     expect(logged).toBeDefined();
     expect(JSON.stringify(logged)).toContain('boom');
   });
@@ -149,9 +149,16 @@ describe('request pipeline (api.md Conventions)', () => {
     expect(text).not.toContain('abcdef0123');
     expect(text).not.toContain('device-secret-value');
     await new Promise((r) => setTimeout(r, 50)); // pino-http logs on the response's 'finish'
-    const requestLine = app.logs.find((l) => (l.req as { id?: string } | undefined)?.id === 'probe-redact-0001');
-    expect(requestLine).toBeDefined();
-    expect(JSON.stringify(requestLine)).toContain('[REDACTED]');
-    expect((requestLine?.req as { url?: string }).url).toBe('/probe/secrets');
+    // the request line names the request, never its headers or body
+    const requestLine = app.logs.find((l) => l.reqId === 'probe-redact-0001' && l.msg === 'request completed');
+    expect(requestLine).toMatchObject({ req: { method: 'POST', url: '/probe/secrets' }, res: { statusCode: 204 } });
+    // a log written while handling the request carries its id, with secrets censored
+    const handlerLine = app.logs.find((l) => l.msg === 'probe secrets');
+    expect(handlerLine).toMatchObject({
+      reqId: 'probe-redact-0001',
+      user: { password: '[REDACTED]', idNumber: '[REDACTED]' },
+      secret: '[REDACTED]',
+      req: { headers: { authorization: '[REDACTED]' } },
+    });
   });
 });

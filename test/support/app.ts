@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { validateConfig } from '@app/config';
-import { REDACT_PATHS } from '@app/common';
+import { loggingFormatters } from '@app/common';
 import { createApi, CreateApiOptions, RunningApi } from '../../apps/api/src/bootstrap.js';
 import { freshDatabase } from './database.js';
 
@@ -61,7 +61,7 @@ export async function startApp(
       done();
     },
   });
-  const logger = pino({ level: config.LOG_LEVEL, redact: { paths: REDACT_PATHS, censor: '[REDACTED]' } }, sink);
+  const logger = pino({ level: config.LOG_LEVEL, formatters: loggingFormatters() }, sink);
   const api = await createApi(config, { logger, imports: options.imports });
   await api.app.listen({ port: 0, host: '127.0.0.1' });
   const address = api.app.getHttpServer().address();

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Logger, Module, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Logger, Module, Param, Post } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsArray, IsInt, IsOptional, IsString, Min, MinLength, ValidateNested } from 'class-validator';
 import { DataSource } from 'typeorm';
@@ -81,8 +81,11 @@ class ProbeController {
 
   @Post('secrets')
   @HttpCode(204)
-  secrets(@Body() body: SecretsDto): void {
-    this.logger.log({ user: body, secret: 'device-secret-value' }, 'probe secrets');
+  secrets(@Body() body: SecretsDto, @Headers('authorization') authorization: string): void {
+    this.logger.log(
+      { user: body, secret: 'device-secret-value', req: { headers: { authorization } } },
+      'probe secrets',
+    );
   }
 }
 

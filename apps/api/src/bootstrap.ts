@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import type { Logger as PinoInstance } from 'pino';
 import type { AppConfig } from '@app/config';
 import {
@@ -12,6 +12,7 @@ import {
   createRootLogger,
   createValidationPipe,
   installBodyLimits,
+  installRequestLogging,
   MetricsService,
   requestIdFor,
 } from '@app/common';
@@ -73,11 +74,9 @@ export async function createApi(config: AppConfig, options: CreateApiOptions = {
   const fastify = app.getHttpAdapter().getInstance();
   // JSON (and form posts, for provider notifications) only: anything else is 415
   fastify.removeContentTypeParser('text/plain');
+  installRequestLogging(fastify, root, await app.resolve(PinoLogger));
   installBodyLimits(fastify, config.BODY_LIMIT_BYTES);
   app.get(MetricsService).instrument(fastify);
-  fastify.addHook('onSend', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-  });
 
   const document = SwaggerModule.createDocument(
     app,

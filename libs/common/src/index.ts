@@ -17,5 +17,6 @@ export { requestIdFor } from './http/request-id.js';
 export { Public, IS_PUBLIC_KEY } from './auth/public.decorator.js';
 export { MetricsModule } from './metrics/metrics.module.js';
 export { MetricsService } from './metrics/metrics.service.js';
-export { createRootLogger, httpLoggingParams, REDACT_PATHS } from './logging/logging.js';
+export { createRootLogger, httpLoggingParams, installRequestLogging, loggingFormatters } from './logging/logging.js';
+export { censorSecrets, SECRET_KEYS } from './logging/censor.js';
 export type { LoggingSettings } from './logging/logging.js';

@@ -18,12 +18,18 @@ export const BodyLimit = (bytes: number): MethodDecorator => RouteConfig({ bodyL
  * bytes actually received (chunked bodies), answering 413.
  */
 export function installBodyLimits(fastify: FastifyInstance, defaultLimit: number): void {
-  fastify.addHook('preParsing', async (request, _reply, payload) => {
+  fastify.addHook('preParsing', (request, _reply, payload, done) => {
+    const headers = request.headers;
+    if (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) {
+      done(null, payload); // no body
+      return;
+    }
     const routeLimit = (request.routeOptions?.config as { bodyLimit?: unknown } | undefined)?.bodyLimit;
     const limit = typeof routeLimit === 'number' ? routeLimit : defaultLimit;
-    const declared = Number(request.headers['content-length']);
+    const declared = Number(headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
-      throw new PayloadTooLargeException(`The request body is larger than ${limit} bytes`);
+      done(new PayloadTooLargeException(`The request body is larger than ${limit} bytes`));
+      return;
     }
     let received = 0;
     const counter = new Transform({
@@ -39,6 +45,6 @@ export function installBodyLimits(fastify: FastifyInstance, defaultLimit: number
     });
     (counter as unknown as { receivedEncodedLength: number }).receivedEncodedLength = 0;
     payload.on('error', (err) => counter.destroy(err));
-    return payload.pipe(counter);
+    done(null, payload.pipe(counter));
   });
 }

@@ -1,31 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyInstance } from 'fastify';
 import pino, { Logger as PinoInstance, LoggerOptions } from 'pino';
-import { RequestMethod } from '@nestjs/common';
-import type { Params } from 'nestjs-pino';
-import { requestIdFor } from '../http/request-id.js';
-
-const SECRET_KEYS = [
-  'password',
-  'newPassword',
-  'currentPassword',
-  'secret',
-  'deviceSecret',
-  'idNumber',
-  'refreshToken',
-  'accessToken',
-  'token',
-  'apiKey',
-  'privateKey',
-];
-
-/** Paths pino censors: auth headers, cookies, device signatures, and secrets at any of the first 3 levels. */
-export const REDACT_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-device-signature"]',
-  'res.headers["set-cookie"]',
-  ...SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]),
-];
+import type { Params, PinoLogger } from 'nestjs-pino';
+import { censorSecrets } from './censor.js';
 
 export interface LoggingSettings {
   level: string;
@@ -33,14 +9,25 @@ export interface LoggingSettings {
   service: string;
 }
 
+/**
+ * Level as a label, and secrets censored by key at any depth (censor.ts).
+ * Not pino's `redact`: with wildcard paths it clones every log object and
+ * cut request throughput by half (bench/http-overhead).
+ */
+export function loggingFormatters(): NonNullable<LoggerOptions['formatters']> {
+  return {
+    level: (label) => ({ level: label }),
+    log: (object) => censorSecrets(object),
+  };
+}
+
 /** The process's one pino logger (JSON lines on stdout). */
 export function createRootLogger(settings: LoggingSettings): PinoInstance {
   const options: LoggerOptions = {
     level: settings.level,
     base: { service: settings.service, pid: process.pid },
-    redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
     timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
+    formatters: loggingFormatters(),
   };
   if (settings.pretty) {
     return pino({ ...options, transport: { target: 'pino-pretty', options: { singleLine: true } } });
@@ -48,25 +35,40 @@ export function createRootLogger(settings: LoggingSettings): PinoInstance {
   return pino(options);
 }
 
-/** nestjs-pino settings: one log line per request, with the request id of requestIdFor(). */
+/**
+ * nestjs-pino as Nest's logger only. Requests are logged by Fastify hooks
+ * (installRequestLogging): pino-http behind Nest's middleware layer cut
+ * throughput by two thirds (bench/http-overhead), and nestjs-pino 5.2's
+ * default route '{/*splat}' matched nothing under Nest 12.5 on Fastify.
+ */
 export function httpLoggingParams(logger: PinoInstance): Params {
-  return {
-    // nestjs-pino 5.2's default route, '{/*splat}', matches nothing under
-    // Nest 12.5 on Fastify (no request was logged); '*path' matches all.
-    forRoutes: [{ path: '*path', method: RequestMethod.ALL }],
-    pinoHttp: {
-      logger,
-      genReqId: (req: IncomingMessage) => requestIdFor(req),
-      customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
-        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-      serializers: {
-        req: (req: { id: string; method: string; url: string; originalUrl?: string; headers: Record<string, unknown> }) => ({
-          id: req.id,
-          method: req.method,
-          url: req.originalUrl ?? req.url,
-          headers: req.headers,
-        }),
-      },
-    },
-  };
+  return { pinoHttp: { logger }, forRoutes: [] };
+}
+
+/**
+ * One log line per request (id, method, url, status, time; never headers or
+ * bodies), and every log written while handling the request carries its
+ * `reqId` (nestjs-pino's context, bound here rather than by middleware).
+ */
+export function installRequestLogging(fastify: FastifyInstance, root: PinoInstance, context: PinoLogger): void {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    context.runInContext(done, { bindings: { reqId: request.id } });
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const status = reply.statusCode;
+    const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+    if (root.isLevelEnabled(level)) {
+      root[level](
+        {
+          reqId: request.id,
+          req: { method: request.method, url: request.url },
+          res: { statusCode: status },
+          responseTime: Math.round(reply.elapsedTime * 100) / 100,
+        },
+        'request completed',
+      );
+    }
+    done();
+  });
 }

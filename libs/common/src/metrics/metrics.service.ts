@@ -25,12 +25,12 @@ export class MetricsService {
 
   /** Observes every response; unmatched paths share one label to bound cardinality. */
   instrument(fastify: FastifyInstance): void {
-    fastify.addHook('onResponse', async (request, reply) => {
-      const route = request.routeOptions?.url ?? 'UNMATCHED';
+    fastify.addHook('onResponse', (request, reply, done) => {
       this.httpDuration.observe(
-        { route, method: request.method, status_code: String(reply.statusCode) },
+        { route: request.routeOptions?.url ?? 'UNMATCHED', method: request.method, status_code: reply.statusCode },
         reply.elapsedTime / 1000,
       );
+      done();
     });
   }
 }
