@@ -1,6 +1,7 @@
-// Bench: requests/s of this app's /health/live against a bare Fastify route,
-// measured in the same run with autocannon. Goal: ratio >= 0.7.
-// Usage: npm run bench:http [-- --duration 10 --connections 50]
+// Bench: requests/s of this app's /health/live against a bare Fastify route
+// (the reference) and plain Nest on Fastify (the framework's ceiling), all
+// measured in the same run with autocannon. Goal: ratio to bare Fastify >= 0.7.
+// Usage: npm run bench:http [-- --duration 10 --connections 50 --log-level info]
 // Uses DATABASE_URL when set, else the embedded PostgreSQL under .bench-data/.
 import { fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -9,7 +10,11 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 
 const { values } = parseArgs({
-  options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '50' } },
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '50' },
+    'log-level': { type: 'string', default: 'info' },
+  },
 });
 const duration = Number(values.duration);
 const connections = Number(values.connections);
@@ -47,9 +52,12 @@ async function measure(name, url) {
 const barePort = await freePort();
 const bare = fork(new URL('./bare-server.js', import.meta.url), [String(barePort)], { stdio: 'ignore' });
 await once(bare, 'message');
+const nestPort = await freePort();
+const nest = fork(new URL('./nest-server.js', import.meta.url), [String(nestPort)], { stdio: 'ignore' });
+await once(nest, 'message');
 
 const appPort = await freePort();
-const env = { ...process.env, PORT: String(appPort), HOST: '127.0.0.1', LOG_LEVEL: 'info' };
+const env = { ...process.env, PORT: String(appPort), HOST: '127.0.0.1', LOG_LEVEL: values['log-level'] };
 if (!env.DATABASE_URL) {
   env.DATA_DIR = env.DATA_DIR ?? '.bench-data';
   env.EMBEDDED_PG_PORT = String(await freePort());
@@ -58,14 +66,19 @@ const app = spawn(process.execPath, ['dist/apps/api/src/main.js'], { env, stdio:
 try {
   await waitReady(`http://127.0.0.1:${appPort}/health/ready`);
   const reference = await measure('bare fastify', `http://127.0.0.1:${barePort}/health/live`);
+  const plainNest = await measure('plain nest', `http://127.0.0.1:${nestPort}/health/live`);
   const ours = await measure('city-pay', `http://127.0.0.1:${appPort}/health/live`);
   const ratio = ours.rps / reference.rps;
-  console.log(`http-overhead (${connections} connections, ${duration} s each, logs on at info)`);
-  console.log(`  bare Fastify      : ${reference.rps.toFixed(0)} req/s  p50 ${reference.p50} ms  p99 ${reference.p99} ms`);
-  console.log(`  City Pay /health/live: ${ours.rps.toFixed(0)} req/s  p50 ${ours.p50} ms  p99 ${ours.p99} ms`);
-  console.log(`  ratio             : ${ratio.toFixed(2)} (goal >= 0.70) ${ratio >= 0.7 ? 'MET' : 'NOT MET'}`);
+  const row = (name, r) =>
+    `  ${name.padEnd(26)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  (${(r.rps / reference.rps).toFixed(2)} of bare)`;
+  console.log(`http-overhead: ${connections} connections, ${duration} s each, City Pay LOG_LEVEL=${values['log-level']}`);
+  console.log(row('bare Fastify (reference)', reference));
+  console.log(row('plain Nest on Fastify', plainNest));
+  console.log(row('City Pay /health/live', ours));
+  console.log(`  ratio City Pay / bare Fastify: ${ratio.toFixed(2)} (goal >= 0.70) ${ratio >= 0.7 ? 'MET' : 'NOT MET'}`);
 } finally {
   bare.kill('SIGTERM');
+  nest.kill('SIGTERM');
   app.kill('SIGTERM');
   await once(app, 'exit');
 }
