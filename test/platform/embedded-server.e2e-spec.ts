@@ -10,6 +10,7 @@ import { buildOnce, Child, childEnv, freePort, runNode, waitReady } from '../sup
 
 const MAIN = 'dist/apps/api/src/main.js';
 const MIGRATE = 'dist/apps/api/src/migrate.js';
+const WORKER = 'dist/apps/worker/src/main.js';
 
 function isAlive(pid: number): boolean {
   try {
@@ -131,7 +132,7 @@ describe('npm start with the embedded PostgreSQL (no DATABASE_URL)', () => {
   });
 });
 
-describe('configuration and the migrate step', () => {
+describe('configuration, the migrate step and the worker', () => {
   beforeAll(() => buildOnce());
 
   it('stops at start with a message naming a bad variable', async () => {
@@ -159,5 +160,24 @@ describe('configuration and the migrate step', () => {
     } finally {
       await client.end();
     }
+  });
+
+  it('the worker entry point starts pg-boss without HTTP and stops cleanly on SIGTERM', async () => {
+    const { url } = await freshDatabase();
+    const child = runNode(WORKER, childEnv({ DATABASE_URL: url }));
+    await child.waitFor(/City Pay worker running jobs/);
+    expect(child.output()).toMatch(/pg-boss started \(\d+ job types, workers on\)/);
+    child.proc.kill('SIGTERM');
+    expect(await child.exited()).toBe(0);
+  });
+
+  it('the API on DATABASE_URL shuts down gracefully on SIGTERM (exit 0, not killed)', async () => {
+    const { url } = await freshDatabase();
+    const port = await freePort();
+    const child = runNode(MAIN, childEnv({ DATABASE_URL: url, PORT: String(port) }));
+    await waitReady(port);
+    child.proc.kill('SIGTERM');
+    expect(await child.exited()).toBe(0);
+    expect(child.output()).toContain('Stopped cleanly');
   });
 });

