@@ -11,6 +11,7 @@ import {
   Min,
   MinLength,
   validateSync,
+  ValidationError,
 } from 'class-validator';
 
 const toBool = ({ value }: { value: unknown }): unknown => {
@@ -122,7 +123,84 @@ export class AppConfig {
   @IsString()
   @MaxLength(200)
   SERVICE_NAME = 'city-pay';
+
+  // ---- identity ----
+
+  /** Phone (E.164) and password of the platform administrator created at start if absent. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^\+[1-9]\d{6,14}$/, { message: 'ADMIN_PHONE must be an E.164 phone number such as +8613800000000' })
+  ADMIN_PHONE?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(12, { message: 'ADMIN_PASSWORD must be at least 12 characters' })
+  ADMIN_PASSWORD?: string;
+
+  /** HMAC key of access tokens (HS256), at least 32 characters. Generated and kept in DATA_DIR outside production. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+  JWT_SECRET?: string;
+
+  @IsString()
+  @MinLength(1)
+  JWT_ISSUER = 'city-pay';
+
+  @IsString()
+  @MinLength(1)
+  JWT_AUDIENCE = 'city-pay-api';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(30)
+  @Max(86400)
+  ACCESS_TOKEN_TTL_SECONDS = 900;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(300)
+  @Max(365 * 86400)
+  REFRESH_TOKEN_TTL_SECONDS = 30 * 86400;
+
+  /** AES-256-GCM key for device secrets at rest: 32 bytes, base64. Generated and kept in DATA_DIR outside production. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'DEVICE_SECRET_KEY must be 32 bytes in base64 (44 characters)' })
+  DEVICE_SECRET_KEY?: string;
+
+  /** HMAC key for the uniqueness hash of ID numbers: 32 bytes, base64. Generated and kept in DATA_DIR outside production. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'ID_NUMBER_HASH_KEY must be 32 bytes in base64 (44 characters)' })
+  ID_NUMBER_HASH_KEY?: string;
+
+  /** Allowed clock skew of signed device requests, ms (api.md: 5 minutes). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(3600000)
+  DEVICE_CLOCK_SKEW_MS = 300000;
+
+  /** Failed logins allowed per phone per minute; the next is answered 429. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  LOGIN_FAILURES_PER_MINUTE = 5;
+
+  /** Requests per client IP per minute, per API replica (a generous abuse limit). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_PER_IP_PER_MINUTE = 6000;
 }
+
+/** Keys a production deployment must set; elsewhere they are generated once and kept in DATA_DIR. */
+export const GENERATED_SECRETS = ['JWT_SECRET', 'DEVICE_SECRET_KEY', 'ID_NUMBER_HASH_KEY'] as const;
+export type GeneratedSecret = (typeof GENERATED_SECRETS)[number];
 
 export class ConfigError extends Error {
   constructor(readonly problems: { variable: string; problems: string[] }[]) {
@@ -134,7 +212,9 @@ export class ConfigError extends Error {
   }
 }
 
-const KNOWN = new Set(Object.keys(new AppConfig()).concat(['DATABASE_URL']));
+const KNOWN = new Set(
+  Object.keys(new AppConfig()).concat(['DATABASE_URL', 'ADMIN_PHONE', 'ADMIN_PASSWORD', ...GENERATED_SECRETS]),
+);
 
 /**
  * Validates raw variables (strings) into an AppConfig. Unknown variables are
@@ -148,6 +228,17 @@ export function validateConfig(raw: Record<string, string | undefined>): AppConf
   }
   const config = plainToInstance(AppConfig, picked, { exposeDefaultValues: true });
   const errors = validateSync(config, { whitelist: false, skipMissingProperties: false });
+  if (config.NODE_ENV === 'production') {
+    for (const name of GENERATED_SECRETS) {
+      if (!config[name]) {
+        errors.push(Object.assign(new ValidationError(), { property: name, constraints: { required: `${name} must be set in production` } }));
+      }
+    }
+  }
+  if ((config.ADMIN_PHONE === undefined) !== (config.ADMIN_PASSWORD === undefined)) {
+    const missing = config.ADMIN_PHONE === undefined ? 'ADMIN_PHONE' : 'ADMIN_PASSWORD';
+    errors.push(Object.assign(new ValidationError(), { property: missing, constraints: { required: 'ADMIN_PHONE and ADMIN_PASSWORD go together' } }));
+  }
   if (errors.length > 0) {
     throw new ConfigError(
       errors.map((e) => ({

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { migrations } from '@app/platform';
 import { freshDatabase } from '../support/database.js';
-import { buildOnce, Child, childEnv, freePort, runNode, waitReady } from '../support/process.js';
+import { buildOnce, type Child, childEnv, freePort, runNode, waitReady } from '../support/process.js';
 
 const MAIN = 'dist/apps/api/src/main.js';
 const MIGRATE = 'dist/apps/api/src/migrate.js';

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { buildDataSourceOptions, runMigrations } from '@app/database';
 import { JobsService } from '@app/jobs';
 import { migrations } from '@app/platform';
-import { expectError, startApp, TestApp } from '../support/app.js';
+import { expectError, startApp, type TestApp } from '../support/app.js';
 import { freshDatabase } from '../support/database.js';
 import { ProbeModule } from '../support/probe.module.js';
 

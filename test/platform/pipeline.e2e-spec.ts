@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { expectError, startApp, TestApp } from '../support/app.js';
+import { expectError, startApp, type TestApp } from '../support/app.js';
 import { ProbeModule } from '../support/probe.module.js';
 
 describe('request pipeline (api.md Conventions)', () => {

@@ -1,9 +1,17 @@
+import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { validateConfig } from '@app/config';
 import { loggingFormatters } from '@app/common';
-import { createApi, CreateApiOptions, RunningApi } from '../../apps/api/src/bootstrap.js';
+import { createApi, type CreateApiOptions, type RunningApi } from '../../apps/api/src/bootstrap.js';
 import { freshDatabase } from './database.js';
+
+/** Fixed per test process; production refuses to start without its own. */
+export const TEST_SECRETS = {
+  JWT_SECRET: randomBytes(48).toString('base64url'),
+  DEVICE_SECRET_KEY: randomBytes(32).toString('base64'),
+  ID_NUMBER_HASH_KEY: randomBytes(32).toString('base64'),
+};
 
 export interface HttpResult<T = any> {
   status: number;
@@ -44,6 +52,7 @@ export async function startApp(
     DATABASE_URL: databaseUrl,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
     DB_POOL_SIZE: '10',
+    ...TEST_SECRETS,
     ...env,
   });
   const logs: Record<string, unknown>[] = [];

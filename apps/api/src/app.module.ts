@@ -1,9 +1,10 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger as PinoInstance } from 'pino';
 import { AppConfig, AppConfigModule } from '@app/config';
 import { httpLoggingParams, MetricsModule } from '@app/common';
 import { DatabaseModule } from '@app/database';
+import { IdentityModule } from '@app/identity';
 import { JobsModule } from '@app/jobs';
 import { HealthController } from './health/health.controller.js';
 import { migrations } from '@app/platform';
@@ -29,6 +30,7 @@ export class AppModule {
         MetricsModule,
         DatabaseModule.forRoot({ url: databaseUrl, config, migrations }),
         JobsModule.forRoot({ runWorkers: config.JOBS_IN_API, applicationName: config.SERVICE_NAME }),
+        IdentityModule,
         ...imports,
       ],
       controllers: [HealthController],

@@ -1,23 +1,24 @@
 import 'reflect-metadata';
 import type { IncomingMessage } from 'node:http';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import type { Logger as PinoInstance } from 'pino';
-import type { AppConfig } from '@app/config';
+import { AppConfig, withGeneratedSecrets } from '@app/config';
 import {
   AllExceptionsFilter,
   BODY_LIMIT_CEILING,
   createRootLogger,
   createValidationPipe,
   installBodyLimits,
+  installIpRateLimit,
   installRequestLogging,
   MetricsService,
   requestIdFor,
 } from '@app/common';
-import { DatabaseRuntime, resolveDatabase } from '@app/database';
-import { AppModule, ModuleImport } from './app.module.js';
+import { type DatabaseRuntime, resolveDatabase } from '@app/database';
+import { AppModule, type ModuleImport } from './app.module.js';
 
 export interface RunningApi {
   app: NestFastifyApplication;
@@ -37,7 +38,8 @@ export interface CreateApiOptions {
   imports?: ModuleImport[];
 }
 
-export async function createApi(config: AppConfig, options: CreateApiOptions = {}): Promise<RunningApi> {
+export async function createApi(appConfig: AppConfig, options: CreateApiOptions = {}): Promise<RunningApi> {
+  const config = withGeneratedSecrets(appConfig);
   const logger = options.logger;
   const root =
     logger ?? createRootLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY, service: config.SERVICE_NAME });
@@ -60,7 +62,8 @@ export async function createApi(config: AppConfig, options: CreateApiOptions = {
     app = await NestFactory.create<NestFastifyApplication>(
       AppModule.forRoot({ config, databaseUrl: database.url, logger: root, imports: options.imports }),
       adapter,
-      { bufferLogs: true, abortOnError: false },
+      // rawBody: device signatures cover the exact bytes received
+      { bufferLogs: true, abortOnError: false, rawBody: true },
     );
   } catch (err) {
     await database.stop();
@@ -75,6 +78,7 @@ export async function createApi(config: AppConfig, options: CreateApiOptions = {
   // JSON (and form posts, for provider notifications) only: anything else is 415
   fastify.removeContentTypeParser('text/plain');
   installRequestLogging(fastify, root, await app.resolve(PinoLogger));
+  await installIpRateLimit(app, config.RATE_LIMIT_PER_IP_PER_MINUTE);
   installBodyLimits(fastify, config.BODY_LIMIT_BYTES);
   app.get(MetricsService).instrument(fastify);
 

@@ -20,3 +20,8 @@ export { MetricsService } from './metrics/metrics.service.js';
 export { createRootLogger, httpLoggingParams, installRequestLogging, loggingFormatters } from './logging/logging.js';
 export { censorSecrets, SECRET_KEYS } from './logging/censor.js';
 export type { LoggingSettings } from './logging/logging.js';
+export { ReqMeta } from './http/request-meta.js';
+export type { RequestMeta } from './http/request-meta.js';
+export { PageQuery, encodeCursor, decodeCursor, toPage, DEFAULT_PAGE_SIZE } from './http/pagination.js';
+export type { Page } from './http/pagination.js';
+export { installIpRateLimit } from './http/rate-limit.js';

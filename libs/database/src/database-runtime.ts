@@ -1,5 +1,5 @@
 import type { AppConfig } from '@app/config';
-import { EmbeddedDatabase, EmbeddedLog } from './embedded-postgres.js';
+import { EmbeddedDatabase, type EmbeddedLog } from './embedded-postgres.js';
 
 /** Where the platform's database lives for this process, and how to let go of it. */
 export interface DatabaseRuntime {

@@ -1,9 +1,9 @@
-import { DynamicModule, Global, Logger, Module } from '@nestjs/common';
+import { type DynamicModule, Global, Logger, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '@app/config';
-import { buildDataSourceOptions, MigrationClass } from './data-source-options.js';
+import { buildDataSourceOptions, type MigrationClass } from './data-source-options.js';
 import { DatabaseHealthIndicator } from './database-health.js';
 import { runMigrations } from './migrations.js';
 

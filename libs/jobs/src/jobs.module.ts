@@ -1,5 +1,5 @@
-import { DynamicModule, Global, Module } from '@nestjs/common';
-import { JOBS_OPTIONS, JobsOptions, JobsService } from './jobs.service.js';
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { JOBS_OPTIONS, type JobsOptions, JobsService } from './jobs.service.js';
 
 @Global()
 @Module({})

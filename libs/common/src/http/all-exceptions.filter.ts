@@ -1,7 +1,7 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../errors/domain-error.js';
-import { ErrorBody, STATUS_CODES } from './error-body.js';
+import { type ErrorBody, STATUS_CODES } from './error-body.js';
 
 interface WithCode {
   code?: unknown;

@@ -1,5 +1,5 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
-import { ErrorDetail, ValidationFailedError } from '../errors/domain-error.js';
+import { type ValidationError, ValidationPipe } from '@nestjs/common';
+import { type ErrorDetail, ValidationFailedError } from '../errors/domain-error.js';
 
 /** Flattens class-validator errors to `[{ field: "a.b[0].c", problems }]`. */
 export function flattenValidationErrors(errors: ValidationError[], prefix = ''): ErrorDetail[] {

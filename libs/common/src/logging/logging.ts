@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import pino, { Logger as PinoInstance, LoggerOptions } from 'pino';
+import pino, { type Logger as PinoInstance, type LoggerOptions } from 'pino';
 import type { Params, PinoLogger } from 'nestjs-pino';
 import { censorSecrets } from './censor.js';
 

@@ -1,0 +1,41 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { decodeCursor, DEFAULT_PAGE_SIZE, type Page, PageQuery, toPage, ValidationFailedError } from '@app/common';
+import { PlatformAdmin } from '../auth/decorators.js';
+import { type AuditEventView, AuditService } from './audit.service.js';
+
+class AuditQuery extends PageQuery {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  action?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  targetId?: string;
+}
+
+@ApiTags('operations')
+@ApiBearerAuth()
+@Controller('v1/admin/audit-events')
+@PlatformAdmin()
+export class AuditController {
+  constructor(private readonly audit: AuditService) {}
+
+  @Get()
+  async list(@Query() q: AuditQuery): Promise<Page<AuditEventView>> {
+    const limit = q.limit ?? DEFAULT_PAGE_SIZE;
+    let before: bigint | undefined;
+    if (q.cursor) {
+      const { id } = decodeCursor<{ id: string }>(q.cursor, ['id']);
+      if (!/^\d{1,19}$/.test(id)) throw new ValidationFailedError([{ field: 'cursor', problems: ['is not a cursor this list issued'] }]);
+      before = BigInt(id);
+    }
+    const rows = await this.audit.list({ limit: limit + 1, before, action: q.action, targetId: q.targetId });
+    return toPage(rows, limit, (last) => ({ id: last.id }));
+  }
+}

@@ -1,0 +1,112 @@
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import type { FastifyRequest } from 'fastify';
+import { DomainError, flattenValidationErrors, ForbiddenError, IS_PUBLIC_KEY, NotFoundError, UnauthenticatedError, ValidationFailedError } from '@app/common';
+import { LoginDto } from '../dto/auth.dto.js';
+import { DeviceAuthFailedError, KycRequiredError } from '../identity.errors.js';
+import { type Caller, type DeviceKind, hasOrgRole, isPlatformAdmin, type StaffRole } from '../identity.types.js';
+import { UUID } from '../sql.js';
+import { DEVICE_KEY, KYC_KEY, ORG_ROLES_KEY, ROLES_KEY } from './decorators.js';
+
+class JwtGuard extends AuthGuard('jwt') {
+  override handleRequest<T>(err: unknown, user: T): T {
+    if (err instanceof DomainError) throw err;
+    if (err || !user) throw new UnauthenticatedError('A valid access token is required');
+    return user;
+  }
+}
+
+class DeviceGuard extends AuthGuard('device') {
+  override handleRequest<T>(err: unknown, user: T): T {
+    if (err instanceof DomainError) throw err;
+    if (err || !user) throw new DeviceAuthFailedError();
+    return user;
+  }
+}
+
+/**
+ * Global and fail-closed: every route needs a user token unless it is
+ * marked @Public(), or device signatures when it is marked @DeviceAuth().
+ */
+@Injectable()
+export class AuthenticationGuard implements CanActivate {
+  private readonly jwt = new JwtGuard();
+  private readonly device = new DeviceGuard();
+
+  constructor(private readonly reflector: Reflector) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
+    if (this.reflector.getAllAndOverride<DeviceKind[]>(DEVICE_KEY, targets)) {
+      return (await this.device.canActivate(context)) as boolean;
+    }
+    return (await this.jwt.canActivate(context)) as boolean;
+  }
+}
+
+/** Roles, organisation roles, KYC level and device kinds, after authentication. */
+@Injectable()
+export class AuthorizationGuard implements CanActivate {
+  constructor(private readonly reflector: Reflector) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
+    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: Caller }>();
+    const caller = request.user;
+    if (!caller) throw new UnauthenticatedError();
+
+    const deviceKinds = this.reflector.getAllAndOverride<DeviceKind[]>(DEVICE_KEY, targets);
+    if (deviceKinds) {
+      if (caller.kind !== 'device' || !deviceKinds.includes(caller.deviceKind)) {
+        throw new ForbiddenError(`This route is for ${deviceKinds.join(' or ')} devices`);
+      }
+      return true;
+    }
+    if (caller.kind !== 'user') throw new UnauthenticatedError();
+
+    const roles = this.reflector.getAllAndOverride<string[]>(ROLES_KEY, targets);
+    if (roles?.includes('PLATFORM_ADMIN') && !isPlatformAdmin(caller)) {
+      throw new ForbiddenError('Platform administrators only');
+    }
+    const orgRoles = this.reflector.getAllAndOverride<{ roles: StaffRole[]; param: string; allowPlatformAdmin: boolean }>(
+      ORG_ROLES_KEY,
+      targets,
+    );
+    if (orgRoles) {
+      const orgId = (request.params as Record<string, string>)[orgRoles.param];
+      if (!orgId || !UUID.test(orgId)) throw new NotFoundError('No such organisation');
+      const allowed = hasOrgRole(caller, orgId, orgRoles.roles) || (orgRoles.allowPlatformAdmin && isPlatformAdmin(caller));
+      if (!allowed) throw new ForbiddenError(`Requires ${orgRoles.roles.join(' or ')} of this organisation`);
+    }
+    if (this.reflector.getAllAndOverride<boolean>(KYC_KEY, targets) && caller.kycLevel < 1) {
+      throw new KycRequiredError();
+    }
+    return true;
+  }
+}
+
+/** Validates the login body like every other body (400, unknown fields refused) before passport-local sees it. */
+@Injectable()
+export class LocalAuthGuard extends AuthGuard('local') {
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const body = request.body;
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      throw new ValidationFailedError([{ field: 'body', problems: ['must be a JSON object'] }]);
+    }
+    const errors = validateSync(plainToInstance(LoginDto, body), { whitelist: true, forbidNonWhitelisted: true });
+    if (errors.length) throw new ValidationFailedError(flattenValidationErrors(errors));
+    return (await super.canActivate(context)) as boolean;
+  }
+
+  override handleRequest<T>(err: unknown, user: T): T {
+    if (err instanceof DomainError) throw err;
+    if (err || !user) throw new UnauthenticatedError();
+    return user;
+  }
+}

@@ -1,0 +1,60 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import type { FastifyRequest } from 'fastify';
+import { ExtractJwt, Strategy as JwtStrategyBase } from 'passport-jwt';
+import { Strategy as CustomStrategyBase } from 'passport-custom';
+import { Strategy as LocalStrategyBase } from 'passport-local';
+import { AppConfig } from '@app/config';
+import { DevicesService } from '../devices/devices.service.js';
+import type { AuthenticatedDevice, AuthenticatedUser } from '../identity.types.js';
+import { type UserRow, UsersService } from '../users.service.js';
+import { AuthService } from './auth.service.js';
+import type { AccessTokenPayload } from './tokens.service.js';
+
+/** Phone and password (POST /v1/auth/login). The body is validated by LocalAuthGuard first. */
+@Injectable()
+export class LocalStrategy extends PassportStrategy(LocalStrategyBase, 'local') {
+  constructor(private readonly auth: AuthService) {
+    super({ usernameField: 'phone', passwordField: 'password', passReqToCallback: true, session: false });
+  }
+
+  validate(req: FastifyRequest, phone: string, password: string): Promise<UserRow> {
+    return this.auth.checkCredentials(phone, password, { requestId: String(req.id), ip: req.ip });
+  }
+}
+
+/** Bearer access tokens: HS256 only, issuer, audience and expiry checked, session still open. */
+@Injectable()
+export class JwtStrategy extends PassportStrategy(JwtStrategyBase, 'jwt') {
+  constructor(
+    private readonly users: UsersService,
+    @Inject(AppConfig) config: AppConfig,
+  ) {
+    super({
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      secretOrKey: config.JWT_SECRET!,
+      algorithms: ['HS256'],
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+      ignoreExpiration: false,
+    });
+  }
+
+  async validate(payload: AccessTokenPayload): Promise<AuthenticatedUser | false> {
+    if (typeof payload?.sub !== 'string' || typeof payload?.sid !== 'string') return false;
+    if (!/^[0-9a-f-]{36}$/i.test(payload.sub) || !/^[0-9a-f-]{36}$/i.test(payload.sid)) return false;
+    return (await this.users.loadCaller(payload.sub, payload.sid)) ?? false;
+  }
+}
+
+/** HMAC-signed device requests (bus readers, POS). */
+@Injectable()
+export class DeviceStrategy extends PassportStrategy(CustomStrategyBase, 'device') {
+  constructor(private readonly devices: DevicesService) {
+    super();
+  }
+
+  validate(req: FastifyRequest & { rawBody?: Buffer }): Promise<AuthenticatedDevice> {
+    return this.devices.authenticate({ method: req.method, url: req.url, headers: req.headers, rawBody: req.rawBody });
+  }
+}

@@ -1,0 +1,96 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
+import {
+  BILLER_CATEGORIES,
+  CURRENCIES,
+  DEVICE_KINDS,
+  type DeviceKind,
+  MERCHANT_CATEGORIES,
+  ORGANIZATION_KINDS,
+  type OrganizationKind,
+  STAFF_ROLES,
+  type StaffRole,
+} from '../identity.types.js';
+import { E164 } from './auth.dto.js';
+
+export class CreateOrganizationDto {
+  @ApiProperty({ maxLength: 200 })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  @Matches(/\S/, { message: 'name must not be blank' })
+  name: string;
+
+  @ApiProperty({ enum: ORGANIZATION_KINDS })
+  @IsIn(ORGANIZATION_KINDS)
+  kind: OrganizationKind;
+
+  @ApiPropertyOptional({ enum: BILLER_CATEGORIES })
+  @IsOptional()
+  @IsIn(BILLER_CATEGORIES)
+  billerCategory?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  billerAllowsPartial?: boolean;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  billerAllowsAdvance?: boolean;
+
+  @ApiPropertyOptional({ description: 'campus merchants: their university' })
+  @IsOptional()
+  @IsUUID()
+  universityId?: string;
+
+  @ApiPropertyOptional({ enum: MERCHANT_CATEGORIES })
+  @IsOptional()
+  @IsIn(MERCHANT_CATEGORIES)
+  merchantCategory?: string;
+
+  @ApiPropertyOptional({ enum: CURRENCIES, default: 'CNY' })
+  @IsOptional()
+  @IsIn(CURRENCIES)
+  currency?: string;
+}
+
+export class ListOrganizationsQuery {
+  @ApiPropertyOptional({ enum: ORGANIZATION_KINDS })
+  @IsOptional()
+  @IsIn(ORGANIZATION_KINDS)
+  kind?: OrganizationKind;
+}
+
+export class GrantStaffDto {
+  @ApiProperty({ example: '+8613800138000' })
+  @IsString()
+  @Matches(E164, { message: 'phone must be an E.164 number such as +8613800138000' })
+  phone: string;
+
+  @ApiProperty({ enum: STAFF_ROLES })
+  @IsIn(STAFF_ROLES)
+  role: StaffRole;
+}
+
+export class CreateDeviceDto {
+  @ApiProperty({ enum: DEVICE_KINDS })
+  @IsIn(DEVICE_KINDS)
+  kind: DeviceKind;
+
+  @ApiProperty({ maxLength: 100 })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  @Matches(/\S/, { message: 'label must not be blank' })
+  label: string;
+}
+
+export class DeviceHeartbeatDto {
+  @ApiPropertyOptional({ maxLength: 50 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(50)
+  appVersion?: string;
+}

@@ -1,0 +1,35 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { JobsService } from '@app/jobs';
+
+/** Housekeeping of identity tables, every minute on one worker. */
+@Injectable()
+export class IdentityMaintenance implements OnModuleInit {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly jobs: JobsService,
+  ) {}
+
+  onModuleInit(): void {
+    this.jobs.register({
+      name: 'identity.cleanup',
+      cron: '* * * * *',
+      handler: async () => {
+        await this.cleanup();
+      },
+    });
+  }
+
+  /** Expired replay-store entries, stale login windows, long-expired refresh tokens. */
+  async cleanup(): Promise<{ signatures: number; throttles: number; refreshTokens: number }> {
+    const del = async (sql: string): Promise<number> => {
+      const result = (await this.dataSource.query(sql)) as [unknown[], number];
+      return result[1] ?? 0;
+    };
+    return {
+      signatures: await del(`DELETE FROM device_signatures WHERE expires_at < now()`),
+      throttles: await del(`DELETE FROM login_throttle WHERE window_started_at < now() - interval '10 minutes'`),
+      refreshTokens: await del(`DELETE FROM refresh_tokens WHERE expires_at < now() - interval '30 days'`),
+    };
+  }
+}

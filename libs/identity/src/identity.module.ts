@@ -1,0 +1,70 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { PassportModule } from '@nestjs/passport';
+import { AppConfig } from '@app/config';
+import { AdminBootstrapService } from './admin-bootstrap.service.js';
+import { AuditController } from './audit/audit.controller.js';
+import { AuditService } from './audit/audit.service.js';
+import { AuthController } from './auth/auth.controller.js';
+import { AuthService } from './auth/auth.service.js';
+import { AuthenticationGuard, AuthorizationGuard, LocalAuthGuard } from './auth/guards.js';
+import { LoginThrottle } from './auth/login-throttle.js';
+import { MeController } from './auth/me.controller.js';
+import { PasswordHasher } from './auth/password-hasher.js';
+import { DeviceStrategy, JwtStrategy, LocalStrategy } from './auth/strategies.js';
+import { TokensService } from './auth/tokens.service.js';
+import { DeviceSelfController } from './devices/device-self.controller.js';
+import { DevicesService } from './devices/devices.service.js';
+import { IdentityMaintenance } from './identity-maintenance.js';
+import { RealNameService } from './kyc/real-name.service.js';
+import { AdminOrganizationsController, OrganizationsController } from './orgs/organizations.controller.js';
+import { OrganizationsService } from './orgs/organizations.service.js';
+import { UsersService } from './users.service.js';
+
+/**
+ * Identity and access for every module: accounts, tokens, real name,
+ * organisations and staff, devices, audit. Its guards are global and run in
+ * this order: authentication (fail closed), then authorisation. (The per-IP
+ * rate limit runs before both, in Fastify: installIpRateLimit.)
+ */
+@Module({
+  imports: [
+    PassportModule,
+    JwtModule.registerAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        secret: config.JWT_SECRET!,
+        signOptions: {
+          algorithm: 'HS256',
+          issuer: config.JWT_ISSUER,
+          audience: config.JWT_AUDIENCE,
+          expiresIn: config.ACCESS_TOKEN_TTL_SECONDS,
+        },
+        verifyOptions: { algorithms: ['HS256'], issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
+      }),
+    }),
+  ],
+  controllers: [AuthController, MeController, AdminOrganizationsController, OrganizationsController, DeviceSelfController, AuditController],
+  providers: [
+    { provide: APP_GUARD, useClass: AuthenticationGuard },
+    { provide: APP_GUARD, useClass: AuthorizationGuard },
+    AuditService,
+    UsersService,
+    PasswordHasher,
+    LoginThrottle,
+    TokensService,
+    AuthService,
+    RealNameService,
+    OrganizationsService,
+    DevicesService,
+    LocalStrategy,
+    JwtStrategy,
+    DeviceStrategy,
+    LocalAuthGuard,
+    AdminBootstrapService,
+    IdentityMaintenance,
+  ],
+  exports: [AuditService, UsersService, OrganizationsService, DevicesService],
+})
+export class IdentityModule {}

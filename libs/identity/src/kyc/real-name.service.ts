@@ -1,0 +1,62 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import type { RequestMeta } from '@app/common';
+import { AppConfig } from '@app/config';
+import { AuditService } from '../audit/audit.service.js';
+import { checkIdNumber, type IdType, maskIdNumber } from '../domain/id-number.js';
+import { IdAlreadyBoundError, InvalidIdNumberError, RealNameAlreadyVerifiedError } from '../identity.errors.js';
+import { isUniqueViolation } from '../sql.js';
+import { UsersService, type UserView } from '../users.service.js';
+
+/**
+ * Real-name verification: the document number is checked (GB 11643 for PRC
+ * IDs), bound to one account through a keyed hash (unique in SQL, so two
+ * accounts binding the same number at once cannot both win), and only its
+ * masked form is kept readable.
+ */
+@Injectable()
+export class RealNameService {
+  private readonly key: Buffer;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly users: UsersService,
+    private readonly audit: AuditService,
+    @Inject(AppConfig) config: AppConfig,
+  ) {
+    this.key = Buffer.from(config.ID_NUMBER_HASH_KEY!, 'base64');
+  }
+
+  async verify(userId: string, fullName: string, idType: IdType, idNumber: string, meta: RequestMeta): Promise<UserView> {
+    const check = checkIdNumber(idType, idNumber);
+    if (!check.ok) throw new InvalidIdNumberError(check.reason);
+    const hash = createHmac('sha256', this.key).update(`${idType}:${check.normalized}`).digest();
+    try {
+      return await this.dataSource.transaction(async (m) => {
+        const [current] = (await m.query(`SELECT kyc_level, id_number_hash FROM users WHERE id = $1 FOR UPDATE`, [userId])) as {
+          kyc_level: number;
+          id_number_hash: Buffer | null;
+        }[];
+        if (current.kyc_level === 1) {
+          if (current.id_number_hash && timingSafeEqual(current.id_number_hash, hash)) return this.users.view(userId, m);
+          throw new RealNameAlreadyVerifiedError();
+        }
+        await m.query(
+          `UPDATE users SET kyc_level = 1, real_full_name = $2, id_type = $3, id_number_masked = $4,
+                  id_number_hash = $5, kyc_verified_at = now()
+            WHERE id = $1`,
+          [userId, fullName.trim(), idType, maskIdNumber(check.normalized), hash],
+        );
+        await this.audit.record(
+          { action: 'REAL_NAME_VERIFIED', actorUserId: userId, targetType: 'user', targetId: userId, details: { idType }, meta },
+          m,
+        );
+        return this.users.view(userId, m);
+      });
+    } catch (err) {
+      if (isUniqueViolation(err, 'users_id_number_hash_key')) throw new IdAlreadyBoundError();
+      throw err;
+    }
+  }
+}
