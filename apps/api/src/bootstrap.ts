@@ -24,6 +24,8 @@ export interface RunningApi {
   app: NestFastifyApplication;
   database: DatabaseRuntime;
   logger: PinoInstance;
+  /** Every route Fastify serves (for the route-guard audit and the docs). */
+  routes: { method: string; url: string }[];
   /** Graceful stop: HTTP drained, jobs and pool closed, then the embedded database stopped. */
   close(): Promise<void>;
 }
@@ -75,6 +77,10 @@ export async function createApi(appConfig: AppConfig, options: CreateApiOptions 
   app.useGlobalFilters(new AllExceptionsFilter());
 
   const fastify = app.getHttpAdapter().getInstance();
+  const routes: { method: string; url: string }[] = [];
+  fastify.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method: String(method), url: route.url ?? route.path });
+  });
   // JSON (and form posts, for provider notifications) only: anything else is 415
   fastify.removeContentTypeParser('text/plain');
   installRequestLogging(fastify, root, await app.resolve(PinoLogger));
@@ -100,6 +106,7 @@ export async function createApi(appConfig: AppConfig, options: CreateApiOptions 
     app,
     database,
     logger: root,
+    routes,
     close: () =>
       (closing ??= (async () => {
         try {

@@ -12,3 +12,4 @@ export { CurrentUser, CurrentDevice, DeviceAuth, OrgRole, PlatformAdmin, Require
 export { signDeviceRequest } from './domain/device-signature.js';
 export * from './identity.types.js';
 export * from './identity.errors.js';
+export { AdminBootstrapService } from './admin-bootstrap.service.js';
