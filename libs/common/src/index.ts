@@ -25,3 +25,14 @@ export type { RequestMeta } from './http/request-meta.js';
 export { PageQuery, encodeCursor, decodeCursor, toPage, DEFAULT_PAGE_SIZE } from './http/pagination.js';
 export type { Page } from './http/pagination.js';
 export { installIpRateLimit } from './http/rate-limit.js';
+export { Money, PaymentAmountDto, CurrencyMismatchError, CURRENCY_CODES, MAX_PAYMENT_MINOR } from './money/money.js';
+export type { Currency } from './money/money.js';
+export { IdempotencyModule } from './idempotency/idempotency.module.js';
+export { IdempotencyService, IdempotencyClaimLostError, IDEMPOTENCY_TTL_HOURS } from './idempotency/idempotency.service.js';
+export {
+  Idempotent,
+  IdempotencyKeyRequiredError,
+  IdempotencyKeyReusedError,
+  IdempotencyInProgressError,
+} from './idempotency/idempotency.interceptor.js';
+export { Idempotency1763700150000 } from './idempotency/migration.js';

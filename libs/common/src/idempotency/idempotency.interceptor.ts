@@ -1,0 +1,120 @@
+import { HttpException, SetMetadata } from '@nestjs/common';
+import type { CallHandler, ExecutionContext, NestInterceptor } from '@nestjs/common';
+import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
+import { Reflector } from '@nestjs/core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
+import { from, lastValueFrom, type Observable } from 'rxjs';
+import { ConflictError, DomainError, ValidationFailedError } from '../errors/domain-error.js';
+import { AllExceptionsFilter } from '../http/all-exceptions.filter.js';
+import { IdempotencyService } from './idempotency.service.js';
+import type { IdempotencyContext } from './idempotency.service.js';
+
+export const IDEMPOTENT_KEY = 'citypay:idempotent';
+
+/** Marks a money-moving POST: it requires `Idempotency-Key` and never acts twice for one key. */
+export const Idempotent = (): MethodDecorator => SetMetadata(IDEMPOTENT_KEY, true);
+
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+export class IdempotencyKeyRequiredError extends DomainError {
+  constructor() {
+    super('IDEMPOTENCY_KEY_REQUIRED', 400, 'This request moves money: send an Idempotency-Key header (1-255 printable characters)');
+  }
+}
+
+export class IdempotencyKeyReusedError extends DomainError {
+  constructor() {
+    super('IDEMPOTENCY_KEY_REUSED', 422, 'This Idempotency-Key was already used with a different request');
+  }
+}
+
+export class IdempotencyInProgressError extends ConflictError {
+  constructor() {
+    super('IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still running; retry shortly');
+  }
+}
+
+export interface IdempotencyOptions {
+  /** How long a duplicate waits for the first request to finish before 409 IDEMPOTENCY_IN_PROGRESS. */
+  waitMs: number;
+}
+
+export const IDEMPOTENCY_OPTIONS = Symbol('IDEMPOTENCY_OPTIONS');
+
+/**
+ * api.md Idempotency: same key and same request within 24 h replays the
+ * first response (status and body, header `Idempotent-Replayed: true`);
+ * same key, other request: 422; still running: the duplicate waits up to
+ * `waitMs` for the first to finish, then 409. Bad input and server faults
+ * give the key back; business refusals (402, 409, 422) are stored and
+ * replayed like successes.
+ */
+export class IdempotencyInterceptor implements NestInterceptor {
+  private readonly errors = new AllExceptionsFilter();
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly store: IdempotencyService,
+    private readonly options: IdempotencyOptions,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (!this.reflector.get<boolean>(IDEMPOTENT_KEY, context.getHandler())) return next.handle();
+    return from(this.handle(context, next));
+  }
+
+  private async handle(context: ExecutionContext, next: CallHandler): Promise<unknown> {
+    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: { kind: string; id: string }; rawBody?: Buffer }>();
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    const header = request.headers['idempotency-key'];
+    const key = Array.isArray(header) ? undefined : header;
+    if (!key || !KEY_PATTERN.test(key)) throw new IdempotencyKeyRequiredError();
+    const caller = request.user;
+    if (!caller) throw new Error('@Idempotent() routes must be authenticated');
+    const scope = `${caller.kind}:${caller.id}`;
+    const hash = createHash('sha256')
+      .update(`${request.method}\n${request.url}\n`)
+      .update(request.rawBody ?? JSON.stringify(request.body ?? null))
+      .digest();
+    const status =
+      (this.reflector.get<number>(HTTP_CODE_METADATA, context.getHandler()) as number | undefined) ?? (request.method === 'POST' ? 201 : 200);
+
+    let claim = await this.store.claim(scope, key, hash);
+    const deadline = Date.now() + this.options.waitMs;
+    for (let delay = 10; claim.kind === 'in-progress' && Date.now() < deadline; delay = Math.min(delay * 2, 200)) {
+      await new Promise((r) => setTimeout(r, delay));
+      claim = await this.store.inspect(scope, key, hash);
+    }
+    switch (claim.kind) {
+      case 'mismatch':
+        throw new IdempotencyKeyReusedError();
+      case 'in-progress':
+        throw new IdempotencyInProgressError();
+      case 'replay': {
+        void reply.header('idempotent-replayed', 'true');
+        if (claim.status >= 400) {
+          const body = claim.body as { code: string; message: string; details?: ValidationFailedError['details'] };
+          throw new DomainError(body.code, claim.status, body.message, body.details);
+        }
+        return claim.body;
+      }
+    }
+
+    const ctx: IdempotencyContext = { scope, key, claim: claim.claim, status, recorded: false };
+    try {
+      const body = await this.store.run(ctx, () => lastValueFrom(next.handle(), { defaultValue: undefined }));
+      if (!ctx.recorded) await this.store.complete(ctx, status, body ?? null);
+      return body;
+    } catch (err) {
+      const error = this.errors.toBody(err, request);
+      const refusal = error.statusCode >= 400 && error.statusCode < 500 && error.code !== 'VALIDATION_FAILED' && error.code !== 'IDEMPOTENCY_IN_PROGRESS';
+      if (refusal && !(err instanceof HttpException && error.statusCode === 413)) {
+        await this.store.complete(ctx, error.statusCode, error);
+      } else {
+        await this.store.release(ctx);
+      }
+      throw err;
+    }
+  }
+}

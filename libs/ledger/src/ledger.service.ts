@@ -1,0 +1,240 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { Money } from '@app/common';
+import type { Currency } from '@app/common';
+import { withTransactionRetry } from '@app/database';
+import { normaliseEntry } from './domain/entry.js';
+import type { PostingInput } from './domain/entry.js';
+import { InsufficientFundsError } from './ledger.errors.js';
+
+export type OwnerType = 'USER' | 'ORGANIZATION' | 'PLATFORM' | 'PROVIDER';
+
+export interface AccountSpec {
+  ownerType: OwnerType;
+  ownerId: string;
+  /** What the account holds, e.g. WALLET, RECEIVABLE, CLEARING, ADJUSTMENTS. */
+  purpose: string;
+  currency: Currency;
+  /** Platform and provider accounts may; wallets, cards and receivables may not. */
+  allowNegative?: boolean;
+  /** Receives many concurrent credits: credits are queued instead of updating the row. */
+  hot?: boolean;
+}
+
+export interface LedgerAccount {
+  id: string;
+  ownerType: OwnerType;
+  ownerId: string;
+  purpose: string;
+  currency: Currency;
+  allowNegative: boolean;
+  hot: boolean;
+}
+
+export interface EntryInput {
+  /** Unique business reference: a second post with it changes nothing and returns the first. */
+  reference: string;
+  kind: string;
+  description?: string;
+  metadata?: Record<string, unknown>;
+  reverses?: string;
+  postings: PostingInput[];
+}
+
+export interface PostedEntry {
+  entryId: string;
+  reference: string;
+  /** True when the reference had already been posted (nothing new happened). */
+  duplicate: boolean;
+  postings: { postingId: string; accountId: string; amount: bigint; balanceAfter: bigint | null }[];
+}
+
+interface AccountRow {
+  id: string;
+  owner_type: OwnerType;
+  owner_id: string;
+  purpose: string;
+  currency: string;
+  allow_negative: boolean;
+  hot: boolean;
+}
+
+function toAccount(r: AccountRow): LedgerAccount {
+  return {
+    id: r.id,
+    ownerType: r.owner_type,
+    ownerId: r.owner_id,
+    purpose: r.purpose,
+    currency: r.currency.trim() as Currency,
+    allowNegative: r.allow_negative,
+    hot: r.hot,
+  };
+}
+
+/**
+ * The only writer of the ledger tables. `post()` is the one way money moves:
+ * one balanced journal entry in one transaction; accounts locked in id order;
+ * a debit of an account that may not go negative is a conditional update,
+ * never read-then-write; hot accounts take credits without a row lock.
+ */
+@Injectable()
+export class LedgerService {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** The account for this owner, purpose and currency, created on first need. */
+  async account(spec: AccountSpec, manager: EntityManager = this.dataSource.manager): Promise<LedgerAccount> {
+    const found = (await manager.query(
+      `SELECT * FROM ledger_accounts WHERE owner_type = $1 AND owner_id = $2 AND purpose = $3 AND currency = $4`,
+      [spec.ownerType, spec.ownerId, spec.purpose, spec.currency],
+    )) as AccountRow[];
+    if (found[0]) return toAccount(found[0]);
+    await manager.query(
+      `INSERT INTO ledger_accounts (owner_type, owner_id, purpose, currency, allow_negative, hot)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (owner_type, owner_id, purpose, currency) DO NOTHING`,
+      [spec.ownerType, spec.ownerId, spec.purpose, spec.currency, spec.allowNegative ?? false, spec.hot ?? false],
+    );
+    const [row] = (await manager.query(
+      `SELECT * FROM ledger_accounts WHERE owner_type = $1 AND owner_id = $2 AND purpose = $3 AND currency = $4`,
+      [spec.ownerType, spec.ownerId, spec.purpose, spec.currency],
+    )) as AccountRow[];
+    return toAccount(row);
+  }
+
+  async accountsOf(ownerType: OwnerType, ownerId: string, purpose: string): Promise<LedgerAccount[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT * FROM ledger_accounts WHERE owner_type = $1 AND owner_id = $2 AND purpose = $3 ORDER BY currency`,
+      [ownerType, ownerId, purpose],
+    )) as AccountRow[];
+    return rows.map(toAccount);
+  }
+
+  /** Exact balance: the stored balance plus credits still queued for a hot account, read in one snapshot. */
+  async balance(accountId: string, manager: EntityManager = this.dataSource.manager): Promise<Money> {
+    const [row] = (await manager.query(
+      `SELECT a.currency, a.balance + COALESCE((SELECT sum(h.amount) FROM hot_account_credits h WHERE h.account_id = a.id), 0) AS balance
+         FROM ledger_accounts a WHERE a.id = $1`,
+      [accountId],
+    )) as { currency: string; balance: string }[];
+    if (!row) throw new Error(`no ledger account ${accountId}`);
+    return Money.of(BigInt(row.balance), row.currency.trim() as Currency);
+  }
+
+  /**
+   * Posts one journal entry. Inside the caller's transaction when `manager`
+   * is given (so that the business change and its money move commit
+   * together), else in its own, retried on serialization failures and
+   * deadlocks. Throws InsufficientFundsError (402) and rolls everything back
+   * when an account that may not go negative would.
+   */
+  async post(entry: EntryInput, manager?: EntityManager): Promise<PostedEntry> {
+    const postings = normaliseEntry(entry.postings);
+    if (manager) return this.postWith(manager, entry, postings);
+    return withTransactionRetry(this.dataSource, (m) => this.postWith(m, entry, postings));
+  }
+
+  private async postWith(m: EntityManager, entry: EntryInput, postings: PostingInput[]): Promise<PostedEntry> {
+    const inserted = (await m.query(
+      `INSERT INTO journal_entries (reference, kind, description, metadata, reverses)
+       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (reference) DO NOTHING RETURNING id`,
+      [entry.reference, entry.kind, entry.description ?? null, JSON.stringify(entry.metadata ?? {}), entry.reverses ?? null],
+    )) as { id: string }[];
+    if (!inserted[0]) return this.existing(m, entry.reference);
+    const entryId = inserted[0].id;
+
+    const accounts = new Map(
+      ((await m.query(`SELECT * FROM ledger_accounts WHERE id = ANY($1::uuid[])`, [postings.map((p) => p.accountId)])) as AccountRow[]).map(
+        (r) => [r.id, toAccount(r)],
+      ),
+    );
+    const result: PostedEntry['postings'] = [];
+    for (const p of postings) {
+      const account = accounts.get(p.accountId);
+      if (!account) throw new Error(`no ledger account ${p.accountId}`);
+      if (account.currency !== p.currency) throw new Error(`account ${p.accountId} holds ${account.currency}, not ${p.currency}`);
+      let balanceAfter: bigint | null;
+      if (account.hot && p.amount > 0n) {
+        balanceAfter = null; // queued: no row lock on the hot account
+      } else if (account.hot) {
+        balanceAfter = await this.debitHot(m, account, p.amount);
+      } else {
+        const updated = (await m.query(
+          `UPDATE ledger_accounts SET balance = balance + $2
+            WHERE id = $1 AND (allow_negative OR balance + $2 >= 0) RETURNING balance`,
+          [p.accountId, p.amount.toString()],
+        )) as [{ balance: string }[], number];
+        const row = updated[0][0];
+        if (!row) throw new InsufficientFundsError();
+        balanceAfter = BigInt(row.balance);
+      }
+      const [posting] = (await m.query(
+        `INSERT INTO postings (entry_id, account_id, currency, amount, balance_after) VALUES ($1, $2, $3, $4, $5) RETURNING id::text`,
+        [entryId, p.accountId, p.currency, p.amount.toString(), balanceAfter?.toString() ?? null],
+      )) as { id: string }[];
+      if (account.hot && p.amount > 0n) {
+        await m.query(`INSERT INTO hot_account_credits (account_id, posting_id, amount) VALUES ($1, $2, $3)`, [
+          p.accountId,
+          posting.id,
+          p.amount.toString(),
+        ]);
+      }
+      result.push({ postingId: posting.id, accountId: p.accountId, amount: p.amount, balanceAfter });
+    }
+    return { entryId, reference: entry.reference, duplicate: false, postings: result };
+  }
+
+  /** A debit of a hot account: under its row lock, against stored balance plus queued credits. */
+  private async debitHot(m: EntityManager, account: LedgerAccount, amount: bigint): Promise<bigint> {
+    const [row] = (await m.query(
+      `SELECT balance + COALESCE((SELECT sum(h.amount) FROM hot_account_credits h WHERE h.account_id = a.id), 0) AS available
+         FROM ledger_accounts a WHERE a.id = $1 FOR UPDATE`,
+      [account.id],
+    )) as { available: string }[];
+    const after = BigInt(row.available) + amount;
+    if (!account.allowNegative && after < 0n) throw new InsufficientFundsError();
+    await m.query(`UPDATE ledger_accounts SET balance = balance + $2 WHERE id = $1`, [account.id, amount.toString()]);
+    return after;
+  }
+
+  private async existing(m: EntityManager, reference: string): Promise<PostedEntry> {
+    const rows = (await m.query(
+      `SELECT e.id AS entry_id, p.id::text AS posting_id, p.account_id, p.amount, p.balance_after
+         FROM journal_entries e JOIN postings p ON p.entry_id = e.id
+        WHERE e.reference = $1 ORDER BY p.id`,
+      [reference],
+    )) as { entry_id: string; posting_id: string; account_id: string; amount: string; balance_after: string | null }[];
+    return {
+      entryId: rows[0].entry_id,
+      reference,
+      duplicate: true,
+      postings: rows.map((r) => ({
+        postingId: r.posting_id,
+        accountId: r.account_id,
+        amount: BigInt(r.amount),
+        balanceAfter: r.balance_after === null ? null : BigInt(r.balance_after),
+      })),
+    };
+  }
+
+  /**
+   * Folds queued credits of hot accounts into their stored balance. Deletes
+   * only committed queue rows (a credit still in flight stays for the next
+   * run), under the account's row lock, so reads stay exact throughout.
+   */
+  async rollUpHotAccounts(): Promise<number> {
+    const accounts = (await this.dataSource.query(`SELECT DISTINCT account_id FROM hot_account_credits`)) as { account_id: string }[];
+    let folded = 0;
+    for (const { account_id } of accounts) {
+      folded += await withTransactionRetry(this.dataSource, async (m) => {
+        await m.query(`SELECT 1 FROM ledger_accounts WHERE id = $1 FOR UPDATE`, [account_id]);
+        const [{ sum, n }] = (await m.query(
+          `WITH gone AS (DELETE FROM hot_account_credits WHERE account_id = $1 RETURNING amount)
+           SELECT COALESCE(sum(amount), 0)::text AS sum, count(*)::int AS n FROM gone`,
+          [account_id],
+        )) as { sum: string; n: number }[];
+        if (n > 0) await m.query(`UPDATE ledger_accounts SET balance = balance + $2 WHERE id = $1`, [account_id, sum]);
+        return n;
+      });
+    }
+    return folded;
+  }
+}
