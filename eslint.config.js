@@ -72,6 +72,7 @@ export default tseslint.config(
       'jest/no-focused-tests': 'error',
       'jest/no-disabled-tests': 'error',
       'jest/valid-expect': ['error', { alwaysAwait: true }],
+      'jest/expect-expect': ['error', { assertFunctionNames: ['expect', 'expectError', 'fc.assert'] }],
       'jest/no-standalone-expect': 'off',
       '@typescript-eslint/no-unsafe-function-type': 'off',
     },

@@ -34,6 +34,7 @@ describe('validateConfig', () => {
     ['LOG_LEVEL', 'loud'],
     ['BODY_LIMIT_BYTES', '10'],
     ['EMBEDDED_PG_DATABASE', 'Bad-Name'],
+    ['DB_POOL_SIZE', '1'],
     ['NODE_ENV', 'staging'],
   ])('names %s when its value %p is bad', (name, value) => {
     let error: unknown;

@@ -76,9 +76,10 @@ export class AppConfig {
   @IsBoolean()
   MIGRATIONS_RUN = true;
 
+  /** At least 2: migrations hold one connection for their lock and run on another. */
   @Transform(toInt)
   @IsInt()
-  @Min(1)
+  @Min(2)
   @Max(500)
   DB_POOL_SIZE = 20;
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -113,6 +114,32 @@ describe('npm start with the embedded PostgreSQL (no DATABASE_URL)', () => {
     expect(second.child.output()).toMatch(/Removed a stale postmaster\.pid .* \(pid \d+ is not running\)/);
     second.child.proc.kill('SIGTERM');
     expect(await second.child.exited()).toBe(0);
+  });
+
+  it('never signals a process that merely reuses the recorded pid', async () => {
+    const bystander = spawn('sleep', ['60']);
+    try {
+      writeFileSync(pidFile(), `${bystander.pid}\n${join(dataDir, 'pg')}\n0\n${pgPort}\n`);
+      const { child } = await start();
+      expect(child.output()).toMatch(/Removed a stale postmaster\.pid/);
+      expect(isAlive(bystander.pid!)).toBe(true);
+      child.proc.kill('SIGTERM');
+      expect(await child.exited()).toBe(0);
+    } finally {
+      bystander.kill('SIGKILL');
+    }
+  });
+
+  it('refuses, in one sentence, a data directory whose server a live process still owns', async () => {
+    const owner = await start();
+    const pid = postmasterPid();
+    const intruder = runNode(MAIN, childEnv({ PORT: String(await freePort()), DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(await freePort()) }));
+    children.push(intruder);
+    expect(await intruder.exited()).toBe(1);
+    expect(intruder.output()).toContain(`is in use by PostgreSQL pid ${pid}, started by the running process ${owner.child.proc.pid}`);
+    expect((await fetch(`http://127.0.0.1:${owner.port}/health/ready`)).status).toBe(200);
+    owner.child.proc.kill('SIGTERM');
+    expect(await owner.child.exited()).toBe(0);
   });
 
   it('explains in one sentence when the embedded port is taken by another process', async () => {

@@ -49,12 +49,38 @@ describe('request pipeline (api.md Conventions)', () => {
     expect(res.body).toEqual({ name: 'ok', count: 3, nested: { code: 'A' } });
   });
 
-  it('refuses a JSON body that is not an object (array, scalar) with 400, never 500', async () => {
+  it('refuses a JSON body that is not an object (array, scalar) with 400 VALIDATION_FAILED, never 500', async () => {
     for (const raw of ['[]', '42', 'null', '"text"']) {
       const res = await app.request('POST', '/probe/echo', { raw, headers: { 'content-type': 'application/json' } });
-      expect(res.status).toBe(400);
-      expect(['VALIDATION_FAILED', 'MALFORMED_JSON']).toContain(res.body.code);
+      expectError(res, 400, 'VALIDATION_FAILED');
     }
+  });
+
+  it('refuses hostile JSON with 400 MALFORMED_JSON: deep nesting, bad UTF-8, NUL, __proto__, empty', async () => {
+    const json = { 'content-type': 'application/json' };
+    const deep = '{"x":' + '['.repeat(3000) + ']'.repeat(3000) + '}';
+    const cases: [string, string | Buffer][] = [
+      ['deep nesting', deep],
+      ['invalid UTF-8', Buffer.concat([Buffer.from('{"name":"'), Buffer.from([0xc3, 0x28]), Buffer.from('","count":1}')])],
+      ['NUL in a string', '{"name":"a\\u0000b","count":1}'],
+      ['__proto__ key', '{"name":"ab","count":1,"__proto__":{"admin":true}}'],
+      ['constructor.prototype', '{"name":"ab","count":1,"constructor":{"prototype":{"x":1}}}'],
+      ['empty body', ''],
+    ];
+    const wrong: string[] = [];
+    for (const [name, raw] of cases) {
+      const res = await app.request('POST', '/probe/echo', { raw, headers: json });
+      if (res.status !== 400 || res.body.code !== 'MALFORMED_JSON') wrong.push(`${name}: ${res.status} ${res.text}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('refuses JSON declared in another charset with 415', async () => {
+    const res = await app.request('POST', '/probe/echo', {
+      raw: '{"name":"ab","count":1}',
+      headers: { 'content-type': 'application/json; charset=latin1' },
+    });
+    expectError(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
   });
 
   it('answers an unsupported content type with 415 and the error body', async () => {
@@ -116,10 +142,18 @@ describe('request pipeline (api.md Conventions)', () => {
     expect(JSON.stringify(logged)).toContain('boom');
   });
 
-  it('never leaks SQL from a database error', async () => {
+  it('never leaks SQL from a database error, and keeps bound values out of the log', async () => {
     const res = await app.request('GET', '/probe/sql');
     expectError(res, 500, 'INTERNAL_ERROR');
     expect(res.text).not.toMatch(/SELECT|table_that_does_not_exist|secret/i);
+    const logged = JSON.stringify(app.logs);
+    expect(logged).toContain('table_that_does_not_exist'); // the error itself is logged...
+    expect(logged).not.toContain('hunter2-bound-value'); // ...without the values bound to it
+  });
+
+  it('answers a value the database cannot take with 400, not 500', async () => {
+    const res = await app.request('GET', '/probe/cast?value=not-a-number');
+    expectError(res, 400, 'VALIDATION_FAILED');
   });
 
   it('maps a DomainError to its own code and status', async () => {

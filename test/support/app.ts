@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { validateConfig } from '@app/config';
-import { loggingFormatters } from '@app/common';
+import { loggingFormatters, loggingSerializers } from '@app/common';
 import { createApi, type CreateApiOptions, type RunningApi } from '../../apps/api/src/bootstrap.js';
 import { freshDatabase } from './database.js';
 
@@ -70,7 +70,7 @@ export async function startApp(
       done();
     },
   });
-  const logger = pino({ level: config.LOG_LEVEL, formatters: loggingFormatters() }, sink);
+  const logger = pino({ level: config.LOG_LEVEL, formatters: loggingFormatters(), serializers: loggingSerializers() }, sink);
   const api = await createApi(config, { logger, imports: options.imports });
   await api.app.listen({ port: 0, host: '127.0.0.1' });
   const address = api.app.getHttpServer().address();

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Logger, Module, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Logger, Module, Param, Post, Query } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsArray, IsInt, IsOptional, IsString, Min, MinLength, ValidateNested } from 'class-validator';
 import { DataSource } from 'typeorm';
@@ -71,7 +71,12 @@ class ProbeController {
 
   @Get('sql')
   async sql(): Promise<unknown> {
-    return this.dataSource.query(`SELECT * FROM table_that_does_not_exist WHERE secret = 'x'`);
+    return this.dataSource.query(`SELECT * FROM table_that_does_not_exist WHERE secret = $1`, ['hunter2-bound-value']);
+  }
+
+  @Get('cast')
+  async cast(@Query('value') value: string): Promise<unknown> {
+    return this.dataSource.query(`SELECT $1::int AS n`, [value]);
   }
 
   @Get('domain')

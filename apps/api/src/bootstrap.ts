@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import type { IncomingMessage } from 'node:http';
+import type { FastifyRequest } from 'fastify';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -12,8 +13,12 @@ import {
   createRootLogger,
   createValidationPipe,
   installBodyLimits,
+  installLifecycleResponses,
+  frameworkErrorHandler,
+  clientErrorHandler,
   installIpRateLimit,
   installRequestLogging,
+  parseJsonBody,
   MetricsService,
   requestIdFor,
 } from '@app/common';
@@ -58,8 +63,11 @@ export async function createApi(appConfig: AppConfig, options: CreateApiOptions 
       bodyLimit: BODY_LIMIT_CEILING,
       trustProxy: config.TRUST_PROXY,
       genReqId: (req: IncomingMessage) => requestIdFor(req),
-      return503OnClosing: true,
+      // we answer requests arriving during shutdown ourselves, with the api.md body
+      return503OnClosing: false,
       forceCloseConnections: 'idle',
+      frameworkErrors: frameworkErrorHandler,
+      clientErrorHandler,
     });
     app = await NestFactory.create<NestFastifyApplication>(
       AppModule.forRoot({ config, databaseUrl: database.url, logger: root, imports: options.imports }),
@@ -72,36 +80,50 @@ export async function createApi(appConfig: AppConfig, options: CreateApiOptions 
     throw err;
   }
 
-  app.useLogger(app.get(Logger));
-  app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new AllExceptionsFilter());
-
-  const fastify = app.getHttpAdapter().getInstance();
+  let shuttingDown = false;
   const routes: { method: string; url: string }[] = [];
-  fastify.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) routes.push({ method: String(method), url: route.url ?? route.path });
-  });
-  // JSON (and form posts, for provider notifications) only: anything else is 415
-  fastify.removeContentTypeParser('text/plain');
-  installRequestLogging(fastify, root, await app.resolve(PinoLogger));
-  await installIpRateLimit(app, config.RATE_LIMIT_PER_IP_PER_MINUTE);
-  installBodyLimits(fastify, config.BODY_LIMIT_BYTES);
-  app.get(MetricsService).instrument(fastify);
+  try {
+    app.useLogger(app.get(Logger));
+    app.useGlobalPipes(createValidationPipe());
+    app.useGlobalFilters(new AllExceptionsFilter());
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('City Pay API')
-      .setDescription('City-wide cashless services: bills, transit fares, campus card. Contract: api.md (v1).')
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+    const fastify = app.getHttpAdapter().getInstance();
+    fastify.addHook('onRoute', (route) => {
+      for (const method of [route.method].flat()) routes.push({ method: String(method), url: route.url ?? route.path });
+    });
+    // JSON (and form posts, for provider notifications) only: anything else is 415.
+    // Our JSON parser keeps the raw bytes (device signatures cover them).
+    fastify.removeContentTypeParser('text/plain');
+    app.useBodyParser('application/json', { bodyLimit: BODY_LIMIT_CEILING }, async (req: FastifyRequest, body: Buffer) =>
+      parseJsonBody(req, body),
+    );
+    installLifecycleResponses(fastify, () => shuttingDown);
+    installRequestLogging(fastify, root, await app.resolve(PinoLogger));
+    await installIpRateLimit(app, config.RATE_LIMIT_PER_IP_PER_MINUTE);
+    installBodyLimits(fastify, config.BODY_LIMIT_BYTES);
+    app.get(MetricsService).instrument(fastify);
 
-  await app.init();
+    const document = SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('City Pay API')
+        .setDescription('City-wide cashless services: bills, transit fares, campus card. Contract: api.md (v1).')
+        .setVersion('1')
+        .addBearerAuth()
+        .build(),
+    );
+    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+
+    await app.init();
+  } catch (err) {
+    // a failed start must not leave the pool, pg-boss or the embedded server behind
+    await app.close().catch(() => undefined);
+    await database.stop();
+    throw err;
+  }
 
   let closing: Promise<void> | undefined;
+  const fastifyServer = app.getHttpAdapter().getInstance().server;
   return {
     app,
     database,
@@ -109,9 +131,14 @@ export async function createApi(appConfig: AppConfig, options: CreateApiOptions 
     routes,
     close: () =>
       (closing ??= (async () => {
+        shuttingDown = true;
+        // after the grace period, cut connections still open (slow or half-sent requests)
+        const cut = setTimeout(() => fastifyServer.closeAllConnections(), config.SHUTDOWN_GRACE_MS);
+        cut.unref();
         try {
           await app.close();
         } finally {
+          clearTimeout(cut);
           await database.stop();
         }
       })()),

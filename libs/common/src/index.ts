@@ -17,7 +17,7 @@ export { requestIdFor } from './http/request-id.js';
 export { Public, IS_PUBLIC_KEY } from './auth/public.decorator.js';
 export { MetricsModule } from './metrics/metrics.module.js';
 export { MetricsService } from './metrics/metrics.service.js';
-export { createRootLogger, httpLoggingParams, installRequestLogging, loggingFormatters } from './logging/logging.js';
+export { createRootLogger, httpLoggingParams, installRequestLogging, loggingFormatters, loggingSerializers } from './logging/logging.js';
 export { censorSecrets, SECRET_KEYS } from './logging/censor.js';
 export type { LoggingSettings } from './logging/logging.js';
 export { ReqMeta } from './http/request-meta.js';
@@ -36,3 +36,5 @@ export {
   IdempotencyInProgressError,
 } from './idempotency/idempotency.interceptor.js';
 export { Idempotency1763700150000 } from './idempotency/migration.js';
+export { parseJsonBody, MalformedJsonError, MAX_JSON_DEPTH } from './http/json-body.js';
+export { frameworkErrorHandler, clientErrorHandler, installLifecycleResponses } from './http/framework-errors.js';

@@ -41,7 +41,12 @@ export class DatabaseModule {
             const dataSource = await new DataSource(dsOptions!).initialize();
             if (config.MIGRATIONS_RUN) {
               const log = new Logger('Migrations');
-              await runMigrations(dataSource, { info: (m) => log.log(m) });
+              try {
+                await runMigrations(dataSource, { info: (m) => log.log(m) });
+              } catch (err) {
+                await dataSource.destroy().catch(() => undefined); // a retry must not leak this pool
+                throw err;
+              }
             }
             return dataSource;
           },

@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -70,6 +70,7 @@ export class EmbeddedDatabase {
     if (this.isRoot) this.checkReachableByPostgresUser(base);
 
     const password = this.password();
+    this.checkHalfCreated();
     const firstStart = !existsSync(join(this.clusterDir, 'PG_VERSION'));
     if (!firstStart) this.checkMajor();
     await this.recoverStaleServer();
@@ -83,31 +84,36 @@ export class EmbeddedDatabase {
         log.debug(`postgres: ${l}`);
       }
     };
-    this.server = new EmbeddedPostgres({
-      databaseDir: this.clusterDir,
+    const options = (databaseDir: string) => ({
+      databaseDir,
       port,
       user: 'postgres',
       password,
-      authMethod: 'scram-sha-256',
+      authMethod: 'scram-sha-256' as const,
       persistent: true,
       createPostgresUser: this.isRoot,
       initdbFlags: ['--encoding=UTF8', '--no-locale'],
       postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
-      onLog: (m) => remember(String(m)),
-      onError: (m) => remember(m instanceof Error ? m.message : String(m)),
+      onLog: (m: string) => remember(String(m)),
+      onError: (m: unknown) => remember(m instanceof Error ? m.message : String(m)),
     });
 
     const started = Date.now();
     if (firstStart) {
       log.info(`Creating the embedded PostgreSQL ${EMBEDDED_PG_MAJOR} cluster in ${this.clusterDir}`);
+      // initdb into a scratch directory, then rename: a killed initdb never leaves a half cluster
+      const scratch = `${this.clusterDir}.initdb`;
+      rmSync(scratch, { recursive: true, force: true });
       try {
-        await this.server.initialise();
+        await new EmbeddedPostgres(options(scratch)).initialise();
+        renameSync(scratch, this.clusterDir);
       } catch (err) {
         throw new EmbeddedDatabaseError(
           `Could not create the embedded PostgreSQL cluster in ${this.clusterDir}: ${errorText(err)} ${recent.slice(-5).join(' | ')}`.trim(),
         );
       }
     }
+    this.server = new EmbeddedPostgres(options(this.clusterDir));
     try {
       await this.server.start();
     } catch (err) {
@@ -141,6 +147,18 @@ export class EmbeddedDatabase {
     return password;
   }
 
+  /** A cluster directory without PG_VERSION is not ours to guess about: empty, remove it; else say so. */
+  private checkHalfCreated(): void {
+    if (!existsSync(this.clusterDir) || existsSync(join(this.clusterDir, 'PG_VERSION'))) return;
+    if (readdirSync(this.clusterDir).length === 0) {
+      rmSync(this.clusterDir, { recursive: true, force: true });
+      return;
+    }
+    throw new EmbeddedDatabaseError(
+      `${this.clusterDir} exists but holds no PostgreSQL cluster (no PG_VERSION); move it away or set another DATA_DIR.`,
+    );
+  }
+
   private checkMajor(): void {
     const version = readFileSync(join(this.clusterDir, 'PG_VERSION'), 'utf8').trim();
     if (version !== String(EMBEDDED_PG_MAJOR)) {
@@ -159,7 +177,7 @@ export class EmbeddedDatabase {
     const pidFile = join(this.clusterDir, 'postmaster.pid');
     if (!existsSync(pidFile)) return;
     const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-    if (!Number.isInteger(pid) || pid <= 0 || !isPostgresProcess(pid)) {
+    if (!Number.isInteger(pid) || pid <= 0 || !isPostgresOf(pid, this.clusterDir)) {
       this.options.log.warn(
         `Removed a stale postmaster.pid in ${this.clusterDir} (pid ${pid} is not running): the previous server was killed.`,
       );
@@ -167,7 +185,8 @@ export class EmbeddedDatabase {
       return;
     }
     const parent = parentPid(pid);
-    if (parent !== undefined && parent !== 1 && parent !== process.pid && isNodeProcess(parent)) {
+    // a live Node parent (PID 1 included, as in a container without an init) still owns it
+    if (parent !== undefined && parent !== process.pid && isNodeProcess(parent)) {
       throw new EmbeddedDatabaseError(
         `${this.clusterDir} is in use by PostgreSQL pid ${pid}, started by the running process ${parent}; stop that process or set another DATA_DIR.`,
       );
@@ -228,7 +247,16 @@ export class EmbeddedDatabase {
   private async ensureDatabase(password: string): Promise<void> {
     const client = new pg.Client({ connectionString: this.url('postgres', password) });
     client.on('error', () => undefined);
-    await client.connect();
+    try {
+      await client.connect();
+    } catch (err) {
+      if ((err as { code?: string }).code === '28P01') {
+        throw new EmbeddedDatabaseError(
+          `The embedded PostgreSQL in ${this.clusterDir} refused the password kept in ${this.passwordFile} (changed or lost); restore that file or use a new DATA_DIR.`,
+        );
+      }
+      throw err;
+    }
     try {
       const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [this.options.database]);
       if (found.rowCount === 0) {
@@ -265,10 +293,20 @@ function procCmdline(pid: number): string | undefined {
   }
 }
 
-function isPostgresProcess(pid: number): boolean {
+/**
+ * True only for a live postgres serving this very data directory (started
+ * with `-D <dir>`): a reused pid, or another cluster, is never touched.
+ */
+function isPostgresOf(pid: number, dataDir: string): boolean {
   if (!isAlive(pid)) return false;
-  const cmd = procCmdline(pid);
-  return cmd === undefined ? true : /postgres/.test(cmd);
+  let args: string[];
+  try {
+    args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return false;
+  }
+  const d = args.indexOf('-D');
+  return /(^|\/)postgres$/.test(args[0] ?? '') && d >= 0 && resolve(args[d + 1] ?? '') === resolve(dataDir);
 }
 
 function isNodeProcess(pid: number): boolean {

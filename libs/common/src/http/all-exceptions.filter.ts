@@ -63,6 +63,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return { statusCode: status, code, message: safeMessage(status, exception.message) };
     }
     const plain = exception as WithCode | undefined;
+    const sqlState = (exception as { driverError?: { code?: unknown } } | undefined)?.driverError?.code;
+    if (typeof sqlState === 'string' && sqlState.startsWith('22')) {
+      // PostgreSQL "data exception": a value from the request that the database cannot take
+      return { statusCode: 400, code: 'VALIDATION_FAILED', message: 'A value in the request is not valid' };
+    }
     if (isJsonSyntaxError(plain)) {
       return { statusCode: 400, code: 'MALFORMED_JSON', message: 'The request body is not valid JSON' };
     }

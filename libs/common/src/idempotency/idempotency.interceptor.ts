@@ -1,4 +1,4 @@
-import { HttpException, SetMetadata } from '@nestjs/common';
+import { SetMetadata } from '@nestjs/common';
 import type { CallHandler, ExecutionContext, NestInterceptor } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
 import { Reflector } from '@nestjs/core';
@@ -109,7 +109,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     } catch (err) {
       const error = this.errors.toBody(err, request);
       const refusal = error.statusCode >= 400 && error.statusCode < 500 && error.code !== 'VALIDATION_FAILED' && error.code !== 'IDEMPOTENCY_IN_PROGRESS';
-      if (refusal && !(err instanceof HttpException && error.statusCode === 413)) {
+      if (refusal) {
         await this.store.complete(ctx, error.statusCode, error);
       } else {
         await this.store.release(ctx);

@@ -48,9 +48,16 @@ describe('censorSecrets', () => {
     expect(censorSecrets({ password: null })).toEqual({ password: null });
   });
 
-  it('stops at a fixed depth on deep or cyclic-looking data', () => {
+  it('truncates data nested deeper than it walks instead of passing it on', () => {
     let deep: Record<string, unknown> = { password: 'p' };
     for (let i = 0; i < 20; i++) deep = { next: deep };
-    expect(() => censorSecrets(deep)).not.toThrow();
+    const text = JSON.stringify(censorSecrets(deep));
+    expect(text).not.toContain('"p"');
+    expect(text).toContain('[TRUNCATED]');
+  });
+
+  it('matches snake_case and kebab-case spellings of secret keys', () => {
+    const out = censorSecrets({ refresh_token: 'r', access_token: 'a', client_secret: 'c', id_number: 'i', 'proxy-authorization': 'x', detail: 'Key (phone)=(+86138) exists' });
+    expect(Object.values(out)).toEqual(['[REDACTED]', '[REDACTED]', '[REDACTED]', '[REDACTED]', '[REDACTED]', '[REDACTED]']);
   });
 });

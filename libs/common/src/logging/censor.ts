@@ -1,4 +1,9 @@
-/** Keys whose values never reach a log, at any depth (compared lower-case). */
+/** Lower case, without '_' and '-': refresh_token, refresh-token and refreshToken match alike. */
+function normalise(key: string): string {
+  return key.toLowerCase().replace(/[_-]/g, '');
+}
+
+/** Keys whose values never reach a log, at any depth. */
 export const SECRET_KEYS = new Set(
   [
     'password',
@@ -16,13 +21,21 @@ export const SECRET_KEYS = new Set(
     'cookie',
     'set-cookie',
     'x-device-signature',
-    // bound values of a failed SQL statement (TypeORM's QueryFailedError)
+    'proxy-authorization',
+    'clientSecret',
+    'apiSecret',
+    'appSecret',
+    'signature',
+    // values carried by database errors: bound parameters (TypeORM's
+    // QueryFailedError) and PostgreSQL's detail ("Key (phone)=(...) exists")
     'parameters',
-  ].map((k) => k.toLowerCase()),
+    'detail',
+  ].map(normalise),
 );
 
 export const CENSORED = '[REDACTED]';
-const MAX_DEPTH = 6;
+const MAX_DEPTH = 8;
+export const TRUNCATED = '[TRUNCATED]';
 
 /** Objects the censor walks: plain ones and class instances such as validated DTOs. */
 function isWalkable(value: unknown): value is Record<string, unknown> {
@@ -35,10 +48,11 @@ function isWalkable(value: unknown): value is Record<string, unknown> {
  * branches it changes (a log object without secrets is returned as is), walks
  * plain objects, class instances (a censored one becomes a plain copy of its
  * own fields) and arrays; Errors, Dates and binary data are left to pino's
- * serializers. Stops at a fixed depth.
+ * serializers (whose output the logger censors in turn). Objects nested
+ * deeper than a fixed depth are replaced by '[TRUNCATED]', never passed on.
  */
 export function censorSecrets<T>(value: T, depth = 0): T {
-  if (depth > MAX_DEPTH) return value;
+  if (depth > MAX_DEPTH) return (value !== null && typeof value === 'object' ? TRUNCATED : value) as T;
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
@@ -57,7 +71,7 @@ export function censorSecrets<T>(value: T, depth = 0): T {
   let copy: Record<string, unknown> | undefined;
   for (const key of Object.keys(value)) {
     const current = value[key];
-    const next = SECRET_KEYS.has(key.toLowerCase())
+    const next = SECRET_KEYS.has(normalise(key))
       ? current === undefined || current === null
         ? current
         : CENSORED

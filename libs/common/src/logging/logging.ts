@@ -21,6 +21,15 @@ export function loggingFormatters(): NonNullable<LoggerOptions['formatters']> {
   };
 }
 
+/**
+ * Errors are serialized by pino (message, stack, own fields) and the result
+ * censored: database errors carry bound parameters and PostgreSQL details.
+ */
+export function loggingSerializers(): NonNullable<LoggerOptions['serializers']> {
+  const censoredErr = (err: unknown) => censorSecrets(pino.stdSerializers.err(err as Error) as unknown as Record<string, unknown>);
+  return { err: censoredErr, error: censoredErr };
+}
+
 /** The process's one pino logger (JSON lines on stdout). */
 export function createRootLogger(settings: LoggingSettings): PinoInstance {
   const options: LoggerOptions = {
@@ -28,6 +37,7 @@ export function createRootLogger(settings: LoggingSettings): PinoInstance {
     base: { service: settings.service, pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: loggingFormatters(),
+    serializers: loggingSerializers(),
   };
   if (settings.pretty) {
     return pino({ ...options, transport: { target: 'pino-pretty', options: { singleLine: true } } });
@@ -42,7 +52,8 @@ export function createRootLogger(settings: LoggingSettings): PinoInstance {
  * default route '{/*splat}' matched nothing under Nest 12.5 on Fastify.
  */
 export function httpLoggingParams(logger: PinoInstance): Params {
-  return { pinoHttp: { logger }, forRoutes: [] };
+  // pino-http installs its own err serializer on the logger nestjs-pino hands out: give it ours
+  return { pinoHttp: { logger, serializers: loggingSerializers() }, forRoutes: [] };
 }
 
 /**
@@ -62,7 +73,8 @@ export function installRequestLogging(fastify: FastifyInstance, root: PinoInstan
       root[level](
         {
           reqId: request.id,
-          req: { method: request.method, url: request.url },
+          // the path only: query strings may carry tokens or signed provider parameters
+          req: { method: request.method, url: request.url.split('?', 1)[0] },
           res: { statusCode: status },
           responseTime: Math.round(reply.elapsedTime * 100) / 100,
         },
