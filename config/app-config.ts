@@ -192,6 +192,13 @@ export class AppConfig {
   @Max(1000)
   LOGIN_FAILURES_PER_MINUTE = 5;
 
+  /** How long a request with a busy Idempotency-Key waits for the first one before 409, ms. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(60000)
+  IDEMPOTENCY_WAIT_MS = 10000;
+
   /** Requests per client IP per minute, per API replica (a generous abuse limit). */
   @Transform(toInt)
   @IsInt()

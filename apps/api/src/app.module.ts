@@ -4,10 +4,9 @@ import type { Logger as PinoInstance } from 'pino';
 import { AppConfig, AppConfigModule } from '@app/config';
 import { httpLoggingParams, MetricsModule } from '@app/common';
 import { DatabaseModule } from '@app/database';
-import { IdentityModule } from '@app/identity';
 import { JobsModule } from '@app/jobs';
 import { HealthController } from './health/health.controller.js';
-import { migrations } from '@app/platform';
+import { migrations, PlatformModule } from '@app/platform';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -30,7 +29,7 @@ export class AppModule {
         MetricsModule,
         DatabaseModule.forRoot({ url: databaseUrl, config, migrations }),
         JobsModule.forRoot({ runWorkers: config.JOBS_IN_API, applicationName: config.SERVICE_NAME }),
-        IdentityModule,
+        PlatformModule.forRoot(config),
         ...imports,
       ],
       controllers: [HealthController],

@@ -5,7 +5,7 @@ import { AppConfig, AppConfigModule } from '@app/config';
 import { httpLoggingParams } from '@app/common';
 import { DatabaseModule } from '@app/database';
 import { JobsModule } from '@app/jobs';
-import { migrations } from '@app/platform';
+import { migrations, PlatformModule } from '@app/platform';
 
 /** The worker: the same libs as the API, running background jobs only (no HTTP). */
 @Module({})
@@ -18,6 +18,7 @@ export class WorkerModule {
         LoggerModule.forRoot(httpLoggingParams(logger)),
         DatabaseModule.forRoot({ url: databaseUrl, config, migrations }),
         JobsModule.forRoot({ runWorkers: true, applicationName: `${config.SERVICE_NAME}-worker` }),
+        PlatformModule.forRoot(config),
       ],
     };
   }

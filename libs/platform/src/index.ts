@@ -1,1 +1,2 @@
 export { migrations } from './schema.js';
+export { PlatformModule } from './platform.module.js';

@@ -1,5 +1,9 @@
-import { databaseMigrations, type MigrationClass } from '@app/database';
+import { Idempotency1763700150000 } from '@app/common';
+import { databaseMigrations } from '@app/database';
+import type { MigrationClass } from '@app/database';
 import { identityMigrations } from '@app/identity';
+import { ledgerMigrations } from '@app/ledger';
 
 /** Every context's migrations, in one list for the DataSource (and `npm run db:migrate`). */
-export const migrations: MigrationClass[] = [...databaseMigrations, ...identityMigrations];
+// in timestamp order, the order TypeORM applies them
+export const migrations: MigrationClass[] = [...databaseMigrations, ...identityMigrations, Idempotency1763700150000, ...ledgerMigrations];

@@ -1,0 +1,31 @@
+import { Module } from '@nestjs/common';
+import type { OnModuleInit } from '@nestjs/common';
+import { IdentityModule } from '@app/identity';
+import { JobsService } from '@app/jobs';
+import { LedgerService } from './ledger.service.js';
+import { AdjustmentsController, WalletController } from './wallet.controller.js';
+import { WalletService } from './wallet.service.js';
+
+@Module({
+  imports: [IdentityModule],
+  controllers: [WalletController, AdjustmentsController],
+  providers: [LedgerService, WalletService],
+  exports: [LedgerService, WalletService],
+})
+export class LedgerModule implements OnModuleInit {
+  constructor(
+    private readonly jobs: JobsService,
+    private readonly ledger: LedgerService,
+  ) {}
+
+  /** Folds queued hot-account credits into balances every minute (reads are exact either way). */
+  onModuleInit(): void {
+    this.jobs.register({
+      name: 'ledger.roll-up-hot-accounts',
+      cron: '* * * * *',
+      handler: async () => {
+        await this.ledger.rollUpHotAccounts();
+      },
+    });
+  }
+}

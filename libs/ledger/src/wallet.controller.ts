@@ -1,0 +1,47 @@
+import { Body, Controller, Get, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { decodeCursor, DEFAULT_PAGE_SIZE, Idempotent, PageQuery, ReqMeta, ValidationFailedError } from '@app/common';
+import type { Page, RequestMeta } from '@app/common';
+import { CurrentUser, PlatformAdmin } from '@app/identity';
+import type { AuthenticatedUser } from '@app/identity';
+import { AdjustmentDto } from './dto/wallet.dto.js';
+import { WalletService } from './wallet.service.js';
+import type { AdjustmentResult, WalletTransaction } from './wallet.service.js';
+
+@ApiTags('wallet')
+@ApiBearerAuth()
+@Controller('v1/wallet')
+export class WalletController {
+  constructor(private readonly wallets: WalletService) {}
+
+  @Get()
+  async wallet(@CurrentUser() user: AuthenticatedUser): Promise<{ balances: { amount: number; currency: string }[] }> {
+    return { balances: await this.wallets.balances(user.id) };
+  }
+
+  @Get('transactions')
+  transactions(@CurrentUser() user: AuthenticatedUser, @Query() q: PageQuery): Promise<Page<WalletTransaction>> {
+    let before: bigint | undefined;
+    if (q.cursor) {
+      const { p } = decodeCursor<{ p: string }>(q.cursor, ['p']);
+      if (!/^\d{1,19}$/.test(p)) throw new ValidationFailedError([{ field: 'cursor', problems: ['is not a cursor this list issued'] }]);
+      before = BigInt(p);
+    }
+    return this.wallets.transactions(user.id, q.limit ?? DEFAULT_PAGE_SIZE, before);
+  }
+}
+
+@ApiTags('wallet')
+@ApiBearerAuth()
+@Controller('v1/admin/adjustments')
+@PlatformAdmin()
+export class AdjustmentsController {
+  constructor(private readonly wallets: WalletService) {}
+
+  @Post()
+  @Idempotent()
+  @ApiHeader({ name: 'Idempotency-Key', required: true })
+  adjust(@Body() body: AdjustmentDto, @CurrentUser() user: AuthenticatedUser, @ReqMeta() meta: RequestMeta): Promise<AdjustmentResult> {
+    return this.wallets.adjust(user.id, body, meta);
+  }
+}

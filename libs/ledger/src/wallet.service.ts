@@ -1,0 +1,141 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { IdempotencyService, toPage } from '@app/common';
+import type { Currency, Page, RequestMeta } from '@app/common';
+import { withTransactionRetry } from '@app/database';
+import { AuditService, UsersService } from '@app/identity';
+import { LedgerService } from './ledger.service.js';
+import type { LedgerAccount } from './ledger.service.js';
+
+export interface WalletTransaction {
+  id: string;
+  kind: string;
+  amount: number;
+  currency: Currency;
+  balanceAfter: number | null;
+  description: string | null;
+  createdAt: string;
+}
+
+export interface AdjustmentResult {
+  entryId: string;
+  userId: string;
+  direction: 'CREDIT' | 'DEBIT';
+  amount: number;
+  currency: Currency;
+  balanceAfter: number;
+  reason: string;
+  createdAt: string;
+}
+
+/** Citizens' wallets: one ledger account per user and currency, created on first need. */
+@Injectable()
+export class WalletService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly ledger: LedgerService,
+    private readonly users: UsersService,
+    private readonly audit: AuditService,
+    private readonly idempotency: IdempotencyService,
+  ) {}
+
+  walletAccount(userId: string, currency: Currency, manager?: EntityManager): Promise<LedgerAccount> {
+    return this.ledger.account({ ownerType: 'USER', ownerId: userId, purpose: 'WALLET', currency }, manager);
+  }
+
+  async balances(userId: string): Promise<{ amount: number; currency: Currency }[]> {
+    const accounts = await this.ledger.accountsOf('USER', userId, 'WALLET');
+    if (accounts.length === 0) return [{ amount: 0, currency: 'CNY' }];
+    const out: { amount: number; currency: Currency }[] = [];
+    for (const a of accounts) out.push((await this.ledger.balance(a.id)).toJSON());
+    return out;
+  }
+
+  /** Newest first; the cursor is the position after the last row (a posting id). */
+  async transactions(userId: string, limit: number, before?: bigint): Promise<Page<WalletTransaction>> {
+    const rows = (await this.dataSource.query(
+      `SELECT p.id::text AS pid, e.id, e.kind, p.amount::text, p.currency, p.balance_after::text, e.description, p.created_at
+         FROM ledger_accounts a
+         JOIN postings p ON p.account_id = a.id
+         JOIN journal_entries e ON e.id = p.entry_id
+        WHERE a.owner_type = 'USER' AND a.owner_id = $1 AND a.purpose = 'WALLET'
+          AND ($2::bigint IS NULL OR p.id < $2::bigint)
+        ORDER BY p.id DESC
+        LIMIT $3`,
+      [userId, before?.toString() ?? null, limit + 1],
+    )) as { pid: string; id: string; kind: string; amount: string; currency: string; balance_after: string | null; description: string | null; created_at: Date }[];
+    const page = toPage(rows, limit, (last) => ({ p: last.pid }));
+    return {
+      nextCursor: page.nextCursor,
+      items: page.items.map((r) => ({
+        id: r.id,
+        kind: r.kind,
+        amount: Number(r.amount),
+        currency: r.currency.trim() as Currency,
+        balanceAfter: r.balance_after === null ? null : Number(r.balance_after),
+        description: r.description,
+        createdAt: r.created_at.toISOString(),
+      })),
+    };
+  }
+
+  /**
+   * A support correction: platform adjustments account <-> the user's
+   * wallet, one balanced entry, audited, with its visible reason. A debit
+   * never takes a wallet below zero (402).
+   */
+  async adjust(
+    actorUserId: string,
+    input: { userId: string; direction: 'CREDIT' | 'DEBIT'; amount: number; currency: Currency; reason: string },
+    meta: RequestMeta,
+  ): Promise<AdjustmentResult> {
+    await this.users.getById(input.userId); // 404 for an unknown user
+    const signed = input.direction === 'CREDIT' ? BigInt(input.amount) : -BigInt(input.amount);
+    return withTransactionRetry(this.dataSource, async (m) => {
+      const wallet = await this.walletAccount(input.userId, input.currency, m);
+      const adjustments = await this.ledger.account(
+        { ownerType: 'PLATFORM', ownerId: 'platform', purpose: 'ADJUSTMENTS', currency: input.currency, allowNegative: true },
+        m,
+      );
+      const posted = await this.ledger.post(
+        {
+          reference: `adjustment:${randomUUID()}`,
+          kind: 'ADJUSTMENT',
+          description: input.reason.trim(),
+          metadata: { actorUserId, direction: input.direction },
+          postings: [
+            { accountId: wallet.id, currency: input.currency, amount: signed },
+            { accountId: adjustments.id, currency: input.currency, amount: -signed },
+          ],
+        },
+        m,
+      );
+      const walletPosting = posted.postings.find((p) => p.accountId === wallet.id)!;
+      const result: AdjustmentResult = {
+        entryId: posted.entryId,
+        userId: input.userId,
+        direction: input.direction,
+        amount: input.amount,
+        currency: input.currency,
+        balanceAfter: Number(walletPosting.balanceAfter),
+        reason: input.reason.trim(),
+        createdAt: new Date().toISOString(),
+      };
+      await this.audit.record(
+        {
+          action: 'BALANCE_ADJUSTED',
+          actorUserId,
+          targetType: 'user',
+          targetId: input.userId,
+          details: { entryId: posted.entryId, direction: input.direction, amount: input.amount, currency: input.currency, reason: result.reason },
+          meta,
+        },
+        m,
+      );
+      await this.idempotency.record(m, result);
+      return result;
+    });
+  }
+}

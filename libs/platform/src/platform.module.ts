@@ -1,0 +1,31 @@
+import { Module } from '@nestjs/common';
+import type { DynamicModule, OnModuleInit } from '@nestjs/common';
+import { IdempotencyModule, IdempotencyService } from '@app/common';
+import type { AppConfig } from '@app/config';
+import { IdentityModule } from '@app/identity';
+import { JobsService } from '@app/jobs';
+import { LedgerModule } from '@app/ledger';
+
+/** Purges idempotency keys past their 24 hours, hourly. */
+class IdempotencyMaintenance implements OnModuleInit {
+  constructor(
+    private readonly jobs: JobsService,
+    private readonly store: IdempotencyService,
+  ) {}
+
+  onModuleInit(): void {
+    this.jobs.register({ name: 'idempotency.purge', cron: '17 * * * *', handler: async () => void (await this.store.purgeExpired()) });
+  }
+}
+
+/** Every module of the platform, shared by the API and the worker. */
+@Module({})
+export class PlatformModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: PlatformModule,
+      imports: [IdempotencyModule.forRoot({ waitMs: config.IDEMPOTENCY_WAIT_MS }), IdentityModule, LedgerModule],
+      providers: [{ provide: IdempotencyMaintenance, inject: [JobsService, IdempotencyService], useFactory: (j: JobsService, s: IdempotencyService) => new IdempotencyMaintenance(j, s) }],
+    };
+  }
+}
