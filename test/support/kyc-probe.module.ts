@@ -1,4 +1,6 @@
 import { Controller, HttpCode, Module, Post } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Idempotent } from '@app/common';
 import { CurrentUser, RequireKyc } from '@app/identity';
 import type { AuthenticatedUser } from '@app/identity';
 
@@ -13,5 +15,16 @@ class KycProbeController {
   }
 }
 
-@Module({ controllers: [KycProbeController] })
+/** A slow idempotent route with no effects but a unique answer, to observe in-flight duplicates. */
+@Controller('probe/slow')
+class SlowProbeController {
+  @Post()
+  @Idempotent()
+  async slow(): Promise<{ answer: string }> {
+    await new Promise((r) => setTimeout(r, 400));
+    return { answer: randomUUID() };
+  }
+}
+
+@Module({ controllers: [KycProbeController, SlowProbeController] })
 export class KycProbeModule {}

@@ -182,11 +182,14 @@ export class LedgerService {
     return { entryId, reference: entry.reference, duplicate: false, postings: result };
   }
 
-  /** A debit of a hot account: under its row lock, against stored balance plus queued credits. */
+  /**
+   * A debit of a hot account: under its row lock (NO KEY UPDATE, which queued
+   * credits do not wait for), against stored balance plus queued credits.
+   */
   private async debitHot(m: EntityManager, account: LedgerAccount, amount: bigint): Promise<bigint> {
     const [row] = (await m.query(
       `SELECT balance + COALESCE((SELECT sum(h.amount) FROM hot_account_credits h WHERE h.account_id = a.id), 0) AS available
-         FROM ledger_accounts a WHERE a.id = $1 FOR UPDATE`,
+         FROM ledger_accounts a WHERE a.id = $1 FOR NO KEY UPDATE`,
       [account.id],
     )) as { available: string }[];
     const after = BigInt(row.available) + amount;
@@ -225,7 +228,9 @@ export class LedgerService {
     let folded = 0;
     for (const { account_id } of accounts) {
       folded += await withTransactionRetry(this.dataSource, async (m) => {
-        await m.query(`SELECT 1 FROM ledger_accounts WHERE id = $1 FOR UPDATE`, [account_id]);
+        // NO KEY UPDATE: conflicts with other balance changes, not with the foreign-key
+        // share locks that concurrent credits take, so they go on during the roll-up
+        await m.query(`SELECT 1 FROM ledger_accounts WHERE id = $1 FOR NO KEY UPDATE`, [account_id]);
         const [{ sum, n }] = (await m.query(
           `WITH gone AS (DELETE FROM hot_account_credits WHERE account_id = $1 RETURNING amount)
            SELECT COALESCE(sum(amount), 0)::text AS sum, count(*)::int AS n FROM gone`,

@@ -13,7 +13,7 @@ export class Idempotency1763700150000 implements MigrationInterface {
         claim uuid NOT NULL,
         status text NOT NULL CHECK (status IN ('IN_PROGRESS', 'COMPLETED')),
         response_status integer,
-        response_body jsonb,
+        response_body json,
         locked_until timestamptz NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now(),
         completed_at timestamptz,

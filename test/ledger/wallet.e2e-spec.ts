@@ -1,0 +1,208 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { verifyLedger } from '@app/ledger';
+import { expectError, startApp } from '../support/app.js';
+import type { TestApp } from '../support/app.js';
+import { ADMIN, adminToken, registerUser } from '../support/factories.js';
+import { KycProbeModule } from '../support/kyc-probe.module.js';
+
+describe('wallet, admin adjustments and idempotency over HTTP', () => {
+  let app: TestApp;
+  let admin: string;
+
+  beforeAll(async () => {
+    app = await startApp({ ADMIN_PHONE: ADMIN.phone, ADMIN_PASSWORD: ADMIN.password }, { imports: [KycProbeModule] });
+    admin = await adminToken(app);
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  const adjust = (body: Record<string, unknown>, key: string | null = randomUUID(), token = admin) =>
+    app.request('POST', '/v1/admin/adjustments', { token, body, headers: key === null ? {} : { 'idempotency-key': key } });
+  const entries = async (userId: string): Promise<number> => {
+    const [{ n }] = (await app.api.app.get(DataSource).query(
+      `SELECT count(*)::int AS n FROM postings p JOIN ledger_accounts a ON a.id = p.account_id WHERE a.owner_id = $1`,
+      [userId],
+    )) as { n: number }[];
+    return n;
+  };
+
+  it('shows an empty CNY wallet before any money arrives', async () => {
+    const user = await registerUser(app);
+    const res = await app.request('GET', '/v1/wallet', { token: user.accessToken });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ balances: [{ amount: 0, currency: 'CNY' }] });
+    expectError(await app.request('GET', '/v1/wallet'), 401, 'UNAUTHENTICATED');
+  });
+
+  it('credits and debits a wallet through audited adjustments, with history and balanceAfter', async () => {
+    const user = await registerUser(app);
+    const credit = await adjust({ userId: user.id, direction: 'CREDIT', amount: 5000, currency: 'CNY', reason: 'Goodwill for outage 2026-11-20' });
+    expect(credit.status).toBe(201);
+    expect(credit.body).toMatchObject({ userId: user.id, direction: 'CREDIT', amount: 5000, currency: 'CNY', balanceAfter: 5000 });
+    const debit = await adjust({ userId: user.id, direction: 'DEBIT', amount: 1250, currency: 'CNY', reason: 'Duplicate goodwill reversed' });
+    expect(debit.body.balanceAfter).toBe(3750);
+    await adjust({ userId: user.id, direction: 'CREDIT', amount: 800, currency: 'HKD', reason: 'Cross-border refund' });
+
+    const wallet = await app.request('GET', '/v1/wallet', { token: user.accessToken });
+    expect(wallet.body.balances).toEqual([
+      { amount: 3750, currency: 'CNY' },
+      { amount: 800, currency: 'HKD' },
+    ]);
+    const history = await app.request('GET', '/v1/wallet/transactions', { token: user.accessToken });
+    expect(history.body.items.map((t: { amount: number; balanceAfter: number }) => [t.amount, t.balanceAfter])).toEqual([
+      [800, 800],
+      [-1250, 3750],
+      [5000, 5000],
+    ]);
+    expect(history.body.items[1]).toMatchObject({ kind: 'ADJUSTMENT', currency: 'CNY', description: 'Duplicate goodwill reversed', id: debit.body.entryId });
+    expect(history.body.nextCursor).toBeNull();
+
+    const audit = await app.request('GET', `/v1/admin/audit-events?action=BALANCE_ADJUSTED&targetId=${user.id}`, { token: admin });
+    expect(audit.body.items).toHaveLength(3);
+    expect((await verifyLedger(app.api.app.get(DataSource))).ok).toBe(true);
+  });
+
+  it('pages the history newest first with a cursor', async () => {
+    const user = await registerUser(app);
+    for (let i = 1; i <= 5; i++) await adjust({ userId: user.id, direction: 'CREDIT', amount: i * 100, currency: 'CNY', reason: `credit ${i}` });
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const res: Awaited<ReturnType<TestApp["request"]>> = await app.request('GET', `/v1/wallet/transactions?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token: user.accessToken });
+      expect(res.body.items.length).toBeLessThanOrEqual(2);
+      seen.push(...res.body.items.map((t: { amount: number }) => t.amount));
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual([500, 400, 300, 200, 100]);
+    expectError(await app.request('GET', '/v1/wallet/transactions?limit=0', { token: user.accessToken }), 400, 'VALIDATION_FAILED');
+    expectError(await app.request('GET', '/v1/wallet/transactions?cursor=abc', { token: user.accessToken }), 400, 'VALIDATION_FAILED');
+  });
+
+  it('refuses a debit below zero with 402 and leaves nothing behind', async () => {
+    const user = await registerUser(app);
+    await adjust({ userId: user.id, direction: 'CREDIT', amount: 100, currency: 'CNY', reason: 'seed money' });
+    const before = await entries(user.id);
+    expectError(await adjust({ userId: user.id, direction: 'DEBIT', amount: 101, currency: 'CNY', reason: 'too much' }), 402, 'INSUFFICIENT_FUNDS');
+    expect(await entries(user.id)).toBe(before);
+  });
+
+  it.each([
+    [{ amount: 10.5 }, 'amount'],
+    [{ amount: '100' }, 'amount'],
+    [{ amount: -5 }, 'amount'],
+    [{ amount: 0 }, 'amount'],
+    [{ amount: 100_000_001 }, 'amount'],
+    [{ currency: 'USD' }, 'currency'],
+    [{ direction: 'SIDEWAYS' }, 'direction'],
+    [{ userId: 'me' }, 'userId'],
+    [{ reason: '' }, 'reason'],
+  ])('refuses %p with 400 VALIDATION_FAILED', async (override, field) => {
+    const user = await registerUser(app);
+    const res = await adjust({ userId: user.id, direction: 'CREDIT', amount: 100, currency: 'CNY', reason: 'valid reason', ...override });
+    expectError(res, 400, 'VALIDATION_FAILED');
+    expect(res.body.details.map((d: { field: string }) => d.field)).toContain(field);
+  });
+
+  it('is for platform administrators only, and 404 for an unknown user', async () => {
+    const user = await registerUser(app);
+    expectError(await adjust({ userId: user.id, direction: 'CREDIT', amount: 1, currency: 'CNY', reason: 'self-service' }, randomUUID(), user.accessToken), 403, 'FORBIDDEN');
+    expectError(await adjust({ userId: randomUUID(), direction: 'CREDIT', amount: 1, currency: 'CNY', reason: 'nobody' }), 404, 'NOT_FOUND');
+  });
+
+  describe('Idempotency-Key', () => {
+    it('is required on money-moving routes: 400 IDEMPOTENCY_KEY_REQUIRED', async () => {
+      const user = await registerUser(app);
+      expectError(await adjust({ userId: user.id, direction: 'CREDIT', amount: 1, currency: 'CNY', reason: 'no key' }, null), 400, 'IDEMPOTENCY_KEY_REQUIRED');
+      expectError(await adjust({ userId: user.id, direction: 'CREDIT', amount: 1, currency: 'CNY', reason: 'long key' }, 'k'.repeat(256)), 400, 'IDEMPOTENCY_KEY_REQUIRED');
+      expect(await entries(user.id)).toBe(0);
+    });
+
+    it('replays the first response for the same key and body, with Idempotent-Replayed: true', async () => {
+      const user = await registerUser(app);
+      const key = randomUUID();
+      const body = { userId: user.id, direction: 'CREDIT', amount: 700, currency: 'CNY', reason: 'replay me' };
+      const first = await adjust(body, key);
+      const second = await adjust(body, key);
+      expect(first.status).toBe(201);
+      expect(first.headers.get('idempotent-replayed')).toBeNull();
+      expect(second.status).toBe(201);
+      expect(second.headers.get('idempotent-replayed')).toBe('true');
+      expect(second.body).toEqual(first.body);
+      expect(await entries(user.id)).toBe(1);
+    });
+
+    it('refuses the same key with another body: 422 IDEMPOTENCY_KEY_REUSED', async () => {
+      const user = await registerUser(app);
+      const key = randomUUID();
+      await adjust({ userId: user.id, direction: 'CREDIT', amount: 700, currency: 'CNY', reason: 'first' }, key);
+      expectError(await adjust({ userId: user.id, direction: 'CREDIT', amount: 701, currency: 'CNY', reason: 'first' }, key), 422, 'IDEMPOTENCY_KEY_REUSED');
+      expect(await entries(user.id)).toBe(1);
+    });
+
+    it('gives 50 concurrent identical requests exactly one effect and identical replies', async () => {
+      const user = await registerUser(app);
+      const key = randomUUID();
+      const body = { userId: user.id, direction: 'CREDIT', amount: 999, currency: 'CNY', reason: 'thundering herd' };
+      const results = await Promise.all(Array.from({ length: 50 }, () => adjust(body, key)));
+      expect(results.map((r) => r.status)).toEqual(Array(50).fill(201));
+      expect(new Set(results.map((r) => r.text)).size).toBe(1);
+      expect(results.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(49);
+      expect(await entries(user.id)).toBe(1);
+      const wallet = await app.request('GET', '/v1/wallet', { token: user.accessToken });
+      expect(wallet.body.balances).toEqual([{ amount: 999, currency: 'CNY' }]);
+    });
+
+    it('replays a business refusal too (the first response is the answer), but gives the key back after bad input', async () => {
+      const user = await registerUser(app);
+      const key = randomUUID();
+      const debit = { userId: user.id, direction: 'DEBIT', amount: 50, currency: 'CNY', reason: 'too early' };
+      expectError(await adjust(debit, key), 402, 'INSUFFICIENT_FUNDS');
+      await adjust({ userId: user.id, direction: 'CREDIT', amount: 100, currency: 'CNY', reason: 'now funded' });
+      const replay = await adjust(debit, key);
+      expectError(replay, 402, 'INSUFFICIENT_FUNDS');
+      expect(replay.headers.get('idempotent-replayed')).toBe('true');
+
+      const badKey = randomUUID();
+      expectError(await adjust({ ...debit, amount: 1.5 }, badKey), 400, 'VALIDATION_FAILED');
+      const fixed = await adjust({ ...debit, amount: 1 }, badKey);
+      expect(fixed.status).toBe(201);
+    });
+
+    it('scopes keys to the caller: another caller may use the same key', async () => {
+      const user = await registerUser(app);
+      const otherAdmin = await registerUser(app);
+      await app.api.app.get(DataSource).query(`INSERT INTO role_grants (user_id, role) VALUES ($1, 'PLATFORM_ADMIN')`, [otherAdmin.id]);
+      const key = randomUUID();
+      const body = { userId: user.id, direction: 'CREDIT', amount: 10, currency: 'CNY', reason: 'shared key' };
+      expect((await adjust(body, key)).status).toBe(201);
+      const other = await adjust(body, key, otherAdmin.accessToken);
+      expect(other.status).toBe(201);
+      expect(other.headers.get('idempotent-replayed')).toBeNull();
+      expect(await entries(user.id)).toBe(2);
+    });
+  });
+});
+
+describe('Idempotency-Key while the first request is still running', () => {
+  it('answers 409 IDEMPOTENCY_IN_PROGRESS when duplicates may not wait, then replays the result', async () => {
+    const app = await startApp({ IDEMPOTENCY_WAIT_MS: '0' }, { imports: [KycProbeModule] });
+    try {
+      const user = await registerUser(app);
+      const key = randomUUID();
+      const call = () => app.request('POST', '/probe/slow', { token: user.accessToken, headers: { 'idempotency-key': key } });
+      const first = call();
+      await new Promise((r) => setTimeout(r, 100));
+      expectError(await call(), 409, 'IDEMPOTENCY_IN_PROGRESS');
+      const done = await first;
+      expect(done.status).toBe(201);
+      const replay = await call();
+      expect(replay.body).toEqual(done.body);
+      expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    } finally {
+      await app.close();
+    }
+  });
+});
