@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { verifyLedger } from '@app/ledger';
 import { expectError, startApp } from '../support/app.js';
-import type { TestApp } from '../support/app.js';
+import type { HttpResult, TestApp } from '../support/app.js';
 import { ADMIN, adminToken, registerUser } from '../support/factories.js';
 import { KycProbeModule } from '../support/kyc-probe.module.js';
 
@@ -71,7 +71,7 @@ describe('wallet, admin adjustments and idempotency over HTTP', () => {
     const seen: number[] = [];
     let cursor: string | null = null;
     do {
-      const res: Awaited<ReturnType<TestApp["request"]>> = await app.request('GET', `/v1/wallet/transactions?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token: user.accessToken });
+      const res: HttpResult = await app.request('GET', `/v1/wallet/transactions?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token: user.accessToken });
       expect(res.body.items.length).toBeLessThanOrEqual(2);
       seen.push(...res.body.items.map((t: { amount: number }) => t.amount));
       cursor = res.body.nextCursor;
