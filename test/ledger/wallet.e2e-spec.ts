@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { IdempotencyService } from '@app/common';
 import { verifyLedger } from '@app/ledger';
 import { expectError, startApp } from '../support/app.js';
 import type { HttpResult, TestApp } from '../support/app.js';
@@ -169,6 +170,22 @@ describe('wallet, admin adjustments and idempotency over HTTP', () => {
       expectError(await adjust({ ...debit, amount: 1.5 }, badKey), 400, 'VALIDATION_FAILED');
       const fixed = await adjust({ ...debit, amount: 1 }, badKey);
       expect(fixed.status).toBe(201);
+    });
+
+    it('forgets keys after 24 hours: the key may then be used afresh, and the purge job removes them', async () => {
+      const user = await registerUser(app);
+      const key = randomUUID();
+      await adjust({ userId: user.id, direction: 'CREDIT', amount: 5, currency: 'CNY', reason: 'day one' }, key);
+      const ds = app.api.app.get(DataSource);
+      await ds.query(`UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = $1`, [key]);
+      const later = await adjust({ userId: user.id, direction: 'CREDIT', amount: 6, currency: 'CNY', reason: 'day two' }, key);
+      expect(later.status).toBe(201);
+      expect(later.headers.get('idempotent-replayed')).toBeNull();
+      await ds.query(`UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = $1`, [key]);
+      const purged = await app.api.app.get(IdempotencyService).purgeExpired();
+      expect(purged).toBeGreaterThanOrEqual(1);
+      const [{ n }] = (await ds.query(`SELECT count(*)::int AS n FROM idempotency_keys WHERE key = $1`, [key])) as { n: number }[];
+      expect(n).toBe(0);
     });
 
     it('scopes keys to the caller: another caller may use the same key', async () => {

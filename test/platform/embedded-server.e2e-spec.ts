@@ -12,6 +12,7 @@ import { buildOnce, type Child, childEnv, freePort, runNode, waitReady } from '.
 const MAIN = 'dist/apps/api/src/main.js';
 const MIGRATE = 'dist/apps/api/src/migrate.js';
 const WORKER = 'dist/apps/worker/src/main.js';
+const VERIFY = 'dist/apps/api/src/ledger-verify.js';
 
 function isAlive(pid: number): boolean {
   try {
@@ -206,5 +207,35 @@ describe('configuration, the migrate step and the worker', () => {
     child.proc.kill('SIGTERM');
     expect(await child.exited()).toBe(0);
     expect(child.output()).toContain('Stopped cleanly');
+  });
+
+  it('npm run ledger:verify says OK when money adds up, and exits 1 naming the drift when it does not', async () => {
+    const { url } = await freshDatabase();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const [a, b] = (
+        await client.query<{ id: string }>(
+          `INSERT INTO ledger_accounts (owner_type, owner_id, purpose, currency, allow_negative)
+           VALUES ('PLATFORM', 'p', 'ADJUSTMENTS', 'CNY', true), ('USER', 'u', 'WALLET', 'CNY', false) RETURNING id`,
+        )
+      ).rows;
+      await client.query('BEGIN');
+      const { rows } = await client.query<{ id: string }>(`INSERT INTO journal_entries (reference, kind) VALUES ('r1', 'ADJUSTMENT') RETURNING id`);
+      await client.query(`INSERT INTO postings (entry_id, account_id, currency, amount) VALUES ($1, $2, 'CNY', -100), ($1, $3, 'CNY', 100)`, [rows[0].id, a.id, b.id]);
+      await client.query(`UPDATE ledger_accounts SET balance = balance - 100 WHERE id = $1`, [a.id]);
+      await client.query(`UPDATE ledger_accounts SET balance = balance + 100 WHERE id = $1`, [b.id]);
+      await client.query('COMMIT');
+      const good = runNode(VERIFY, childEnv({ DATABASE_URL: url }));
+      expect(await good.exited()).toBe(0);
+      expect(good.output()).toContain('ledger: OK, money adds up');
+
+      await client.query(`UPDATE ledger_accounts SET balance = balance + 1 WHERE id = $1`, [b.id]);
+      const bad = runNode(VERIFY, childEnv({ DATABASE_URL: url }));
+      expect(await bad.exited()).toBe(1);
+      expect(bad.output()).toContain(`DRIFT account ${b.id}: stored 101, postings 100`);
+    } finally {
+      await client.end();
+    }
   });
 });
