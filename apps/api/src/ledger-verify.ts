@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const dataSource = new DataSource(
     buildDataSourceOptions({ url: database.url, poolSize: 2, statementTimeoutMs: 0, applicationName: `${config.SERVICE_NAME}-verify`, migrations }),
   );
-  let ok = false;
+  let ok: boolean;
   try {
     await dataSource.initialize();
     const report = await verifyLedger(dataSource);

@@ -51,3 +51,22 @@ export async function withTransactionRetry<T>(
     }
   }
 }
+
+/**
+ * Runs one self-contained statement (or call) again when PostgreSQL aborts it
+ * for a serialization failure or a deadlock: for work that is atomic on its
+ * own, such as a single statement, without the round trips of BEGIN/COMMIT.
+ */
+export async function withRetry<T>(work: () => Promise<T>, options: Omit<RetryOptions, 'isolation'> = {}): Promise<T> {
+  const attempts = options.attempts ?? 8;
+  const base = options.baseDelayMs ?? 5;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      if (attempt >= attempts || !isRetryableTransactionError(err)) throw err;
+      const delay = base * 2 ** (attempt - 1);
+      await new Promise((r) => setTimeout(r, delay / 2 + Math.random() * delay));
+    }
+  }
+}

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Money } from '@app/common';
 import type { Currency } from '@app/common';
-import { withTransactionRetry } from '@app/database';
+import { sqlState, withRetry, withTransactionRetry } from '@app/database';
 import { normaliseEntry } from './domain/entry.js';
 import type { PostingInput } from './domain/entry.js';
 import { InsufficientFundsError } from './ledger.errors.js';
@@ -73,9 +73,11 @@ function toAccount(r: AccountRow): LedgerAccount {
 
 /**
  * The only writer of the ledger tables. `post()` is the one way money moves:
- * one balanced journal entry in one transaction; accounts locked in id order;
- * a debit of an account that may not go negative is a conditional update,
- * never read-then-write; hot accounts take credits without a row lock.
+ * one balanced journal entry, atomically (inside the caller's transaction
+ * when given one); accounts locked in id order; a debit of an account that
+ * may not go negative is a conditional update, never read-then-write; hot
+ * accounts take credits without a row lock. The SQL is the ledger_post()
+ * function of the ledger migration.
  */
 @Injectable()
 export class LedgerService {
@@ -128,87 +130,37 @@ export class LedgerService {
    */
   async post(entry: EntryInput, manager?: EntityManager): Promise<PostedEntry> {
     const postings = normaliseEntry(entry.postings);
-    if (manager) return this.postWith(manager, entry, postings);
-    return withTransactionRetry(this.dataSource, (m) => this.postWith(m, entry, postings));
+    const run = (m: EntityManager) => this.postWith(m, entry, postings);
+    // alone, the call is one atomic statement: no BEGIN/COMMIT round trips
+    return manager ? run(manager) : withRetry(() => run(this.dataSource.manager));
   }
 
+  /** One call of ledger_post() (see the ledger migration): the entry, its postings and their balance changes. */
   private async postWith(m: EntityManager, entry: EntryInput, postings: PostingInput[]): Promise<PostedEntry> {
-    const inserted = (await m.query(
-      `INSERT INTO journal_entries (reference, kind, description, metadata, reverses)
-       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (reference) DO NOTHING RETURNING id`,
-      [entry.reference, entry.kind, entry.description ?? null, JSON.stringify(entry.metadata ?? {}), entry.reverses ?? null],
-    )) as { id: string }[];
-    if (!inserted[0]) return this.existing(m, entry.reference);
-    const entryId = inserted[0].id;
-
-    const accounts = new Map(
-      ((await m.query(`SELECT * FROM ledger_accounts WHERE id = ANY($1::uuid[])`, [postings.map((p) => p.accountId)])) as AccountRow[]).map(
-        (r) => [r.id, toAccount(r)],
-      ),
-    );
-    const result: PostedEntry['postings'] = [];
-    for (const p of postings) {
-      const account = accounts.get(p.accountId);
-      if (!account) throw new Error(`no ledger account ${p.accountId}`);
-      if (account.currency !== p.currency) throw new Error(`account ${p.accountId} holds ${account.currency}, not ${p.currency}`);
-      let balanceAfter: bigint | null;
-      if (account.hot && p.amount > 0n) {
-        balanceAfter = null; // queued: no row lock on the hot account
-      } else if (account.hot) {
-        balanceAfter = await this.debitHot(m, account, p.amount);
-      } else {
-        const updated = (await m.query(
-          `UPDATE ledger_accounts SET balance = balance + $2
-            WHERE id = $1 AND (allow_negative OR balance + $2 >= 0) RETURNING balance`,
-          [p.accountId, p.amount.toString()],
-        )) as [{ balance: string }[], number];
-        const row = updated[0][0];
-        if (!row) throw new InsufficientFundsError();
-        balanceAfter = BigInt(row.balance);
-      }
-      const [posting] = (await m.query(
-        `INSERT INTO postings (entry_id, account_id, currency, amount, balance_after) VALUES ($1, $2, $3, $4, $5) RETURNING id::text`,
-        [entryId, p.accountId, p.currency, p.amount.toString(), balanceAfter?.toString() ?? null],
-      )) as { id: string }[];
-      if (account.hot && p.amount > 0n) {
-        await m.query(`INSERT INTO hot_account_credits (account_id, posting_id, amount) VALUES ($1, $2, $3)`, [
-          p.accountId,
-          posting.id,
-          p.amount.toString(),
-        ]);
-      }
-      result.push({ postingId: posting.id, accountId: p.accountId, amount: p.amount, balanceAfter });
+    let rows: { entry_id: string; duplicate: boolean; posting_id: string; account_id: string; amount: string; balance_after: string | null }[];
+    try {
+      rows = (await m.query(
+        `SELECT entry_id, duplicate, posting_id::text, account_id, amount::text, balance_after::text
+           FROM ledger_post($1, $2, $3, $4, $5, $6::uuid[], $7::text[], $8::bigint[])`,
+        [
+          entry.reference,
+          entry.kind,
+          entry.description ?? null,
+          JSON.stringify(entry.metadata ?? {}),
+          entry.reverses ?? null,
+          postings.map((p) => p.accountId),
+          postings.map((p) => p.currency),
+          postings.map((p) => p.amount.toString()),
+        ],
+      )) as typeof rows;
+    } catch (err) {
+      if (sqlState(err) === 'LD402') throw new InsufficientFundsError();
+      throw err;
     }
-    return { entryId, reference: entry.reference, duplicate: false, postings: result };
-  }
-
-  /**
-   * A debit of a hot account: under its row lock (NO KEY UPDATE, which queued
-   * credits do not wait for), against stored balance plus queued credits.
-   */
-  private async debitHot(m: EntityManager, account: LedgerAccount, amount: bigint): Promise<bigint> {
-    const [row] = (await m.query(
-      `SELECT balance + COALESCE((SELECT sum(h.amount) FROM hot_account_credits h WHERE h.account_id = a.id), 0) AS available
-         FROM ledger_accounts a WHERE a.id = $1 FOR NO KEY UPDATE`,
-      [account.id],
-    )) as { available: string }[];
-    const after = BigInt(row.available) + amount;
-    if (!account.allowNegative && after < 0n) throw new InsufficientFundsError();
-    await m.query(`UPDATE ledger_accounts SET balance = balance + $2 WHERE id = $1`, [account.id, amount.toString()]);
-    return after;
-  }
-
-  private async existing(m: EntityManager, reference: string): Promise<PostedEntry> {
-    const rows = (await m.query(
-      `SELECT e.id AS entry_id, p.id::text AS posting_id, p.account_id, p.amount, p.balance_after
-         FROM journal_entries e JOIN postings p ON p.entry_id = e.id
-        WHERE e.reference = $1 ORDER BY p.id`,
-      [reference],
-    )) as { entry_id: string; posting_id: string; account_id: string; amount: string; balance_after: string | null }[];
     return {
       entryId: rows[0].entry_id,
-      reference,
-      duplicate: true,
+      reference: entry.reference,
+      duplicate: rows[0].duplicate,
       postings: rows.map((r) => ({
         postingId: r.posting_id,
         accountId: r.account_id,

@@ -87,9 +87,77 @@ export class Ledger1763700200000 implements MigrationInterface {
     await q.query(`
       CREATE CONSTRAINT TRIGGER postings_balanced AFTER INSERT ON postings
         DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_entry_balanced()`);
+
+    // One journal entry in one statement (one round trip): postings in the
+    // order given (the caller sorts them by account id, the lock order);
+    // an account that may not go negative is debited by a conditional
+    // update; a hot account's credits are queued, its debits checked against
+    // balance plus queue under its row lock. SQLSTATE LD402: insufficient funds.
+    await q.query(`
+      CREATE FUNCTION ledger_post(
+        p_reference text, p_kind text, p_description text, p_metadata jsonb, p_reverses uuid,
+        p_accounts uuid[], p_currencies text[], p_amounts bigint[]
+      ) RETURNS TABLE (entry_id uuid, duplicate boolean, posting_id bigint, account_id uuid, amount bigint, balance_after bigint)
+      LANGUAGE plpgsql AS $$
+      DECLARE
+        v_entry uuid;
+        v_account ledger_accounts%ROWTYPE;
+        v_balance bigint;
+        v_available bigint;
+        v_posting bigint;
+      BEGIN
+        INSERT INTO journal_entries (reference, kind, description, metadata, reverses)
+        VALUES (p_reference, p_kind, p_description, COALESCE(p_metadata, '{}'::jsonb), p_reverses)
+        ON CONFLICT (reference) DO NOTHING
+        RETURNING id INTO v_entry;
+        IF v_entry IS NULL THEN
+          RETURN QUERY
+            SELECT e.id, true, p.id, p.account_id, p.amount, p.balance_after
+              FROM journal_entries e JOIN postings p ON p.entry_id = e.id
+             WHERE e.reference = p_reference ORDER BY p.id;
+          RETURN;
+        END IF;
+        FOR i IN 1 .. array_length(p_accounts, 1) LOOP
+          SELECT * INTO v_account FROM ledger_accounts WHERE id = p_accounts[i];
+          IF NOT FOUND THEN
+            RAISE EXCEPTION 'no ledger account %', p_accounts[i];
+          END IF;
+          IF v_account.currency <> p_currencies[i] THEN
+            RAISE EXCEPTION 'account % holds %, not %', p_accounts[i], v_account.currency, p_currencies[i];
+          END IF;
+          IF v_account.hot AND p_amounts[i] > 0 THEN
+            v_balance := NULL;
+          ELSIF v_account.hot THEN
+            SELECT a.balance + COALESCE((SELECT sum(h.amount) FROM hot_account_credits h WHERE h.account_id = a.id), 0)
+              INTO v_available FROM ledger_accounts a WHERE a.id = p_accounts[i] FOR NO KEY UPDATE;
+            IF NOT v_account.allow_negative AND v_available + p_amounts[i] < 0 THEN
+              RAISE EXCEPTION 'insufficient funds in account %', p_accounts[i] USING ERRCODE = 'LD402';
+            END IF;
+            UPDATE ledger_accounts SET balance = balance + p_amounts[i] WHERE id = p_accounts[i];
+            v_balance := v_available + p_amounts[i];
+          ELSE
+            UPDATE ledger_accounts SET balance = balance + p_amounts[i]
+             WHERE id = p_accounts[i] AND (allow_negative OR balance + p_amounts[i] >= 0)
+             RETURNING balance INTO v_balance;
+            IF NOT FOUND THEN
+              RAISE EXCEPTION 'insufficient funds in account %', p_accounts[i] USING ERRCODE = 'LD402';
+            END IF;
+          END IF;
+          INSERT INTO postings (entry_id, account_id, currency, amount, balance_after)
+          VALUES (v_entry, p_accounts[i], p_currencies[i], p_amounts[i], v_balance)
+          RETURNING id INTO v_posting;
+          IF v_account.hot AND p_amounts[i] > 0 THEN
+            INSERT INTO hot_account_credits (account_id, posting_id, amount) VALUES (p_accounts[i], v_posting, p_amounts[i]);
+          END IF;
+          entry_id := v_entry; duplicate := false; posting_id := v_posting;
+          account_id := p_accounts[i]; amount := p_amounts[i]; balance_after := v_balance;
+          RETURN NEXT;
+        END LOOP;
+      END $$`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP FUNCTION IF EXISTS ledger_post(text, text, text, jsonb, uuid, uuid[], text[], bigint[])`);
     await q.query(`DROP TABLE IF EXISTS hot_account_credits, postings, journal_entries, ledger_accounts`);
     await q.query(`DROP FUNCTION IF EXISTS ledger_entry_balanced(), ledger_append_only()`);
   }
