@@ -16,15 +16,8 @@ export interface NewOrganization {
   currency?: string;
 }
 
-export interface OrganizationView {
+export interface OrganizationView extends NewOrganization {
   id: string;
-  name: string;
-  kind: OrganizationKind;
-  billerCategory?: string;
-  billerAllowsPartial?: boolean;
-  billerAllowsAdvance?: boolean;
-  universityId?: string;
-  merchantCategory?: string;
   currency: string;
   createdAt: string;
 }
