@@ -65,6 +65,24 @@ describe('identity: real-name verification (KYC)', () => {
     expectError(await submit(second.accessToken, { fullName: '乙', idType: 'PRC_ID', idNumber: id.toLowerCase() }), 409, 'ID_ALREADY_BOUND');
   });
 
+  it('binds a number once whatever type it is declared as', async () => {
+    const number = `E${Date.now() % 1e8}`.padEnd(9, '7');
+    const first = await registerUser(app);
+    const second = await registerUser(app);
+    expect((await submit(first.accessToken, { fullName: 'Kim', idType: 'PASSPORT', idNumber: number })).status).toBe(200);
+    // a PRC ID cannot be verified as a passport to skip its checks or to bind it twice
+    const prc = randomPrcId();
+    await submit(second.accessToken, { fullName: 'Lee', idType: 'PRC_ID', idNumber: prc });
+    const third = await registerUser(app);
+    expectError(await submit(third.accessToken, { fullName: 'Lee', idType: 'PASSPORT', idNumber: prc }), 422, 'INVALID_ID_NUMBER');
+    const fourth = await registerUser(app);
+    expectError(await submit(fourth.accessToken, { fullName: 'Park', idType: 'HK_MO_PERMIT', idNumber: 'X' }), 422, 'INVALID_ID_NUMBER');
+    // the same passport number declared as something else still finds its owner
+    const fifth = await registerUser(app);
+    const res = await submit(fifth.accessToken, { fullName: 'Kim', idType: 'PASSPORT', idNumber: number.toLowerCase() });
+    expectError(res, 409, 'ID_ALREADY_BOUND');
+  });
+
   it('lets exactly one of several users binding the same number at the same moment win', async () => {
     const id = randomPrcId();
     const users = await Promise.all(Array.from({ length: 6 }, () => registerUser(app)));

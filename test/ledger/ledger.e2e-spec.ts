@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '@app/database';
-import { InsufficientFundsError, LedgerService, verifyLedger } from '@app/ledger';
+import { InsufficientFundsError, LedgerReferenceConflictError, LedgerService, verifyLedger } from '@app/ledger';
 import type { LedgerAccount } from '@app/ledger';
 import { migrations } from '@app/platform';
 import { freshDatabase } from '../support/database.js';
@@ -52,12 +52,16 @@ describe('ledger on real PostgreSQL, with real parallel connections', () => {
           // 0-3 wallets (never negative), 4 a hot receivable (never negative), 5 the system account (may go negative)
           const accounts = [await wallet(), await wallet(), await wallet(), await wallet(), await hot(), await system()];
           for (const w of accounts.slice(0, 3)) await transfer(accounts[5], w, 500n, `${run}:fund:${w.id}`);
-          const results = await Promise.allSettled(
-            ops
-              .filter((op) => op.from !== op.to)
-              .map((op, i) => transfer(accounts[op.from], accounts[op.to], BigInt(op.amount), `${run}:op:${i}`)),
-          );
-          // a roll-up racing the transfers changes nothing either
+          // roll-ups run while the transfers (hot credits and hot debits among them) do
+          const [results] = await Promise.all([
+            Promise.allSettled(
+              ops
+                .filter((op) => op.from !== op.to)
+                .map((op, i) => transfer(accounts[op.from], accounts[op.to], BigInt(op.amount), `${run}:op:${i}`)),
+            ),
+            ledger.rollUpHotAccounts(),
+            new Promise((r) => setTimeout(r, 3)).then(() => ledger.rollUpHotAccounts()),
+          ]);
           await ledger.rollUpHotAccounts();
           const succeeded = results.filter((r) => r.status === 'fulfilled').length;
           for (const r of results) {
@@ -136,6 +140,56 @@ describe('ledger on real PostgreSQL, with real parallel connections', () => {
     expect((await verifyLedger(ds)).ok).toBe(true);
   });
 
+  it('never overdraws a hot account when its debit waits behind a roll-up (counted once, not twice)', async () => {
+    const merchant = await hot();
+    const sys = await system();
+    await transfer(sys, merchant, 100n); // queued: stored 0 + queue 100
+
+    // a roll-up, as rollUpHotAccounts() does it, paused before COMMIT
+    const rollup = new pg.Client({ connectionString: url });
+    await rollup.connect();
+    await rollup.query('BEGIN');
+    await rollup.query('SELECT 1 FROM ledger_accounts WHERE id = $1 FOR NO KEY UPDATE', [merchant.id]);
+    const { rows } = await rollup.query<{ sum: string }>(
+      `WITH gone AS (DELETE FROM hot_account_credits WHERE account_id = $1 RETURNING amount)
+       SELECT COALESCE(sum(amount), 0)::text AS sum FROM gone`,
+      [merchant.id],
+    );
+    await rollup.query('UPDATE ledger_accounts SET balance = balance + $2 WHERE id = $1', [merchant.id, rows[0].sum]);
+    // a refund of 150 (100 exist) waits for the row lock meanwhile
+    const debit = transfer(merchant, sys, 150n).then(
+      () => 'posted',
+      (e: unknown) => (e instanceof InsufficientFundsError ? 'refused' : String(e)),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    await rollup.query('COMMIT');
+    await rollup.end();
+    expect(await debit).toBe('refused');
+    expect((await ledger.balance(merchant.id)).amount).toBe(100n);
+    expect((await verifyLedger(ds)).negative).toEqual([]);
+  });
+
+  it('refuses a business reference reused for another movement, and a second reversal of one entry', async () => {
+    const a = await wallet();
+    const sys = await system();
+    const reference = `ref:${randomUUID()}`;
+    const first = await transfer(sys, a, 40n, reference);
+    await expect(transfer(sys, a, 41n, reference)).rejects.toBeInstanceOf(LedgerReferenceConflictError);
+    const reversal = (n: number) =>
+      ledger.post({
+        reference: `reversal:${first.entryId}:${n}`,
+        kind: 'REVERSAL',
+        reverses: first.entryId,
+        postings: [
+          { accountId: a.id, currency: 'CNY', amount: -40n },
+          { accountId: sys.id, currency: 'CNY', amount: 40n },
+        ],
+      });
+    await reversal(1);
+    await expect(reversal(2)).rejects.toThrow(/journal_entries_reverses/);
+    expect((await ledger.balance(a.id)).amount).toBe(0n);
+  });
+
   it('refuses in SQL what the service would never do: edits, deletions, unbalanced entries, currency mixes, overdrafts', async () => {
     const a = await wallet();
     const sys = await system();
@@ -154,6 +208,12 @@ describe('ledger on real PostgreSQL, with real parallel connections', () => {
       ds.query(`INSERT INTO postings (entry_id, account_id, currency, amount) VALUES ($1, $2, 'CNY', 5)`, [posted.entryId, hkd.id]),
     ).rejects.toThrow(/postings_account/);
     await expect(ds.query(`UPDATE ledger_accounts SET balance = -1 WHERE id = $1`, [a.id])).rejects.toThrow(/ledger_accounts_non_negative/);
+    // a hot account's row may dip below zero while credits are queued, never balance + queue
+    const merchant = await hot();
+    await transfer(sys, merchant, 30n);
+    await ds.query(`UPDATE ledger_accounts SET balance = -30 WHERE id = $1`, [merchant.id]); // 0 in all: allowed
+    await ds.query(`UPDATE ledger_accounts SET balance = 0 WHERE id = $1`, [merchant.id]);
+    await expect(ds.query(`UPDATE ledger_accounts SET balance = -31 WHERE id = $1`, [merchant.id])).rejects.toThrow(/would go negative/);
     expect((await verifyLedger(ds)).ok).toBe(true);
   });
 

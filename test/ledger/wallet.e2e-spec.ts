@@ -188,6 +188,17 @@ describe('wallet, admin adjustments and idempotency over HTTP', () => {
       expect(n).toBe(0);
     });
 
+    it('fails loudly (500) when an @Idempotent() route forgets to store its response, yet a retry replays instead of acting again', async () => {
+      const user = await registerUser(app);
+      const key = randomUUID();
+      const call = () => app.request('POST', '/probe/slow/forgetful', { token: user.accessToken, headers: { 'idempotency-key': key } });
+      expectError(await call(), 500, 'INTERNAL_ERROR');
+      expect(JSON.stringify(app.logs)).toContain('committed without IdempotencyService.record()');
+      const retry = await call();
+      expect(retry.status).toBe(201);
+      expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    });
+
     it('scopes keys to the caller: another caller may use the same key', async () => {
       const user = await registerUser(app);
       const otherAdmin = await registerUser(app);

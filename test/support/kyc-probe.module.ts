@@ -19,9 +19,16 @@ class KycProbeController {
 @Controller('probe/slow')
 class SlowProbeController {
   @Post()
-  @Idempotent()
+  @Idempotent({ effects: 'none' })
   async slow(): Promise<{ answer: string }> {
     await new Promise((r) => setTimeout(r, 400));
+    return { answer: randomUUID() };
+  }
+
+  /** Claims transactional effects but never stores its response with them: a bug the interceptor must catch. */
+  @Post('forgetful')
+  @Idempotent()
+  forgetful(): { answer: string } {
     return { answer: randomUUID() };
   }
 }

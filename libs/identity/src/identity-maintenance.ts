@@ -20,7 +20,12 @@ export class IdentityMaintenance implements OnModuleInit {
     });
   }
 
-  /** Expired replay-store entries, stale login windows, long-expired refresh tokens. */
+  /**
+   * Expired replay-store entries, stale login windows, and whole refresh-token
+   * families (a session's tokens reference their parents) once the newest
+   * token of the session expired 30 days ago: spent tokens of a live family
+   * are kept, so that their reuse is still recognised.
+   */
   async cleanup(): Promise<{ signatures: number; throttles: number; refreshTokens: number }> {
     const del = async (sql: string): Promise<number> => {
       const result = (await this.dataSource.query(sql)) as [unknown[], number];
@@ -29,7 +34,10 @@ export class IdentityMaintenance implements OnModuleInit {
     return {
       signatures: await del(`DELETE FROM device_signatures WHERE expires_at < now()`),
       throttles: await del(`DELETE FROM login_throttle WHERE window_started_at < now() - interval '10 minutes'`),
-      refreshTokens: await del(`DELETE FROM refresh_tokens WHERE expires_at < now() - interval '30 days'`),
+      refreshTokens: await del(
+        `DELETE FROM refresh_tokens WHERE session_id IN (
+           SELECT session_id FROM refresh_tokens GROUP BY session_id HAVING max(expires_at) < now() - interval '30 days')`,
+      ),
     };
   }
 }

@@ -3,7 +3,7 @@ export { LedgerService } from './ledger.service.js';
 export type { AccountSpec, LedgerAccount, EntryInput, PostedEntry, OwnerType } from './ledger.service.js';
 export { WalletService } from './wallet.service.js';
 export type { WalletTransaction, AdjustmentResult } from './wallet.service.js';
-export { InsufficientFundsError } from './ledger.errors.js';
+export { InsufficientFundsError, LedgerReferenceConflictError } from './ledger.errors.js';
 export { verifyLedger } from './verification.js';
 export type { LedgerReport } from './verification.js';
 export { ledgerMigrations } from './migrations/index.js';

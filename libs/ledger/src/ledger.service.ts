@@ -5,7 +5,7 @@ import type { Currency } from '@app/common';
 import { sqlState, withRetry, withTransactionRetry } from '@app/database';
 import { normaliseEntry } from './domain/entry.js';
 import type { PostingInput } from './domain/entry.js';
-import { InsufficientFundsError } from './ledger.errors.js';
+import { InsufficientFundsError, LedgerReferenceConflictError } from './ledger.errors.js';
 
 export type OwnerType = 'USER' | 'ORGANIZATION' | 'PLATFORM' | 'PROVIDER';
 
@@ -155,6 +155,7 @@ export class LedgerService {
       )) as typeof rows;
     } catch (err) {
       if (sqlState(err) === 'LD402') throw new InsufficientFundsError();
+      if (sqlState(err) === 'LD409') throw new LedgerReferenceConflictError(entry.reference);
       throw err;
     }
     return {

@@ -12,8 +12,25 @@ import type { IdempotencyContext } from './idempotency.service.js';
 
 export const IDEMPOTENT_KEY = 'citypay:idempotent';
 
+export interface IdempotentOptions {
+  /**
+   * 'transactional' (default): the route's effects commit in a transaction
+   * that also stores the response (`IdempotencyService.record(manager, body)`),
+   * so neither exists without the other. 'none': the route writes nothing.
+   */
+  effects?: 'transactional' | 'none';
+}
+
 /** Marks a money-moving POST: it requires `Idempotency-Key` and never acts twice for one key. */
-export const Idempotent = (): MethodDecorator => SetMetadata(IDEMPOTENT_KEY, true);
+export const Idempotent = (options: IdempotentOptions = {}): MethodDecorator =>
+  SetMetadata(IDEMPOTENT_KEY, { effects: options.effects ?? 'transactional' });
+
+export class ResponseNotRecordedError extends Error {
+  constructor(route: string) {
+    super(`${route} is @Idempotent() but committed without IdempotencyService.record() in its transaction`);
+    this.name = 'ResponseNotRecordedError';
+  }
+}
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
@@ -60,11 +77,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (!this.reflector.get<boolean>(IDEMPOTENT_KEY, context.getHandler())) return next.handle();
-    return from(this.handle(context, next));
+    const options = this.reflector.get<Required<IdempotentOptions> | undefined>(IDEMPOTENT_KEY, context.getHandler());
+    if (!options) return next.handle();
+    return from(this.handle(context, next, options));
   }
 
-  private async handle(context: ExecutionContext, next: CallHandler): Promise<unknown> {
+  private async handle(context: ExecutionContext, next: CallHandler, options: Required<IdempotentOptions>): Promise<unknown> {
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: { kind: string; id: string }; rawBody?: Buffer }>();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     const header = request.headers['idempotency-key'];
@@ -102,10 +120,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
     }
 
     const ctx: IdempotencyContext = { scope, key, claim: claim.claim, status, recorded: false };
+    let body: unknown;
     try {
-      const body = await this.store.run(ctx, () => lastValueFrom(next.handle(), { defaultValue: undefined }));
-      if (!ctx.recorded) await this.store.complete(ctx, status, body ?? null);
-      return body;
+      body = await this.store.run(ctx, () => lastValueFrom(next.handle(), { defaultValue: undefined }));
     } catch (err) {
       const error = this.errors.toBody(err, request);
       const refusal = error.statusCode >= 400 && error.statusCode < 500 && error.code !== 'VALIDATION_FAILED' && error.code !== 'IDEMPOTENCY_IN_PROGRESS';
@@ -116,5 +133,13 @@ export class IdempotencyInterceptor implements NestInterceptor {
       }
       throw err;
     }
+    if (ctx.recorded) return body;
+    // stored now, so that a retry replays instead of acting again
+    await this.store.complete(ctx, status, body ?? null);
+    if (options.effects === 'transactional') {
+      // a route that forgot to store its response with its effects: fail loudly (its tests fail)
+      throw new ResponseNotRecordedError(`${request.method} ${request.routeOptions?.url ?? request.url}`);
+    }
+    return body;
   }
 }

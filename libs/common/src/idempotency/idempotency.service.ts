@@ -84,13 +84,13 @@ export class IdempotencyService {
    * idempotent request. Throws (rolling the transaction back) if another
    * request took the claim over meanwhile.
    */
-  async record(manager: EntityManager, body: unknown, status?: number): Promise<void> {
+  async record(manager: EntityManager, body: unknown): Promise<void> {
     const ctx = this.current();
     if (!ctx) return;
     const updated = (await manager.query(
       `UPDATE idempotency_keys SET status = 'COMPLETED', response_status = $4, response_body = $5, completed_at = now()
         WHERE scope = $1 AND key = $2 AND claim = $3 AND status = 'IN_PROGRESS' RETURNING 1`,
-      [ctx.scope, ctx.key, ctx.claim, status ?? ctx.status, JSON.stringify(body)],
+      [ctx.scope, ctx.key, ctx.claim, ctx.status, JSON.stringify(body)],
     )) as [unknown[], number];
     if (updated[0].length === 0) throw new IdempotencyClaimLostError();
     ctx.recorded = true;

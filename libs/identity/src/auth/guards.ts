@@ -78,7 +78,7 @@ export class AuthorizationGuard implements CanActivate {
       targets,
     );
     if (orgRoles) {
-      const orgId = (request.params as Record<string, string>)[orgRoles.param];
+      const orgId = (request.params as Record<string, string>)[orgRoles.param]?.toLowerCase();
       if (!orgId || !UUID.test(orgId)) throw new NotFoundError('No such organisation');
       const allowed = hasOrgRole(caller, orgId, orgRoles.roles) || (orgRoles.allowPlatformAdmin && isPlatformAdmin(caller));
       if (!allowed) throw new ForbiddenError(`Requires ${orgRoles.roles.join(' or ')} of this organisation`);

@@ -153,7 +153,12 @@ export class DevicesService {
     if (!row) return refuse('unknown device');
     if (row.revoked_at) return refuse('device revoked');
 
-    const secret = this.box.open(row.secret_sealed, `device:${row.id}`);
+    let secret: string;
+    try {
+      secret = this.box.open(row.secret_sealed, `device:${row.id}`);
+    } catch {
+      return refuse('stored secret does not decrypt (key changed or row corrupt)');
+    }
     const expected = signDeviceRequest(secret, req.method, req.url, timestamp, req.rawBody ?? '');
     if (!signaturesMatch(expected, signature)) return refuse('bad signature');
 

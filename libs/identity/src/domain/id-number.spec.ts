@@ -62,6 +62,9 @@ describe('other documents', () => {
     expect(checkPassport('E123').ok).toBe(false);
     expect(checkPassport('E1234-5678').ok).toBe(false);
     expect(checkIdNumber('PASSPORT', 'x'.repeat(21)).ok).toBe(false);
+    // a PRC ID number is only ever a PRC_ID (else its checks could be skipped)
+    expect(checkPassport('110105199001011230').ok).toBe(false);
+    expect(checkPassport('11010519491231002x').ok).toBe(false);
   });
 });
 

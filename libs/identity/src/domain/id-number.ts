@@ -34,6 +34,9 @@ export function checkPrcId(raw: string, today: Date = new Date()): IdCheck {
 }
 
 /** Mainland Travel Permit for Hong Kong and Macao Residents: H or M and 8 or 10 digits. */
+/** The shape of a PRC ID: such a number is only ever accepted as a PRC_ID, with its checks. */
+const PRC_SHAPE = /^\d{17}[\dX]$/;
+
 export function checkHkMoPermit(raw: string): IdCheck {
   const id = raw.trim().toUpperCase();
   return /^[HM](\d{8}|\d{10})$/.test(id) ? { ok: true, normalized: id } : { ok: false, reason: 'must be H or M followed by 8 or 10 digits' };
@@ -41,6 +44,7 @@ export function checkHkMoPermit(raw: string): IdCheck {
 
 export function checkPassport(raw: string): IdCheck {
   const id = raw.trim().toUpperCase();
+  if (PRC_SHAPE.test(id)) return { ok: false, reason: 'this is a PRC ID number: submit it as PRC_ID' };
   return /^[A-Z0-9]{5,20}$/.test(id) ? { ok: true, normalized: id } : { ok: false, reason: 'must be 5 to 20 letters or digits' };
 }
 

@@ -31,7 +31,8 @@ export class RealNameService {
   async verify(userId: string, fullName: string, idType: IdType, idNumber: string, meta: RequestMeta): Promise<UserView> {
     const check = checkIdNumber(idType, idNumber);
     if (!check.ok) throw new InvalidIdNumberError(check.reason);
-    const hash = createHmac('sha256', this.key).update(`${idType}:${check.normalized}`).digest();
+    // the number alone, whatever type it is declared as: one number, one account
+    const hash = createHmac('sha256', this.key).update(check.normalized).digest();
     try {
       return await this.dataSource.transaction(async (m) => {
         const [current] = (await m.query(`SELECT kyc_level, id_number_hash FROM users WHERE id = $1 FOR UPDATE`, [userId])) as {

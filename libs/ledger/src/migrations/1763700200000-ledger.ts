@@ -54,6 +54,7 @@ export class Ledger1763700200000 implements MigrationInterface {
         CONSTRAINT postings_account FOREIGN KEY (account_id, currency) REFERENCES ledger_accounts (id, currency)
       )`);
     await q.query(`CREATE INDEX postings_account_id ON postings (account_id, id DESC)`);
+    await q.query(`CREATE UNIQUE INDEX journal_entries_reverses ON journal_entries (reverses) WHERE reverses IS NOT NULL`);
     await q.query(`CREATE INDEX postings_entry ON postings (entry_id)`);
 
     await q.query(`
@@ -88,6 +89,22 @@ export class Ledger1763700200000 implements MigrationInterface {
       CREATE CONSTRAINT TRIGGER postings_balanced AFTER INSERT ON postings
         DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_entry_balanced()`);
 
+    // The backstop for hot accounts, whose row CHECK cannot see the queue:
+    // at commit, stored balance plus queued credits must not be negative.
+    await q.query(`
+      CREATE FUNCTION ledger_hot_non_negative() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF (SELECT a.balance + COALESCE((SELECT sum(h.amount) FROM hot_account_credits h WHERE h.account_id = a.id), 0)
+              FROM ledger_accounts a WHERE a.id = NEW.id) < 0 THEN
+          RAISE EXCEPTION 'hot account % would go negative', NEW.id USING ERRCODE = 'check_violation';
+        END IF;
+        RETURN NULL;
+      END $$`);
+    await q.query(`
+      CREATE CONSTRAINT TRIGGER ledger_accounts_hot_non_negative AFTER UPDATE OF balance ON ledger_accounts
+        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.hot AND NOT NEW.allow_negative)
+        EXECUTE FUNCTION ledger_hot_non_negative()`);
+
     // One journal entry in one statement (one round trip): postings in the
     // order given (the caller sorts them by account id, the lock order);
     // an account that may not go negative is debited by a conditional
@@ -111,6 +128,18 @@ export class Ledger1763700200000 implements MigrationInterface {
         ON CONFLICT (reference) DO NOTHING
         RETURNING id INTO v_entry;
         IF v_entry IS NULL THEN
+          -- the same reference must mean the same movement: a caller reusing one for
+          -- other postings has a bug that must not pass as a harmless duplicate
+          IF (SELECT count(*) FROM postings p JOIN journal_entries e ON e.id = p.entry_id WHERE e.reference = p_reference)
+               <> array_length(p_accounts, 1)
+             OR EXISTS (
+               SELECT 1 FROM unnest(p_accounts, p_amounts) AS x(acc, amt)
+                WHERE NOT EXISTS (
+                  SELECT 1 FROM postings p JOIN journal_entries e ON e.id = p.entry_id
+                   WHERE e.reference = p_reference AND p.account_id = x.acc AND p.amount = x.amt))
+          THEN
+            RAISE EXCEPTION 'reference % was already posted with other postings', p_reference USING ERRCODE = 'LD409';
+          END IF;
           RETURN QUERY
             SELECT e.id, true, p.id, p.account_id, p.amount, p.balance_after
               FROM journal_entries e JOIN postings p ON p.entry_id = e.id
@@ -128,8 +157,12 @@ export class Ledger1763700200000 implements MigrationInterface {
           IF v_account.hot AND p_amounts[i] > 0 THEN
             v_balance := NULL;
           ELSIF v_account.hot THEN
+            -- lock first; then read in a new statement, whose fresh snapshot sees a roll-up
+            -- that committed while we waited as a whole (queue emptied and balance raised).
+            -- Reading both under the lock in one statement counted rolled-up credits twice.
+            PERFORM 1 FROM ledger_accounts WHERE id = p_accounts[i] FOR NO KEY UPDATE;
             SELECT a.balance + COALESCE((SELECT sum(h.amount) FROM hot_account_credits h WHERE h.account_id = a.id), 0)
-              INTO v_available FROM ledger_accounts a WHERE a.id = p_accounts[i] FOR NO KEY UPDATE;
+              INTO v_available FROM ledger_accounts a WHERE a.id = p_accounts[i];
             IF NOT v_account.allow_negative AND v_available + p_amounts[i] < 0 THEN
               RAISE EXCEPTION 'insufficient funds in account %', p_accounts[i] USING ERRCODE = 'LD402';
             END IF;
@@ -159,6 +192,6 @@ export class Ledger1763700200000 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP FUNCTION IF EXISTS ledger_post(text, text, text, jsonb, uuid, uuid[], text[], bigint[])`);
     await q.query(`DROP TABLE IF EXISTS hot_account_credits, postings, journal_entries, ledger_accounts`);
-    await q.query(`DROP FUNCTION IF EXISTS ledger_entry_balanced(), ledger_append_only()`);
+    await q.query(`DROP FUNCTION IF EXISTS ledger_entry_balanced(), ledger_append_only(), ledger_hot_non_negative()`);
   }
 }
