@@ -8,7 +8,7 @@ import { AuditController } from './audit/audit.controller.js';
 import { AuditService } from './audit/audit.service.js';
 import { AuthController } from './auth/auth.controller.js';
 import { AuthService } from './auth/auth.service.js';
-import { AuthenticationGuard, AuthorizationGuard, LocalAuthGuard } from './auth/guards.js';
+import { AuthenticationGuard, LocalAuthGuard } from './auth/guards.js';
 import { LoginThrottle } from './auth/login-throttle.js';
 import { MeController } from './auth/me.controller.js';
 import { PasswordHasher } from './auth/password-hasher.js';
@@ -24,9 +24,9 @@ import { UsersService } from './users.service.js';
 
 /**
  * Identity and access for every module: accounts, tokens, real name,
- * organisations and staff, devices, audit. Its guards are global and run in
- * this order: authentication (fail closed), then authorisation. (The per-IP
- * rate limit runs before both, in Fastify: installIpRateLimit.)
+ * organisations and staff, devices, audit. Its one global guard
+ * authenticates (fail closed), then authorises. (The per-IP rate limit runs
+ * before it, in Fastify: installIpRateLimit.)
  */
 @Module({
   imports: [
@@ -48,7 +48,6 @@ import { UsersService } from './users.service.js';
   controllers: [AuthController, MeController, AdminOrganizationsController, OrganizationsController, DeviceSelfController, AuditController],
   providers: [
     { provide: APP_GUARD, useClass: AuthenticationGuard },
-    { provide: APP_GUARD, useClass: AuthorizationGuard },
     AuditService,
     UsersService,
     PasswordHasher,

@@ -28,23 +28,27 @@ class DeviceGuard extends AuthGuard('device') {
 }
 
 /**
- * Global and fail-closed: every route needs a user token unless it is
- * marked @Public(), or device signatures when it is marked @DeviceAuth().
+ * The one global guard, fail-closed: every route needs a user token unless
+ * it is marked @Public(), or device signatures when it is marked
+ * @DeviceAuth(); then roles, organisation roles, KYC and device kinds are
+ * checked. (One guard, not two: each global guard costs every request.)
  */
 @Injectable()
 export class AuthenticationGuard implements CanActivate {
   private readonly jwt = new JwtGuard();
   private readonly device = new DeviceGuard();
+  private readonly authorization: AuthorizationGuard;
 
-  constructor(private readonly reflector: Reflector) {}
+  constructor(private readonly reflector: Reflector) {
+    this.authorization = new AuthorizationGuard(reflector);
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
-    if (this.reflector.getAllAndOverride<DeviceKind[]>(DEVICE_KEY, targets)) {
-      return (await this.device.canActivate(context)) as boolean;
-    }
-    return (await this.jwt.canActivate(context)) as boolean;
+    const guard = this.reflector.getAllAndOverride<DeviceKind[]>(DEVICE_KEY, targets) ? this.device : this.jwt;
+    if (!((await guard.canActivate(context)) as boolean)) return false;
+    return this.authorization.canActivate(context);
   }
 }
 
