@@ -35,21 +35,20 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
-/**
- * Builds the API: database (embedded or DATABASE_URL), Nest on Fastify, the
- * request pipeline of api.md, OpenAPI, metrics. Does not listen.
- */
 export interface CreateApiOptions {
   logger?: PinoInstance;
   /** Extra modules composed into the app (tests mount probe routes this way). */
   imports?: ModuleImport[];
 }
 
+/**
+ * Builds the API: database (embedded or DATABASE_URL), Nest on Fastify, the
+ * request pipeline of api.md, OpenAPI, metrics. Does not listen.
+ */
 export async function createApi(appConfig: AppConfig, options: CreateApiOptions = {}): Promise<RunningApi> {
   const config = withGeneratedSecrets(appConfig);
-  const logger = options.logger;
   const root =
-    logger ?? createRootLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY, service: config.SERVICE_NAME });
+    options.logger ?? createRootLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY, service: config.SERVICE_NAME });
   const dbLog = root.child({ context: 'Database' });
   const database = await resolveDatabase(config, {
     info: (m) => dbLog.info(m),
