@@ -32,24 +32,13 @@ export interface RetryOptions {
  * place where such retries happen; `work` must be free of side effects
  * outside the transaction.
  */
-export async function withTransactionRetry<T>(
+export function withTransactionRetry<T>(
   dataSource: DataSource,
   work: (manager: EntityManager) => Promise<T>,
   options: RetryOptions = {},
 ): Promise<T> {
-  const attempts = options.attempts ?? 8;
-  const base = options.baseDelayMs ?? 5;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return options.isolation
-        ? await dataSource.transaction(options.isolation, work)
-        : await dataSource.transaction(work);
-    } catch (err) {
-      if (attempt >= attempts || !isRetryableTransactionError(err)) throw err;
-      const delay = base * 2 ** (attempt - 1);
-      await new Promise((r) => setTimeout(r, delay / 2 + Math.random() * delay));
-    }
-  }
+  const { isolation, ...retry } = options;
+  return withRetry(() => (isolation ? dataSource.transaction(isolation, work) : dataSource.transaction(work)), retry);
 }
 
 /**
