@@ -9,6 +9,15 @@ export { buildDataSourceOptions } from './data-source-options.js';
 export type { MigrationClass, DataSourceSettings } from './data-source-options.js';
 export { runMigrations, pendingMigrations, MIGRATIONS_TABLE } from './migrations.js';
 export { bigintTransformer } from './bigint.transformer.js';
-export { withTransactionRetry, withRetry, isRetryableTransactionError, sqlState, RETRYABLE_SQLSTATES } from './transaction.js';
+export {
+  withTransactionRetry,
+  withRetry,
+  isRetryableTransactionError,
+  sqlState,
+  RETRYABLE_SQLSTATES,
+  isUniqueViolation,
+  returnedRows,
+  affectedRows,
+} from './transaction.js';
 export type { RetryOptions } from './transaction.js';
 export { databaseMigrations } from './migrations/index.js';

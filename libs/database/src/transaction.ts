@@ -59,3 +59,27 @@ export async function withRetry<T>(work: () => Promise<T>, options: Omit<RetryOp
     }
   }
 }
+
+/** True for a PostgreSQL unique violation (optionally on one constraint or index). */
+export function isUniqueViolation(err: unknown, constraint?: string): boolean {
+  if (sqlState(err) !== '23505') return false;
+  if (constraint === undefined) return true;
+  const pg = (err as { driverError?: { constraint?: string }; constraint?: string }).driverError ?? (err as { constraint?: string });
+  return pg.constraint === constraint;
+}
+
+/**
+ * TypeORM's `query()` answers `[rows, rowCount]` for UPDATE and DELETE, and
+ * plain rows otherwise: the rows an UPDATE/DELETE ... RETURNING returned.
+ */
+export function returnedRows<T>(result: unknown): T[] {
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') {
+    return result[0] as T[];
+  }
+  return result as T[];
+}
+
+/** The row count of an UPDATE or DELETE run through TypeORM's `query()`. */
+export function affectedRows(result: unknown): number {
+  return Array.isArray(result) && typeof result[1] === 'number' ? result[1] : 0;
+}

@@ -1,5 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { affectedRows } from '@app/database';
 import { JobsService } from '@app/jobs';
 
 /** Housekeeping of identity tables, every minute on one worker. */
@@ -27,10 +28,7 @@ export class IdentityMaintenance implements OnModuleInit {
    * are kept, so that their reuse is still recognised.
    */
   async cleanup(): Promise<{ signatures: number; throttles: number; refreshTokens: number }> {
-    const del = async (sql: string): Promise<number> => {
-      const result = (await this.dataSource.query(sql)) as [unknown[], number];
-      return result[1] ?? 0;
-    };
+    const del = async (sql: string): Promise<number> => affectedRows(await this.dataSource.query(sql));
     return {
       signatures: await del(`DELETE FROM device_signatures WHERE expires_at < now()`),
       throttles: await del(`DELETE FROM login_throttle WHERE window_started_at < now() - interval '10 minutes'`),

@@ -3,7 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { NotFoundError } from '@app/common';
 import { PhoneTakenError } from './identity.errors.js';
 import type { AuthenticatedUser, RoleGrant } from './identity.types.js';
-import { isUniqueViolation } from './sql.js';
+import { isUniqueViolation } from '@app/database';
 
 export interface UserRow {
   id: string;

@@ -10,6 +10,7 @@ import type { AuthenticatedDevice, AuthenticatedUser } from '../identity.types.j
 import { type UserRow, UsersService } from '../users.service.js';
 import { AuthService } from './auth.service.js';
 import type { AccessTokenPayload } from './tokens.service.js';
+import { UUID } from '../sql.js';
 
 /** Phone and password (POST /v1/auth/login). The body is validated by LocalAuthGuard first. */
 @Injectable()
@@ -42,7 +43,7 @@ export class JwtStrategy extends PassportStrategy(JwtStrategyBase, 'jwt') {
 
   async validate(payload: AccessTokenPayload): Promise<AuthenticatedUser | false> {
     if (typeof payload?.sub !== 'string' || typeof payload?.sid !== 'string') return false;
-    if (!/^[0-9a-f-]{36}$/i.test(payload.sub) || !/^[0-9a-f-]{36}$/i.test(payload.sid)) return false;
+    if (!UUID.test(payload.sub) || !UUID.test(payload.sid)) return false;
     return (await this.users.loadCaller(payload.sub, payload.sid)) ?? false;
   }
 }

@@ -6,7 +6,7 @@ import type { RequestMeta } from '@app/common';
 import { AppConfig } from '@app/config';
 import { AuditService } from '../audit/audit.service.js';
 import { RefreshTokenRejectedError } from '../identity.errors.js';
-import { returnedRows } from '../sql.js';
+import { returnedRows } from '@app/database';
 
 export interface TokenPair {
   accessToken: string;

@@ -8,7 +8,8 @@ import { signaturesMatch, signDeviceRequest } from '../domain/device-signature.j
 import { SecretBox } from '../domain/secret-box.js';
 import { DeviceAuthFailedError, DeviceKindNotAllowedError } from '../identity.errors.js';
 import type { AuthenticatedDevice, DeviceKind, OrganizationKind } from '../identity.types.js';
-import { returnedRows, UUID } from '../sql.js';
+import { returnedRows } from '@app/database';
+import { UUID } from '../sql.js';
 
 export interface DeviceView {
   id: string;

@@ -6,7 +6,7 @@ import { AppConfig } from '@app/config';
 import { AuditService } from '../audit/audit.service.js';
 import { checkIdNumber, type IdType, maskIdNumber } from '../domain/id-number.js';
 import { IdAlreadyBoundError, InvalidIdNumberError, RealNameAlreadyVerifiedError } from '../identity.errors.js';
-import { isUniqueViolation } from '../sql.js';
+import { isUniqueViolation } from '@app/database';
 import { UsersService, type UserView } from '../users.service.js';
 
 /**
