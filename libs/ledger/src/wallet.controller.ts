@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
-import { decodeCursor, DEFAULT_PAGE_SIZE, Idempotent, PageQuery, ReqMeta, ValidationFailedError } from '@app/common';
+import { decodeSequenceCursor, DEFAULT_PAGE_SIZE, Idempotent, PageQuery, ReqMeta } from '@app/common';
 import type { Page, RequestMeta } from '@app/common';
 import { CurrentUser, PlatformAdmin } from '@app/identity';
 import type { AuthenticatedUser } from '@app/identity';
@@ -21,13 +21,7 @@ export class WalletController {
 
   @Get('transactions')
   transactions(@CurrentUser() user: AuthenticatedUser, @Query() q: PageQuery): Promise<Page<WalletTransaction>> {
-    let before: bigint | undefined;
-    if (q.cursor) {
-      const { p } = decodeCursor<{ p: string }>(q.cursor, ['p']);
-      if (!/^\d{1,19}$/.test(p)) throw new ValidationFailedError([{ field: 'cursor', problems: ['is not a cursor this list issued'] }]);
-      before = BigInt(p);
-    }
-    return this.wallets.transactions(user.id, q.limit ?? DEFAULT_PAGE_SIZE, before);
+    return this.wallets.transactions(user.id, q.limit ?? DEFAULT_PAGE_SIZE, decodeSequenceCursor(q.cursor));
   }
 }
 

@@ -66,7 +66,7 @@ export class WalletService {
         LIMIT $3`,
       [userId, before?.toString() ?? null, limit + 1],
     )) as { pid: string; id: string; kind: string; amount: string; currency: string; balance_after: string | null; description: string | null; created_at: Date }[];
-    const page = toPage(rows, limit, (last) => ({ p: last.pid }));
+    const page = toPage(rows, limit, (last) => ({ id: last.pid }));
     return {
       nextCursor: page.nextCursor,
       items: page.items.map((r) => ({

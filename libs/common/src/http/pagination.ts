@@ -39,7 +39,22 @@ export function decodeCursor<T extends Record<string, string | number>>(cursor: 
   } catch {
     // fall through
   }
-  throw new ValidationFailedError([{ field: 'cursor', problems: ['is not a cursor this list issued'] }]);
+  throw invalidCursor();
+}
+
+function invalidCursor(): ValidationFailedError {
+  return new ValidationFailedError([{ field: 'cursor', problems: ['is not a cursor this list issued'] }]);
+}
+
+/**
+ * For lists ordered by a bigint sequence (newest first): the position after
+ * the last item, from a cursor made by `toPage(rows, limit, (r) => ({ id }))`.
+ */
+export function decodeSequenceCursor(cursor: string | undefined): bigint | undefined {
+  if (!cursor) return undefined;
+  const { id } = decodeCursor<{ id: string }>(cursor, ['id']);
+  if (!/^\d{1,19}$/.test(id)) throw invalidCursor();
+  return BigInt(id);
 }
 
 /** Fetch `limit + 1` rows, then call this: it trims the extra row and makes the next cursor. */

@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
-import { decodeCursor, DEFAULT_PAGE_SIZE, type Page, PageQuery, toPage, ValidationFailedError } from '@app/common';
+import { decodeSequenceCursor, DEFAULT_PAGE_SIZE, type Page, PageQuery, toPage } from '@app/common';
 import { PlatformAdmin } from '../auth/decorators.js';
 import { type AuditEventView, AuditService } from './audit.service.js';
 
@@ -29,12 +29,7 @@ export class AuditController {
   @Get()
   async list(@Query() q: AuditQuery): Promise<Page<AuditEventView>> {
     const limit = q.limit ?? DEFAULT_PAGE_SIZE;
-    let before: bigint | undefined;
-    if (q.cursor) {
-      const { id } = decodeCursor<{ id: string }>(q.cursor, ['id']);
-      if (!/^\d{1,19}$/.test(id)) throw new ValidationFailedError([{ field: 'cursor', problems: ['is not a cursor this list issued'] }]);
-      before = BigInt(id);
-    }
+    const before = decodeSequenceCursor(q.cursor);
     const rows = await this.audit.list({ limit: limit + 1, before, action: q.action, targetId: q.targetId });
     return toPage(rows, limit, (last) => ({ id: last.id }));
   }
