@@ -92,7 +92,7 @@ export async function deviceRequest(
   const timestamp = String(options.timestamp ?? Date.now());
   const signature = options.signature ?? signDeviceRequest(device.secret, method, path, timestamp, options.signedBody ?? raw);
   return app.request(method, path, {
-    ...(body === undefined ? {} : { raw, headers: { 'content-type': 'application/json' } }),
+    ...(body === undefined ? {} : { raw }),
     headers: {
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       'x-device-id': device.id,

@@ -1,0 +1,32 @@
+import { DataSource } from 'typeorm';
+import type { Logger as PinoInstance } from 'pino';
+import { loadConfigFromEnvironment } from '@app/config';
+import { createRootLogger } from '@app/common';
+import { buildDataSourceOptions, resolveDatabase } from '@app/database';
+import { migrations } from '@app/platform';
+
+/**
+ * For one-shot commands (db:migrate, ledger:verify): the configured database
+ * (embedded or DATABASE_URL) and a two-connection DataSource, closed and
+ * stopped whatever `work` does.
+ */
+export async function withDatabase<T>(
+  task: string,
+  work: (dataSource: DataSource, log: PinoInstance) => Promise<T>,
+  options: { quiet?: boolean } = {},
+): Promise<T> {
+  const config = loadConfigFromEnvironment();
+  const name = `${config.SERVICE_NAME}-${task}`;
+  const log = createRootLogger({ level: options.quiet ? 'warn' : config.LOG_LEVEL, pretty: config.LOG_PRETTY, service: name });
+  const database = await resolveDatabase(config, { info: (m) => log.info(m), warn: (m) => log.warn(m), debug: (m) => log.debug(m) });
+  const dataSource = new DataSource(
+    buildDataSourceOptions({ url: database.url, poolSize: 2, statementTimeoutMs: 0, applicationName: name, migrations }),
+  );
+  try {
+    await dataSource.initialize();
+    return await work(dataSource, log);
+  } finally {
+    await dataSource.destroy().catch(() => undefined);
+    await database.stop();
+  }
+}
