@@ -1,2 +1,3 @@
 export { migrations } from './schema.js';
 export { PlatformModule } from './platform.module.js';
+export { loadProviderCredentials } from './provider-credentials.js';

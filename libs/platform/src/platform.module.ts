@@ -1,10 +1,13 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule, OnModuleInit } from '@nestjs/common';
 import { IdempotencyModule, IdempotencyService } from '@app/common';
-import type { AppConfig } from '@app/config';
+import { AppConfig } from '@app/config';
 import { IdentityModule } from '@app/identity';
 import { JobsService } from '@app/jobs';
 import { LedgerModule } from '@app/ledger';
+import { PaymentsModule, PROVIDER_CREDENTIALS } from '@app/payments';
+import { ProviderSandboxModule, SandboxKeysService } from '@app/provider-sandbox';
+import { loadProviderCredentials } from './provider-credentials.js';
 
 /** Purges idempotency keys past their 24 hours, hourly. */
 class IdempotencyMaintenance implements OnModuleInit {
@@ -22,9 +25,24 @@ class IdempotencyMaintenance implements OnModuleInit {
 @Module({})
 export class PlatformModule {
   static forRoot(config: AppConfig): DynamicModule {
+    const sandbox = config.PAYMENT_PROVIDERS === 'sandbox';
     return {
       module: PlatformModule,
-      imports: [IdempotencyModule.forRoot({ waitMs: config.IDEMPOTENCY_WAIT_MS }), IdentityModule, LedgerModule],
+      imports: [
+        IdempotencyModule.forRoot({ waitMs: config.IDEMPOTENCY_WAIT_MS }),
+        IdentityModule,
+        LedgerModule,
+        // the sandbox gateways are served only in sandbox mode; the platform reaches them over HTTP
+        ...(sandbox ? [ProviderSandboxModule] : []),
+        PaymentsModule.forRoot({
+          imports: sandbox ? [ProviderSandboxModule] : [],
+          credentials: {
+            provide: PROVIDER_CREDENTIALS,
+            inject: [AppConfig, ...(sandbox ? [SandboxKeysService] : [])],
+            useFactory: (c: AppConfig, keys?: SandboxKeysService) => loadProviderCredentials(c, keys),
+          },
+        }),
+      ],
       providers: [{ provide: IdempotencyMaintenance, inject: [JobsService, IdempotencyService], useFactory: (j: JobsService, s: IdempotencyService) => new IdempotencyMaintenance(j, s) }],
     };
   }

@@ -1,0 +1,52 @@
+/** Minor units -> a decimal string with two places ("1234" -> "12.34"), as Alipay and UnionPay files write amounts. */
+export function toDecimalString(minor: bigint): string {
+  const negative = minor < 0n;
+  const abs = negative ? -minor : minor;
+  const s = `${abs / 100n}.${(abs % 100n).toString().padStart(2, '0')}`;
+  return negative ? `-${s}` : s;
+}
+
+/** "12.34", "12.3", "12" -> 1234n; anything else (more places, signs, exponents) is refused. */
+export function fromDecimalString(text: string): bigint {
+  const m = /^(\d{1,12})(?:\.(\d{1,2}))?$/.exec(text.trim());
+  if (!m) throw new Error(`not an amount: ${JSON.stringify(text)}`);
+  return BigInt(m[1]) * 100n + BigInt((m[2] ?? '').padEnd(2, '0'));
+}
+
+/** Integer minor units as a string ("1234") -> 1234n; refuses anything else. */
+export function fromMinorString(text: string | number): bigint {
+  const s = String(text).trim();
+  if (!/^\d{1,15}$/.test(s)) throw new Error(`not an amount in minor units: ${JSON.stringify(text)}`);
+  return BigInt(s);
+}
+
+const SHANGHAI_OFFSET_MS = 8 * 3600_000;
+
+/** "yyyy-MM-dd HH:mm:ss" in Beijing time (Alipay's timestamps). */
+export function shanghaiDateTime(at: Date): string {
+  return new Date(at.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/** "yyyyMMddHHmmss" in Beijing time (UnionPay's txnTime). */
+export function shanghaiCompact(at: Date): string {
+  return shanghaiDateTime(at).replace(/[-: ]/g, '');
+}
+
+/** Parses "yyyy-MM-dd HH:mm:ss" or "yyyyMMddHHmmss" as Beijing time. */
+export function parseShanghaiTime(text: string): Date {
+  const m = /^(\d{4})-?(\d{2})-?(\d{2})[ T]?(\d{2}):?(\d{2}):?(\d{2})$/.exec(text.trim());
+  if (!m) throw new Error(`not a Beijing time: ${JSON.stringify(text)}`);
+  return new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) - SHANGHAI_OFFSET_MS);
+}
+
+/** The Asia/Shanghai business day (YYYY-MM-DD) an instant falls on. */
+export function shanghaiDay(at: Date): string {
+  return new Date(at.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10);
+}
+
+/** [start, end) of an Asia/Shanghai business day, as instants. */
+export function shanghaiDayRange(day: string): { start: Date; end: Date } {
+  const start = new Date(`${day}T00:00:00+08:00`);
+  if (Number.isNaN(start.getTime()) || shanghaiDay(start) !== day) throw new Error(`not a day: ${day}`);
+  return { start, end: new Date(start.getTime() + 24 * 3600_000) };
+}

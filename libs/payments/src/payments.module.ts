@@ -1,0 +1,116 @@
+import { Module } from '@nestjs/common';
+import type { DynamicModule, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit, Provider } from '@nestjs/common';
+import { AppConfig } from '@app/config';
+import { IdentityModule } from '@app/identity';
+import { JobsService } from '@app/jobs';
+import { LedgerModule } from '@app/ledger';
+import { shanghaiDay } from './domain/amounts.js';
+import { parseFxRates } from './domain/fx.js';
+import { ProviderNotificationsController } from './orders/notifications.controller.js';
+import { FX_RATES, PaymentOrdersService } from './orders/payment-orders.service.js';
+import { PaymentPurposes } from './orders/payment-purposes.js';
+import { PROVIDER_CREDENTIALS } from './provider/credentials.js';
+import type { ProviderCredentials } from './provider/credentials.js';
+import { PlatformAddress } from './provider/platform-address.js';
+import { PaymentProviders } from './provider/provider-registry.js';
+import { ReconciliationController } from './reconciliation/reconciliation.controller.js';
+import { ReconciliationService } from './reconciliation/reconciliation.service.js';
+import { REFUND_JOB, RefundsService } from './refunds/refunds.service.js';
+import { WalletTopUps, WalletTopUpsController } from './top-ups/wallet-top-ups.js';
+
+export const SWEEP_JOB = 'payments.sweep';
+export const RECONCILE_JOB = 'payments.reconcile';
+
+export interface PaymentsModuleOptions {
+  /** Modules the credentials provider needs (the sandbox, in sandbox mode). */
+  imports?: DynamicModule['imports'];
+  /** Provides PROVIDER_CREDENTIALS. */
+  credentials: Provider<ProviderCredentials | Promise<ProviderCredentials>>;
+}
+
+/** The pending-order sweep, refunds and the daily reconciliation, as pg-boss jobs. */
+class PaymentJobs implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly jobs: JobsService,
+    private readonly orders: PaymentOrdersService,
+    private readonly refunds: RefundsService,
+    private readonly reconciliation: ReconciliationService,
+    private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    // 'stately': at most one sweep queued and one running, however many replicas tick
+    this.jobs.register({
+      name: SWEEP_JOB,
+      queue: { policy: 'stately' },
+      work: { pollingIntervalSeconds: 0.5 },
+      handler: async () => void (await this.orders.sweep()),
+    });
+    this.jobs.register<{ refundId: string }>({
+      name: REFUND_JOB,
+      work: { pollingIntervalSeconds: 0.5 },
+      handler: async ({ refundId }) => void (await this.refunds.process(refundId)),
+    });
+    this.jobs.register({
+      name: RECONCILE_JOB,
+      cron: this.config.RECONCILIATION_CRON,
+      // the business day that has just ended in Shanghai
+      handler: async () => void (await this.reconciliation.run(shanghaiDay(new Date(Date.now() - 24 * 3600_000)))),
+    });
+  }
+
+  /** Every PAYMENT_QUERY_INTERVAL_MS, asks for a sweep (collapsed by the queue policy). */
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      this.jobs.send(SWEEP_JOB, {}).catch(() => undefined);
+    }, this.config.PAYMENT_QUERY_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+}
+
+/**
+ * The payment-provider layer: the PaymentProvider port and its adapters,
+ * payment orders and their completion handlers, provider notifications,
+ * wallet top-ups, refunds, reconciliation.
+ */
+@Module({})
+export class PaymentsModule {
+  static forRoot(options: PaymentsModuleOptions): DynamicModule {
+    return {
+      module: PaymentsModule,
+      imports: [IdentityModule, LedgerModule, ...(options.imports ?? [])],
+      controllers: [WalletTopUpsController, ProviderNotificationsController, ReconciliationController],
+      providers: [
+        options.credentials,
+        PlatformAddress,
+        {
+          provide: PaymentProviders,
+          inject: [PROVIDER_CREDENTIALS, PlatformAddress],
+          useFactory: (credentials: ProviderCredentials, address: PlatformAddress) => new PaymentProviders(credentials, (url) => address.resolve(url)),
+        },
+        {
+          provide: FX_RATES,
+          inject: [AppConfig],
+          useFactory: (config: AppConfig) => parseFxRates(config.FX_RATES, config.FX_RATES_SOURCE, new Date(config.FX_RATES_AS_OF)),
+        },
+        PaymentPurposes,
+        PaymentOrdersService,
+        RefundsService,
+        ReconciliationService,
+        WalletTopUps,
+        {
+          provide: PaymentJobs,
+          inject: [JobsService, PaymentOrdersService, RefundsService, ReconciliationService, AppConfig],
+          useFactory: (j: JobsService, o: PaymentOrdersService, r: RefundsService, rc: ReconciliationService, c: AppConfig) => new PaymentJobs(j, o, r, rc, c),
+        },
+      ],
+      exports: [PaymentPurposes, PaymentOrdersService, RefundsService, PaymentProviders],
+    };
+  }
+}

@@ -1,0 +1,23 @@
+import type { FastifyRequest } from 'fastify';
+
+/** Minor units -> "12.34" (yuan, as Alipay and most Chinese bill files write amounts). */
+export function yuan(minor: bigint): string {
+  return `${minor / 100n}.${(minor % 100n).toString().padStart(2, '0')}`;
+}
+
+/** "12.34" -> 1234n; refuses more than two places or anything not a plain decimal. */
+export function parseYuan(text: string): bigint {
+  const m = /^(\d{1,12})(?:\.(\d{1,2}))?$/.exec(text);
+  if (!m) throw new Error(`bad amount ${text}`);
+  return BigInt(m[1]) * 100n + BigInt((m[2] ?? '').padEnd(2, '0'));
+}
+
+/** "yyyy-MM-dd HH:mm:ss", Beijing time. */
+export function beijingTime(at: Date): string {
+  return new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/** This server's origin as the caller reached it (for download URLs the gateway hands out). */
+export function origin(req: FastifyRequest): string {
+  return `${req.protocol}://${req.headers.host ?? req.hostname}`;
+}

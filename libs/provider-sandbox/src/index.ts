@@ -1,0 +1,5 @@
+export { ProviderSandboxModule } from './provider-sandbox.module.js';
+export { SandboxKeysService } from './sandbox-keys.service.js';
+export { providerSandboxMigrations } from './migrations/index.js';
+export { SANDBOX_PROVIDERS, SANDBOX_SLUGS } from './sandbox.types.js';
+export type { SandboxProvider } from './sandbox.types.js';

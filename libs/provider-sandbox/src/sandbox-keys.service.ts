@@ -1,0 +1,76 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { generateKeyPair } from 'node:crypto';
+import { promisify } from 'node:util';
+import { DataSource } from 'typeorm';
+import { SANDBOX_GATEWAYS } from './sandbox.types.js';
+import type { GatewaySecrets, KeyPair, SandboxGateway, SandboxProvider } from './sandbox.types.js';
+
+const generate = promisify(generateKeyPair);
+
+async function newKeyPair(): Promise<KeyPair> {
+  const { publicKey, privateKey } = await generate('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  return { publicKey, privateKey };
+}
+
+/**
+ * The merchant accounts the sandbox gateways issue: on first start each
+ * gateway provisions its key pairs and ids (kept in PostgreSQL, so every
+ * replica and restart shares them; never committed anywhere). The merchant
+ * half is what the platform is configured with in sandbox mode.
+ */
+@Injectable()
+export class SandboxKeysService {
+  private readonly logger = new Logger('ProviderSandbox');
+  private loaded?: Promise<Map<SandboxProvider, { merchant: Record<string, unknown>; gateway: GatewaySecrets }>>;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(SANDBOX_GATEWAYS) private readonly gateways: SandboxGateway[],
+  ) {}
+
+  /** Every gateway's merchant account, provisioned if absent (concurrent starts agree on one). */
+  accounts(): Promise<Map<SandboxProvider, { merchant: Record<string, unknown>; gateway: GatewaySecrets }>> {
+    this.loaded ??= this.load();
+    this.loaded.catch(() => (this.loaded = undefined));
+    return this.loaded;
+  }
+
+  async merchantCredentials(): Promise<Record<string, Record<string, unknown>>> {
+    const accounts = await this.accounts();
+    return Object.fromEntries([...accounts].map(([provider, a]) => [provider, a.merchant]));
+  }
+
+  async gatewaySecrets(provider: SandboxProvider): Promise<GatewaySecrets> {
+    const account = (await this.accounts()).get(provider);
+    if (!account) throw new Error(`no sandbox account for ${provider}`);
+    return account.gateway;
+  }
+
+  private async load(): Promise<Map<SandboxProvider, { merchant: Record<string, unknown>; gateway: GatewaySecrets }>> {
+    const existing = new Set(
+      ((await this.dataSource.query(`SELECT provider FROM sandbox_merchants`)) as { provider: string }[]).map((r) => r.provider),
+    );
+    const missing = this.gateways.filter((g) => !existing.has(g.provider));
+    if (missing.length > 0) {
+      const started = Date.now();
+      const accounts = await Promise.all(missing.map(async (g) => ({ provider: g.provider, ...(await g.provision(newKeyPair)) })));
+      for (const a of accounts) {
+        await this.dataSource.query(
+          `INSERT INTO sandbox_merchants (provider, merchant, gateway) VALUES ($1, $2, $3) ON CONFLICT (provider) DO NOTHING`,
+          [a.provider, JSON.stringify(a.merchant), JSON.stringify(a.gateway)],
+        );
+      }
+      this.logger.log(`sandbox merchant accounts opened for ${missing.map((g) => g.provider).join(', ')} (${Date.now() - started} ms)`);
+    }
+    const rows = (await this.dataSource.query(`SELECT provider, merchant, gateway FROM sandbox_merchants`)) as {
+      provider: SandboxProvider;
+      merchant: Record<string, unknown>;
+      gateway: GatewaySecrets;
+    }[];
+    return new Map(rows.map((r) => [r.provider, { merchant: r.merchant, gateway: r.gateway }]));
+  }
+}
