@@ -2,7 +2,7 @@ import { expect } from '@jest/globals';
 import type { TestApp } from './app.js';
 import type { TestUser } from './factories.js';
 
-export const PROVIDERS = ['ALIPAY', 'WECHAT_PAY', 'UNIONPAY', 'ALIPAY_HK'] as const;
+export const PROVIDERS = ['ALIPAY', 'WECHAT_PAY'] as const;
 export type Provider = (typeof PROVIDERS)[number];
 
 let keys = 0;
@@ -45,4 +45,28 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Pays the order's trade at the sandbox (the notification goes out as the fault switch says). */
+export async function pay(app: TestApp, provider: Provider, providerTradeId: string): Promise<any> {
+  const res = await sandbox(app, provider, `trades/${providerTradeId}/pay`);
+  if (res.status !== 200) throw new Error(`sandbox pay failed: ${res.status} ${res.text}`);
+  return res.body;
+}
+
+export async function setFaults(app: TestApp, provider: Provider, faults: { notifications: string; delayMs?: number; gateway?: 'UP' | 'DOWN' }): Promise<void> {
+  const res = await sandbox(app, provider, 'faults', faults);
+  if (res.status !== 200) throw new Error(`sandbox faults failed: ${res.status} ${res.text}`);
+}
+
+/** The Asia/Shanghai business day of now. */
+export function shanghaiToday(): string {
+  return new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+}
+
+/** TOP_UP entries of the user's wallet. */
+export async function topUpCredits(app: TestApp, user: TestUser): Promise<number[]> {
+  const res = await app.request('GET', '/v1/wallet/transactions?limit=200', { token: user.accessToken });
+  expect(res.status).toBe(200);
+  return (res.body.items as { kind: string; amount: number }[]).filter((t) => t.kind === 'TOP_UP').map((t) => t.amount);
 }

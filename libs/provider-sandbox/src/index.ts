@@ -1,4 +1,4 @@
-export { ProviderSandboxModule } from './provider-sandbox.module.js';
+export { ProviderSandboxModule, createSandboxGateways } from './provider-sandbox.module.js';
 export { SandboxKeysService } from './sandbox-keys.service.js';
 export { providerSandboxMigrations } from './migrations/index.js';
 export { SANDBOX_PROVIDERS, SANDBOX_SLUGS } from './sandbox.types.js';

@@ -1,10 +1,18 @@
 import { Module } from '@nestjs/common';
 import { AlipayGatewayController, AlipaySandboxGateway } from './gateways/alipay.gateway.js';
+import { GatewayOutage } from './gateway-outage.interceptor.js';
+import { WechatPayGatewayController, WechatPaySandboxGateway } from './gateways/wechat-pay.gateway.js';
 import { SandboxController } from './sandbox.controller.js';
 import { SandboxKeysService } from './sandbox-keys.service.js';
 import { SandboxNotifier } from './sandbox-notifier.service.js';
 import { SandboxStore } from './sandbox-store.service.js';
 import { SANDBOX_GATEWAYS } from './sandbox.types.js';
+import type { SandboxGateway } from './sandbox.types.js';
+
+/** One gateway per provider. */
+export function createSandboxGateways(): SandboxGateway[] {
+  return [new AlipaySandboxGateway(), new WechatPaySandboxGateway()];
+}
 
 /**
  * The provider sandbox (PAYMENT_PROVIDERS=sandbox): each provider's gateway,
@@ -13,12 +21,13 @@ import { SANDBOX_GATEWAYS } from './sandbox.types.js';
  * over HTTP, exactly as it would reach the real gateways.
  */
 @Module({
-  controllers: [SandboxController, AlipayGatewayController],
+  controllers: [SandboxController, AlipayGatewayController, WechatPayGatewayController],
   providers: [
     SandboxStore,
     SandboxKeysService,
     SandboxNotifier,
-    { provide: SANDBOX_GATEWAYS, useValue: [new AlipaySandboxGateway()] },
+    GatewayOutage,
+    { provide: SANDBOX_GATEWAYS, useFactory: createSandboxGateways },
   ],
   exports: [SandboxKeysService],
 })

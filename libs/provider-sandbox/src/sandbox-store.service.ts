@@ -50,6 +50,14 @@ export class TradeAlreadyPaidError extends ConflictError {
   }
 }
 
+export interface SandboxFault {
+  /** How notifications are delivered. */
+  mode: 'NORMAL' | 'DROP' | 'DUPLICATE' | 'DELAY_MS';
+  delayMs: number;
+  /** The gateway's API answers 503 (an outage): queries, closes and refunds fail. */
+  gatewayDown: boolean;
+}
+
 export type RefundOutcome =
   | { ok: true; refund: SandboxRefund; trade: SandboxTrade; duplicate: boolean }
   | { ok: false; reason: 'TRADE_NOT_FOUND' | 'TRADE_NOT_PAID' | 'REFUND_AMOUNT_EXCEEDED' };
@@ -187,20 +195,22 @@ export class SandboxStore {
     return row ? toRefund(row) : undefined;
   }
 
-  async setFault(provider: SandboxProvider, mode: string, delayMs: number): Promise<void> {
+  async setFault(provider: SandboxProvider, fault: SandboxFault): Promise<void> {
     await this.dataSource.query(
-      `INSERT INTO sandbox_faults (provider, mode, delay_ms) VALUES ($1, $2, $3)
-       ON CONFLICT (provider) DO UPDATE SET mode = EXCLUDED.mode, delay_ms = EXCLUDED.delay_ms, updated_at = now()`,
-      [provider, mode, delayMs],
+      `INSERT INTO sandbox_faults (provider, mode, delay_ms, gateway_down) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (provider) DO UPDATE
+         SET mode = EXCLUDED.mode, delay_ms = EXCLUDED.delay_ms, gateway_down = EXCLUDED.gateway_down, updated_at = now()`,
+      [provider, fault.mode, fault.delayMs, fault.gatewayDown],
     );
   }
 
-  async fault(provider: SandboxProvider): Promise<{ mode: 'NORMAL' | 'DROP' | 'DUPLICATE' | 'DELAY_MS'; delayMs: number }> {
-    const [row] = (await this.dataSource.query(`SELECT mode, delay_ms FROM sandbox_faults WHERE provider = $1`, [provider])) as {
-      mode: 'NORMAL' | 'DROP' | 'DUPLICATE' | 'DELAY_MS';
+  async fault(provider: SandboxProvider): Promise<SandboxFault> {
+    const [row] = (await this.dataSource.query(`SELECT mode, delay_ms, gateway_down FROM sandbox_faults WHERE provider = $1`, [provider])) as {
+      mode: SandboxFault['mode'];
       delay_ms: number;
+      gateway_down: boolean;
     }[];
-    return row ? { mode: row.mode, delayMs: row.delay_ms } : { mode: 'NORMAL', delayMs: 0 };
+    return row ? { mode: row.mode, delayMs: row.delay_ms, gatewayDown: row.gateway_down } : { mode: 'NORMAL', delayMs: 0, gatewayDown: false };
   }
 
   /** Payments completed and refunds made in [start, end). */

@@ -21,6 +21,11 @@ export class FaultsDto {
   @Min(0)
   @Max(600000)
   delayMs?: number;
+
+  /** Beyond api.md: `DOWN` makes the gateway's API answer 503 (a provider outage) until set `UP` again. */
+  @IsOptional()
+  @IsIn(['UP', 'DOWN'])
+  gateway?: 'UP' | 'DOWN';
 }
 
 /** A notification resent now, with fields altered but signed correctly (unless corruptSignature): provider anomalies on demand. */
@@ -131,10 +136,10 @@ export class SandboxController {
 
   @Post('faults')
   @HttpCode(200)
-  async faults(@Param('provider') p: string, @Body() body: FaultsDto): Promise<{ notifications: string; delayMs: number }> {
+  async faults(@Param('provider') p: string, @Body() body: FaultsDto): Promise<{ notifications: string; delayMs: number; gateway: 'UP' | 'DOWN' }> {
     const delayMs = body.notifications === 'DELAY_MS' ? (body.delayMs ?? 0) : 0;
-    await this.store.setFault(provider(p), body.notifications, delayMs);
-    return { notifications: body.notifications, delayMs };
+    await this.store.setFault(provider(p), { mode: body.notifications, delayMs, gatewayDown: body.gateway === 'DOWN' });
+    return { notifications: body.notifications, delayMs, gateway: body.gateway ?? 'UP' };
   }
 
   /** The provider's settlement file for an Asia/Shanghai day, in its own format. */

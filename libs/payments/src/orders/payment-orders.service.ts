@@ -216,7 +216,10 @@ export class PaymentOrdersService {
         case 'FAILED':
           return this.end(m, order.id, 'FAILED', source, 'the payment failed at the provider');
         case 'CLOSED':
-          return this.end(m, order.id, 'EXPIRED', source, 'closed at the provider');
+          // closed before its time is a failure (Alipay closes a trade whose payment failed); after, an expiry
+          return order.expiresAt.getTime() <= Date.now()
+            ? this.end(m, order.id, 'EXPIRED', source, 'closed at the provider')
+            : this.end(m, order.id, 'FAILED', source, 'closed at the provider before it was paid');
         default:
           return 'NO_CHANGE';
       }

@@ -1,4 +1,5 @@
 import { AlipayAdapter } from '../adapters/alipay.adapter.js';
+import { WechatPayAdapter } from '../adapters/wechat-pay.adapter.js';
 import { ProviderNotConfiguredError } from '../payments.errors.js';
 import type { ProviderCredentials } from './credentials.js';
 import type { PaymentProvider, ProviderCode } from './payment-provider.js';
@@ -8,9 +9,7 @@ type AdapterFactory = (credentials: unknown, resolveUrl: (url: string) => string
 /** The adapter of each provider code. Adding a provider is one line here. */
 const ADAPTERS: Record<ProviderCode, AdapterFactory> = {
   ALIPAY: (c, r) => new AlipayAdapter(c, r),
-  WECHAT_PAY: () => {
-    throw new Error('WECHAT_PAY adapter missing');
-  },
+  WECHAT_PAY: (c, r) => new WechatPayAdapter(c, r),
   UNIONPAY: () => {
     throw new Error('UNIONPAY adapter missing');
   },

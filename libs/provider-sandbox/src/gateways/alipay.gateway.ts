@@ -1,8 +1,9 @@
-import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { Controller, HttpCode, Post, Req, Res, UseInterceptors } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { createSign, createVerify, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '@app/common';
+import { GatewayOutage } from '../gateway-outage.interceptor.js';
 import { SandboxKeysService } from '../sandbox-keys.service.js';
 import { SandboxStore } from '../sandbox-store.service.js';
 import type {
@@ -121,6 +122,7 @@ type Answer = Record<string, unknown>;
 
 @ApiExcludeController()
 @Public()
+@UseInterceptors(GatewayOutage)
 @Controller('sandbox/alipay')
 export class AlipayGatewayController {
   constructor(

@@ -52,6 +52,7 @@ export class ProviderSandbox1763700250000 implements MigrationInterface {
         provider text PRIMARY KEY,
         mode text NOT NULL CHECK (mode IN ('NORMAL', 'DROP', 'DUPLICATE', 'DELAY_MS')),
         delay_ms integer NOT NULL DEFAULT 0 CHECK (delay_ms BETWEEN 0 AND 600000),
+        gateway_down boolean NOT NULL DEFAULT false,
         updated_at timestamptz NOT NULL DEFAULT now()
       )`);
   }

@@ -1,0 +1,49 @@
+import { loadConfigFromEnvironment } from '@app/config';
+import { PaymentProviders, PlatformAddress, ReconciliationService } from '@app/payments';
+import { loadProviderCredentials } from '@app/platform';
+import { createSandboxGateways, SandboxKeysService } from '@app/provider-sandbox';
+import { withDatabase } from './with-database.js';
+
+/**
+ * `npm run reconcile -- --date YYYY-MM-DD`: compares every capture and refund
+ * of that Asia/Shanghai day with each provider's settlement file, stores the
+ * mismatches (as the daily job does) and prints them. Exit 1 if any.
+ * In sandbox mode the gateways are those of the running API (PUBLIC_BASE_URL,
+ * else 127.0.0.1:PORT).
+ */
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const at = args.indexOf('--date');
+  const date = at >= 0 ? args[at + 1] : args.find((a) => a.startsWith('--date='))?.slice('--date='.length);
+  if (!date || !/^\d{4}-\d{2}-\d{2}$/.test(date)) {
+    process.stderr.write('usage: npm run reconcile -- --date YYYY-MM-DD\n');
+    process.exit(64);
+  }
+  const config = loadConfigFromEnvironment();
+  const clean = await withDatabase(
+    'reconcile',
+    async (dataSource) => {
+      const keys = config.PAYMENT_PROVIDERS === 'sandbox' ? new SandboxKeysService(dataSource, createSandboxGateways()) : undefined;
+      const address = new PlatformAddress(config);
+      const providers = new PaymentProviders(await loadProviderCredentials(config, keys), (url) => address.resolve(url));
+      const report = await new ReconciliationService(dataSource, providers).run(date);
+      process.stdout.write(`reconciliation of ${report.date} (${report.timeZone})\n`);
+      for (const r of report.runs) {
+        process.stdout.write(`  ${r.provider}: platform ${r.platformRows} rows, provider ${r.providerRows} rows, ${r.mismatches} mismatches${r.error ? `, ERROR ${r.error}` : ''}\n`);
+      }
+      for (const m of report.mismatches) {
+        process.stdout.write(
+          `  ${m.kind} ${m.provider} ${m.entryType} ${m.outTradeNo}${m.outRefundNo ? `/${m.outRefundNo}` : ''}: platform ${m.platformAmount ?? '-'} provider ${m.providerAmount ?? '-'} ${m.currency}\n`,
+        );
+      }
+      return report.mismatches.length === 0 && report.runs.every((r) => !r.error);
+    },
+    { quiet: true },
+  );
+  process.exit(clean ? 0 : 1);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`reconcile failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(2);
+});
