@@ -2,7 +2,7 @@ import { expect } from '@jest/globals';
 import type { TestApp } from './app.js';
 import type { TestUser } from './factories.js';
 
-export const PROVIDERS = ['ALIPAY', 'WECHAT_PAY'] as const;
+export const PROVIDERS = ['ALIPAY', 'WECHAT_PAY', 'UNIONPAY', 'ALIPAY_HK'] as const;
 export type Provider = (typeof PROVIDERS)[number];
 
 let keys = 0;

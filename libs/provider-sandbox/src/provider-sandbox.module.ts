@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { AlipayGatewayController, AlipaySandboxGateway } from './gateways/alipay.gateway.js';
 import { GatewayOutage } from './gateway-outage.interceptor.js';
 import { WechatPayGatewayController, WechatPaySandboxGateway } from './gateways/wechat-pay.gateway.js';
+import { AlipayHkGatewayController, AlipayHkSandboxGateway } from './gateways/alipay-hk.gateway.js';
+import { UnionPayGatewayController, UnionPaySandboxGateway } from './gateways/unionpay.gateway.js';
 import { SandboxController } from './sandbox.controller.js';
 import { SandboxKeysService } from './sandbox-keys.service.js';
 import { SandboxNotifier } from './sandbox-notifier.service.js';
@@ -11,7 +13,7 @@ import type { SandboxGateway } from './sandbox.types.js';
 
 /** One gateway per provider. */
 export function createSandboxGateways(): SandboxGateway[] {
-  return [new AlipaySandboxGateway(), new WechatPaySandboxGateway()];
+  return [new AlipaySandboxGateway(), new WechatPaySandboxGateway(), new UnionPaySandboxGateway(), new AlipayHkSandboxGateway()];
 }
 
 /**
@@ -21,7 +23,7 @@ export function createSandboxGateways(): SandboxGateway[] {
  * over HTTP, exactly as it would reach the real gateways.
  */
 @Module({
-  controllers: [SandboxController, AlipayGatewayController, WechatPayGatewayController],
+  controllers: [SandboxController, AlipayGatewayController, WechatPayGatewayController, UnionPayGatewayController, AlipayHkGatewayController],
   providers: [
     SandboxStore,
     SandboxKeysService,

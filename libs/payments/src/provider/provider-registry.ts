@@ -1,4 +1,6 @@
 import { AlipayAdapter } from '../adapters/alipay.adapter.js';
+import { AlipayHkAdapter } from '../adapters/alipay-hk.adapter.js';
+import { UnionPayAdapter } from '../adapters/unionpay.adapter.js';
 import { WechatPayAdapter } from '../adapters/wechat-pay.adapter.js';
 import { ProviderNotConfiguredError } from '../payments.errors.js';
 import type { ProviderCredentials } from './credentials.js';
@@ -10,12 +12,8 @@ type AdapterFactory = (credentials: unknown, resolveUrl: (url: string) => string
 const ADAPTERS: Record<ProviderCode, AdapterFactory> = {
   ALIPAY: (c, r) => new AlipayAdapter(c, r),
   WECHAT_PAY: (c, r) => new WechatPayAdapter(c, r),
-  UNIONPAY: () => {
-    throw new Error('UNIONPAY adapter missing');
-  },
-  ALIPAY_HK: () => {
-    throw new Error('ALIPAY_HK adapter missing');
-  },
+  UNIONPAY: (c, r) => new UnionPayAdapter(c, r),
+  ALIPAY_HK: (c, r) => new AlipayHkAdapter(c, r),
 };
 
 /** The configured providers, by code: the only way the platform reaches one. */
