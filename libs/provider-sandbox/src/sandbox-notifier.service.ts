@@ -40,8 +40,8 @@ export class SandboxNotifier {
     const gateway = this.gateway(trade.provider);
     const secrets = await this.keys.gatewaySecrets(trade.provider);
     const fault = ignoreFaults ? { mode: 'NORMAL' as const, delayMs: 0 } : await this.store.fault(trade.provider);
-    const message = gateway.notification(trade, secrets, overrides);
-    const deliver = async (): Promise<{ status: number; acknowledged: boolean }> => {
+    // built when sent: a delayed notification carries the time it is sent at, as a real retry does
+    const deliver = async (message = gateway.notification(trade, secrets, overrides)): Promise<{ status: number; acknowledged: boolean }> => {
       try {
         const res = await fetch(trade.notifyUrl, {
           method: 'POST',
@@ -56,18 +56,19 @@ export class SandboxNotifier {
         return { status: 0, acknowledged: false };
       }
     };
-    const report: DeliveryReport = { mode: fault.mode, notificationId: message.notificationId, deliveries: [] };
+    const first = gateway.notification(trade, secrets, overrides);
+    const report: DeliveryReport = { mode: fault.mode, notificationId: first.notificationId, deliveries: [] };
     switch (fault.mode) {
       case 'DROP':
         break;
       case 'DUPLICATE':
-        report.deliveries = await Promise.all([deliver(), deliver()]);
+        report.deliveries = await Promise.all([deliver(first), deliver(first)]);
         break;
       case 'DELAY_MS':
         setTimeout(() => void deliver(), fault.delayMs);
         break;
       default:
-        report.deliveries = [await deliver()];
+        report.deliveries = [await deliver(first)];
     }
     return report;
   }

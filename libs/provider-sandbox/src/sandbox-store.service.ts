@@ -60,7 +60,7 @@ export interface SandboxFault {
 
 export type RefundOutcome =
   | { ok: true; refund: SandboxRefund; trade: SandboxTrade; duplicate: boolean }
-  | { ok: false; reason: 'TRADE_NOT_FOUND' | 'TRADE_NOT_PAID' | 'REFUND_AMOUNT_EXCEEDED' };
+  | { ok: false; reason: 'TRADE_NOT_FOUND' | 'TRADE_NOT_PAID' | 'REFUND_AMOUNT_EXCEEDED' | 'REFUND_NO_REUSED' };
 
 /** The gateways' books: trades, refunds, the fault switch. Every state change is one conditional statement. */
 @Injectable()
@@ -165,7 +165,10 @@ export class SandboxStore {
     return this.dataSource.transaction(async (m: EntityManager) => {
       const [existing] = (await m.query(`SELECT * FROM sandbox_refunds WHERE provider = $1 AND out_refund_no = $2`, [provider, outRefundNo])) as RefundRowRaw[];
       if (existing) {
-        return { ok: true as const, refund: toRefund(existing), trade: (await this.get(provider, outTradeNo))!, duplicate: true };
+        // a refund number names one refund: the same request again is answered as before, another is refused
+        if (existing.out_trade_no !== outTradeNo || BigInt(existing.amount) !== amount) return { ok: false as const, reason: 'REFUND_NO_REUSED' as const };
+        const [trade] = (await m.query(`SELECT * FROM sandbox_trades WHERE provider = $1 AND out_trade_no = $2`, [provider, outTradeNo])) as TradeRow[];
+        return { ok: true as const, refund: toRefund(existing), trade: toTrade(trade), duplicate: true };
       }
       const rows = returnedRows<TradeRow>(
         await m.query(

@@ -53,7 +53,7 @@ function sign(method: string, path: string, clientId: string, time: string, body
   return `algorithm=RSA256, keyVersion=1, signature=${encodeURIComponent(signature)}`;
 }
 
-const asInput = (n: { headers: Record<string, string>; body: string }) => ({ rawBody: Buffer.from(n.body), headers: n.headers });
+const asInput = (n: { headers: Record<string, string>; body: string }) => ({ path: '/v1/providers/ALIPAY_HK/notifications', rawBody: Buffer.from(n.body), headers: n.headers });
 
 describe('AMS signing', () => {
   it('builds the documented content to sign: "<METHOD> <URI>\\n<Client-Id>.<time>.<body>"', () => {
@@ -162,7 +162,7 @@ describe('parseNotification', () => {
     const time = String(Date.now());
     const garbage = '{"paymentAmount":{"currency":"HKD","value":"12.34"}}';
     const headers = { 'client-id': secrets.clientId, 'request-time': time, signature: sign('POST', '/v1/providers/ALIPAY_HK/notifications', secrets.clientId, time, garbage, secrets.privateKey) };
-    expect(() => adapter.parseNotification({ rawBody: Buffer.from(garbage), headers })).toThrow(NotificationRejectedError);
+    expect(() => adapter.parseNotification({ path: '/v1/providers/ALIPAY_HK/notifications', rawBody: Buffer.from(garbage), headers })).toThrow(NotificationRejectedError);
   });
 
   it('answers what the gateway takes as acknowledged, and a refusal it retries', () => {

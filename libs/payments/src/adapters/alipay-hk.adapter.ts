@@ -44,11 +44,6 @@ const PAYMENT_STATUS: Record<string, ProviderTrade['status']> = {
 /** Result codes saying the call itself was refused (keys, client, API), not the business operation. */
 const CALL_REFUSED = new Set(['INVALID_SIGNATURE', 'CLIENT_INVALID', 'INVALID_CLIENT_STATUS', 'KEY_NOT_FOUND', 'ACCESS_DENIED', 'NO_INTERFACE_DEF']);
 
-/**
- * Where Alipay+ posts notifyPayment: the path of the paymentNotifyUrl, which it signs. The
- * port hands the adapter no request path, so it tries the platform's route in both spellings.
- */
-const NOTIFY_PATHS = ['/v1/providers/ALIPAY_HK/notifications', '/v1/providers/alipay-hk/notifications'];
 
 /** A notification whose Request-Time is further than this from now is refused (replay). */
 const NOTIFY_MAX_SKEW_MS = 5 * 60_000;
@@ -255,7 +250,8 @@ export class AlipayHkAdapter implements PaymentProvider {
     const sentAt = parseWireTime(requestTime);
     if (!sentAt || Math.abs(Date.now() - sentAt.getTime()) > NOTIFY_MAX_SKEW_MS) throw new NotificationRejectedError('Request-Time missing or stale');
     const raw = input.rawBody.toString('utf8');
-    if (!NOTIFY_PATHS.some((path) => this.verify(amsSignContent('POST', path, clientId, requestTime, raw), signature))) {
+    // the path is that of the paymentNotifyUrl, which Alipay+ signs
+    if (!this.verify(amsSignContent('POST', input.path, clientId, requestTime, raw), signature)) {
       throw new NotificationRejectedError('signature does not verify with the Alipay public key');
     }
     let body: Record<string, unknown>;

@@ -118,7 +118,7 @@ function create(no: string, amount = 1234n) {
   return adapter.createPayment({ outTradeNo: no, amount, currency: 'CNY', subject: 'top-up', notifyUrl: 'http://127.0.0.1:9/v1/providers/UNIONPAY/notifications', expiresAt: new Date(Date.now() + 900_000) });
 }
 
-const parse = (body: string, a: UnionPayAdapter = adapter) => a.parseNotification({ rawBody: Buffer.from(body), headers: {} });
+const parse = (body: string, a: UnionPayAdapter = adapter) => a.parseNotification({ path: '/v1/providers/UNIONPAY/notifications', rawBody: Buffer.from(body), headers: {} });
 
 describe('UnionPayAdapter signing (UPOP 5.1.0, signMethod 01)', () => {
   it('digests every field but signature, sorted by name, as lowercase SHA-256 hex', () => {

@@ -40,6 +40,7 @@ const trade = (over: Partial<SandboxTrade> = {}): SandboxTrade => ({
 });
 
 const input = (n: { headers: Record<string, string>; body: string }) => ({
+  path: '/v1/providers/WECHAT_PAY/notifications',
   rawBody: Buffer.from(n.body, 'utf8'),
   // Node lowercases incoming header names
   headers: Object.fromEntries(Object.entries(n.headers).map(([k, v]) => [k.toLowerCase(), v])),

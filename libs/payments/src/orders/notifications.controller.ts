@@ -27,7 +27,11 @@ export class ProviderNotificationsController {
   ): Promise<string> {
     const code = parseProviderCode(raw);
     if (!code) throw new NotFoundError(`No provider ${raw}`);
-    const answer = await this.orders.handleNotification(code, { rawBody: req.rawBody ?? Buffer.alloc(0), headers: req.headers });
+    const answer = await this.orders.handleNotification(code, {
+      path: req.url.split('?')[0],
+      rawBody: req.rawBody ?? Buffer.alloc(0),
+      headers: req.headers,
+    });
     void reply.status(answer.status).header('content-type', answer.contentType);
     return answer.body;
   }

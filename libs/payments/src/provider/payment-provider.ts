@@ -50,6 +50,8 @@ export interface ProviderNotification extends ProviderTrade {
 }
 
 export interface NotificationInput {
+  /** The request path it arrived on, without the query (Alipay+ signs it). */
+  path: string;
   rawBody: Buffer;
   headers: Record<string, string | string[] | undefined>;
 }

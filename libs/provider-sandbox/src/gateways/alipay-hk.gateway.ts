@@ -15,8 +15,7 @@ import type {
   SandboxTrade,
   SettlementEntry,
 } from '../sandbox.types.js';
-import { corrupt } from './alipay.gateway.js';
-import { origin } from './wire.js';
+import { corrupt, origin } from './wire.js';
 
 /** Alipay+ (AMS) content to sign: `<METHOD> <URI>\n<Client-Id>.<Request-Time or Response-Time>.<body>`. */
 const signContent = (method: string, uri: string, clientId: string, time: string, body: string): string =>

@@ -15,7 +15,7 @@ import type {
   SandboxTrade,
   SettlementEntry,
 } from '../sandbox.types.js';
-import { beijingTime, origin, yuan, parseYuan } from './wire.js';
+import { beijingTime, corrupt, origin, yuan, parseYuan } from './wire.js';
 
 /** Alipay's signing content: parameters sorted by name, `k=v` joined by `&`, empty values left out. */
 function signContent(params: Record<string, string>, exclude: string[]): string {
@@ -112,11 +112,6 @@ export class AlipaySandboxGateway implements SandboxGateway {
   }
 }
 
-export function corrupt(signature: string): string {
-  const c = signature[5] === 'A' ? 'B' : 'A';
-  return signature.slice(0, 5) + c + signature.slice(6);
-}
-
 type Biz = Record<string, string | undefined>;
 type Answer = Record<string, unknown>;
 
@@ -190,7 +185,7 @@ export class AlipayGatewayController {
         if (amount <= 0n || !biz.out_request_no) return fail('ACQ.INVALID_PARAMETER', '参数无效');
         const outcome = await this.store.refund('ALIPAY', biz.out_trade_no ?? '', biz.out_request_no, amount, biz.out_request_no);
         if (!outcome.ok) {
-          const code = { TRADE_NOT_FOUND: 'ACQ.TRADE_NOT_EXIST', TRADE_NOT_PAID: 'ACQ.TRADE_STATUS_ERROR', REFUND_AMOUNT_EXCEEDED: 'ACQ.REFUND_FEE_ERROR' }[outcome.reason];
+          const code = { TRADE_NOT_FOUND: 'ACQ.TRADE_NOT_EXIST', TRADE_NOT_PAID: 'ACQ.TRADE_STATUS_ERROR', REFUND_AMOUNT_EXCEEDED: 'ACQ.REFUND_FEE_ERROR', REFUND_NO_REUSED: 'ACQ.DISCORDANT_REPEAT_REQUEST' }[outcome.reason];
           return fail(code, outcome.reason);
         }
         return answer({

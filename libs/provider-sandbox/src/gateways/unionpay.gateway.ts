@@ -16,8 +16,7 @@ import type {
   SandboxTrade,
   SettlementEntry,
 } from '../sandbox.types.js';
-import { corrupt } from './alipay.gateway.js';
-import { beijingTime } from './wire.js';
+import { beijingTime, corrupt } from './wire.js';
 
 type Fields = Record<string, string>;
 

@@ -15,8 +15,7 @@ import type {
   SandboxTrade,
   SettlementEntry,
 } from '../sandbox.types.js';
-import { corrupt } from './alipay.gateway.js';
-import { beijingTime, origin, yuan } from './wire.js';
+import { beijingTime, corrupt, origin, yuan } from './wire.js';
 
 const SCHEME = 'WECHATPAY2-SHA256-RSA2048';
 const MAX_SKEW_SECONDS = 300;

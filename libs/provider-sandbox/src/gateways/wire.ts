@@ -21,3 +21,9 @@ export function beijingTime(at: Date): string {
 export function origin(req: FastifyRequest): string {
   return `${req.protocol}://${req.headers.host ?? req.hostname}`;
 }
+
+/** A signature altered after signing (one character), for forged-notification tests. */
+export function corrupt(signature: string): string {
+  const c = signature[5] === 'A' ? 'B' : 'A';
+  return signature.slice(0, 5) + c + signature.slice(6);
+}
