@@ -18,7 +18,7 @@ export async function loadProviderCredentials(config: AppConfig, sandbox?: Sandb
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new Error(`PAYMENT_CREDENTIALS_FILE ${file} is not readable JSON: ${(err as Error).message}`);
+    throw new Error(`PAYMENT_CREDENTIALS_FILE ${file} is not readable JSON: ${(err as Error).message}`, { cause: err });
   }
   if (!parsed || typeof parsed !== 'object') throw new Error(`PAYMENT_CREDENTIALS_FILE ${file} must hold an object keyed by provider code`);
   return parsed as ProviderCredentials;

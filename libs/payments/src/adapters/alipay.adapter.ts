@@ -125,7 +125,7 @@ export class AlipayAdapter implements PaymentProvider {
   parseNotification(input: NotificationInput): ProviderNotification {
     const params = Object.fromEntries(new URLSearchParams(input.rawBody.toString('utf8')));
     if (!params.sign) throw new NotificationRejectedError('no sign');
-    let verified = false;
+    let verified: boolean;
     try {
       verified = this.sdk.checkNotifySignV2(params);
     } catch {

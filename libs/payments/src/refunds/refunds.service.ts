@@ -8,7 +8,7 @@ import { LedgerService } from '@app/ledger';
 import type { LedgerAccount } from '@app/ledger';
 import { clearingPostings } from '../ledger-accounts.js';
 import { toOrder } from '../orders/payment-order.js';
-import type { PaymentOrder, PaymentOrderRow } from '../orders/payment-order.js';
+import type { PaymentOrderRow } from '../orders/payment-order.js';
 import { NotCapturedError, RefundExceedsCaptureError, RefundKeyReusedError } from '../payments.errors.js';
 import { PaymentProviders } from '../provider/provider-registry.js';
 
