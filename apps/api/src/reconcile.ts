@@ -25,7 +25,7 @@ async function main(): Promise<void> {
     async (dataSource) => {
       const keys = config.PAYMENT_PROVIDERS === 'sandbox' ? new SandboxKeysService(dataSource, createSandboxGateways()) : undefined;
       const address = new PlatformAddress(config);
-      const providers = new PaymentProviders(await loadProviderCredentials(config, keys), (url) => address.resolve(url));
+      const providers = new PaymentProviders(() => loadProviderCredentials(config, keys), (url) => address.resolve(url));
       const report = await new ReconciliationService(dataSource, providers).run(date);
       process.stdout.write(`reconciliation of ${report.date} (${report.timeZone})\n`);
       for (const r of report.runs) {

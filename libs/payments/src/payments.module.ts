@@ -24,8 +24,8 @@ export const RECONCILE_JOB = 'payments.reconcile';
 export interface PaymentsModuleOptions {
   /** Modules the credentials provider needs (the sandbox, in sandbox mode). */
   imports?: DynamicModule['imports'];
-  /** Provides PROVIDER_CREDENTIALS. */
-  credentials: Provider<ProviderCredentials | Promise<ProviderCredentials>>;
+  /** Provides PROVIDER_CREDENTIALS: a function loading the credentials (called on first use). */
+  credentials: Provider<() => Promise<ProviderCredentials>>;
 }
 
 /** The pending-order sweep, refunds and the daily reconciliation, as pg-boss jobs. */
@@ -92,7 +92,8 @@ export class PaymentsModule {
         {
           provide: PaymentProviders,
           inject: [PROVIDER_CREDENTIALS, PlatformAddress],
-          useFactory: (credentials: ProviderCredentials, address: PlatformAddress) => new PaymentProviders(credentials, (url) => address.resolve(url)),
+          useFactory: (credentials: () => Promise<ProviderCredentials>, address: PlatformAddress) =>
+            new PaymentProviders(credentials, (url) => address.resolve(url)),
         },
         {
           provide: FX_RATES,

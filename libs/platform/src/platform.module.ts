@@ -39,7 +39,7 @@ export class PlatformModule {
           credentials: {
             provide: PROVIDER_CREDENTIALS,
             inject: [AppConfig, ...(sandbox ? [SandboxKeysService] : [])],
-            useFactory: (c: AppConfig, keys?: SandboxKeysService) => loadProviderCredentials(c, keys),
+            useFactory: (c: AppConfig, keys?: SandboxKeysService) => () => loadProviderCredentials(c, keys),
           },
         }),
       ],

@@ -68,7 +68,7 @@ export class PaymentOrdersService {
 
   /** Reserves the order (PENDING), in the caller's transaction when given. Converts to the provider's currency at the configured rate. */
   async create(input: NewPaymentOrder, manager: EntityManager = this.dataSource.manager): Promise<PaymentOrder> {
-    const provider = this.providers.get(input.provider);
+    const provider = await this.providers.get(input.provider);
     let providerAmount = input.amount;
     let quote: { rate: string; source: string; asOf: Date } | undefined;
     if (provider.currency !== input.currency) {
@@ -113,7 +113,7 @@ export class PaymentOrdersService {
    * been paid without a checkout) and the caller gets 502 PROVIDER_UNAVAILABLE.
    */
   async openCheckout(order: PaymentOrder): Promise<Checkout> {
-    const provider = this.providers.get(order.provider);
+    const provider = await this.providers.get(order.provider);
     try {
       return await provider.createPayment({
         outTradeNo: order.outTradeNo,
@@ -160,7 +160,7 @@ export class PaymentOrdersService {
    * inconsistent changes nothing and is answered as not accepted.
    */
   async handleNotification(code: ProviderCode, input: NotificationInput): Promise<NotificationReply> {
-    const provider = this.providers.get(code);
+    const provider = await this.providers.get(code);
     let notification;
     try {
       notification = provider.parseNotification(input);
@@ -329,7 +329,7 @@ export class PaymentOrdersService {
 
   /** Queries one silent order; expires it when its lifetime is over and the provider has not taken the money. */
   async follow(order: PaymentOrder): Promise<void> {
-    const provider = this.providers.get(order.provider);
+    const provider = await this.providers.get(order.provider);
     const trade = await this.query(provider, order);
     if (trade && trade.status !== 'PENDING' && trade.status !== 'NOT_FOUND') {
       await this.apply(order, trade, 'QUERY');

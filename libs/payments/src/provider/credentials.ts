@@ -52,7 +52,7 @@ export interface ProviderCredentials {
   ALIPAY_HK?: AlipayHkCredentials;
 }
 
-/** Injection token: the credentials of every configured provider. */
+/** Injection token: a function loading the credentials of every configured provider. */
 export const PROVIDER_CREDENTIALS = Symbol('PROVIDER_CREDENTIALS');
 
 /** Refuses credentials missing a field, naming it (a start-up error, not a runtime 500). */

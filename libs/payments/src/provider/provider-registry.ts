@@ -16,24 +16,40 @@ const ADAPTERS: Record<ProviderCode, AdapterFactory> = {
   ALIPAY_HK: (c, r) => new AlipayHkAdapter(c, r),
 };
 
-/** The configured providers, by code: the only way the platform reaches one. */
+/**
+ * The configured providers, by code: the only way the platform reaches one.
+ * Credentials are loaded on first use (the sandbox's live in tables that
+ * exist only once migrations ran), and again after a failure.
+ */
 export class PaymentProviders {
-  private readonly adapters = new Map<ProviderCode, PaymentProvider>();
+  private adapters?: Promise<Map<ProviderCode, PaymentProvider>>;
 
-  constructor(credentials: ProviderCredentials, resolveUrl: (url: string) => string) {
-    for (const [code, factory] of Object.entries(ADAPTERS) as [ProviderCode, AdapterFactory][]) {
-      const c = credentials[code];
-      if (c) this.adapters.set(code, factory(c, resolveUrl));
-    }
+  constructor(
+    private readonly loadCredentials: () => Promise<ProviderCredentials>,
+    private readonly resolveUrl: (url: string) => string,
+  ) {}
+
+  private load(): Promise<Map<ProviderCode, PaymentProvider>> {
+    this.adapters ??= (async () => {
+      const credentials = await this.loadCredentials();
+      const adapters = new Map<ProviderCode, PaymentProvider>();
+      for (const [code, factory] of Object.entries(ADAPTERS) as [ProviderCode, AdapterFactory][]) {
+        const c = credentials[code];
+        if (c) adapters.set(code, factory(c, this.resolveUrl));
+      }
+      return adapters;
+    })();
+    this.adapters.catch(() => (this.adapters = undefined));
+    return this.adapters;
   }
 
-  get(code: ProviderCode): PaymentProvider {
-    const adapter = this.adapters.get(code);
+  async get(code: ProviderCode): Promise<PaymentProvider> {
+    const adapter = (await this.load()).get(code);
     if (!adapter) throw new ProviderNotConfiguredError(code);
     return adapter;
   }
 
-  all(): PaymentProvider[] {
-    return [...this.adapters.values()];
+  async all(): Promise<PaymentProvider[]> {
+    return [...(await this.load()).values()];
   }
 }

@@ -74,7 +74,7 @@ export class ReconciliationService {
 
   async run(date: string): Promise<ReconciliationReport> {
     businessDay(date);
-    for (const provider of this.providers.all()) {
+    for (const provider of await this.providers.all()) {
       let settlement: SettlementRow[] | undefined;
       let error: string | null = null;
       try {

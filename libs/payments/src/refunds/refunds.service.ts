@@ -141,7 +141,7 @@ export class RefundsService {
     const [orderRow] = (await this.dataSource.query(`SELECT * FROM payment_orders WHERE id = $1`, [row.order_id])) as PaymentOrderRow[];
     const order = toOrder(orderRow);
     await this.dataSource.query(`UPDATE payment_refunds SET attempts = attempts + 1 WHERE id = $1`, [refundId]);
-    const result = await this.providers.get(order.provider).refund({
+    const result = await (await this.providers.get(order.provider)).refund({
       outTradeNo: order.outTradeNo,
       outRefundNo: row.out_refund_no,
       amount: BigInt(row.provider_amount),
