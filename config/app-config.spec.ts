@@ -36,6 +36,11 @@ describe('validateConfig', () => {
     ['EMBEDDED_PG_DATABASE', 'Bad-Name'],
     ['DB_POOL_SIZE', '1'],
     ['NODE_ENV', 'staging'],
+    ['PAYMENT_PROVIDERS', 'real'],
+    ['PAYMENT_QUERY_INTERVAL_MS', '10'],
+    ['FX_RATES', 'CNY/HKD=1,08'],
+    ['FX_RATES_AS_OF', 'yesterday'],
+    ['PUBLIC_BASE_URL', 'https://pay.example.cn/path'],
   ])('names %s when its value %p is bad', (name, value) => {
     let error: unknown;
     try {
@@ -46,6 +51,19 @@ describe('validateConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems.map((p) => p.variable)).toEqual([name]);
     expect((error as Error).message).toContain(`${name}:`);
+  });
+
+  it('wants PAYMENT_CREDENTIALS_FILE with PAYMENT_PROVIDERS=live', () => {
+    expect(() => validateConfig({ PAYMENT_PROVIDERS: 'live' })).toThrow(/PAYMENT_CREDENTIALS_FILE/);
+    expect(validateConfig({ PAYMENT_PROVIDERS: 'live', PAYMENT_CREDENTIALS_FILE: '/etc/city-pay/providers.json' }).PAYMENT_PROVIDERS).toBe('live');
+  });
+
+  it('never serves the sandbox in production, and wants the public URL the providers notify', () => {
+    const secrets = { JWT_SECRET: 'x'.repeat(40), DEVICE_SECRET_KEY: Buffer.alloc(32, 1).toString('base64'), ID_NUMBER_HASH_KEY: Buffer.alloc(32, 2).toString('base64') };
+    expect(() => validateConfig({ NODE_ENV: 'production', ...secrets, PUBLIC_BASE_URL: 'https://pay.example.cn' })).toThrow(/PAYMENT_PROVIDERS must be live/);
+    const live = { NODE_ENV: 'production', ...secrets, PAYMENT_PROVIDERS: 'live', PAYMENT_CREDENTIALS_FILE: '/etc/p.json' };
+    expect(() => validateConfig(live)).toThrow(/PUBLIC_BASE_URL must be set/);
+    expect(validateConfig({ ...live, PUBLIC_BASE_URL: 'https://pay.example.cn' }).PAYMENT_PROVIDERS).toBe('live');
   });
 
   it('ignores variables it does not know', () => {

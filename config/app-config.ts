@@ -276,7 +276,7 @@ export class ConfigError extends Error {
 }
 
 const KNOWN = new Set(
-  Object.keys(new AppConfig()).concat(['DATABASE_URL', 'ADMIN_PHONE', 'ADMIN_PASSWORD', ...GENERATED_SECRETS]),
+  Object.keys(new AppConfig()).concat(['DATABASE_URL', 'ADMIN_PHONE', 'ADMIN_PASSWORD', 'PAYMENT_CREDENTIALS_FILE', 'PUBLIC_BASE_URL', ...GENERATED_SECRETS]),
 );
 
 /**
@@ -304,6 +304,13 @@ export function validateConfig(raw: Record<string, string | undefined>): AppConf
   }
   if (config.PAYMENT_PROVIDERS === 'live' && !config.PAYMENT_CREDENTIALS_FILE) {
     errors.push(Object.assign(new ValidationError(), { property: 'PAYMENT_CREDENTIALS_FILE', constraints: { required: 'PAYMENT_CREDENTIALS_FILE is required when PAYMENT_PROVIDERS=live' } }));
+  }
+  if (config.NODE_ENV === 'production' && config.PAYMENT_PROVIDERS === 'sandbox') {
+    // the sandbox lets anyone "pay": never in production
+    errors.push(Object.assign(new ValidationError(), { property: 'PAYMENT_PROVIDERS', constraints: { live: 'PAYMENT_PROVIDERS must be live in production (the sandbox lets anyone pay)' } }));
+  }
+  if (config.NODE_ENV === 'production' && !config.PUBLIC_BASE_URL) {
+    errors.push(Object.assign(new ValidationError(), { property: 'PUBLIC_BASE_URL', constraints: { required: 'PUBLIC_BASE_URL must be set in production (the providers post notifications there)' } }));
   }
   if (errors.length > 0) {
     throw new ConfigError(
