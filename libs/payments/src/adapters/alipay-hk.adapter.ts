@@ -224,7 +224,7 @@ export class AlipayHkAdapter implements PaymentProvider {
   /** refund names the payment by Antom's paymentId, which the port does not carry: inquiryPayment finds it first. */
   async refund(request: RefundRequest): Promise<RefundResult> {
     const trade = await this.queryPayment(request.outTradeNo);
-    if (!trade.providerTradeId) return { status: 'FAILED', reason: 'ORDER_NOT_EXIST: no such payment' };
+    if (!trade.providerTradeId) throw new ProviderCallError('ALIPAY_HK', `refund: the payment queries as ${trade.status}`);
     const res = await this.call('/v1/payments/refund', {
       refundRequestId: request.outRefundNo,
       paymentId: trade.providerTradeId,

@@ -22,6 +22,17 @@ import type {
 
 type AlipayResult = Record<string, string | undefined> & { code?: string; subCode?: string; subMsg?: string; msg?: string };
 
+/** Refund answers that mean the money did not and will not move (everything else is retried with the same number). */
+const DEFINITE_REFUND_REFUSALS = new Set([
+  'ACQ.TRADE_NOT_EXIST',
+  'ACQ.TRADE_STATUS_ERROR',
+  'ACQ.TRADE_HAS_CLOSE',
+  'ACQ.REFUND_FEE_ERROR',
+  'ACQ.REFUND_AMT_NOT_EQUAL_TOTAL',
+  'ACQ.REASON_TRADE_REFUND_FEE_ERR',
+  'ACQ.DISCORDANT_REPEAT_REQUEST',
+]);
+
 const TRADE_STATUS: Record<string, ProviderTrade['status']> = {
   WAIT_BUYER_PAY: 'PENDING',
   TRADE_SUCCESS: 'SUCCEEDED',
@@ -117,14 +128,18 @@ export class AlipayAdapter implements PaymentProvider {
       out_request_no: request.outRefundNo,
       refund_reason: request.reason,
     });
-    if (res.code === '10000') return { status: res.fundChange === 'Y' ? 'SUCCEEDED' : 'PENDING', providerRefundId: res.tradeNo };
-    if (res.code === '40004') return { status: 'FAILED', reason: `${res.subCode}: ${res.subMsg ?? ''}` };
-    throw new ProviderCallError('ALIPAY', `refund refused: ${res.subCode ?? res.code}`);
+    // 10000 is a refund made; fund_change N only says this request (a repeat) moved no new money
+    if (res.code === '10000') return { status: 'SUCCEEDED', providerRefundId: res.tradeNo };
+    if (res.code === '40004' && DEFINITE_REFUND_REFUSALS.has(res.subCode ?? '')) return { status: 'FAILED', reason: `${res.subCode}: ${res.subMsg ?? ''}` };
+    // anything else (ACQ.SYSTEM_ERROR, a short seller balance, ...) may succeed when retried with the same number
+    throw new ProviderCallError('ALIPAY', `refund not made yet: ${res.subCode ?? res.code}`);
   }
 
   parseNotification(input: NotificationInput): ProviderNotification {
     const params = Object.fromEntries(new URLSearchParams(input.rawBody.toString('utf8')));
     if (!params.sign) throw new NotificationRejectedError('no sign');
+    // RSA2 only: the message does not get to choose a weaker algorithm
+    if (params.sign_type !== undefined && params.sign_type !== 'RSA2') throw new NotificationRejectedError(`sign_type ${params.sign_type}`);
     let verified: boolean;
     try {
       verified = this.sdk.checkNotifySignV2(params);
@@ -136,10 +151,12 @@ export class AlipayAdapter implements PaymentProvider {
       throw new NotificationRejectedError('missing fields');
     }
     let amount: bigint;
+    let paidAt: Date | undefined;
     try {
       amount = fromDecimalString(params.total_amount);
+      paidAt = params.gmt_payment ? parseShanghaiTime(params.gmt_payment) : undefined;
     } catch {
-      throw new NotificationRejectedError('bad total_amount');
+      throw new NotificationRejectedError('bad total_amount or gmt_payment');
     }
     return {
       notificationId: params.notify_id,
@@ -150,7 +167,7 @@ export class AlipayAdapter implements PaymentProvider {
       amount,
       // mainland trades are in CNY; a cross-border notify states trans_currency
       currency: (params.trans_currency ?? 'CNY') as Currency,
-      paidAt: params.gmt_payment ? parseShanghaiTime(params.gmt_payment) : undefined,
+      paidAt,
     };
   }
 

@@ -195,7 +195,8 @@ export class UnionPayAdapter implements PaymentProvider {
    */
   async refund(request: RefundRequest): Promise<RefundResult> {
     const trade = await this.queryPayment(request.outTradeNo);
-    if (trade.status !== 'SUCCEEDED' || !trade.providerTradeId) return { status: 'FAILED', reason: `trade is ${trade.status}, not paid` };
+    // we refund only what UnionPay told us was paid: a query saying otherwise is not a refusal to act on
+    if (trade.status !== 'SUCCEEDED' || !trade.providerTradeId) throw new ProviderCallError('UNIONPAY', `refund: the trade queries as ${trade.status}`);
     const answer = await this.call('backTransReq.do', {
       txnType: '04',
       txnSubType: '00',

@@ -139,7 +139,8 @@ export class WechatPayAdapter implements PaymentProvider {
       amount: { refund: Number(request.amount), total: Number(request.totalAmount), currency: request.currency },
     });
     if (res.status === 200) {
-      const status = { SUCCESS: 'SUCCEEDED', PROCESSING: 'PENDING' }[String(res.body.status)] as RefundResult['status'] | undefined;
+      // ABNORMAL: the money left us but did not reach the payer (manual handling at WeChat): never reversed here
+      const status = { SUCCESS: 'SUCCEEDED', PROCESSING: 'PENDING', ABNORMAL: 'PENDING' }[String(res.body.status)] as RefundResult['status'] | undefined;
       return { status: status ?? 'FAILED', providerRefundId: res.body.refund_id as string | undefined, reason: status ? undefined : `refund ${String(res.body.status)}` };
     }
     // 400 (INVALID_REQUEST: more than is refundable, PARAM_ERROR) and 404 (RESOURCE_NOT_EXISTS) are final; 403 NOT_ENOUGH, 429 and 5xx are worth retrying

@@ -33,6 +33,7 @@ export class Payments1763700300000 implements MigrationInterface {
         redirect_url text,
         expires_at timestamptz NOT NULL,
         next_query_at timestamptz NOT NULL,
+        watch_until timestamptz,
         query_attempts integer NOT NULL DEFAULT 0,
         created_at timestamptz NOT NULL DEFAULT now(),
         completed_at timestamptz,
@@ -49,6 +50,7 @@ export class Payments1763700300000 implements MigrationInterface {
         CHECK (fx_rate IS NULL OR (fx_source IS NOT NULL AND fx_as_of IS NOT NULL))
       )`);
     await q.query(`CREATE INDEX payment_orders_due ON payment_orders (next_query_at) WHERE status = 'PENDING'`);
+    await q.query(`CREATE INDEX payment_orders_watched ON payment_orders (next_query_at) WHERE watch_until IS NOT NULL`);
     await q.query(`CREATE INDEX payment_orders_user ON payment_orders (user_id, created_at DESC)`);
     await q.query(`CREATE INDEX payment_orders_captured ON payment_orders (provider, captured_at) WHERE captured_at IS NOT NULL`);
     await q.query(`CREATE INDEX payment_orders_purpose ON payment_orders (purpose, purpose_ref)`);
@@ -60,7 +62,7 @@ export class Payments1763700300000 implements MigrationInterface {
         order_id uuid NOT NULL REFERENCES payment_orders (id),
         outcome text NOT NULL,
         received_at timestamptz NOT NULL DEFAULT now(),
-        PRIMARY KEY (provider, notification_id)
+        PRIMARY KEY (provider, order_id, notification_id)
       )`);
 
     await q.query(`

@@ -287,12 +287,20 @@ export class PaymentOrdersService {
   }
 
   /** PENDING -> FAILED or EXPIRED, once; the purpose hears of it in the same transaction. */
-  private async end(m: EntityManager, orderId: string, status: Exclude<PaymentOrderStatus, 'PENDING' | 'SUCCEEDED'>, source: Source, reason: string): Promise<ApplyOutcome> {
+  private async end(
+    m: EntityManager,
+    orderId: string,
+    status: Exclude<PaymentOrderStatus, 'PENDING' | 'SUCCEEDED'>,
+    source: Source,
+    reason: string,
+    watch = false,
+  ): Promise<ApplyOutcome> {
     const [row] = returnedRows<PaymentOrderRow>(
       await m.query(
-        `UPDATE payment_orders SET status = $2, completed_at = now(), completed_by = $3, failure_reason = $4
+        `UPDATE payment_orders SET status = $2, completed_at = now(), completed_by = $3, failure_reason = $4,
+                watch_until = CASE WHEN $5 THEN now() + interval '48 hours' END
           WHERE id = $1 AND status = 'PENDING' RETURNING *`,
-        [orderId, status, source, reason],
+        [orderId, status, source, reason, watch],
       ),
     );
     if (!row) return 'NO_CHANGE';
@@ -311,7 +319,9 @@ export class PaymentOrdersService {
     const claimed = returnedRows<PaymentOrderRow>(
       await this.dataSource.query(
         `UPDATE payment_orders SET next_query_at = now() + $1 * interval '1 millisecond', query_attempts = query_attempts + 1
-          WHERE id IN (SELECT id FROM payment_orders WHERE status = 'PENDING' AND next_query_at <= now()
+          WHERE id IN (SELECT id FROM payment_orders
+                        WHERE next_query_at <= now()
+                          AND (status = 'PENDING' OR (watch_until > now() AND captured_at IS NULL))
                         ORDER BY next_query_at LIMIT $2 FOR UPDATE SKIP LOCKED)
           RETURNING *`,
         [this.config.PAYMENT_QUERY_INTERVAL_MS, limit],
@@ -327,10 +337,22 @@ export class PaymentOrdersService {
     return claimed.length;
   }
 
-  /** Queries one silent order; expires it when its lifetime is over and the provider has not taken the money. */
+  /**
+   * Queries one silent order; expires it when its lifetime is over and the
+   * provider has not taken the money. An order expired while its provider
+   * could not be reached stays watched (queried) for 48 hours,
+   * so a payment made meanwhile is found and refunded even if its
+   * notification never comes.
+   */
   async follow(order: PaymentOrder): Promise<void> {
     const provider = await this.providers.get(order.provider);
     const trade = await this.query(provider, order);
+    if (order.status !== 'PENDING') {
+      // watched after expiry: a capture is refunded (late capture); a definite answer ends the watch
+      if (trade?.status === 'SUCCEEDED') await this.apply(order, trade, 'QUERY');
+      else if (trade && trade.status !== 'PENDING') await this.dataSource.query(`UPDATE payment_orders SET watch_until = NULL WHERE id = $1`, [order.id]);
+      return;
+    }
     if (trade && trade.status !== 'PENDING' && trade.status !== 'NOT_FOUND') {
       await this.apply(order, trade, 'QUERY');
       return;
@@ -340,16 +362,15 @@ export class PaymentOrdersService {
     try {
       closed = await provider.closePayment(order.outTradeNo);
     } catch (err) {
-      this.logger.warn({ err, orderId: order.id }, `${order.provider} did not close the trade; the order expires anyway (a late payment is refunded)`);
+      this.logger.warn({ err, orderId: order.id }, `${order.provider} did not close the trade; the order expires and stays watched`);
     }
     if (closed === 'ALREADY_PAID') {
       const paid = await this.query(provider, order);
-      if (paid && paid.status === 'SUCCEEDED') {
-        await this.apply(order, paid, 'QUERY');
-        return;
-      }
+      // the provider says paid: never expire on that; the next sweep asks again if the query did not confirm
+      if (paid?.status === 'SUCCEEDED') await this.apply(order, paid, 'QUERY');
+      return;
     }
-    await withTransactionRetry(this.dataSource, (m) => this.end(m, order.id, 'EXPIRED', 'EXPIRY', 'not paid in time'));
+    await withTransactionRetry(this.dataSource, (m) => this.end(m, order.id, 'EXPIRED', 'EXPIRY', 'not paid in time', closed === undefined));
   }
 
   /** A provider query, checked like a notification; undefined when the provider cannot say or says something inconsistent. */

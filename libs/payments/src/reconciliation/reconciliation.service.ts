@@ -128,9 +128,15 @@ export class ReconciliationService {
   private compare(ours: Line[], theirs: SettlementRow[]): (Line & { kind: MismatchKind; platformAmount?: bigint; providerAmount?: bigint })[] {
     const mine = new Map(ours.map((l) => [keyOf(l), l]));
     const out: (Line & { kind: MismatchKind; platformAmount?: bigint; providerAmount?: bigint })[] = [];
-    const seen = new Set<string>();
+    // a row the provider lists twice (a double charge) adds up, and so no longer matches ours
+    const summed = new Map<string, SettlementRow>();
     for (const row of theirs) {
       const key = keyOf(row);
+      const prior = summed.get(key);
+      summed.set(key, prior ? { ...prior, amount: prior.amount + row.amount } : row);
+    }
+    const seen = new Set<string>();
+    for (const [key, row] of summed) {
       seen.add(key);
       const line = mine.get(key);
       const base = { type: row.type, outTradeNo: row.outTradeNo, outRefundNo: row.outRefundNo ?? '', amount: row.amount, currency: row.currency };
