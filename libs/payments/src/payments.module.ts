@@ -84,6 +84,8 @@ export class PaymentsModule {
   static forRoot(options: PaymentsModuleOptions): DynamicModule {
     return {
       module: PaymentsModule,
+      // business modules (billing, transit, campus) use the payment layer without importing its configuration
+      global: true,
       imports: [IdentityModule, LedgerModule, ...(options.imports ?? [])],
       controllers: [WalletTopUpsController, ProviderNotificationsController, ReconciliationController],
       providers: [

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule, OnModuleInit } from '@nestjs/common';
 import { IdempotencyModule, IdempotencyService } from '@app/common';
+import { BillingModule } from '@app/billing';
 import { AppConfig } from '@app/config';
 import { IdentityModule } from '@app/identity';
 import { JobsService } from '@app/jobs';
@@ -42,6 +43,7 @@ export class PlatformModule {
             useFactory: (c: AppConfig, keys?: SandboxKeysService) => () => loadProviderCredentials(c, keys),
           },
         }),
+        BillingModule,
       ],
       providers: [{ provide: IdempotencyMaintenance, inject: [JobsService, IdempotencyService], useFactory: (j: JobsService, s: IdempotencyService) => new IdempotencyMaintenance(j, s) }],
     };

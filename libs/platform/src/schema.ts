@@ -2,6 +2,7 @@ import { Idempotency1763700150000 } from '@app/common';
 import { databaseMigrations } from '@app/database';
 import type { MigrationClass } from '@app/database';
 import { identityMigrations } from '@app/identity';
+import { billingMigrations } from '@app/billing';
 import { ledgerMigrations } from '@app/ledger';
 import { paymentsMigrations } from '@app/payments';
 import { providerSandboxMigrations } from '@app/provider-sandbox';
@@ -15,4 +16,5 @@ export const migrations: MigrationClass[] = [
   ...ledgerMigrations,
   ...providerSandboxMigrations,
   ...paymentsMigrations,
+  ...billingMigrations,
 ];

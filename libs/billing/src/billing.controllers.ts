@@ -1,0 +1,126 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { BodyLimit, DEFAULT_PAGE_SIZE, Idempotent, PageQuery } from '@app/common';
+import { CurrentUser, OrgRole, RequireKyc } from '@app/identity';
+import type { AuthenticatedUser } from '@app/identity';
+import { BillPaymentsService } from './bill-payments.service.js';
+import type { PayResult } from './bill-payments.service.js';
+import { BillsService } from './bills.service.js';
+import type { Biller, BillerAccountView, BillView, LoadResult } from './bills.service.js';
+import { AutopayDto, BillersQuery, BillFetchQuery, BulkBillsDto, LinkAccountDto, PayBillDto, SettlementQuery, WebhookDto } from './dto/billing.dto.js';
+import { WebhooksService } from './webhooks.service.js';
+
+const STAFF = ['ORG_ADMIN', 'ORG_OPERATOR'] as const;
+
+@ApiTags('bills')
+@ApiBearerAuth()
+@Controller('v1/billers')
+export class BillersController {
+  constructor(
+    private readonly bills: BillsService,
+    private readonly payments: BillPaymentsService,
+    private readonly webhooks: WebhooksService,
+  ) {}
+
+  @Get()
+  async list(@Query() q: BillersQuery): Promise<Omit<Biller, 'currency'>[]> {
+    return (await this.bills.billers(q.category)).map(({ currency: _currency, ...b }) => b);
+  }
+
+  /** Bulk load by the biller's staff: upsert on (customerRef, period); bad rows and bills with payments come back by index. */
+  @Post(':billerId/bills')
+  @OrgRole([...STAFF], { param: 'billerId' })
+  @BodyLimit(16 * 1024 * 1024)
+  load(@Param('billerId') billerId: string, @Body() body: BulkBillsDto): Promise<LoadResult> {
+    return this.bills.load(billerId, body.bills);
+  }
+
+  /** Bill fetch by account number (customer name masked). */
+  @Get(':billerId/bills')
+  @RequireKyc()
+  fetch(@Param('billerId') billerId: string, @Query() q: BillFetchQuery): Promise<BillView[]> {
+    return this.bills.fetch(billerId, q.customerRef);
+  }
+
+  @Get(':billerId/settlements')
+  @OrgRole([...STAFF], { param: 'billerId' })
+  settlement(@Param('billerId') billerId: string, @Query() q: SettlementQuery): ReturnType<BillPaymentsService['settlement']> {
+    return this.payments.settlement(billerId, q.date);
+  }
+
+  /** Registers the biller's webhook URL; answers the signing secret (shown this once; registering again rotates it). */
+  @Put(':billerId/webhook')
+  @OrgRole('ORG_ADMIN', { param: 'billerId' })
+  async webhook(@Param('billerId') billerId: string, @Body() body: WebhookDto): Promise<{ url: string; secret: string }> {
+    await this.bills.biller(billerId);
+    return this.webhooks.register(billerId, body.url);
+  }
+
+  @Get(':billerId/webhook-deliveries')
+  @OrgRole([...STAFF], { param: 'billerId' })
+  deliveries(@Param('billerId') billerId: string, @Query() q: PageQuery): ReturnType<WebhooksService['deliveries']> {
+    return this.webhooks.deliveries(billerId, q.limit ?? DEFAULT_PAGE_SIZE);
+  }
+}
+
+@ApiTags('bills')
+@ApiBearerAuth()
+@Controller('v1/me')
+export class MyBillsController {
+  constructor(private readonly bills: BillsService) {}
+
+  @Post('biller-accounts')
+  link(@CurrentUser() user: AuthenticatedUser, @Body() body: LinkAccountDto): Promise<BillerAccountView> {
+    return this.bills.link(user.id, body);
+  }
+
+  @Get('biller-accounts')
+  accounts(@CurrentUser() user: AuthenticatedUser): Promise<BillerAccountView[]> {
+    return this.bills.accounts(user.id);
+  }
+
+  /** Auto-pay from the wallet for new bills of this account up to maxAmount. */
+  @Put('biller-accounts/:id/auto-pay')
+  @RequireKyc()
+  autopayOn(@CurrentUser() user: AuthenticatedUser, @Param('id') id: string, @Body() body: AutopayDto): Promise<BillerAccountView> {
+    return this.bills.setAutopay(user.id, id, BigInt(body.maxAmount));
+  }
+
+  @Delete('biller-accounts/:id/auto-pay')
+  @HttpCode(200)
+  autopayOff(@CurrentUser() user: AuthenticatedUser, @Param('id') id: string): Promise<BillerAccountView> {
+    return this.bills.setAutopay(user.id, id, null);
+  }
+
+  /** What auto-pay did for this account: paid, or why not (cap exceeded, wallet short, ...). */
+  @Get('biller-accounts/:id/auto-pay/attempts')
+  attempts(@CurrentUser() user: AuthenticatedUser, @Param('id') id: string): ReturnType<BillsService['autopayAttempts']> {
+    return this.bills.autopayAttempts(user.id, id);
+  }
+
+  @Get('bills')
+  myBills(@CurrentUser() user: AuthenticatedUser): Promise<BillView[]> {
+    return this.bills.myBills(user.id);
+  }
+}
+
+@ApiTags('bills')
+@ApiBearerAuth()
+@Controller('v1')
+export class BillPaymentsController {
+  constructor(private readonly payments: BillPaymentsService) {}
+
+  /** By WALLET (settled at once) or a provider (PENDING with a checkout). */
+  @Post('bills/:billId/payments')
+  @RequireKyc()
+  @Idempotent()
+  @ApiHeader({ name: 'Idempotency-Key', required: true })
+  pay(@CurrentUser() user: AuthenticatedUser, @Param('billId') billId: string, @Body() body: PayBillDto): Promise<PayResult> {
+    return this.payments.pay(user.id, billId, body);
+  }
+
+  @Get('payments/:id')
+  payment(@CurrentUser() user: AuthenticatedUser, @Param('id') id: string): ReturnType<BillPaymentsService['forPayer']> {
+    return this.payments.forPayer(user.id, id);
+  }
+}

@@ -1,0 +1,45 @@
+import { Module } from '@nestjs/common';
+import type { OnModuleInit } from '@nestjs/common';
+import { IdentityModule } from '@app/identity';
+import { JobsService } from '@app/jobs';
+import { LedgerModule } from '@app/ledger';
+import { BillPaymentsController, BillersController, MyBillsController } from './billing.controllers.js';
+import { BillPaymentsService } from './bill-payments.service.js';
+import { AUTOPAY_JOB, BillsService } from './bills.service.js';
+import { WEBHOOK_JOB, WebhooksService } from './webhooks.service.js';
+
+/** Registers the auto-pay and webhook jobs. */
+class BillingJobs implements OnModuleInit {
+  constructor(
+    private readonly jobs: JobsService,
+    private readonly payments: BillPaymentsService,
+    private readonly webhooks: WebhooksService,
+  ) {}
+
+  onModuleInit(): void {
+    this.jobs.register<{ attemptId: string }>({ name: AUTOPAY_JOB, work: { pollingIntervalSeconds: 0.5 }, handler: ({ attemptId }) => this.payments.runAutopay(attemptId) });
+    this.jobs.register<{ deliveryId: string }>({ name: WEBHOOK_JOB, work: { pollingIntervalSeconds: 0.5 }, handler: ({ deliveryId }) => this.webhooks.deliver(deliveryId) });
+  }
+}
+
+/**
+ * Bill payment (api.md, Bill payment): billers, bulk loads, bill fetch,
+ * linked accounts, payment by wallet or provider, receipts, settlement,
+ * webhooks, auto-pay. Meets other modules only in identity, ledger and
+ * payments (imported by the platform with PaymentsModule's exports).
+ */
+@Module({
+  imports: [IdentityModule, LedgerModule],
+  controllers: [BillersController, MyBillsController, BillPaymentsController],
+  providers: [
+    BillsService,
+    WebhooksService,
+    BillPaymentsService,
+    {
+      provide: BillingJobs,
+      inject: [JobsService, BillPaymentsService, WebhooksService],
+      useFactory: (j: JobsService, p: BillPaymentsService, w: WebhooksService) => new BillingJobs(j, p, w),
+    },
+  ],
+})
+export class BillingModule {}

@@ -1,0 +1,146 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { createHmac, randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { ValidationFailedError } from '@app/common';
+import { JobsService } from '@app/jobs';
+import type { BillRowDb } from './bills.service.js';
+
+export const WEBHOOK_JOB = 'billing.webhook';
+
+export interface DeliveryView {
+  id: string;
+  eventType: string;
+  status: 'PENDING' | 'DELIVERED' | 'FAILED';
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  payload: unknown;
+  createdAt: string;
+  deliveredAt: string | null;
+}
+
+/** `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`, as Stripe signs its webhooks. */
+export function webhookSignature(secret: string, timestamp: number, body: string): string {
+  return `t=${timestamp},v1=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+}
+
+/**
+ * Biller webhooks: each successful payment becomes a delivery row and a
+ * pg-boss job in the payment's own transaction (outbox); the job POSTs the
+ * event signed with the biller's secret and is retried with backoff until
+ * the biller answers 2xx. Every attempt is logged for the biller to read.
+ */
+@Injectable()
+export class WebhooksService {
+  private readonly logger = new Logger('BillerWebhooks');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly jobs: JobsService,
+  ) {}
+
+  /** Registers (or replaces) the URL; a new signing secret is returned, shown this once. */
+  async register(billerId: string, url: string): Promise<{ url: string; secret: string }> {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new ValidationFailedError([{ field: 'url', problems: ['url must be an absolute http(s) URL'] }]);
+    }
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+      throw new ValidationFailedError([{ field: 'url', problems: ['url must be an absolute http(s) URL'] }]);
+    }
+    const secret = 'whsec_' + randomBytes(24).toString('base64url');
+    await this.dataSource.query(
+      `INSERT INTO biller_webhooks (biller_id, url, secret) VALUES ($1, $2, $3)
+       ON CONFLICT (biller_id) DO UPDATE SET url = EXCLUDED.url, secret = EXCLUDED.secret, updated_at = now()`,
+      [billerId, parsed.toString(), secret],
+    );
+    return { url: parsed.toString(), secret };
+  }
+
+  /** Inside the payment's transaction: the event exists if and only if the payment does. */
+  async paymentSucceeded(m: EntityManager, bill: BillRowDb, payment: { id: string; amount: string; currency: string; method: string; receipt_no: string | null; paid_at: Date | null }): Promise<void> {
+    const [hook] = (await m.query(`SELECT 1 FROM biller_webhooks WHERE biller_id = $1`, [bill.biller_id])) as unknown[];
+    if (!hook) return;
+    const payload = {
+      type: 'bill_payment.succeeded',
+      data: {
+        paymentId: payment.id,
+        billId: bill.id,
+        customerRef: bill.customer_ref,
+        period: bill.period,
+        amount: Number(payment.amount),
+        currency: payment.currency.trim(),
+        method: payment.method,
+        receiptNo: payment.receipt_no,
+        paidAt: (payment.paid_at ?? new Date()).toISOString(),
+      },
+    };
+    const [row] = (await m.query(`INSERT INTO webhook_deliveries (biller_id, event_type, payload) VALUES ($1, $2, $3) RETURNING id`, [
+      bill.biller_id,
+      payload.type,
+      JSON.stringify(payload),
+    ])) as { id: string }[];
+    await this.jobs.sendInTransaction(m, WEBHOOK_JOB, { deliveryId: row.id }, { retryLimit: 12, retryDelay: 1, retryBackoff: true });
+  }
+
+  /** The job: one attempt; throws (so pg-boss retries with backoff) unless the biller acknowledged. */
+  async deliver(deliveryId: string): Promise<void> {
+    const [d] = (await this.dataSource.query(
+      `SELECT d.*, w.url, w.secret FROM webhook_deliveries d JOIN biller_webhooks w ON w.biller_id = d.biller_id WHERE d.id = $1`,
+      [deliveryId],
+    )) as { id: string; status: string; payload: unknown; url: string; secret: string }[];
+    if (!d || d.status === 'DELIVERED') return;
+    const body = JSON.stringify({ id: d.id, ...(d.payload as object) });
+    const timestamp = Math.floor(Date.now() / 1000);
+    let status: number | null = null;
+    let error: string | null = null;
+    try {
+      const res = await fetch(d.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'citypay-signature': webhookSignature(d.secret, timestamp, body), 'citypay-event-id': d.id },
+        body,
+        signal: AbortSignal.timeout(10_000),
+        redirect: 'manual',
+      });
+      status = res.status;
+      await res.body?.cancel();
+    } catch (err) {
+      error = (err as Error).message;
+    }
+    const ok = status !== null && status >= 200 && status < 300;
+    await this.dataSource.query(
+      `UPDATE webhook_deliveries SET attempts = attempts + 1, last_status_code = $2, last_error = $3,
+              status = CASE WHEN $4 THEN 'DELIVERED' ELSE status END, delivered_at = CASE WHEN $4 THEN now() ELSE delivered_at END
+        WHERE id = $1`,
+      [deliveryId, status, error ?? (ok ? null : `answered ${status}`), ok],
+    );
+    if (!ok) {
+      this.logger.warn(`webhook ${deliveryId} to ${d.url} not acknowledged (${error ?? status}); retried with backoff`);
+      throw new Error(`webhook ${deliveryId} not acknowledged`);
+    }
+  }
+
+  async deliveries(billerId: string, limit: number): Promise<{ items: DeliveryView[]; nextCursor: null }> {
+    const rows = (await this.dataSource.query(
+      `SELECT * FROM webhook_deliveries WHERE biller_id = $1 ORDER BY created_at DESC, id LIMIT $2`,
+      [billerId, limit],
+    )) as { id: string; event_type: string; status: DeliveryView['status']; attempts: number; last_status_code: number | null; last_error: string | null; payload: unknown; created_at: Date; delivered_at: Date | null }[];
+    return {
+      items: rows.map((r) => ({
+        id: r.id,
+        eventType: r.event_type,
+        status: r.status,
+        attempts: r.attempts,
+        lastStatusCode: r.last_status_code,
+        lastError: r.last_error,
+        payload: r.payload,
+        createdAt: r.created_at.toISOString(),
+        deliveredAt: r.delivered_at?.toISOString() ?? null,
+      })),
+      nextCursor: null,
+    };
+  }
+}
