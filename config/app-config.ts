@@ -255,6 +255,11 @@ export class AppConfig {
   @Matches(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/, { message: 'FX_RATES_AS_OF must be an ISO 8601 time' })
   FX_RATES_AS_OF = '2026-11-20T08:00:00Z';
 
+  /** Let biller webhooks reach private, loopback and link-local addresses (a local receiver in development). */
+  @Transform(toBool)
+  @IsBoolean()
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS = false;
+
   /** Daily reconciliation with the providers' settlement files (UTC cron; 18:30 UTC is 02:30 in Shanghai). */
   @IsString()
   @Matches(/^\S+( \S+){4}$/, { message: 'RECONCILIATION_CRON must be a five-field cron expression' })

@@ -158,6 +158,26 @@ describe('paying bills', () => {
     expect(await fetchBill(app, slow, exact, 'E-LATE')).toMatchObject({ paidAmount: 1500, status: 'PAID' });
   });
 
+  it('a provider payment of the default amount lands only if it still fits: after a partial payment meanwhile it is refunded, not an advance', async () => {
+    const flexible = await makeBiller(app, admin, { billerCategory: 'CABLE_TV', billerAllowsPartial: true, billerAllowsAdvance: true });
+    await loadBills(app, flexible, [bill('F-1', 1000)]);
+    const slow = await verifiedUser(app);
+    const quick = await verifiedUser(app);
+    await credit(app, admin, quick, 300);
+    const b = await fetchBill(app, slow, flexible, 'F-1');
+    const pending = await payBill(app, slow, b.id, { method: 'UNIONPAY' });
+    expect(pending.body.payment).toMatchObject({ status: 'PENDING', amount: 1000 });
+    expect((await payBill(app, quick, b.id, { method: 'WALLET', amount: 300 })).status).toBe(201);
+    await pay(app, 'UNIONPAY', pending.body.checkout.providerTradeId);
+    expect((await app.request('GET', `/v1/payments/${pending.body.payment.id}`, { token: slow.accessToken })).body.status).toBe('REFUNDED');
+    expect(await fetchBill(app, slow, flexible, 'F-1')).toMatchObject({ paidAmount: 300, outstanding: 700 });
+    // the default amount from the wallet is what is outstanding when it lands
+    await credit(app, admin, slow, 5000);
+    const rest = await payBill(app, slow, b.id, { method: 'WALLET' });
+    expect(rest.body.payment.amount).toBe(700);
+    expect(rest.body.bill).toMatchObject({ paidAmount: 1000, status: 'PAID' });
+  });
+
   it("settlement lists every succeeded payment of the Shanghai day; count and total equal the ledger's credits to the receivable", async () => {
     const date = shanghaiToday();
     const res = await app.request('GET', `/v1/billers/${exact.billerId}/settlements?date=${date}`, { token: exact.staff.accessToken });

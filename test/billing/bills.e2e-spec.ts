@@ -94,6 +94,13 @@ describe('billers, bulk bill loads, bill fetch, linked accounts', () => {
     }
   });
 
+  it('refuses webhook URLs that reach internal addresses (cloud metadata, loopback, private) or carry credentials', async () => {
+    for (const url of ['http://169.254.169.254/latest/meta-data/', 'http://127.0.0.1:9/hook', 'http://10.1.2.3/hook', 'http://[::1]/hook', 'https://user:pw@example.com/hook', 'ftp://example.com/x']) {
+      const res = await app.request('PUT', `/v1/billers/${biller.billerId}/webhook`, { token: biller.staff.accessToken, body: { url } });
+      expect([url, res.status, res.body.code]).toEqual([url, 400, 'VALIDATION_FAILED']);
+    }
+  });
+
   it('bill fetch needs real-name level 1 and a customerRef', async () => {
     const unverified = await registerUser(app);
     expectError(await app.request('GET', `/v1/billers/${biller.billerId}/bills?customerRef=W-1`, { token: unverified.accessToken }), 403, 'KYC_REQUIRED');

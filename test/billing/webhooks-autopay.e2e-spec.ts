@@ -42,7 +42,7 @@ describe('biller webhooks and auto-pay', () => {
 
   beforeAll(async () => {
     await new Promise<void>((r) => hook.server.listen(0, '127.0.0.1', r));
-    app = await startApp({ ADMIN_PHONE: ADMIN.phone, ADMIN_PASSWORD: ADMIN.password, PAYMENT_QUERY_INTERVAL_MS: '3600000' });
+    app = await startApp({ ADMIN_PHONE: ADMIN.phone, ADMIN_PASSWORD: ADMIN.password, PAYMENT_QUERY_INTERVAL_MS: '3600000', WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' });
     admin = await adminToken(app);
     biller = await makeBiller(app, admin, { billerCategory: 'HEATING' });
   });

@@ -74,23 +74,16 @@ const toPaymentView = (r: PaymentRow): BillPaymentView => ({
   createdAt: r.created_at.toISOString(),
 });
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const REFUSAL = {
   BILL_ALREADY_PAID: () => new BillAlreadyPaidError(),
   OVERPAYMENT: (o: bigint) => new OverpaymentError(o),
   PARTIAL_NOT_ALLOWED: (o: bigint) => new PartialNotAllowedError(o),
 } as const;
 
-// the amount rules, applied to the bill row itself: a payment lands only if it still fits
-const APPLY_TO_BILL = `
-  UPDATE bills b SET paid_amount = b.paid_amount + $2, has_payments = true, updated_at = now()
-    FROM organizations o
-   WHERE b.id = $1 AND o.id = b.biller_id AND b.amount - b.paid_amount > 0
-     AND (o.biller_allows_advance OR b.paid_amount + $2 <= b.amount)
-     AND (o.biller_allows_partial OR b.paid_amount + $2 >= b.amount)
-  RETURNING b.*, b.due_date::text AS due_date`;
-
-// a human-readable receipt number: BP, the Shanghai business day, a sequence
-const RECEIPT_NO = `'BP' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || '-' || lpad(nextval('bill_receipt_numbers')::text, 8, '0')`;
+// a human-readable receipt number: BP, the Shanghai business day, a sequence (8 digits at least, never cut)
+const RECEIPT_NO = `'BP' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || '-' || (SELECT lpad(n::text, greatest(8, length(n::text)), '0') FROM nextval('bill_receipt_numbers') n)`;
 
 /**
  * Paying bills: from the wallet (settled at once, one transaction: the
@@ -124,6 +117,12 @@ export class BillPaymentsService implements OnModuleInit {
           `payment ${order.status.toLowerCase()}`,
         ]);
       },
+      onReturned: async (order, m) => {
+        await m.query(`UPDATE bill_payments SET status = 'REFUNDED', failure_reason = $2 WHERE id = $1 AND status IN ('PENDING', 'FAILED')`, [
+          order.purposeRef,
+          'Paid after the payment had ended: refunded',
+        ]);
+      },
     });
   }
 
@@ -134,15 +133,17 @@ export class BillPaymentsService implements OnModuleInit {
   async pay(userId: string, billId: string, input: { amount?: number; method: PaymentMethod }): Promise<PayResult> {
     const bill = await this.bills.bill(billId);
     const biller = await this.bills.biller(bill.biller_id);
-    const amount = this.decide(bill, biller, input.amount === undefined ? undefined : BigInt(input.amount));
+    const requested = input.amount === undefined ? undefined : BigInt(input.amount);
+    // decided on the bill as read (quick refusals); decided again under the row lock when the money lands
+    const amount = this.decide(bill, biller, requested);
     if (input.method === 'WALLET') {
       return withTransactionRetry(this.dataSource, async (m) => {
-        const result = await this.payFromWallet(m, userId, bill.id, amount);
+        const result = await this.payFromWallet(m, userId, bill.id, requested);
         await this.idempotency.record(m, result);
         return result;
       });
     }
-    return this.payThroughProvider(userId, bill, biller, amount, input.method);
+    return this.payThroughProvider(userId, bill, biller, amount, requested !== undefined, input.method);
   }
 
   /** The amount rules against the bill as read; the conditional update re-applies them when the money lands. */
@@ -153,14 +154,36 @@ export class BillPaymentsService implements OnModuleInit {
     return decision.amount;
   }
 
+  /**
+   * Lands a payment on the bill under its row lock: the amount rules are
+   * decided again on the locked row, and an amount the payer did not choose
+   * (the default, auto-pay) is what is outstanding now, never more. Throws
+   * the rule's refusal; returns the updated bill and the amount applied.
+   */
+  private async applyToBill(m: EntityManager, billId: string, requested: bigint | undefined, options: { noAdvance?: boolean } = {}): Promise<{ bill: BillRowDb; amount: bigint }> {
+    const [locked] = (await m.query(
+      `SELECT b.*, b.due_date::text AS due_date, o.biller_allows_partial, o.biller_allows_advance
+         FROM bills b JOIN organizations o ON o.id = b.biller_id WHERE b.id = $1 FOR UPDATE OF b`,
+      [billId],
+    )) as (BillRowDb & { biller_allows_partial: boolean; biller_allows_advance: boolean })[];
+    if (!locked) throw new NotFoundError('No such bill');
+    const outstanding = BigInt(locked.amount) - BigInt(locked.paid_amount);
+    const rules = { allowsPartial: locked.biller_allows_partial, allowsAdvance: locked.biller_allows_advance && !options.noAdvance };
+    const decision = decideAmount(outstanding, requested, rules);
+    if (!decision.ok) throw REFUSAL[decision.code](outstanding);
+    const [bill] = returnedRows<BillRowDb>(
+      await m.query(
+        `UPDATE bills SET paid_amount = paid_amount + $2, has_payments = true, updated_at = now() WHERE id = $1
+         RETURNING *, due_date::text AS due_date`,
+        [billId, decision.amount.toString()],
+      ),
+    );
+    return { bill, amount: decision.amount };
+  }
+
   /** One transaction: the bill, the payment and its receipt, wallet -> receivable (402 when short), the webhook outbox. */
-  async payFromWallet(m: EntityManager, userId: string, billId: string, amount: bigint, autopayAccountId?: string): Promise<PayResult> {
-    const [bill] = returnedRows<BillRowDb>(await m.query(APPLY_TO_BILL, [billId, amount.toString()]));
-    if (!bill) {
-      const now = await this.bills.bill(billId, m);
-      this.decide(now, await this.bills.biller(now.biller_id, m), amount);
-      throw new BillAlreadyPaidError();
-    }
+  async payFromWallet(m: EntityManager, userId: string, billId: string, requested: bigint | undefined, autopayAccountId?: string): Promise<PayResult> {
+    const { bill, amount } = await this.applyToBill(m, billId, requested);
     const currency = bill.currency.trim() as Currency;
     const id = randomUUID();
     const [payment] = (await m.query(
@@ -187,10 +210,9 @@ export class BillPaymentsService implements OnModuleInit {
     return { payment: toPaymentView(payment), bill: toBillView(bill) };
   }
 
-  private async payThroughProvider(userId: string, bill: BillRowDb, biller: Biller, amount: bigint, method: ProviderCode): Promise<PayResult> {
+  private async payThroughProvider(userId: string, bill: BillRowDb, biller: Biller, amount: bigint, explicit: boolean, method: ProviderCode): Promise<PayResult> {
     const id = randomUUID();
     const order = await this.dataSource.transaction(async (m) => {
-      await m.query(`UPDATE bills SET has_payments = true WHERE id = $1`, [bill.id]);
       const created = await this.orders.create(
         {
           userId,
@@ -204,9 +226,9 @@ export class BillPaymentsService implements OnModuleInit {
         m,
       );
       await m.query(
-        `INSERT INTO bill_payments (id, bill_id, biller_id, payer_user_id, amount, currency, method, status, payment_order_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'PENDING', $8)`,
-        [id, bill.id, bill.biller_id, userId, amount.toString(), bill.currency.trim(), method, created.id],
+        `INSERT INTO bill_payments (id, bill_id, biller_id, payer_user_id, amount, amount_explicit, currency, method, status, payment_order_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'PENDING', $9)`,
+        [id, bill.id, bill.biller_id, userId, amount.toString(), explicit, bill.currency.trim(), method, created.id],
       );
       return created;
     });
@@ -226,9 +248,15 @@ export class BillPaymentsService implements OnModuleInit {
    * meanwhile) it is refused, so payments refunds it, and shows REFUNDED.
    */
   private async onCaptured(order: PaymentOrder, m: EntityManager): Promise<{ accept: true; account: LedgerAccount; kind: string; description: string } | { accept: false; reason: string }> {
-    const [payment] = (await m.query(`SELECT * FROM bill_payments WHERE id = $1 FOR UPDATE`, [order.purposeRef])) as PaymentRow[];
+    const [payment] = (await m.query(`SELECT * FROM bill_payments WHERE id = $1 FOR UPDATE`, [order.purposeRef])) as (PaymentRow & { amount_explicit: boolean })[];
     if (!payment || payment.status !== 'PENDING') return { accept: false, reason: 'The bill payment had already ended: refunded' };
-    const [bill] = returnedRows<BillRowDb>(await m.query(APPLY_TO_BILL, [payment.bill_id, payment.amount]));
+    let bill: BillRowDb | undefined;
+    try {
+      // the captured amount lands whole or not at all; a default amount never becomes an advance payment
+      bill = (await this.applyToBill(m, payment.bill_id, BigInt(payment.amount), { noAdvance: !payment.amount_explicit })).bill;
+    } catch (err) {
+      if (!(err instanceof BillAlreadyPaidError || err instanceof OverpaymentError || err instanceof PartialNotAllowedError)) throw err;
+    }
     if (!bill) {
       await m.query(`UPDATE bill_payments SET status = 'REFUNDED', ended_at = now(), failure_reason = $2 WHERE id = $1`, [
         payment.id,
@@ -250,7 +278,7 @@ export class BillPaymentsService implements OnModuleInit {
 
   /** The payment and its receipt, for its payer only (404 for anyone else). */
   async forPayer(userId: string, paymentId: string): Promise<BillPaymentView & { receipt: Receipt | null; failureReason?: string }> {
-    const [row] = /^[0-9a-f-]{36}$/i.test(paymentId)
+    const [row] = UUID.test(paymentId)
       ? ((await this.dataSource.query(
           `SELECT p.*, o.name AS biller_name, b.customer_ref, b.period FROM bill_payments p
              JOIN bills b ON b.id = p.bill_id JOIN organizations o ON o.id = p.biller_id
@@ -310,35 +338,48 @@ export class BillPaymentsService implements OnModuleInit {
     };
   }
 
-  /** The auto-pay job: pays the bill from the wallet within the cap, once; records why not otherwise. */
-  async runAutopay(attemptId: string): Promise<void> {
-    const [attempt] = (await this.dataSource.query(
-      `SELECT t.*, a.user_id, a.autopay_max_amount::text AS cap FROM autopay_attempts t JOIN biller_accounts a ON a.id = t.account_id WHERE t.id = $1`,
-      [attemptId],
-    )) as { id: string; status: string; bill_id: string; account_id: string; user_id: string; cap: string | null }[];
-    if (!attempt || attempt.status !== 'PENDING') return;
+  /**
+   * The auto-pay job: pays the bill's outstanding amount from the wallet if
+   * within the account's cap, once; records why not otherwise. The attempt
+   * is claimed, the cap read and the bill locked in the paying transaction,
+   * so a cap change or another payment in between is seen. `final`: the
+   * job's last try, after which an unexpected error is recorded too.
+   */
+  async runAutopay(attemptId: string, final = false): Promise<void> {
     const fail = (reason: string) =>
       this.dataSource.query(`UPDATE autopay_attempts SET status = 'FAILED', reason = $2, updated_at = now() WHERE id = $1 AND status = 'PENDING'`, [attemptId, reason]);
-    const bill = await this.bills.bill(attempt.bill_id);
-    const outstanding = BigInt(bill.amount) - BigInt(bill.paid_amount);
-    if (attempt.cap === null) return void (await fail('AUTOPAY_OFF'));
-    if (outstanding <= 0n) return void (await fail('BILL_ALREADY_PAID'));
-    if (outstanding > BigInt(attempt.cap)) return void (await fail(`CAP_EXCEEDED: ${outstanding} is above the cap ${attempt.cap}`));
     try {
       await withTransactionRetry(this.dataSource, async (m) => {
         // claimed first: whatever happens, this attempt pays at most once
-        const claimed = returnedRows(
-          await m.query(`UPDATE autopay_attempts SET status = 'PAID', updated_at = now() WHERE id = $1 AND status = 'PENDING' RETURNING 1`, [attemptId]),
+        const [attempt] = returnedRows<{ bill_id: string; account_id: string }>(
+          await m.query(`UPDATE autopay_attempts SET status = 'PAID', updated_at = now() WHERE id = $1 AND status = 'PENDING' RETURNING bill_id, account_id`, [attemptId]),
         );
-        if (claimed.length === 0) return;
-        const result = await this.payFromWallet(m, attempt.user_id, bill.id, outstanding, attempt.account_id);
+        if (!attempt) return;
+        const [account] = (await m.query(`SELECT user_id, autopay_max_amount::text AS cap FROM biller_accounts WHERE id = $1 FOR SHARE`, [attempt.account_id])) as {
+          user_id: string;
+          cap: string | null;
+        }[];
+        const [bill] = (await m.query(`SELECT amount::text, paid_amount::text FROM bills WHERE id = $1 FOR UPDATE`, [attempt.bill_id])) as { amount: string; paid_amount: string }[];
+        const outstanding = BigInt(bill.amount) - BigInt(bill.paid_amount);
+        if (account.cap === null) throw new AutopayRefusal('AUTOPAY_OFF');
+        if (outstanding > BigInt(account.cap)) throw new AutopayRefusal(`CAP_EXCEEDED: ${outstanding} is above the cap ${account.cap}`);
+        const result = await this.payFromWallet(m, account.user_id, attempt.bill_id, undefined, attempt.account_id);
         await m.query(`UPDATE autopay_attempts SET payment_id = $2 WHERE id = $1`, [attemptId, result.payment.id]);
       });
     } catch (err) {
+      if (err instanceof AutopayRefusal) return void (await fail(err.message));
       if (err instanceof InsufficientFundsError) return void (await fail('INSUFFICIENT_FUNDS: the wallet is short'));
       if (err instanceof BillAlreadyPaidError || err instanceof OverpaymentError || err instanceof PartialNotAllowedError) return void (await fail(err.code));
+      if (final) {
+        await fail('ERROR: auto-pay could not run; pay this bill yourself');
+        this.logger.error({ err, attemptId }, 'auto-pay failed for good');
+        return;
+      }
       this.logger.error({ err, attemptId }, 'auto-pay failed; retried');
       throw err;
     }
   }
 }
+
+/** Why auto-pay did not pay (recorded on the attempt, visible to the citizen). */
+class AutopayRefusal extends Error {}

@@ -17,8 +17,14 @@ class BillingJobs implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.jobs.register<{ attemptId: string }>({ name: AUTOPAY_JOB, work: { pollingIntervalSeconds: 0.5 }, handler: ({ attemptId }) => this.payments.runAutopay(attemptId) });
-    this.jobs.register<{ deliveryId: string }>({ name: WEBHOOK_JOB, work: { pollingIntervalSeconds: 0.5 }, handler: ({ deliveryId }) => this.webhooks.deliver(deliveryId) });
+    // with metadata: a job knows its last try
+    const last = (job: object) => {
+      const j = job as { retryCount?: number; retryLimit?: number };
+      return j.retryCount !== undefined && j.retryLimit !== undefined && j.retryCount >= j.retryLimit;
+    };
+    const work = { pollingIntervalSeconds: 0.5, includeMetadata: true } as const;
+    this.jobs.register<{ attemptId: string }>({ name: AUTOPAY_JOB, work, handler: ({ attemptId }, job) => this.payments.runAutopay(attemptId, last(job)) });
+    this.jobs.register<{ deliveryId: string }>({ name: WEBHOOK_JOB, work, handler: ({ deliveryId }, job) => this.webhooks.deliver(deliveryId, last(job)) });
   }
 }
 

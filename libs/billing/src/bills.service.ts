@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import { ConflictError, NotFoundError, ValidationFailedError } from '@app/common';
 import type { Currency } from '@app/common';
-import { isUniqueViolation } from '@app/database';
+import { isUniqueViolation, withTransactionRetry } from '@app/database';
 import { JobsService } from '@app/jobs';
 import { billStatus, maskName } from './domain/amount-rule.js';
 import type { BillStatus } from './domain/amount-rule.js';
@@ -158,8 +158,10 @@ export class BillsService {
       valid.push({ index, row: parsed.row });
     });
     if (valid.length === 0) return { created: 0, updated: 0, rejected };
+    // one row order for every load, so that overlapping loads lock bills in the same order
+    valid.sort((a, b) => (a.row.customerRef < b.row.customerRef ? -1 : a.row.customerRef > b.row.customerRef ? 1 : a.row.period < b.row.period ? -1 : a.row.period > b.row.period ? 1 : 0));
 
-    return this.dataSource.transaction(async (m) => {
+    return withTransactionRetry(this.dataSource, async (m) => {
       const written = (await m.query(
         `INSERT INTO bills (biller_id, customer_ref, period, amount, currency, due_date, customer_name)
          SELECT $1, r.customer_ref, r.period, r.amount, r.currency, r.due_date, r.customer_name
@@ -181,13 +183,12 @@ export class BillsService {
         ],
       )) as { id: string; customer_ref: string; period: string; inserted: boolean }[];
       const done = new Set(written.map((w) => `${w.customer_ref}\u0000${w.period}`));
-      for (const v of valid) {
-        if (!done.has(`${v.row.customerRef}\u0000${v.row.period}`)) rejected.push({ index: v.index, code: 'BILL_HAS_PAYMENTS' });
-      }
-      rejected.sort((a, b) => a.index - b.index);
+      // a fresh list per try: the transaction may be retried
+      const refused = [...rejected, ...valid.filter((v) => !done.has(`${v.row.customerRef}\u0000${v.row.period}`)).map((v) => ({ index: v.index, code: 'BILL_HAS_PAYMENTS' }))];
+      refused.sort((a, b) => a.index - b.index);
       await this.scheduleAutopay(m, written.map((w) => w.id));
       const created = written.filter((w) => w.inserted).length;
-      return { created, updated: written.length - created, rejected };
+      return { created, updated: written.length - created, rejected: refused };
     });
   }
 

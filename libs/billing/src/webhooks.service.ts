@@ -1,12 +1,16 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHmac, randomBytes } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
+import { BlockList, isIP } from 'node:net';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import { ValidationFailedError } from '@app/common';
+import { AppConfig } from '@app/config';
 import { JobsService } from '@app/jobs';
 import type { BillRowDb } from './bills.service.js';
 
 export const WEBHOOK_JOB = 'billing.webhook';
+export const WEBHOOK_RETRIES = 16;
 
 export interface DeliveryView {
   id: string;
@@ -18,6 +22,19 @@ export interface DeliveryView {
   payload: unknown;
   createdAt: string;
   deliveredAt: string | null;
+}
+
+/** Addresses a webhook must not reach: loopback, private, link-local (cloud metadata), CGNAT, unspecified. */
+const INTERNAL = new BlockList();
+for (const [net, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16]] as const) {
+  INTERNAL.addSubnet(net, bits, 'ipv4');
+}
+for (const [net, bits] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10]] as const) INTERNAL.addSubnet(net, bits, 'ipv6');
+
+function internal(address: string): boolean {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return INTERNAL.check(mapped[1], 'ipv4');
+  return INTERNAL.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
 }
 
 /** `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`, as Stripe signs its webhooks. */
@@ -38,7 +55,29 @@ export class WebhooksService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly jobs: JobsService,
+    @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
+
+  /**
+   * Why the platform will not post to this URL: not http(s) (https only in
+   * production), credentials in it, or a host that is (or resolves to) an
+   * internal address, unless WEBHOOK_ALLOW_PRIVATE_NETWORKS. Checked when
+   * registered and again before every delivery (DNS may change).
+   */
+  private async targetProblem(url: URL): Promise<string | undefined> {
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'url must be an absolute http(s) URL';
+    if (this.config.NODE_ENV === 'production' && url.protocol !== 'https:') return 'url must be https';
+    if (url.username || url.password) return 'url must not carry credentials';
+    if (this.config.WEBHOOK_ALLOW_PRIVATE_NETWORKS) return undefined;
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    let addresses: string[];
+    try {
+      addresses = isIP(host) ? [host] : (await lookup(host, { all: true })).map((a) => a.address);
+    } catch {
+      return `host ${host} does not resolve`;
+    }
+    return addresses.some(internal) ? `host ${host} is a private, loopback or link-local address` : undefined;
+  }
 
   /** Registers (or replaces) the URL; a new signing secret is returned, shown this once. */
   async register(billerId: string, url: string): Promise<{ url: string; secret: string }> {
@@ -48,9 +87,8 @@ export class WebhooksService {
     } catch {
       throw new ValidationFailedError([{ field: 'url', problems: ['url must be an absolute http(s) URL'] }]);
     }
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-      throw new ValidationFailedError([{ field: 'url', problems: ['url must be an absolute http(s) URL'] }]);
-    }
+    const problem = await this.targetProblem(parsed);
+    if (problem) throw new ValidationFailedError([{ field: 'url', problems: [problem] }]);
     const secret = 'whsec_' + randomBytes(24).toString('base64url');
     await this.dataSource.query(
       `INSERT INTO biller_webhooks (biller_id, url, secret) VALUES ($1, $2, $3)
@@ -83,11 +121,12 @@ export class WebhooksService {
       payload.type,
       JSON.stringify(payload),
     ])) as { id: string }[];
-    await this.jobs.sendInTransaction(m, WEBHOOK_JOB, { deliveryId: row.id }, { retryLimit: 12, retryDelay: 1, retryBackoff: true });
+    // backoff doubling from 2 s: 16 retries span about a day and a half
+    await this.jobs.sendInTransaction(m, WEBHOOK_JOB, { deliveryId: row.id }, { retryLimit: WEBHOOK_RETRIES, retryDelay: 1, retryBackoff: true });
   }
 
-  /** The job: one attempt; throws (so pg-boss retries with backoff) unless the biller acknowledged. */
-  async deliver(deliveryId: string): Promise<void> {
+  /** The job: one attempt; throws (so pg-boss retries with backoff) unless the biller acknowledged; the last try marks it FAILED. */
+  async deliver(deliveryId: string, final = false): Promise<void> {
     const [d] = (await this.dataSource.query(
       `SELECT d.*, w.url, w.secret FROM webhook_deliveries d JOIN biller_webhooks w ON w.biller_id = d.biller_id WHERE d.id = $1`,
       [deliveryId],
@@ -96,27 +135,34 @@ export class WebhooksService {
     const body = JSON.stringify({ id: d.id, ...(d.payload as object) });
     const timestamp = Math.floor(Date.now() / 1000);
     let status: number | null = null;
-    let error: string | null = null;
-    try {
-      const res = await fetch(d.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'citypay-signature': webhookSignature(d.secret, timestamp, body), 'citypay-event-id': d.id },
-        body,
-        signal: AbortSignal.timeout(10_000),
-        redirect: 'manual',
-      });
-      status = res.status;
-      await res.body?.cancel();
-    } catch (err) {
-      error = (err as Error).message;
+    let error: string | null = (await this.targetProblem(new URL(d.url))) ?? null;
+    if (!error) {
+      try {
+        const res = await fetch(d.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'citypay-signature': webhookSignature(d.secret, timestamp, body), 'citypay-event-id': d.id },
+          body,
+          signal: AbortSignal.timeout(10_000),
+          redirect: 'manual',
+        });
+        status = res.status;
+        await res.body?.cancel();
+      } catch (err) {
+        error = (err as Error).message;
+      }
     }
     const ok = status !== null && status >= 200 && status < 300;
     await this.dataSource.query(
       `UPDATE webhook_deliveries SET attempts = attempts + 1, last_status_code = $2, last_error = $3,
-              status = CASE WHEN $4 THEN 'DELIVERED' ELSE status END, delivered_at = CASE WHEN $4 THEN now() ELSE delivered_at END
+              status = CASE WHEN $4 THEN 'DELIVERED' WHEN $5 THEN 'FAILED' ELSE status END,
+              delivered_at = CASE WHEN $4 THEN now() ELSE delivered_at END
         WHERE id = $1`,
-      [deliveryId, status, error ?? (ok ? null : `answered ${status}`), ok],
+      [deliveryId, status, error ?? (ok ? null : `answered ${status}`), ok, final],
     );
+    if (!ok && final) {
+      this.logger.error(`webhook ${deliveryId} to ${d.url} never acknowledged; given up`);
+      return;
+    }
     if (!ok) {
       this.logger.warn(`webhook ${deliveryId} to ${d.url} not acknowledged (${error ?? status}); retried with backoff`);
       throw new Error(`webhook ${deliveryId} not acknowledged`);

@@ -16,6 +16,8 @@ describe('parseBillRow', () => {
     [{ ...good, amount: 100_000_001 }, 'amount'],
     [{ ...good, period: '2026-13' }, 'period'],
     [{ ...good, dueDate: '2026-02-30' }, 'dueDate'],
+    [{ ...good, dueDate: '0000-01-01' }, 'dueDate'],
+    [{ ...good, period: '0000-01' }, 'period'],
     [{ ...good, currency: 'HKD' }, 'currency'],
     [{ ...good, customerRef: '' }, 'customerRef'],
     [{ ...good, customerRef: 'a b' }, 'customerRef'],

@@ -12,7 +12,7 @@ export interface BillRow {
 const FIELDS = new Set(['customerRef', 'period', 'amount', 'currency', 'dueDate', 'customerName']);
 
 function isCalendarDay(s: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
+  if (!/^(19|2\d)\d{2}-\d{2}-\d{2}$/.test(s)) return false;
   const d = new Date(`${s}T00:00:00Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
 }
@@ -31,7 +31,7 @@ export function parseBillRow(raw: unknown, billerCurrency: string): { ok: true; 
   if (typeof customerRef !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(customerRef)) {
     problems.push('customerRef must be 1-64 letters, digits, "-" or "_"');
   }
-  if (typeof period !== 'string' || !/^\d{4}-(0[1-9]|1[0-2])$/.test(period)) problems.push('period must be YYYY-MM');
+  if (typeof period !== 'string' || !/^(19|2\d)\d{2}-(0[1-9]|1[0-2])$/.test(period)) problems.push('period must be YYYY-MM');
   if (typeof amount !== 'number' || !Number.isInteger(amount) || amount < 1 || amount > MAX_PAYMENT_MINOR) {
     problems.push(`amount must be an integer of minor units, 1 to ${MAX_PAYMENT_MINOR}`);
   }

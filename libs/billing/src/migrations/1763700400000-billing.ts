@@ -36,6 +36,7 @@ export class Billing1763700400000 implements MigrationInterface {
         biller_id uuid NOT NULL REFERENCES organizations (id),
         payer_user_id uuid NOT NULL REFERENCES users (id),
         amount bigint NOT NULL CHECK (amount > 0),
+        amount_explicit boolean NOT NULL DEFAULT true,
         currency char(3) NOT NULL,
         method text NOT NULL CHECK (method IN ('WALLET', 'ALIPAY', 'WECHAT_PAY', 'UNIONPAY', 'ALIPAY_HK')),
         status text NOT NULL CHECK (status IN ('PENDING', 'SUCCEEDED', 'FAILED', 'REFUNDED')),

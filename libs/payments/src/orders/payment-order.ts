@@ -155,4 +155,6 @@ export interface PaymentPurposeHandler {
   onCaptured(order: PaymentOrder, manager: EntityManager): Promise<CaptureDecision>;
   /** The order ended unpaid (FAILED or EXPIRED). */
   onEnded?(order: PaymentOrder, manager: EntityManager): Promise<void>;
+  /** Money was captured after the order ended: it is being refunded to the payer. */
+  onReturned?(order: PaymentOrder, manager: EntityManager): Promise<void>;
 }

@@ -148,7 +148,7 @@ export class PaymentOrdersService {
 
   /** The order if this user owns it; 404 otherwise (existence is not disclosed). */
   async getOwned(id: string, userId: string): Promise<PaymentOrder> {
-    const order = /^[0-9a-f-]{36}$/i.test(id) ? await this.get(id) : undefined;
+    const order = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id) ? await this.get(id) : undefined;
     if (!order || order.userId !== userId) throw new NotFoundError('No such payment order');
     return order;
   }
@@ -264,6 +264,7 @@ export class PaymentOrdersService {
     const order = toOrder(late);
     this.logger.warn({ orderId }, `${order.provider} captured order ${order.id} after it ended ${order.status}: refunding the payer`);
     await this.returnToPayer(m, order, `Paid after the order ended (${order.status.toLowerCase()}): refunded`);
+    await this.purposes.get(order.purpose).onReturned?.(order, m);
     return 'APPLIED';
   }
 
