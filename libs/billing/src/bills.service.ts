@@ -252,23 +252,13 @@ export class BillsService {
   }
 
   /**
-   * Turns auto-pay on (with a cap) or off for a linked account. Turning it on
-   * also schedules the account's bills already open, once each.
+   * Turns auto-pay on (with a cap) or off for a linked account. It applies to
+   * bills that arrive from then on; bills already open are the citizen's to pay.
    */
   async setAutopay(userId: string, accountId: string, maxAmount: bigint | null): Promise<BillerAccountView> {
-    return this.dataSource.transaction(async (m) => {
-      await this.account(userId, accountId, m);
-      await m.query(`UPDATE biller_accounts SET autopay_max_amount = $2 WHERE id = $1`, [accountId, maxAmount?.toString() ?? null]);
-      if (maxAmount !== null) {
-        const open = (await m.query(
-          `SELECT b.id FROM bills b JOIN biller_accounts a ON a.biller_id = b.biller_id AND a.customer_ref = b.customer_ref
-            WHERE a.id = $1 AND b.paid_amount < b.amount`,
-          [accountId],
-        )) as { id: string }[];
-        await this.scheduleAutopay(m, open.map((b) => b.id));
-      }
-      return this.account(userId, accountId, m);
-    });
+    await this.account(userId, accountId);
+    await this.dataSource.query(`UPDATE biller_accounts SET autopay_max_amount = $2 WHERE id = $1 AND user_id = $3`, [accountId, maxAmount?.toString() ?? null, userId]);
+    return this.account(userId, accountId);
   }
 
   async autopayAttempts(userId: string, accountId: string): Promise<{ items: AutopayAttemptView[]; nextCursor: null }> {
