@@ -4,10 +4,12 @@ import { ValidationFailedError } from '@app/common';
 import type { Currency } from '@app/common';
 import { withTransactionRetry } from '@app/database';
 import { shanghaiDayRange } from '../domain/amounts.js';
+import { compareSettlement } from '../domain/settlement-compare.js';
+import type { Line, MismatchKind } from '../domain/settlement-compare.js';
 import type { ProviderCode, SettlementRow } from '../provider/payment-provider.js';
 import { PaymentProviders } from '../provider/provider-registry.js';
 
-export type MismatchKind = 'MISSING_AT_PROVIDER' | 'MISSING_AT_PLATFORM' | 'AMOUNT_MISMATCH';
+export type { MismatchKind };
 
 export interface Mismatch {
   provider: ProviderCode;
@@ -37,14 +39,6 @@ export interface ReconciliationReport {
   mismatches: Mismatch[];
 }
 
-interface Line {
-  type: 'PAYMENT' | 'REFUND';
-  outTradeNo: string;
-  outRefundNo: string;
-  amount: bigint;
-  currency: Currency;
-  orderId?: string;
-}
 
 function businessDay(date: string): void {
   try {
@@ -54,7 +48,6 @@ function businessDay(date: string): void {
   }
 }
 
-const keyOf = (l: { type: string; outTradeNo: string; outRefundNo?: string }): string => `${l.type}:${l.outTradeNo}:${l.outRefundNo ?? ''}`;
 
 /**
  * Daily reconciliation: every capture and refund the platform recorded on an
@@ -84,7 +77,7 @@ export class ReconciliationService {
         this.logger.error({ err }, `${provider.code} settlement file for ${date} unavailable`);
       }
       const ours = await this.platformLines(provider.code, date);
-      const mismatches = settlement ? this.compare(ours, settlement) : [];
+      const mismatches = settlement ? compareSettlement(ours, settlement) : [];
       await withTransactionRetry(this.dataSource, async (m) => {
         await m.query(`DELETE FROM reconciliation_mismatches WHERE business_date = $1 AND provider = $2`, [date, provider.code]);
         for (const x of mismatches) {
@@ -123,32 +116,6 @@ export class ReconciliationService {
       ...payments.map((p) => ({ type: 'PAYMENT' as const, outTradeNo: p.out_trade_no, outRefundNo: '', amount: BigInt(p.amount), currency: p.currency.trim() as Currency, orderId: p.id })),
       ...refunds.map((r) => ({ type: 'REFUND' as const, outTradeNo: r.out_trade_no, outRefundNo: r.out_refund_no, amount: BigInt(r.amount), currency: r.currency.trim() as Currency, orderId: r.id })),
     ];
-  }
-
-  private compare(ours: Line[], theirs: SettlementRow[]): (Line & { kind: MismatchKind; platformAmount?: bigint; providerAmount?: bigint })[] {
-    const mine = new Map(ours.map((l) => [keyOf(l), l]));
-    const out: (Line & { kind: MismatchKind; platformAmount?: bigint; providerAmount?: bigint })[] = [];
-    // a row the provider lists twice (a double charge) adds up, and so no longer matches ours
-    const summed = new Map<string, SettlementRow>();
-    for (const row of theirs) {
-      const key = keyOf(row);
-      const prior = summed.get(key);
-      summed.set(key, prior ? { ...prior, amount: prior.amount + row.amount } : row);
-    }
-    const seen = new Set<string>();
-    for (const [key, row] of summed) {
-      seen.add(key);
-      const line = mine.get(key);
-      const base = { type: row.type, outTradeNo: row.outTradeNo, outRefundNo: row.outRefundNo ?? '', amount: row.amount, currency: row.currency };
-      if (!line) out.push({ ...base, kind: 'MISSING_AT_PLATFORM', providerAmount: row.amount });
-      else if (line.amount !== row.amount || line.currency !== row.currency) {
-        out.push({ ...base, orderId: line.orderId, kind: 'AMOUNT_MISMATCH', platformAmount: line.amount, providerAmount: row.amount });
-      }
-    }
-    for (const line of ours) {
-      if (!seen.has(keyOf(line))) out.push({ ...line, kind: 'MISSING_AT_PROVIDER', platformAmount: line.amount });
-    }
-    return out;
   }
 
   async report(date: string): Promise<ReconciliationReport> {
