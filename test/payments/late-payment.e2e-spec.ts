@@ -16,7 +16,7 @@ describe('a payment captured after its order expired', () => {
   let app: TestApp;
 
   beforeAll(async () => {
-    app = await startApp({ PAYMENT_QUERY_INTERVAL_MS: '250', PAYMENT_ORDER_TTL_MS: '1500' });
+    app = await startApp({ PAYMENT_QUERY_INTERVAL_MS: '250', PAYMENT_ORDER_TTL_MS: '2500' });
   });
   afterAll(async () => {
     await app?.close();
