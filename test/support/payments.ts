@@ -1,3 +1,4 @@
+import { shanghaiDay } from '@app/common';
 import { expect } from '@jest/globals';
 import type { TestApp } from './app.js';
 import type { TestUser } from './factories.js';
@@ -61,7 +62,7 @@ export async function setFaults(app: TestApp, provider: Provider, faults: { noti
 
 /** The Asia/Shanghai business day of now. */
 export function shanghaiToday(): string {
-  return new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+  return shanghaiDay(new Date());
 }
 
 /** TOP_UP entries of the user's wallet. */

@@ -1,3 +1,4 @@
+import { shanghaiDay } from '@app/common';
 import { ConfigError, loadConfigFromEnvironment } from '@app/config';
 import { createApi } from './bootstrap.js';
 
@@ -74,7 +75,7 @@ async function main(): Promise<void> {
     const citizen = await user(CITIZEN.phone, CITIZEN.password);
     expect('real name', await call('POST', '/v1/me/real-name', { fullName: CITIZEN.fullName, idType: 'PRC_ID', idNumber: CITIZEN.idNumber }, citizen.token), 200, 409);
 
-    const period = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 7);
+    const period = shanghaiDay(new Date()).slice(0, 7);
     const due = `${period}-28`;
     const lines: string[] = [];
     for (const b of BILLERS) {

@@ -3,7 +3,7 @@ import type { OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
-import { IdempotencyService, NotFoundError, ValidationFailedError } from '@app/common';
+import { IdempotencyService, NotFoundError, shanghaiDayRange, UUID } from '@app/common';
 import type { Currency } from '@app/common';
 import { returnedRows, withTransactionRetry } from '@app/database';
 import { InsufficientFundsError, LedgerService, WalletService } from '@app/ledger';
@@ -73,8 +73,6 @@ const toPaymentView = (r: PaymentRow): BillPaymentView => ({
   ...(r.paid_at ? { paidAt: r.paid_at.toISOString() } : {}),
   createdAt: r.created_at.toISOString(),
 });
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const REFUSAL = {
   BILL_ALREADY_PAID: () => new BillAlreadyPaidError(),
@@ -318,15 +316,12 @@ export class BillPaymentsService implements OnModuleInit {
     items: (BillPaymentView & { customerRef: string; period: string })[];
   }> {
     const biller = await this.bills.biller(billerId);
-    const start = /^\d{4}-\d{2}-\d{2}$/.test(date) ? new Date(`${date}T00:00:00+08:00`) : new Date(NaN);
-    if (Number.isNaN(start.getTime()) || new Date(start.getTime() + 8 * 3600_000).toISOString().slice(0, 10) !== date) {
-      throw new ValidationFailedError([{ field: 'date', problems: ['date must be a calendar day, YYYY-MM-DD (Asia/Shanghai)'] }]);
-    }
+    const { start, end } = shanghaiDayRange(date);
     const rows = (await this.dataSource.query(
       `SELECT p.*, b.customer_ref, b.period FROM bill_payments p JOIN bills b ON b.id = p.bill_id
         WHERE p.biller_id = $1 AND p.status = 'SUCCEEDED' AND p.paid_at >= $2 AND p.paid_at < $3
         ORDER BY p.paid_at, p.id`,
-      [biller.id, start, new Date(start.getTime() + 24 * 3600_000)],
+      [biller.id, start, end],
     )) as (PaymentRow & { customer_ref: string; period: string })[];
     const total = rows.reduce((sum, r) => sum + BigInt(r.amount), 0n);
     return {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
-import { ConflictError, NotFoundError, ValidationFailedError } from '@app/common';
+import { ConflictError, NotFoundError, UUID, ValidationFailedError } from '@app/common';
 import type { Currency } from '@app/common';
 import { isUniqueViolation, withTransactionRetry } from '@app/database';
 import { JobsService } from '@app/jobs';
@@ -102,8 +102,6 @@ const toBiller = (r: BillerRow): Biller => ({
   allowsAdvance: r.biller_allows_advance,
   currency: r.currency.trim() as Currency,
 });
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Billers, bills, bulk loads and citizens' linked accounts. A bill that has

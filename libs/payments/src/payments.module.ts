@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit, Provider } from '@nestjs/common';
+import { shanghaiDay } from '@app/common';
 import { AppConfig } from '@app/config';
 import { IdentityModule } from '@app/identity';
 import { JobsService } from '@app/jobs';
 import { LedgerModule } from '@app/ledger';
-import { shanghaiDay } from './domain/amounts.js';
 import { parseFxRates } from './domain/fx.js';
 import { ProviderNotificationsController } from './orders/notifications.controller.js';
 import { FX_RATES, PaymentOrdersService } from './orders/payment-orders.service.js';

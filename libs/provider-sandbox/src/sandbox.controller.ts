@@ -3,7 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import type { FastifyReply } from 'fastify';
-import { NotFoundError, Public, ValidationFailedError } from '@app/common';
+import { NotFoundError, Public, shanghaiDayRange, ValidationFailedError } from '@app/common';
 import { SandboxKeysService } from './sandbox-keys.service.js';
 import { SandboxNotifier } from './sandbox-notifier.service.js';
 import type { DeliveryReport } from './sandbox-notifier.service.js';
@@ -146,11 +146,8 @@ export class SandboxController {
   @Get('settlements/:date')
   async settlement(@Param('provider') p: string, @Param('date') date: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     const code = provider(p);
-    const start = /^\d{4}-\d{2}-\d{2}$/.test(date) ? new Date(`${date}T00:00:00+08:00`) : new Date(NaN);
-    if (Number.isNaN(start.getTime()) || new Date(start.getTime() + 8 * 3600_000).toISOString().slice(0, 10) !== date) {
-      throw new ValidationFailedError([{ field: 'date', problems: ['date must be a day, YYYY-MM-DD'] }]);
-    }
-    const entries = await this.store.settlementEntries(code, start, new Date(start.getTime() + 24 * 3600_000));
+    const { start, end } = shanghaiDayRange(date);
+    const entries = await this.store.settlementEntries(code, start, end);
     const file = this.notifier.gateway(code).settlementFile(entries, await this.keys.gatewaySecrets(code));
     void reply.header('content-type', file.contentType);
     return file.body;

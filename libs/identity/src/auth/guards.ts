@@ -4,11 +4,10 @@ import { AuthGuard } from '@nestjs/passport';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
-import { DomainError, flattenValidationErrors, ForbiddenError, IS_PUBLIC_KEY, NotFoundError, UnauthenticatedError, ValidationFailedError } from '@app/common';
+import { DomainError, flattenValidationErrors, ForbiddenError, IS_PUBLIC_KEY, NotFoundError, UnauthenticatedError, ValidationFailedError, UUID } from '@app/common';
 import { LoginDto } from '../dto/auth.dto.js';
 import { DeviceAuthFailedError, KycRequiredError } from '../identity.errors.js';
 import { type Caller, type DeviceKind, hasOrgRole, isPlatformAdmin, type StaffRole } from '../identity.types.js';
-import { UUID } from '../sql.js';
 import { DEVICE_KEY, KYC_KEY, ORG_ROLES_KEY, ROLES_KEY } from './decorators.js';
 
 class JwtGuard extends AuthGuard('jwt') {

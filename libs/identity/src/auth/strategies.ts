@@ -1,3 +1,4 @@
+import { UUID } from '@app/common';
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
@@ -10,7 +11,6 @@ import type { AuthenticatedDevice, AuthenticatedUser } from '../identity.types.j
 import { type UserRow, UsersService } from '../users.service.js';
 import { AuthService } from './auth.service.js';
 import type { AccessTokenPayload } from './tokens.service.js';
-import { UUID } from '../sql.js';
 
 /** Phone and password (POST /v1/auth/login). The body is validated by LocalAuthGuard first. */
 @Injectable()

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { NotFoundError, type RequestMeta } from '@app/common';
+import { NotFoundError, type RequestMeta, UUID } from '@app/common';
 import { AppConfig } from '@app/config';
 import { AuditService } from '../audit/audit.service.js';
 import { signaturesMatch, signDeviceRequest } from '../domain/device-signature.js';
@@ -9,7 +9,6 @@ import { SecretBox } from '../domain/secret-box.js';
 import { DeviceAuthFailedError, DeviceKindNotAllowedError } from '../identity.errors.js';
 import type { AuthenticatedDevice, DeviceKind, OrganizationKind } from '../identity.types.js';
 import { returnedRows } from '@app/database';
-import { UUID } from '../sql.js';
 
 export interface DeviceView {
   id: string;

@@ -1,5 +1,6 @@
 import { createSign, createVerify } from 'node:crypto';
 import type { Currency } from '@app/common';
+import { shanghaiIso } from '@app/common';
 import { fromMinorString } from '../domain/amounts.js';
 import type { AlipayHkCredentials } from '../provider/credentials.js';
 import { requireFields } from '../provider/credentials.js';
@@ -65,10 +66,6 @@ export function signatureFromHeader(header: string | undefined): string | undefi
   }
 }
 
-/** "yyyy-MM-ddTHH:mm:ss+08:00": ISO 8601 with the Beijing offset, as the AMS bodies write times. */
-function isoBeijing(at: Date): string {
-  return new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 19) + '+08:00';
-}
 
 /** Request-Time / Response-Time: epoch milliseconds, or ISO 8601 with an offset. */
 function parseWireTime(text: string): Date | undefined {
@@ -168,7 +165,7 @@ export class AlipayHkAdapter implements PaymentProvider {
       order: { referenceOrderId: request.outTradeNo, orderDescription: request.subject, orderAmount: amount },
       paymentAmount: amount,
       paymentMethod: { paymentMethodType: 'ALIPAY_HK' },
-      paymentExpiryTime: isoBeijing(request.expiresAt),
+      paymentExpiryTime: shanghaiIso(request.expiresAt),
       paymentNotifyUrl: request.notifyUrl,
       settlementStrategy: { settlementCurrency: 'HKD' },
       env: { terminalType: 'WEB' },

@@ -1,7 +1,8 @@
 import { createHash, createSign, createVerify } from 'node:crypto';
 import { inflateSync } from 'node:zlib';
 import type { Currency } from '@app/common';
-import { fromMinorString, parseShanghaiTime, shanghaiCompact, shanghaiDayRange } from '../domain/amounts.js';
+import { shanghaiDayRange } from '@app/common';
+import { fromMinorString, parseShanghaiTime, shanghaiCompact } from '../domain/amounts.js';
 import type { UnionPayCredentials } from '../provider/credentials.js';
 import { requireFields } from '../provider/credentials.js';
 import { readCsv } from '../provider/csv.js';

@@ -1,7 +1,8 @@
 import { createDecipheriv, createHash, createPrivateKey, createPublicKey, createSign, createVerify, randomBytes } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
+import { shanghaiIso } from '@app/common';
 import type { Currency } from '@app/common';
-import { fromDecimalString, fromMinorString, parseShanghaiTime, shanghaiDateTime } from '../domain/amounts.js';
+import { fromDecimalString, fromMinorString, parseShanghaiTime } from '../domain/amounts.js';
 import type { WechatPayCredentials } from '../provider/credentials.js';
 import { requireFields } from '../provider/credentials.js';
 import { readCsv } from '../provider/csv.js';
@@ -57,7 +58,6 @@ export function wechatMessage(parts: string[]): string {
 }
 
 /** RFC 3339 in Beijing time, as WeChat Pay writes time_expire and success_time. */
-const rfc3339 = (at: Date): string => `${shanghaiDateTime(at).replace(' ', 'T')}+08:00`;
 
 /**
  * WeChat Pay API v3, Native pay. Requests carry
@@ -103,7 +103,7 @@ export class WechatPayAdapter implements PaymentProvider {
       mchid: this.credentials.mchId,
       description: request.subject.slice(0, 127),
       out_trade_no: request.outTradeNo,
-      time_expire: rfc3339(request.expiresAt),
+      time_expire: shanghaiIso(request.expiresAt),
       notify_url: request.notifyUrl,
       amount: { total: Number(request.amount), currency: request.currency },
     });

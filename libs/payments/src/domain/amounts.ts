@@ -1,3 +1,5 @@
+import { SHANGHAI_OFFSET_MS } from '@app/common';
+
 /** Minor units -> a decimal string with two places ("1234" -> "12.34"), as Alipay and UnionPay files write amounts. */
 export function toDecimalString(minor: bigint): string {
   const negative = minor < 0n;
@@ -20,7 +22,6 @@ export function fromMinorString(text: string | number): bigint {
   return BigInt(s);
 }
 
-const SHANGHAI_OFFSET_MS = 8 * 3600_000;
 
 /** "yyyy-MM-dd HH:mm:ss" in Beijing time (Alipay's timestamps). */
 export function shanghaiDateTime(at: Date): string {
@@ -37,16 +38,4 @@ export function parseShanghaiTime(text: string): Date {
   const m = /^(\d{4})-?(\d{2})-?(\d{2})[ T]?(\d{2}):?(\d{2}):?(\d{2})$/.exec(text.trim());
   if (!m) throw new Error(`not a Beijing time: ${JSON.stringify(text)}`);
   return new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) - SHANGHAI_OFFSET_MS);
-}
-
-/** The Asia/Shanghai business day (YYYY-MM-DD) an instant falls on. */
-export function shanghaiDay(at: Date): string {
-  return new Date(at.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10);
-}
-
-/** [start, end) of an Asia/Shanghai business day, as instants. */
-export function shanghaiDayRange(day: string): { start: Date; end: Date } {
-  const start = new Date(`${day}T00:00:00+08:00`);
-  if (Number.isNaN(start.getTime()) || shanghaiDay(start) !== day) throw new Error(`not a day: ${day}`);
-  return { start, end: new Date(start.getTime() + 24 * 3600_000) };
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
-import { MAX_PAYMENT_MINOR, NotFoundError } from '@app/common';
+import { MAX_PAYMENT_MINOR, NotFoundError, UUID } from '@app/common';
 import type { Currency } from '@app/common';
 import { AppConfig } from '@app/config';
 import { returnedRows, withTransactionRetry } from '@app/database';
@@ -148,7 +148,7 @@ export class PaymentOrdersService {
 
   /** The order if this user owns it; 404 otherwise (existence is not disclosed). */
   async getOwned(id: string, userId: string): Promise<PaymentOrder> {
-    const order = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id) ? await this.get(id) : undefined;
+    const order = UUID.test(id) ? await this.get(id) : undefined;
     if (!order || order.userId !== userId) throw new NotFoundError('No such payment order');
     return order;
   }

@@ -1,9 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { ValidationFailedError } from '@app/common';
+import { shanghaiDayRange } from '@app/common';
 import type { Currency } from '@app/common';
 import { withTransactionRetry } from '@app/database';
-import { shanghaiDayRange } from '../domain/amounts.js';
 import { compareSettlement } from '../domain/settlement-compare.js';
 import type { Line, MismatchKind } from '../domain/settlement-compare.js';
 import type { ProviderCode, SettlementRow } from '../provider/payment-provider.js';
@@ -40,13 +39,6 @@ export interface ReconciliationReport {
 }
 
 
-function businessDay(date: string): void {
-  try {
-    shanghaiDayRange(date);
-  } catch {
-    throw new ValidationFailedError([{ field: 'date', problems: ['date must be a calendar day, YYYY-MM-DD'] }]);
-  }
-}
 
 
 /**
@@ -66,7 +58,7 @@ export class ReconciliationService {
   ) {}
 
   async run(date: string): Promise<ReconciliationReport> {
-    businessDay(date);
+    shanghaiDayRange(date);
     for (const provider of await this.providers.all()) {
       let settlement: SettlementRow[] | undefined;
       let error: string | null = null;
@@ -119,7 +111,7 @@ export class ReconciliationService {
   }
 
   async report(date: string): Promise<ReconciliationReport> {
-    businessDay(date);
+    shanghaiDayRange(date);
     const runs = (await this.dataSource.query(`SELECT * FROM reconciliation_runs WHERE business_date = $1 ORDER BY provider`, [date])) as {
       provider: ProviderCode;
       ran_at: Date;

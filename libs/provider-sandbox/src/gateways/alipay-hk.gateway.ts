@@ -2,7 +2,7 @@ import { Controller, HttpCode, Param, Post, Req, Res, UseInterceptors } from '@n
 import { ApiExcludeController } from '@nestjs/swagger';
 import { createSign, createVerify, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ConflictError, Public } from '@app/common';
+import { ConflictError, Public, shanghaiIso } from '@app/common';
 import { GatewayOutage } from '../gateway-outage.interceptor.js';
 import { SandboxKeysService } from '../sandbox-keys.service.js';
 import { SandboxStore } from '../sandbox-store.service.js';
@@ -35,10 +35,6 @@ function verifies(content: string, signature: string, publicKey: string): boolea
 const signatureHeader = (signature: string, keyVersion: string): string =>
   `algorithm=RSA256,keyVersion=${keyVersion},signature=${encodeURIComponent(signature)}`;
 
-/** "yyyy-MM-ddTHH:mm:ss+08:00", as AMS writes times (bodies, Response-Time, notification Request-Time). */
-function isoBeijing(at: Date): string {
-  return new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 19) + '+08:00';
-}
 
 const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -114,12 +110,12 @@ export class AlipayHkSandboxGateway implements SandboxGateway {
       paymentRequestId: trade.outTradeNo,
       paymentId: trade.tradeNo,
       paymentAmount: { currency: overrides.currency ?? trade.currency, value: (overrides.amount ?? trade.amount).toString() },
-      paymentCreateTime: isoBeijing(trade.createdAt),
-      ...(trade.paidAt ? { paymentTime: isoBeijing(trade.paidAt) } : {}),
+      paymentCreateTime: shanghaiIso(trade.createdAt),
+      ...(trade.paidAt ? { paymentTime: shanghaiIso(trade.paidAt) } : {}),
       ...(overrides.notificationId ? { sandboxNotificationId: notificationId } : {}),
     });
     const clientId = overrides.merchantId ?? secrets.clientId;
-    const requestTime = isoBeijing(new Date());
+    const requestTime = shanghaiIso(new Date());
     let signature = rsa256(signContent('POST', new URL(trade.notifyUrl).pathname, clientId, requestTime, body), secrets.privateKey);
     if (overrides.corruptSignature) signature = corrupt(signature);
     return {
@@ -149,7 +145,7 @@ export class AlipayHkSandboxGateway implements SandboxGateway {
       'settlementBatchId,customerId,transactionId,originalTransactionId,transactionRequestId,referenceTransactionId,paymentMethodType,transactionType,transactionTime,transactionAmountValue,transactionAmountCurrency,settlementAmountValue,settlementCurrency',
       ...entries.map((e) =>
         [
-          isoBeijing(e.at).slice(0, 10).replace(/-/g, ''),
+          shanghaiIso(e.at).slice(0, 10).replace(/-/g, ''),
           secrets.clientId,
           e.refund ? e.refund.refundNo : e.trade.tradeNo,
           e.refund ? e.trade.tradeNo : '',
@@ -157,7 +153,7 @@ export class AlipayHkSandboxGateway implements SandboxGateway {
           e.trade.outTradeNo,
           'ALIPAY_HK',
           e.type,
-          isoBeijing(e.at),
+          shanghaiIso(e.at),
           e.amount.toString(),
           e.trade.currency,
           e.amount.toString(),
@@ -194,7 +190,7 @@ export class AlipayHkGatewayController {
     const uri = req.url.split('?')[0];
     const respond = (answer: Answer): string => {
       const text = JSON.stringify(answer);
-      const responseTime = isoBeijing(new Date());
+      const responseTime = shanghaiIso(new Date());
       void reply
         .header('content-type', 'application/json; charset=UTF-8')
         .header('client-id', secrets.clientId)
@@ -277,15 +273,15 @@ export class AlipayHkGatewayController {
     });
     if ('conflict' in created) return failure('REPEAT_REQ_INCONSISTENT', 'The request is inconsistent with the earlier one of the same paymentRequestId.');
     const { trade } = created;
-    const common = { paymentRequestId: trade.outTradeNo, paymentId: trade.tradeNo, paymentAmount: amountOf(trade), paymentCreateTime: isoBeijing(trade.createdAt) };
-    if (trade.status === 'PAID') return success({ ...common, paymentTime: isoBeijing(trade.paidAt ?? trade.createdAt) });
+    const common = { paymentRequestId: trade.outTradeNo, paymentId: trade.tradeNo, paymentAmount: amountOf(trade), paymentCreateTime: shanghaiIso(trade.createdAt) };
+    if (trade.status === 'PAID') return success({ ...common, paymentTime: shanghaiIso(trade.paidAt ?? trade.createdAt) });
     if (trade.status !== 'WAITING') return failure('ORDER_IS_CLOSED', 'The order is closed.');
     return {
       result: { resultCode: 'PAYMENT_IN_PROCESS', resultStatus: 'U', resultMessage: 'payment in process' },
       ...common,
       normalUrl: `${base}/sandbox/alipay-hk/trades/${trade.tradeNo}`,
       orderCodeForm: {
-        expireTime: isoBeijing(trade.expiresAt),
+        expireTime: shanghaiIso(trade.expiresAt),
         codeDetails: [{ codeValue: `https://global.alipay.com/281002040098${trade.tradeNo.slice(-16)}`, displayType: 'TEXT' }],
       },
     };
@@ -301,8 +297,8 @@ export class AlipayHkGatewayController {
       paymentRequestId: trade.outTradeNo,
       paymentId: trade.tradeNo,
       paymentAmount: amountOf(trade),
-      paymentCreateTime: isoBeijing(trade.createdAt),
-      ...(trade.paidAt ? { paymentTime: isoBeijing(trade.paidAt) } : {}),
+      paymentCreateTime: shanghaiIso(trade.createdAt),
+      ...(trade.paidAt ? { paymentTime: shanghaiIso(trade.paidAt) } : {}),
     });
   }
 
@@ -313,7 +309,7 @@ export class AlipayHkGatewayController {
     const outcome = await this.store.close('ALIPAY_HK', trade.outTradeNo);
     if (outcome === 'NOT_FOUND') return failure('ORDER_NOT_EXIST', 'The order does not exist.');
     if (outcome === 'ALREADY_PAID') return failure('ORDER_STATUS_INVALID', 'The order status is invalid.');
-    return success({ paymentRequestId: trade.outTradeNo, paymentId: trade.tradeNo, cancelTime: isoBeijing(new Date()) });
+    return success({ paymentRequestId: trade.outTradeNo, paymentId: trade.tradeNo, cancelTime: shanghaiIso(new Date()) });
   }
 
   private async refund(body: Body): Promise<Answer> {
@@ -346,7 +342,7 @@ export class AlipayHkGatewayController {
       refundId: refund.refundNo,
       paymentId: trade.tradeNo,
       refundAmount: amountOf(trade, refund.amount),
-      refundTime: isoBeijing(refund.createdAt),
+      refundTime: shanghaiIso(refund.createdAt),
     });
   }
 }

@@ -2,7 +2,7 @@ import { Controller, Get, Param, Post, Query, Req, Res, UseInterceptors } from '
 import { ApiExcludeController } from '@nestjs/swagger';
 import { createCipheriv, createHash, createSign, createVerify, randomBytes, randomInt } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Public } from '@app/common';
+import { Public, shanghaiIso } from '@app/common';
 import { GatewayOutage } from '../gateway-outage.interceptor.js';
 import { SandboxKeysService } from '../sandbox-keys.service.js';
 import { SandboxStore } from '../sandbox-store.service.js';
@@ -25,7 +25,6 @@ const message = (...parts: string[]): string => parts.map((p) => `${p}\n`).join(
 const randomText = (length: number, alphabet: string): string => Array.from({ length }, () => alphabet[randomInt(alphabet.length)]).join('');
 const digits = (length: number): string => randomText(length, '0123456789');
 const alphanumeric = (length: number): string => randomText(length, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789');
-const rfc3339 = (at: Date): string => `${beijingTime(at).replace(' ', 'T')}+08:00`;
 
 type Json = Record<string, unknown>;
 /** An HTTP status and WeChat Pay's JSON body (none for 204). */
@@ -64,7 +63,7 @@ function transaction(trade: SandboxTrade, secrets: GatewaySecrets, overrides: No
     ...(settled ? { transaction_id: trade.tradeNo, trade_type: 'NATIVE', bank_type: 'OTHERS', payer: { openid: `o${trade.tradeNo.slice(-27)}` } } : {}),
     trade_state: state,
     trade_state_desc: description,
-    ...(trade.paidAt ? { success_time: rfc3339(trade.paidAt) } : {}),
+    ...(trade.paidAt ? { success_time: shanghaiIso(trade.paidAt) } : {}),
     amount: { total: amount, payer_total: settled ? amount : 0, currency: overrides.currency ?? trade.currency, payer_currency: 'CNY' },
   };
 }
@@ -139,7 +138,7 @@ export class WechatPaySandboxGateway implements SandboxGateway {
     const ciphertext = Buffer.concat([cipher.update(JSON.stringify(tx), 'utf8'), cipher.final(), cipher.getAuthTag()]).toString('base64');
     const body = JSON.stringify({
       id: notificationId,
-      create_time: rfc3339(new Date()),
+      create_time: shanghaiIso(new Date()),
       resource_type: 'encrypt-resource',
       event_type: `TRANSACTION.${String(tx.trade_state)}`,
       summary: String(tx.trade_state_desc),
@@ -344,8 +343,8 @@ export class WechatPayGatewayController {
         out_trade_no: trade.outTradeNo,
         channel: 'ORIGINAL',
         user_received_account: '支付用户零钱',
-        success_time: rfc3339(refund.createdAt),
-        create_time: rfc3339(refund.createdAt),
+        success_time: shanghaiIso(refund.createdAt),
+        create_time: shanghaiIso(refund.createdAt),
         status: 'SUCCESS',
         funds_account: 'AVAILABLE',
         amount: { total, refund: refunded, payer_total: total, payer_refund: refunded, settlement_total: total, settlement_refund: refunded, discount_refund: 0, currency: 'CNY' },
