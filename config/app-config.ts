@@ -125,6 +125,11 @@ export class AppConfig {
   @MaxLength(200)
   SERVICE_NAME = 'city-pay';
 
+  /** The built web app (npm run build:web) served at `/`; absent: the API runs without it (a warning at start). */
+  @IsString()
+  @MinLength(1)
+  WEB_DIR = './dist/web';
+
   // ---- identity ----
 
   /** Phone (E.164) and password of the platform administrator created at start if absent. */

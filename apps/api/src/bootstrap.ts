@@ -24,6 +24,7 @@ import {
 } from '@app/common';
 import { type DatabaseRuntime, resolveDatabase } from '@app/database';
 import { AppModule, type ModuleImport } from './app.module.js';
+import { installWebApp } from './web-app.js';
 
 export interface RunningApi {
   app: NestFastifyApplication;
@@ -112,6 +113,8 @@ export async function createApi(appConfig: AppConfig, options: CreateApiOptions 
         .build(),
     );
     SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+    // the web app at / (never under the API's prefixes)
+    await installWebApp(fastify, config.WEB_DIR, root.child({ context: 'WebApp' }));
 
     await app.init();
   } catch (err) {

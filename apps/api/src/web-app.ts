@@ -1,0 +1,81 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { extname, join, resolve } from 'node:path';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fastifyStatic from '@fastify/static';
+import type { Logger as PinoInstance } from 'pino';
+
+/**
+ * Paths the web app never answers: the API, its docs, probes, metrics and the
+ * provider sandbox keep their own routes and their JSON 404s.
+ */
+export const RESERVED_PREFIXES = ['/v1', '/docs', '/health', '/metrics', '/sandbox'] as const;
+
+const YEAR_SECONDS = 365 * 24 * 3600;
+
+function reserved(path: string): boolean {
+  return RESERVED_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`) || path.startsWith(`${p}-`) || path.startsWith(`${p}?`));
+}
+
+function wantsHtml(req: FastifyRequest): boolean {
+  const accept = req.headers.accept ?? '';
+  return accept.includes('text/html');
+}
+
+/**
+ * Serves the built web app (Vite output) from the API process:
+ * - `/assets/*` (content-hashed names): cached a year, immutable;
+ * - every other file (index.html, icons, manifest): `no-cache` (revalidated each time);
+ * - SPA fallback: a GET/HEAD that accepts HTML, outside the reserved prefixes,
+ *   for a path with no file extension, gets index.html (the client router
+ *   takes it from there). Anything else that matches nothing keeps the API's
+ *   JSON 404.
+ * Without a built app (no index.html in `dir`) nothing is installed.
+ */
+export async function installWebApp(fastify: FastifyInstance, dir: string, logger: PinoInstance): Promise<boolean> {
+  const root = resolve(dir);
+  const indexFile = join(root, 'index.html');
+  if (!existsSync(indexFile)) {
+    logger.warn({ webDir: root }, 'Web app not built (npm run build:web): GET / is a 404');
+    return false;
+  }
+
+  const sendIndex = async (reply: FastifyReply): Promise<void> => {
+    // read per request: a rebuild (new hashed asset names) is served at once
+    const html = await readFile(indexFile);
+    await reply
+      .header('content-type', 'text/html; charset=utf-8')
+      .header('cache-control', 'no-cache')
+      .header('x-content-type-options', 'nosniff')
+      .header('referrer-policy', 'same-origin')
+      .send(html);
+  };
+
+  fastify.addHook('onRequest', async (req, reply) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return;
+    const path = req.url.split('?')[0];
+    if (reserved(path) || !wantsHtml(req)) return;
+    if (path !== '/' && path !== '/index.html' && extname(path) !== '') return;
+    await sendIndex(reply);
+    return reply;
+  });
+
+  await fastify.register(fastifyStatic, {
+    root,
+    prefix: '/',
+    wildcard: true,
+    index: false,
+    decorateReply: false,
+    // hashed names never change content; anything else is revalidated
+    cacheControl: false,
+    setHeaders: (reply, filePath) => {
+      const hashed = filePath.startsWith(join(root, 'assets') + '/');
+      reply.header('cache-control', hashed ? `public, max-age=${YEAR_SECONDS}, immutable` : 'no-cache');
+      reply.header('x-content-type-options', 'nosniff');
+    },
+    // the reserved prefixes never reach a file lookup
+    allowedPath: (pathName) => !reserved(pathName),
+  });
+  logger.info({ webDir: root }, 'Serving the web app at /');
+  return true;
+}
