@@ -3,7 +3,7 @@ import type { OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
-import { IdempotencyService, NotFoundError, shanghaiDayRange, UUID } from '@app/common';
+import { IdempotencyService, NotFoundError, shanghaiDay, shanghaiDayRange, UUID, ValidationFailedError } from '@app/common';
 import type { Currency } from '@app/common';
 import { returnedRows, withTransactionRetry } from '@app/database';
 import { InsufficientFundsError, LedgerService, WalletService } from '@app/ledger';
@@ -15,6 +15,7 @@ import { BillsService, toBillView } from './bills.service.js';
 import type { BillRowDb, BillView, Biller } from './bills.service.js';
 import { decideAmount } from './domain/amount-rule.js';
 import { WebhooksService } from './webhooks.service.js';
+import { MAX_SETTLEMENT_RANGE_DAYS } from './dto/billing.dto.js';
 
 export type PaymentMethod = 'WALLET' | ProviderCode;
 
@@ -331,6 +332,42 @@ export class BillPaymentsService implements OnModuleInit {
       total: { amount: Number(total), currency: biller.currency },
       items: rows.map((r) => ({ ...toPaymentView(r), customerRef: r.customer_ref, period: r.period })),
     };
+  }
+
+  /**
+   * Daily settlement totals over [from, to] (Asia/Shanghai days, both
+   * included, at most MAX_SETTLEMENT_RANGE_DAYS): one row per day, zero days
+   * too, each equal to what `settlement(date)` counts for that day.
+   */
+  async dailySettlements(billerId: string, from: string, to: string): Promise<{
+    from: string;
+    to: string;
+    timeZone: 'Asia/Shanghai';
+    currency: Currency;
+    days: { date: string; count: number; total: { amount: number; currency: Currency } }[];
+  }> {
+    const { start } = shanghaiDayRange(from, 'from');
+    const { end } = shanghaiDayRange(to, 'to');
+    const dayCount = Math.round((end.getTime() - start.getTime()) / 86_400_000);
+    if (dayCount < 1) throw new ValidationFailedError([{ field: 'to', problems: ['to must not be before from'] }]);
+    if (dayCount > MAX_SETTLEMENT_RANGE_DAYS) {
+      throw new ValidationFailedError([{ field: 'to', problems: [`a range spans at most ${MAX_SETTLEMENT_RANGE_DAYS} days`] }]);
+    }
+    const biller = await this.bills.biller(billerId);
+    const rows = (await this.dataSource.query(
+      `SELECT to_char(p.paid_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS day, count(*)::int AS count, sum(p.amount)::text AS total
+         FROM bill_payments p
+        WHERE p.biller_id = $1 AND p.status = 'SUCCEEDED' AND p.paid_at >= $2 AND p.paid_at < $3
+        GROUP BY 1`,
+      [biller.id, start, end],
+    )) as { day: string; count: number; total: string }[];
+    const byDay = new Map(rows.map((r) => [r.day, r]));
+    const days = Array.from({ length: dayCount }, (_, i) => {
+      const date = shanghaiDay(new Date(start.getTime() + i * 86_400_000));
+      const row = byDay.get(date);
+      return { date, count: row?.count ?? 0, total: { amount: Number(row ? BigInt(row.total) : 0n), currency: biller.currency } };
+    });
+    return { from, to, timeZone: 'Asia/Shanghai', currency: biller.currency, days };
   }
 
   /**

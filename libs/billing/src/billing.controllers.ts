@@ -7,7 +7,7 @@ import { BillPaymentsService } from './bill-payments.service.js';
 import type { PayResult } from './bill-payments.service.js';
 import { BillsService } from './bills.service.js';
 import type { Biller, BillerAccountView, BillView, LoadResult } from './bills.service.js';
-import { AutopayDto, BillersQuery, BillFetchQuery, BulkBillsDto, LinkAccountDto, PayBillDto, SettlementQuery, WebhookDto } from './dto/billing.dto.js';
+import { AutopayDto, BillersQuery, BillFetchQuery, BulkBillsDto, LinkAccountDto, PayBillDto, SettlementQuery, SettlementRangeQuery, WebhookDto } from './dto/billing.dto.js';
 import { WebhooksService } from './webhooks.service.js';
 
 const STAFF = ['ORG_ADMIN', 'ORG_OPERATOR'] as const;
@@ -46,6 +46,13 @@ export class BillersController {
   @OrgRole([...STAFF], { param: 'billerId' })
   settlement(@Param('billerId') billerId: string, @Query() q: SettlementQuery): ReturnType<BillPaymentsService['settlement']> {
     return this.payments.settlement(billerId, q.date);
+  }
+
+  /** Daily totals over a range of business days (both included, at most 92), zero days included: the operator console's chart. */
+  @Get(':billerId/settlements/daily')
+  @OrgRole([...STAFF], { param: 'billerId' })
+  dailySettlements(@Param('billerId') billerId: string, @Query() q: SettlementRangeQuery): ReturnType<BillPaymentsService['dailySettlements']> {
+    return this.payments.dailySettlements(billerId, q.from, q.to);
   }
 
   /** Registers the biller's webhook URL; answers the signing secret (shown this once; registering again rotates it). */

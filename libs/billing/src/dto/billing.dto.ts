@@ -38,6 +38,18 @@ export class SettlementQuery {
   date: string;
 }
 
+export const MAX_SETTLEMENT_RANGE_DAYS = 92;
+
+export class SettlementRangeQuery {
+  @ApiProperty({ example: '2026-11-01', description: 'first Asia/Shanghai business day, included' })
+  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'from must be YYYY-MM-DD' })
+  from: string;
+
+  @ApiProperty({ example: '2026-11-30', description: `last business day, included; at most ${MAX_SETTLEMENT_RANGE_DAYS} days after from` })
+  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'to must be YYYY-MM-DD' })
+  to: string;
+}
+
 export class WebhookDto {
   @ApiProperty({ example: 'https://biller.example.cn/citypay/events' })
   @IsString()
