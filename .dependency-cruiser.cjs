@@ -83,10 +83,18 @@ module.exports = {
       to: { path: '^test/' },
     },
     {
+      name: 'web-speaks-only-http',
+      severity: 'error',
+      comment: 'The web app (browser) imports nothing of the server: it speaks only the public API.',
+      from: { path: '^apps/web/' },
+      to: { path: '^(libs|config|apps/(?!web/))' },
+    },
+    {
       name: 'not-to-dev-deps',
       severity: 'error',
-      comment: 'Production code never imports a devDependency.',
-      from: { path: '^(apps|libs|config)/', pathNot: '\\.spec\\.ts$' },
+      comment:
+        'Production code never imports a devDependency. The web app is exempt: Vite bundles its libraries at build time, so they are build-time (dev) dependencies of the server package.',
+      from: { path: '^(apps|libs|config)/', pathNot: '(\\.spec\\.ts$|^apps/web/)' },
       to: { dependencyTypes: ['npm-dev'] },
     },
   ],
@@ -95,7 +103,7 @@ module.exports = {
     exclude: { path: '(^dist/|\\.spec\\.ts$|\\.e2e-spec\\.ts$)' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'], extensions: ['.ts', '.js'] },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'], extensions: ['.ts', '.tsx', '.js', '.json'] },
     reporterOptions: { text: { highlightFocused: true } },
   },
 };

@@ -1,0 +1,111 @@
+/**
+ * The one way the web app talks to the server: the public HTTP API (api.md).
+ * Access token in memory, refresh token in localStorage; a 401 refreshes the
+ * session once (single flight) and retries, so the access token's short life
+ * is invisible to the user. A refresh that fails ends the session.
+ */
+export interface FieldProblem {
+  field: string;
+  problems: string[];
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: FieldProblem[],
+  ) {
+    super(message);
+  }
+}
+
+const REFRESH_KEY = 'citypay.refreshToken';
+let accessToken: string | null = null;
+let refreshing: Promise<boolean> | null = null;
+const listeners = new Set<(signedIn: boolean) => void>();
+
+export const session = {
+  hasSession: (): boolean => accessToken !== null || localStorage.getItem(REFRESH_KEY) !== null,
+  refreshToken: (): string | null => localStorage.getItem(REFRESH_KEY),
+  set(tokens: { accessToken: string; refreshToken: string }): void {
+    accessToken = tokens.accessToken;
+    localStorage.setItem(REFRESH_KEY, tokens.refreshToken);
+    listeners.forEach((l) => l(true));
+  },
+  clear(): void {
+    accessToken = null;
+    localStorage.removeItem(REFRESH_KEY);
+    listeners.forEach((l) => l(false));
+  },
+  subscribe(listener: (signedIn: boolean) => void): () => void {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  },
+};
+
+/** A fresh Idempotency-Key for one user intent (a retry of that intent reuses it). */
+export function newIdempotencyKey(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+async function refreshOnce(): Promise<boolean> {
+  refreshing ??= (async () => {
+    const token = session.refreshToken();
+    if (!token) return false;
+    try {
+      const res = await fetch('/v1/auth/refresh', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ refreshToken: token }),
+      });
+      if (!res.ok) {
+        session.clear();
+        return false;
+      }
+      session.set((await res.json()) as { accessToken: string; refreshToken: string });
+      return true;
+    } catch {
+      return false; // offline: keep the refresh token for later
+    }
+  })().finally(() => {
+    refreshing = null;
+  });
+  return refreshing;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  idempotencyKey?: string;
+  /** false: sent without a token and never refreshed (login, register, sandbox). */
+  auth?: boolean;
+}
+
+async function send(method: string, path: string, opts: RequestOptions): Promise<Response> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  if (opts.idempotencyKey) headers['idempotency-key'] = opts.idempotencyKey;
+  if (opts.auth !== false && accessToken) headers.authorization = `Bearer ${accessToken}`;
+  return fetch(path, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
+}
+
+export async function api<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+  if (opts.auth !== false && !accessToken && session.refreshToken()) await refreshOnce();
+  let res = await send(method, path, opts);
+  if (res.status === 401 && opts.auth !== false && session.refreshToken() && (await refreshOnce())) {
+    res = await send(method, path, opts);
+  }
+  const text = await res.text();
+  const body = text && (res.headers.get('content-type') ?? '').includes('json') ? (JSON.parse(text) as unknown) : undefined;
+  if (!res.ok) {
+    const e = (body ?? {}) as { code?: string; message?: string; details?: FieldProblem[] };
+    if (res.status === 401 && opts.auth !== false) session.clear();
+    throw new ApiError(res.status, e.code ?? `HTTP_${res.status}`, e.message ?? res.statusText, e.details);
+  }
+  return body as T;
+}
+
+export const get = <T>(path: string, opts?: RequestOptions) => api<T>('GET', path, opts);
+export const post = <T>(path: string, body?: unknown, opts?: RequestOptions) => api<T>('POST', path, { ...opts, body: body ?? {} });

@@ -1,0 +1,56 @@
+import { Suspense } from 'react';
+import { NavLink, Outlet } from 'react-router';
+import { useTranslation } from 'react-i18next';
+import { hasRole, useAuth } from '../auth/auth';
+import { FEATURES } from '../features';
+import { LANGUAGES, setLanguage, type Language } from '../i18n';
+import { Loading } from './ui';
+
+export function LanguageSwitch() {
+  const { t, i18n } = useTranslation('common');
+  return (
+    <div className="lang" role="group" aria-label={t('language')}>
+      {LANGUAGES.map((lng: Language) => (
+        <button key={lng} type="button" className="link" aria-pressed={i18n.language === lng} onClick={() => setLanguage(lng)} lang={lng}>
+          {lng === 'zh-CN' ? '中文' : 'English'}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+export function Layout() {
+  const { t } = useTranslation(['common']);
+  const { signedIn, user } = useAuth();
+  const staff = !!user?.roles.some((r) => r.organizationId);
+  return (
+    <div className="shell">
+      <a className="skip" href="#main">
+        {t('skipToContent')}
+      </a>
+      <header className="top">
+        <NavLink to="/" className="brand">
+          {t('appName')}
+        </NavLink>
+        <LanguageSwitch />
+      </header>
+      {signedIn && (
+        <nav className="tabs" aria-label={t('mainNav')}>
+          {FEATURES.filter((f) => f.nav).map((f) => (
+            <NavLink key={f.id} to={f.nav!.to}>
+              {t(f.nav!.labelKey)}
+            </NavLink>
+          ))}
+          {staff && <NavLink to="/operator">{t('operator:nav')}</NavLink>}
+          {hasRole(user, 'PLATFORM_ADMIN') && <NavLink to="/admin">{t('admin:nav')}</NavLink>}
+          <NavLink to="/me">{t('me')}</NavLink>
+        </nav>
+      )}
+      <main id="main" tabIndex={-1}>
+        <Suspense fallback={<Loading />}>
+          <Outlet />
+        </Suspense>
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,46 @@
+import { Link, useParams } from 'react-router';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
+import { useEffect } from 'react';
+import { get } from '../../api/client';
+import type { PaymentOrder } from '../../api/types';
+import { ErrorNotice, Loading, MoneyText } from '../../components/ui';
+import { CheckoutPanel } from './CheckoutPanel';
+import { recallCheckout } from './checkout';
+
+export default function TopUpOrderPage() {
+  const { t } = useTranslation('wallet');
+  const { orderId = '' } = useParams();
+  const queryClient = useQueryClient();
+  const order = useQuery({
+    queryKey: ['payment-order', orderId],
+    queryFn: () => get<PaymentOrder>(`/v1/payment-orders/${encodeURIComponent(orderId)}`),
+    // pending until the provider tells the platform: ask again every 2 s
+    refetchInterval: (q) => (q.state.data?.status === 'PENDING' ? 2000 : false),
+  });
+  const status = order.data?.status;
+  useEffect(() => {
+    if (status === 'SUCCEEDED') void queryClient.invalidateQueries({ queryKey: ['wallet'] });
+  }, [status, queryClient]);
+  const checkout = recallCheckout(orderId);
+  if (order.isPending) return <Loading />;
+  if (!order.data) return <ErrorNotice error={order.error} />;
+  const o = order.data;
+  return (
+    <section className="narrow">
+      <h1>{t('order.title')}</h1>
+      <p className="big">
+        <MoneyText amount={o.amount} currency={o.currency} />
+      </p>
+      <p role="status" aria-live="polite" className={`status status-${o.status}`} data-testid="order-status">
+        {t(`order.status.${o.status}`)}
+      </p>
+      {o.status === 'PENDING' && checkout && <CheckoutPanel provider={o.provider} checkout={checkout} returnTo={`/wallet/top-ups/${o.id}`} />}
+      {o.status !== 'PENDING' && (
+        <Link className="button" to="/wallet">
+          {t('order.backToWallet')}
+        </Link>
+      )}
+    </section>
+  );
+}

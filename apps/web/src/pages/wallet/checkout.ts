@@ -1,0 +1,35 @@
+import { useQuery } from '@tanstack/react-query';
+import { get } from '../../api/client';
+import type { Checkout, Provider } from '../../api/types';
+
+/**
+ * A provider checkout, kept for the order's page (GET /v1/payment-orders/:id
+ * does not repeat it) so a reload still shows the QR.
+ */
+export function rememberCheckout(orderId: string, checkout: Checkout): void {
+  sessionStorage.setItem(`citypay.checkout.${orderId}`, JSON.stringify(checkout));
+}
+
+export function recallCheckout(orderId: string): Checkout | null {
+  const raw = sessionStorage.getItem(`citypay.checkout.${orderId}`);
+  return raw ? (JSON.parse(raw) as Checkout) : null;
+}
+
+export interface SandboxTrade {
+  provider: Provider;
+  providerTradeId: string;
+  status: 'WAITING' | 'PAID' | 'FAILED' | 'CLOSED';
+  amount: number;
+  currency: string;
+}
+
+/** The provider sandbox answers for this trade only when the server runs with PAYMENT_PROVIDERS=sandbox. */
+export function useSandboxTrade(provider: string | undefined, tradeId: string | undefined, poll = false) {
+  return useQuery({
+    queryKey: ['sandbox', provider, tradeId],
+    queryFn: () => get<SandboxTrade>(`/sandbox/${provider}/trades/${encodeURIComponent(tradeId!)}`, { auth: false }),
+    enabled: !!provider && !!tradeId,
+    retry: false,
+    refetchInterval: poll ? 2000 : false,
+  });
+}
