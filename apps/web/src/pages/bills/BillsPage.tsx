@@ -38,8 +38,12 @@ export default function BillsPage() {
               <div className="right">
                 <MoneyText amount={b.outstanding} currency={b.currency} />
                 <br />
-                <Link className="button small" to={`/bills/${b.id}/pay`} aria-label={t('payBillLabel', { biller: nameOf(b.billerId), period: b.period })}>
+                <Link className="button small" to={`/bills/${b.id}/pay`}>
                   {t('pay')}
+                  <span className="sr-only">
+                    {' '}
+                    {nameOf(b.billerId)} {b.period}
+                  </span>
                 </Link>
               </div>
             </li>

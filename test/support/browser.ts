@@ -1,0 +1,70 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import playwright from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+
+const run = promisify(execFile);
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const SCREENSHOTS = join(process.cwd(), 'test-results', 'web');
+export const PHONE = { width: 390, height: 844 };
+export const DESKTOP = { width: 1280, height: 800 };
+
+/** Builds the web app (npm run build:web) into a fresh folder the test app serves. */
+export async function buildWebApp(): Promise<string> {
+  const out = mkdtempSync(join(tmpdir(), 'citypay-web-'));
+  await run(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'apps/web/vite.config.ts', '--outDir', out, '--emptyOutDir', '--logLevel', 'error'], {
+    cwd: process.cwd(),
+  });
+  if (!existsSync(join(out, 'index.html'))) throw new Error('web build wrote no index.html');
+  return out;
+}
+
+/** Debian's chromium, headless, quiet (no background traffic), a fresh temporary profile per launch. */
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+  return playwright.chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+export interface AxeViolation {
+  page: string;
+  id: string;
+  impact: string;
+  help: string;
+  targets: string[];
+}
+
+const AXE = join(process.cwd(), 'node_modules', 'axe-core', 'axe.min.js');
+
+/** axe-core on the current page; returns its serious and critical violations. */
+export async function axe(page: Page, name: string): Promise<AxeViolation[]> {
+  await page.addScriptTag({ path: AXE });
+  const results = await page.evaluate(async () => {
+    const w = window as unknown as { axe: { run(ctx: Document, opts: unknown): Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> } };
+    const r = await w.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) }));
+  });
+  return results.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => ({ page: name, ...v }));
+}
+
+/**
+ * Screenshot of the page at phone and desktop sizes (test-results/web, git-ignored),
+ * and its accessibility check (collected into `violations`).
+ */
+export async function capture(page: Page, name: string, violations: AxeViolation[]): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.waitForLoadState('networkidle').catch(() => undefined);
+  violations.push(...(await axe(page, name)));
+  const original = page.viewportSize();
+  for (const [size, viewport] of [['phone', PHONE], ['desktop', DESKTOP]] as const) {
+    await page.setViewportSize(viewport);
+    await page.screenshot({ path: join(SCREENSHOTS, `${name}.${size}.png`), fullPage: true, animations: 'disabled' });
+  }
+  if (original) await page.setViewportSize(original);
+}
