@@ -1,4 +1,36 @@
-import { defineConfig } from 'vite';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { defineConfig, type Plugin } from 'vite';
+
+/**
+ * Writes .br and .gz beside every built asset worth compressing, so the API
+ * (@fastify/static with preCompressed) sends phones the small files without
+ * compressing on each request.
+ */
+function precompress(): Plugin {
+  let outDir = '';
+  return {
+    name: 'citypay-precompress',
+    apply: 'build',
+    configResolved(config) {
+      outDir = join(config.root, config.build.outDir);
+    },
+    closeBundle() {
+      const walk = (dir: string): string[] =>
+        readdirSync(dir).flatMap((name) => {
+          const path = join(dir, name);
+          return statSync(path).isDirectory() ? walk(path) : [path];
+        });
+      for (const file of walk(join(outDir, 'assets'))) {
+        if (!/\.(js|css|svg|json)$/.test(file) || statSync(file).size < 1024) continue;
+        const data = readFileSync(file);
+        writeFileSync(`${file}.gz`, gzipSync(data, { level: 9 }));
+        writeFileSync(`${file}.br`, brotliCompressSync(data, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }));
+      }
+    },
+  };
+}
 
 /**
  * The web app (citizen wallet and operator console). No React plugin: Vite 8
@@ -10,6 +42,7 @@ export default defineConfig({
   root: 'apps/web',
   base: '/',
   publicDir: 'public',
+  plugins: [precompress()],
   oxc: {
     jsx: { runtime: 'automatic', importSource: 'react' },
   },

@@ -1,4 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -19,6 +21,7 @@ describe('web app serving', () => {
     mkdirSync(join(dir, 'assets'));
     writeFileSync(join(dir, 'index.html'), '<!doctype html><html lang="zh-CN"><title>城市支付</title><div id="root"></div></html>');
     writeFileSync(join(dir, 'assets', 'index-AbC123xy.js'), 'console.log("app")');
+    writeFileSync(join(dir, 'assets', 'index-AbC123xy.js.gz'), gzipSync('console.log("app")'));
     writeFileSync(join(dir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
     app = await startApp({ WEB_DIR: dir });
   });
@@ -45,6 +48,22 @@ describe('web app serving', () => {
     const icon = await app.request('GET', '/favicon.svg', { headers: { accept: 'image/*' } });
     expect(icon.status).toBe(200);
     expect(icon.headers.get('cache-control')).toBe('no-cache');
+  });
+
+  it('sends the precompressed asset to a client that accepts gzip, with the same cache rule', async () => {
+    const res = await new Promise<{ headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {
+      const url = new URL('/assets/index-AbC123xy.js', app.baseUrl);
+      httpRequest(url, { headers: { 'accept-encoding': 'gzip' } }, (r) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => resolve({ headers: r.headers, body: Buffer.concat(chunks) }));
+      })
+        .on('error', reject)
+        .end();
+    });
+    expect(res.headers['content-encoding']).toBe('gzip');
+    expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(gunzipSync(res.body).toString()).toBe('console.log("app")');
   });
 
   it('answers a missing asset or a non-HTML request with the JSON 404', async () => {

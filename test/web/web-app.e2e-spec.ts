@@ -197,7 +197,7 @@ describe('web app in a browser', () => {
     expect(await page.locator('#upload-progress').evaluate((p: HTMLProgressElement) => [p.value, p.max])).toEqual([6, 6]);
     const rows = await result.locator('tbody tr').allTextContents();
     expect(rows).toHaveLength(4);
-    expect(rows.join('|')).toContain('4G-12内容不合格');
+    expect(rows.join('|')).toContain('4G-12内容不合格 (账期应为 YYYY-MM)');
     expect(rows.join('|')).toMatch(/5G-10文件内重复|3G-10文件内重复/);
     expect(rows.join('|')).toContain('6G-1该账单已有缴费，不能修改');
     expect(rows.join('|')).toContain('7G-13内容不合格');

@@ -24,7 +24,8 @@ function wantsHtml(req: FastifyRequest): boolean {
 
 /**
  * Serves the built web app (Vite output) from the API process:
- * - `/assets/*` (content-hashed names): cached a year, immutable;
+ * - `/assets/*` (content-hashed names): cached a year, immutable, sent
+ *   brotli- or gzip-compressed when the build wrote those files;
  * - every other file (index.html, icons, manifest): `no-cache` (revalidated each time);
  * - SPA fallback: a GET/HEAD that accepts HTML, outside the reserved prefixes,
  *   for a path with no file extension, gets index.html (the client router
@@ -66,6 +67,8 @@ export async function installWebApp(fastify: FastifyInstance, dir: string, logge
     wildcard: true,
     index: false,
     decorateReply: false,
+    // the build writes .br and .gz beside each asset (apps/web/vite.config.ts)
+    preCompressed: true,
     // hashed names never change content; anything else is revalidated
     cacheControl: false,
     setHeaders: (reply, filePath) => {

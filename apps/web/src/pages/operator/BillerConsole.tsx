@@ -123,7 +123,12 @@ function BillUpload({ billerId }: { billerId: string }) {
                     <td>{r.customerRef}</td>
                     <td>
                       {t(`upload.codes.${r.code}`, { defaultValue: r.code })}
-                      {r.problems?.length ? <small className="muted"> ({r.problems.join('; ')})</small> : null}
+                      {r.problems?.length ? (
+                        <small className="muted">
+                          {' '}
+                          ({r.problems.map((p) => t(`upload.problems.${p.split(' ')[0]}`, { defaultValue: p })).join('; ')})
+                        </small>
+                      ) : null}
                     </td>
                   </tr>
                 ))}
