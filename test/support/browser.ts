@@ -17,6 +17,8 @@ export async function buildWebApp(): Promise<string> {
   const out = mkdtempSync(join(tmpdir(), 'citypay-web-'));
   await run(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'apps/web/vite.config.ts', '--outDir', out, '--emptyOutDir', '--logLevel', 'error'], {
     cwd: process.cwd(),
+    // Jest runs with NODE_ENV=test, which would make Vite bundle React's development build
+    env: { ...process.env, NODE_ENV: 'production' },
   });
   if (!existsSync(join(out, 'index.html'))) throw new Error('web build wrote no index.html');
   return out;

@@ -1,10 +1,11 @@
-import { rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startApp, type TestApp } from '../support/app.js';
-import { ADMIN, adminToken, randomPhone, randomPrcId, verifiedUser } from '../support/factories.js';
+import { ADMIN, adminToken, randomPhone, randomPrcId, registerUser, verifiedUser } from '../support/factories.js';
 import { bill, credit, fetchBill, loadBills, makeBiller, payBill } from '../support/billing.js';
-import { buildWebApp, capture, launchChromium, PHONE, DESKTOP, type AxeViolation } from '../support/browser.js';
+import { buildWebApp, capture, launchChromium, PHONE, DESKTOP, SCREENSHOTS, type AxeViolation } from '../support/browser.js';
 
 /**
  * The web app in a real browser (Debian's chromium through playwright-core)
@@ -21,7 +22,10 @@ describe('web app in a browser', () => {
   const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
-    [webDir, browser] = await Promise.all([buildWebApp(), launchChromium()]);
+    const [built, launched] = await Promise.allSettled([buildWebApp(), launchChromium()]);
+    if (launched.status === 'fulfilled') browser = launched.value;
+    if (built.status === 'fulfilled') webDir = built.value;
+    for (const r of [built, launched]) if (r.status === 'rejected') throw r.reason;
     app = await startApp({ ADMIN_PHONE: ADMIN.phone, ADMIN_PASSWORD: ADMIN.password, PAYMENT_QUERY_INTERVAL_MS: '3600000', WEB_DIR: webDir });
     admin = await adminToken(app);
   }, 120_000);
@@ -223,6 +227,55 @@ describe('web app in a browser', () => {
 
     expect(violations).toEqual([]);
   }, 90_000);
+
+  it('first load of the wallet on a throttled phone: JS bytes within budget, figures written to test-results/web/first-load.json', async () => {
+    const user = await registerUser(app);
+    const figures: Record<string, unknown> = {};
+    for (const [name, path, ready] of [
+      ['login (anonymous)', '/login', (p: Page) => p.getByRole('button', { name: '登录' }).waitFor()],
+      ['wallet (signed in)', '/wallet', (p: Page) => p.getByTestId('balance-CNY').or(p.getByText('¥0.00')).first().waitFor()],
+    ] as const) {
+      const context = await browser.newContext({ baseURL: app.baseUrl, viewport: PHONE, locale: 'zh-CN', serviceWorkers: 'block' });
+      contexts.push(context);
+      if (path === '/wallet') await context.addInitScript((token) => localStorage.setItem('citypay.refreshToken', token), user.refreshToken);
+      const page = await context.newPage();
+      // a mid-range phone on a slow mobile network: 4x slower CPU, 1.6 Mbps down, 750 kbps up, 150 ms round trips
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Network.enable');
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 150, downloadThroughput: 200_000, uploadThroughput: 93_750 });
+      await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+      const scripts: { url: string; transferred: number; encoding: string; gzip: number; raw: number }[] = [];
+      page.on('requestfinished', (request) => {
+        if (request.resourceType() !== 'script') return;
+        void (async () => {
+          const [sizes, response] = await Promise.all([request.sizes(), request.response()]);
+          const file = join(webDir, new URL(request.url()).pathname);
+          scripts.push({
+            url: new URL(request.url()).pathname,
+            transferred: sizes.responseBodySize,
+            encoding: (await response?.allHeaders())?.['content-encoding'] ?? 'identity',
+            gzip: existsSync(`${file}.gz`) ? statSync(`${file}.gz`).size : statSync(file).size,
+            raw: statSync(file).size,
+          });
+        })();
+      });
+      const started = Date.now();
+      await page.goto(path, { waitUntil: 'commit' });
+      await ready(page);
+      const interactiveMs = Date.now() - started;
+      await page.waitForLoadState('networkidle');
+      const sum = (k: 'transferred' | 'gzip' | 'raw') => scripts.reduce((n, s) => n + s[k], 0);
+      figures[name] = { interactiveMs, jsFiles: scripts.length, jsGzipBytes: sum('gzip'), jsTransferredBytes: sum('transferred'), jsRawBytes: sum('raw'), scripts };
+    }
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    writeFileSync(join(SCREENSHOTS, 'first-load.json'), JSON.stringify(figures, null, 2));
+    process.stdout.write(`web first load: ${JSON.stringify(Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, { ...(v as object), scripts: undefined }])))}\n`);
+    for (const [name, f] of Object.entries(figures) as [string, { jsGzipBytes: number; scripts: { encoding: string; raw: number }[] }][]) {
+      // budget: the JS a phone downloads before the first screen, gzip
+      expect([name, f.jsGzipBytes < 180_000]).toEqual([name, true]);
+      expect([name, f.scripts.every((s) => s.encoding === 'br' || s.encoding === 'gzip' || s.raw < 1024)]).toEqual([name, true]);
+    }
+  }, 60_000);
 });
 
 /** Small matchers over Playwright locators and pages that wait like Playwright's own. */
