@@ -44,12 +44,21 @@ export interface AxeViolation {
 
 const AXE = join(process.cwd(), 'node_modules', 'axe-core', 'axe.min.js');
 
+/** What the page keeps in localStorage under this key. */
+export function stored(page: Page, key: string): Promise<string | null> {
+  return page.evaluate((k) => (globalThis as unknown as { localStorage: { getItem(k: string): string | null } }).localStorage.getItem(k), key);
+}
+
 /** axe-core on the current page; returns its serious and critical violations. */
 export async function axe(page: Page, name: string): Promise<AxeViolation[]> {
   await page.addScriptTag({ path: AXE });
   const results = await page.evaluate(async () => {
-    const w = window as unknown as { axe: { run(ctx: Document, opts: unknown): Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> } };
-    const r = await w.axe.run(document, { resultTypes: ['violations'] });
+    // runs in the page (no DOM types in this Node program)
+    const w = globalThis as unknown as {
+      document: unknown;
+      axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> };
+    };
+    const r = await w.axe.run(w.document, { resultTypes: ['violations'] });
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) }));
   });
   return results.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => ({ page: name, ...v }));

@@ -5,7 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startApp, type TestApp } from '../support/app.js';
 import { ADMIN, adminToken, randomPhone, randomPrcId, registerUser, verifiedUser } from '../support/factories.js';
 import { bill, credit, fetchBill, loadBills, makeBiller, payBill } from '../support/billing.js';
-import { buildWebApp, capture, launchChromium, PHONE, DESKTOP, SCREENSHOTS, type AxeViolation } from '../support/browser.js';
+import { buildWebApp, capture, launchChromium, PHONE, DESKTOP, SCREENSHOTS, stored, type AxeViolation } from '../support/browser.js';
 
 /**
  * The web app in a real browser (Debian's chromium through playwright-core)
@@ -109,10 +109,10 @@ describe('web app in a browser', () => {
     await page.getByRole('list', { name: '收支明细' }).getByText('充值').waitFor();
 
     // a reload forgets the access token: the refresh token gets a new one silently (and is rotated)
-    const before = await page.evaluate(() => localStorage.getItem('citypay.refreshToken'));
+    const before = await stored(page, 'citypay.refreshToken');
     await page.reload();
     await expect(page.getByTestId('balance-CNY')).toHaveTextContent('¥120.50');
-    const after = await page.evaluate(() => localStorage.getItem('citypay.refreshToken'));
+    const after = await stored(page, 'citypay.refreshToken');
     expect(after).toBeTruthy();
     expect(after).not.toBe(before);
     await capture(page, '09-wallet', violations);
@@ -153,12 +153,12 @@ describe('web app in a browser', () => {
     await page.getByRole('navigation').getByRole('link', { name: '我的' }).click();
     await page.getByRole('button', { name: 'English' }).first().click();
     await page.getByRole('heading', { name: 'Me' }).waitFor();
-    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
+    expect(await page.locator('html').getAttribute('lang')).toBe('en');
     await capture(page, '15-me-english', violations);
     await page.getByRole('button', { name: '中文' }).first().click();
     await page.getByRole('button', { name: '退出登录' }).click();
     await expect(page).toHaveURLPath('/login');
-    expect(await page.evaluate(() => localStorage.getItem('citypay.refreshToken'))).toBeNull();
+    expect(await stored(page, 'citypay.refreshToken')).toBeNull();
     await page.goto('/wallet');
     await expect(page).toHaveURLPath('/login');
 
@@ -198,7 +198,7 @@ describe('web app in a browser', () => {
     await page.locator('#bills-csv').setInputFiles({ name: 'bills.csv', mimeType: 'text/csv', buffer: Buffer.from(csv, 'utf8') });
     const result = page.getByTestId('upload-result');
     await result.waitFor();
-    expect(await page.locator('#upload-progress').evaluate((p: HTMLProgressElement) => [p.value, p.max])).toEqual([6, 6]);
+    expect(await page.locator('#upload-progress').evaluate((p) => [(p as unknown as { value: number }).value, (p as unknown as { max: number }).max])).toEqual([6, 6]);
     const rows = await result.locator('tbody tr').allTextContents();
     expect(rows).toHaveLength(4);
     expect(rows.join('|')).toContain('4G-12内容不合格 (账期应为 YYYY-MM)');
@@ -237,7 +237,7 @@ describe('web app in a browser', () => {
     ] as const) {
       const context = await browser.newContext({ baseURL: app.baseUrl, viewport: PHONE, locale: 'zh-CN', serviceWorkers: 'block' });
       contexts.push(context);
-      if (path === '/wallet') await context.addInitScript((token) => localStorage.setItem('citypay.refreshToken', token), user.refreshToken);
+      if (path === '/wallet') await context.addInitScript((token) => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('citypay.refreshToken', token), user.refreshToken);
       const page = await context.newPage();
       // a mid-range phone on a slow mobile network: 4x slower CPU, 1.6 Mbps down, 750 kbps up, 150 ms round trips
       const cdp = await context.newCDPSession(page);
