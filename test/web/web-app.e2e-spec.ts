@@ -50,7 +50,7 @@ describe('web app in a browser', () => {
   it('a citizen registers, verifies, tops up through the sandbox checkout and pays a bill', async () => {
     violations.length = 0;
     const water = await makeBiller(app, admin, { name: '天津水务集团', billerCategory: 'WATER' });
-    await loadBills(app, water, [bill('W-100', 8_800, { customerName: '李小明' })]);
+    await loadBills(app, water, [bill('W-100', 8_800, { customerName: '李小明' }), bill('W-100', 2_350, { period: '2026-10', dueDate: '2026-11-15', customerName: '李小明' })]);
     const page = await newPage();
     const phone = randomPhone();
 
@@ -128,6 +128,7 @@ describe('web app in a browser', () => {
     await page.getByRole('button', { name: '添加' }).click();
     await expect(page).toHaveURLPath('/bills');
     await page.getByText('¥88.00').waitFor();
+    await page.getByText('¥23.50').waitFor();
     await capture(page, '11-bills', violations);
     await page.getByRole('link', { name: '缴费 天津水务集团 2026-11' }).click();
     await page.getByText('李**', { exact: true }).waitFor();
@@ -137,6 +138,24 @@ describe('web app in a browser', () => {
     await expect(page.getByTestId('payment-status')).toHaveTextContent('缴费成功');
     expect(await page.getByTestId('receipt-no').textContent()).toMatch(/^BP\d{8}-\d{8}$/);
     await capture(page, '13-receipt', violations);
+    // the other bill through a provider: its QR, then the sandbox checkout, then the receipt
+    await page.getByRole('link', { name: '返回缴费' }).click();
+    await page.getByRole('link', { name: '缴费 天津水务集团 2026-10' }).click();
+    await page.getByLabel('微信支付').check();
+    await page.getByRole('button', { name: '确认缴费' }).click();
+    const billQr = page.locator('[data-qr-payload]');
+    await billQr.locator('svg').waitFor();
+    expect(await billQr.getAttribute('data-qr-payload')).toMatch(/^weixin:\/\/wxpay\/bizpayurl\?pr=/);
+    await capture(page, '13b-pay-bill-provider', violations);
+    await page.getByRole('link', { name: /打开沙箱收银台/ }).click();
+    await expect(page).toHaveURLPath(/^\/sandbox-checkout\/WECHAT_PAY\//);
+    await page.getByText('¥23.50').waitFor();
+    await page.getByRole('button', { name: '确认付款' }).click();
+    await expect(page.getByTestId('sandbox-status')).toHaveTextContent('已付款');
+    await page.getByRole('link', { name: '返回商户' }).click();
+    await expect(page).toHaveURLPath(/^\/payments\/[0-9a-f-]{36}$/);
+    await expect(page.getByTestId('payment-status')).toHaveTextContent('缴费成功');
+    expect(await page.getByTestId('receipt-no').textContent()).toMatch(/^BP\d{8}-\d{8}$/);
     await page.getByRole('link', { name: '返回缴费' }).click();
     await page.getByText('暂无待缴账单。').waitFor();
     await page.getByRole('link', { name: '自动缴费：未开启' }).click();

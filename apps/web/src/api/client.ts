@@ -51,8 +51,17 @@ export function newIdempotencyKey(): string {
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }
 
+/**
+ * Tabs share the refresh token (localStorage) and the server revokes the
+ * whole session when a spent one is used again: refreshes are serialised
+ * across tabs with a Web Lock, and each reads the newest token inside it.
+ */
+function acrossTabs<T>(work: () => Promise<T>): Promise<T> {
+  return typeof navigator !== 'undefined' && navigator.locks ? navigator.locks.request('citypay.refresh', work) : work();
+}
+
 async function refreshOnce(): Promise<boolean> {
-  refreshing ??= (async () => {
+  refreshing ??= acrossTabs(async () => {
     const token = session.refreshToken();
     if (!token) return false;
     try {
@@ -70,7 +79,7 @@ async function refreshOnce(): Promise<boolean> {
     } catch {
       return false; // offline: keep the refresh token for later
     }
-  })().finally(() => {
+  }).finally(() => {
     refreshing = null;
   });
   return refreshing;
