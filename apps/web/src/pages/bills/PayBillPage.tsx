@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { Link, Navigate, useNavigate, useParams } from 'react-router';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
@@ -36,10 +36,11 @@ export default function PayBillPage() {
     enabled: !!pending,
     refetchInterval: (q) => (q.state.data && q.state.data.status !== 'PENDING' ? false : 2000),
   });
-  if (followed.data?.status === 'SUCCEEDED') {
-    void queryClient.invalidateQueries({ queryKey: ['my-bills'] });
-    return <ReceiptRedirect id={followed.data.id} />;
-  }
+  const landed = followed.data?.status === 'SUCCEEDED';
+  useEffect(() => {
+    if (landed) void queryClient.invalidateQueries({ queryKey: ['my-bills'] });
+  }, [landed, queryClient]);
+  if (landed) return <Navigate to={`/payments/${followed.data!.id}`} replace />;
 
   if (bills.isPending) return <Loading />;
   const bill = bills.data?.find((b) => b.id === billId);
@@ -146,6 +147,3 @@ export default function PayBillPage() {
   );
 }
 
-function ReceiptRedirect({ id }: { id: string }) {
-  return <Navigate to={`/payments/${id}`} replace />;
-}
