@@ -84,4 +84,15 @@ describe('daily settlements over a range', () => {
     expect([403, 404]).toContain(refused.status);
     expect((await app.request('GET', `/v1/billers/${biller.billerId}/settlements/daily?from=2026-11-01&to=2026-11-02`)).status).toBe(401);
   });
+
+  it('is documented in the OpenAPI document', async () => {
+    const doc = await app.request('GET', '/docs-json');
+    const op = doc.body.paths['/v1/billers/{billerId}/settlements/daily']?.get;
+    expect(op).toBeDefined();
+    expect(op.parameters.map((p: { name: string; in: string; required?: boolean }) => `${p.in}:${p.name}:${p.required === true}`).sort()).toEqual([
+      'path:billerId:true',
+      'query:from:true',
+      'query:to:true',
+    ]);
+  });
 });
