@@ -6,7 +6,8 @@ let built = false;
 /** Builds dist/ once per test file (the real `npm start` artefact). */
 export function buildOnce(): void {
   if (built) return;
-  execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'pipe', timeout: 120_000 });
+  // the server only: the suites that run dist/ never need the web app (test/web builds its own)
+  execFileSync('npm', ['run', '--silent', 'build:api'], { stdio: 'pipe', timeout: 120_000 });
   built = true;
 }
 
