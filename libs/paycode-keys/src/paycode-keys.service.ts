@@ -3,6 +3,7 @@ import { createPrivateKey } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { RequestMeta } from '@app/common';
 import { AppConfig } from '@app/config';
+import { isUniqueViolation } from '@app/database';
 import { AuditService, SecretBox } from '@app/identity';
 import {
   CLOCK_SKEW_SECONDS,
@@ -82,7 +83,21 @@ export class PaycodeKeysService implements OnApplicationBootstrap {
   async rotate(options: { actorUserId?: string; meta?: RequestMeta; publishSeconds?: number } = {}): Promise<{ kid: string; retiredKid: string | null }> {
     const publishSeconds = options.publishSeconds ?? RETIRED_KEY_PUBLISH_SECONDS;
     if (!Number.isSafeInteger(publishSeconds) || publishSeconds < 0) throw new RangeError('publishSeconds must be a non-negative integer');
-    const fresh = generatePaycodeSigner();
+    // a 4-character kid may, very rarely, be taken already: another key then
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.rotateOnce(generatePaycodeSigner(), publishSeconds, options);
+      } catch (err) {
+        if (!isUniqueViolation(err) || attempt >= 3) throw err;
+      }
+    }
+  }
+
+  private async rotateOnce(
+    fresh: PaycodeSigner,
+    publishSeconds: number,
+    options: { actorUserId?: string; meta?: RequestMeta },
+  ): Promise<{ kid: string; retiredKid: string | null }> {
     const retiredKid = await this.dataSource.transaction(async (m) => {
       await m.query(`SELECT pg_advisory_xact_lock($1)`, [ROTATE_LOCK_KEY]);
       const retired = (await m.query(
@@ -120,12 +135,14 @@ export class PaycodeKeysService implements OnApplicationBootstrap {
 
   /** Concurrent first starts each try; the partial unique index keeps one, and every process then reads that one. */
   private async createFirstKey(): Promise<PaycodeSigner> {
-    const fresh = generatePaycodeSigner();
-    const inserted = await this.insert(this.dataSource.manager, fresh, true);
-    if (inserted) this.logger.log(`pay-code signing key created: ${fresh.kid}`);
-    const current = await this.loadCurrent();
-    if (!current) throw new Error('no current pay-code signing key after creating one');
-    return current;
+    // (three tries: a fresh 4-character kid may, very rarely, be one a retired key has)
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const fresh = generatePaycodeSigner();
+      if (await this.insert(this.dataSource.manager, fresh, true)) this.logger.log(`pay-code signing key created: ${fresh.kid}`);
+      const current = await this.loadCurrent();
+      if (current) return current;
+    }
+    throw new Error('no current pay-code signing key after creating one');
   }
 
   private async insert(m: { query: DataSource['query'] }, signer: PaycodeSigner, ifNoneCurrent = false): Promise<boolean> {
