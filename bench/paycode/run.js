@@ -10,6 +10,7 @@
 // Rounds of each method alternate so that the noise of a shared machine hits all of them.
 // Usage: npm run bench:paycode [-- --seconds 2 --rounds 5 --codes 5000]
 import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import {
   ecPublicJwk,
@@ -128,10 +129,12 @@ const line = (label, name, ref, goal) => {
   const { rates, latencies } = results[name];
   const rate = median(rates);
   const ratio = ref ? `   ratio ${(rate / median(results[ref].rates)).toFixed(2)}${goal ? ` (goal >= ${goal})` : ''}` : '';
-  console.log(`  ${label.padEnd(52)} ${rate.toFixed(0).padStart(7)} /s   p99 ${(percentile(latencies, 0.99) * 1000).toFixed(0).padStart(5)} µs${ratio}`);
+  const us = (p) => (percentile(latencies, p) * 1000).toFixed(0).padStart(5);
+  console.log(`  ${label.padEnd(52)} ${rate.toFixed(0).padStart(7)} /s   p50 ${us(0.5)} µs   p99 ${us(0.99)} µs${ratio}`);
 };
 
-console.log(`paycode bench: one core, node ${process.version}, ${count} distinct codes, ${rounds} rounds x ${seconds} s per method (median rate, p99 over all calls)`);
+console.log(`paycode bench: one core, node ${process.version}, ${count} distinct codes, ${rounds} rounds x ${seconds} s per method (median rate, p50/p99 over all calls)`);
+console.log(`  load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.availableParallelism()} cores (p99 is the machine's scheduling when it is busy)`);
 console.log('server-issued codes:');
 line('bare crypto.verify of the same signature (reference)', 'bareOnline');
 line('verifyCode', 'verifyOnline', 'bareOnline', '0.80');
