@@ -6,6 +6,7 @@ import { billingMigrations } from '@app/billing';
 import { ledgerMigrations } from '@app/ledger';
 import { paymentsMigrations } from '@app/payments';
 import { providerSandboxMigrations } from '@app/provider-sandbox';
+import { paycodeKeysMigrations } from '@app/paycode-keys';
 
 /** Every context's migrations, in one list for the DataSource (and `npm run db:migrate`). */
 // in timestamp order, the order TypeORM applies them
@@ -17,4 +18,5 @@ export const migrations: MigrationClass[] = [
   ...providerSandboxMigrations,
   ...paymentsMigrations,
   ...billingMigrations,
+  ...paycodeKeysMigrations,
 ];
