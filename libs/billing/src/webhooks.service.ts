@@ -91,7 +91,7 @@ export class WebhooksService {
     if (problem) throw new ValidationFailedError([{ field: 'url', problems: [problem] }]);
     const secret = 'whsec_' + randomBytes(24).toString('base64url');
     await this.dataSource.query(
-      `INSERT INTO biller_webhooks (biller_id, url, secret) VALUES ($1, $2, $3)
+      `INSERT INTO billing.biller_webhooks (biller_id, url, secret) VALUES ($1, $2, $3)
        ON CONFLICT (biller_id) DO UPDATE SET url = EXCLUDED.url, secret = EXCLUDED.secret, updated_at = now()`,
       [billerId, parsed.toString(), secret],
     );
@@ -100,7 +100,7 @@ export class WebhooksService {
 
   /** Inside the payment's transaction: the event exists if and only if the payment does. */
   async paymentSucceeded(m: EntityManager, bill: BillRowDb, payment: { id: string; amount: string; currency: string; method: string; receipt_no: string | null; paid_at: Date | null }): Promise<void> {
-    const [hook] = (await m.query(`SELECT 1 FROM biller_webhooks WHERE biller_id = $1`, [bill.biller_id])) as unknown[];
+    const [hook] = (await m.query(`SELECT 1 FROM billing.biller_webhooks WHERE biller_id = $1`, [bill.biller_id])) as unknown[];
     if (!hook) return;
     const payload = {
       type: 'bill_payment.succeeded',
@@ -116,7 +116,7 @@ export class WebhooksService {
         paidAt: (payment.paid_at ?? new Date()).toISOString(),
       },
     };
-    const [row] = (await m.query(`INSERT INTO webhook_deliveries (biller_id, event_type, payload) VALUES ($1, $2, $3) RETURNING id`, [
+    const [row] = (await m.query(`INSERT INTO billing.webhook_deliveries (biller_id, event_type, payload) VALUES ($1, $2, $3) RETURNING id`, [
       bill.biller_id,
       payload.type,
       JSON.stringify(payload),
@@ -128,7 +128,7 @@ export class WebhooksService {
   /** The job: one attempt; throws (so pg-boss retries with backoff) unless the biller acknowledged; the last try marks it FAILED. */
   async deliver(deliveryId: string, final = false): Promise<void> {
     const [d] = (await this.dataSource.query(
-      `SELECT d.*, w.url, w.secret FROM webhook_deliveries d JOIN biller_webhooks w ON w.biller_id = d.biller_id WHERE d.id = $1`,
+      `SELECT d.*, w.url, w.secret FROM billing.webhook_deliveries d JOIN billing.biller_webhooks w ON w.biller_id = d.biller_id WHERE d.id = $1`,
       [deliveryId],
     )) as { id: string; status: string; payload: unknown; url: string; secret: string }[];
     if (!d || d.status === 'DELIVERED') return;
@@ -153,7 +153,7 @@ export class WebhooksService {
     }
     const ok = status !== null && status >= 200 && status < 300;
     await this.dataSource.query(
-      `UPDATE webhook_deliveries SET attempts = attempts + 1, last_status_code = $2, last_error = $3,
+      `UPDATE billing.webhook_deliveries SET attempts = attempts + 1, last_status_code = $2, last_error = $3,
               status = CASE WHEN $4 THEN 'DELIVERED' WHEN $5 THEN 'FAILED' ELSE status END,
               delivered_at = CASE WHEN $4 THEN now() ELSE delivered_at END
         WHERE id = $1`,
@@ -171,7 +171,7 @@ export class WebhooksService {
 
   async deliveries(billerId: string, limit: number): Promise<{ items: DeliveryView[]; nextCursor: null }> {
     const rows = (await this.dataSource.query(
-      `SELECT * FROM webhook_deliveries WHERE biller_id = $1 ORDER BY created_at DESC, id LIMIT $2`,
+      `SELECT * FROM billing.webhook_deliveries WHERE biller_id = $1 ORDER BY created_at DESC, id LIMIT $2`,
       [billerId, limit],
     )) as { id: string; event_type: string; status: DeliveryView['status']; attempts: number; last_status_code: number | null; last_error: string | null; payload: unknown; created_at: Date; delivered_at: Date | null }[];
     return {

@@ -19,7 +19,9 @@ import { DevicesService } from './devices/devices.service.js';
 import { IdentityMaintenance } from './identity-maintenance.js';
 import { RealNameService } from './kyc/real-name.service.js';
 import { AdminOrganizationsController, OrganizationsController } from './orgs/organizations.controller.js';
+import { OrganizationProfiles } from './orgs/organization-profiles.js';
 import { OrganizationsService } from './orgs/organizations.service.js';
+import { identityMigrations } from './migrations/index.js';
 import { UsersService } from './users.service.js';
 
 /**
@@ -56,6 +58,7 @@ import { UsersService } from './users.service.js';
     AuthService,
     RealNameService,
     OrganizationsService,
+    OrganizationProfiles,
     DevicesService,
     LocalStrategy,
     JwtStrategy,
@@ -64,6 +67,9 @@ import { UsersService } from './users.service.js';
     AdminBootstrapService,
     IdentityMaintenance,
   ],
-  exports: [AuditService, UsersService, OrganizationsService, DevicesService],
+  exports: [AuditService, UsersService, OrganizationsService, OrganizationProfiles, DevicesService],
 })
-export class IdentityModule {}
+export class IdentityModule {
+  static readonly schema = 'identity';
+  static readonly migrations = identityMigrations;
+}

@@ -5,8 +5,6 @@ export type StaffRole = (typeof STAFF_ROLES)[number];
 
 export const ORGANIZATION_KINDS = ['BILLER', 'TRANSIT_OPERATOR', 'UNIVERSITY', 'MERCHANT'] as const;
 export type OrganizationKind = (typeof ORGANIZATION_KINDS)[number];
-export const BILLER_CATEGORIES = ['ELECTRICITY', 'WATER', 'GAS', 'HEATING', 'CABLE_TV', 'BROADBAND'] as const;
-export const MERCHANT_CATEGORIES = ['CANTEEN', 'SHOP', 'LAUNDRY', 'PRINTING', 'LIBRARY', 'OTHER'] as const;
 export const CURRENCIES = ['CNY', 'HKD', 'MOP'] as const;
 export const DEVICE_KINDS = ['BUS_READER', 'POS'] as const;
 export type DeviceKind = (typeof DEVICE_KINDS)[number];

@@ -1,11 +1,12 @@
 export { IdentityModule } from './identity.module.js';
-export { identityMigrations } from './migrations/index.js';
 export { AuditService } from './audit/audit.service.js';
 export type { AuditEntry, AuditAction, AuditEventView } from './audit/audit.service.js';
 export { UsersService } from './users.service.js';
 export type { UserView } from './users.service.js';
 export { OrganizationsService } from './orgs/organizations.service.js';
 export type { OrganizationView } from './orgs/organizations.service.js';
+export { OrganizationProfiles } from './orgs/organization-profiles.js';
+export type { OrganizationProfile, OrganizationRecord } from './orgs/organization-profiles.js';
 export { DevicesService } from './devices/devices.service.js';
 export type { DeviceView } from './devices/devices.service.js';
 export { CurrentUser, CurrentDevice, DeviceAuth, OrgRole, PlatformAdmin, RequireKyc } from './auth/decorators.js';

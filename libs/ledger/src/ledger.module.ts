@@ -5,6 +5,7 @@ import { JobsService } from '@app/jobs';
 import { LedgerService } from './ledger.service.js';
 import { AdjustmentsController, WalletController } from './wallet.controller.js';
 import { WalletService } from './wallet.service.js';
+import { ledgerMigrations } from './migrations/index.js';
 
 @Module({
   imports: [IdentityModule],
@@ -13,6 +14,9 @@ import { WalletService } from './wallet.service.js';
   exports: [LedgerService, WalletService],
 })
 export class LedgerModule implements OnModuleInit {
+  static readonly schema = 'ledger';
+  static readonly migrations = ledgerMigrations;
+
   constructor(
     private readonly jobs: JobsService,
     private readonly ledger: LedgerService,

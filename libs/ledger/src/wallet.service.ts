@@ -57,9 +57,9 @@ export class WalletService {
   async transactions(userId: string, limit: number, before?: bigint): Promise<Page<WalletTransaction>> {
     const rows = (await this.dataSource.query(
       `SELECT p.id::text AS pid, e.id, e.kind, p.amount::text, p.currency, p.balance_after::text, e.description, p.created_at
-         FROM ledger_accounts a
-         JOIN postings p ON p.account_id = a.id
-         JOIN journal_entries e ON e.id = p.entry_id
+         FROM ledger.ledger_accounts a
+         JOIN ledger.postings p ON p.account_id = a.id
+         JOIN ledger.journal_entries e ON e.id = p.entry_id
         WHERE a.owner_type = 'USER' AND a.owner_id = $1 AND a.purpose = 'WALLET'
           AND ($2::bigint IS NULL OR p.id < $2::bigint)
         ORDER BY p.id DESC

@@ -16,4 +16,3 @@ export type { ProviderCredentials } from './provider/credentials.js';
 export { PROVIDER_CODES, parseProviderCode, NotificationRejectedError, ProviderCallError } from './provider/payment-provider.js';
 export type { PaymentProvider, ProviderCode, Checkout, ProviderTrade, SettlementRow } from './provider/payment-provider.js';
 export * from './payments.errors.js';
-export { paymentsMigrations } from './migrations/index.js';

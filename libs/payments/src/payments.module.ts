@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { paymentsMigrations } from './migrations/index.js';
 import type { DynamicModule, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit, Provider } from '@nestjs/common';
 import { shanghaiDay } from '@app/common';
 import { AppConfig } from '@app/config';
@@ -81,6 +82,9 @@ class PaymentJobs implements OnModuleInit, OnApplicationBootstrap, OnApplication
  */
 @Module({})
 export class PaymentsModule {
+  static readonly schema = 'payments';
+  static readonly migrations = paymentsMigrations;
+
   static forRoot(options: PaymentsModuleOptions): DynamicModule {
     return {
       module: PaymentsModule,

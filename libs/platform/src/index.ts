@@ -1,3 +1,3 @@
-export { migrations } from './schema.js';
+export { DATA_CONTEXTS, migrations } from './contexts.js';
 export { PlatformModule } from './platform.module.js';
 export { loadProviderCredentials } from './provider-credentials.js';

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import type { DynamicModule, OnModuleInit } from '@nestjs/common';
 import { IdempotencyModule, IdempotencyService } from '@app/common';
 import { BillingModule } from '@app/billing';
+import { CampusModule } from '@app/campus';
 import { AppConfig } from '@app/config';
 import { IdentityModule } from '@app/identity';
 import { JobsService } from '@app/jobs';
@@ -44,6 +45,7 @@ export class PlatformModule {
           },
         }),
         BillingModule,
+        CampusModule,
       ],
       providers: [{ provide: IdempotencyMaintenance, inject: [JobsService, IdempotencyService], useFactory: (j: JobsService, s: IdempotencyService) => new IdempotencyMaintenance(j, s) }],
     };

@@ -1,5 +1,4 @@
 export { ProviderSandboxModule, createSandboxGateways } from './provider-sandbox.module.js';
 export { SandboxKeysService } from './sandbox-keys.service.js';
-export { providerSandboxMigrations } from './migrations/index.js';
 export { SANDBOX_PROVIDERS, SANDBOX_SLUGS } from './sandbox.types.js';
 export type { SandboxProvider } from './sandbox.types.js';

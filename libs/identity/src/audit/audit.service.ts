@@ -52,7 +52,7 @@ export class AuditService {
 
   async record(entry: AuditEntry, manager: EntityManager = this.dataSource.manager): Promise<void> {
     await manager.query(
-      `INSERT INTO audit_events (action, actor_user_id, actor_device_id, target_type, target_id, request_id, ip, details)
+      `INSERT INTO identity.audit_events (action, actor_user_id, actor_device_id, target_type, target_id, request_id, ip, details)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
       [
         entry.action,
@@ -71,7 +71,7 @@ export class AuditService {
   async list(options: { limit: number; before?: bigint; action?: string; targetId?: string }): Promise<AuditEventView[]> {
     const rows = (await this.dataSource.query(
       `SELECT id::text, occurred_at, action, actor_user_id, actor_device_id, target_type, target_id, request_id, ip, details
-         FROM audit_events
+         FROM identity.audit_events
         WHERE ($1::bigint IS NULL OR id < $1::bigint)
           AND ($2::text IS NULL OR action = $2)
           AND ($3::text IS NULL OR target_id = $3)
