@@ -8,6 +8,7 @@ import { BillPaymentsService } from './bill-payments.service.js';
 import { AUTOPAY_JOB, BillsService } from './bills.service.js';
 import { WEBHOOK_JOB, WebhooksService } from './webhooks.service.js';
 import { BillerProfile } from './biller-profile.js';
+import { BillingConfig } from './billing.config.js';
 import { billingMigrations } from './migrations/index.js';
 
 /** Registers the auto-pay and webhook jobs, and the biller profile of organisations. */
@@ -54,5 +55,6 @@ class BillingJobs implements OnModuleInit {
 })
 export class BillingModule {
   static readonly schema = 'billing';
+  static readonly config = BillingConfig;
   static readonly migrations = billingMigrations;
 }

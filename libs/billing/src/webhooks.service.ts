@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import { ValidationFailedError } from '@app/common';
 import { AppConfig } from '@app/config';
+import { BillingConfig } from './billing.config.js';
 import { JobsService } from '@app/jobs';
 import type { BillRowDb } from './bills.service.js';
 
@@ -55,7 +56,8 @@ export class WebhooksService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly jobs: JobsService,
-    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(BillingConfig) private readonly config: BillingConfig,
+    @Inject(AppConfig) private readonly app: AppConfig,
   ) {}
 
   /**
@@ -66,7 +68,7 @@ export class WebhooksService {
    */
   private async targetProblem(url: URL): Promise<string | undefined> {
     if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'url must be an absolute http(s) URL';
-    if (this.config.NODE_ENV === 'production' && url.protocol !== 'https:') return 'url must be https';
+    if (this.app.NODE_ENV === 'production' && url.protocol !== 'https:') return 'url must be https';
     if (url.username || url.password) return 'url must not carry credentials';
     if (this.config.WEBHOOK_ALLOW_PRIVATE_NETWORKS) return undefined;
     const host = url.hostname.replace(/^\[|\]$/g, '');

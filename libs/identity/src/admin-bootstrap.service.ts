@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '@app/config';
+import { IdentityConfig } from './identity.config.js';
 import { AuditService } from './audit/audit.service.js';
 import { PasswordHasher } from './auth/password-hasher.js';
 
@@ -17,7 +17,7 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
     private readonly dataSource: DataSource,
     private readonly hasher: PasswordHasher,
     private readonly audit: AuditService,
-    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(IdentityConfig) private readonly config: IdentityConfig,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
-import { AppConfig } from '@app/config';
+import { IdentityConfig } from './identity.config.js';
 import { AdminBootstrapService } from './admin-bootstrap.service.js';
 import { AuditController } from './audit/audit.controller.js';
 import { AuditService } from './audit/audit.service.js';
@@ -34,8 +34,8 @@ import { UsersService } from './users.service.js';
   imports: [
     PassportModule,
     JwtModule.registerAsync({
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({
+      inject: [IdentityConfig],
+      useFactory: (config: IdentityConfig) => ({
         secret: config.JWT_SECRET!,
         signOptions: {
           algorithm: 'HS256',
@@ -71,5 +71,6 @@ import { UsersService } from './users.service.js';
 })
 export class IdentityModule {
   static readonly schema = 'identity';
+  static readonly config = IdentityConfig;
   static readonly migrations = identityMigrations;
 }

@@ -14,3 +14,4 @@ export { signDeviceRequest } from './domain/device-signature.js';
 export * from './identity.types.js';
 export * from './identity.errors.js';
 export { AdminBootstrapService } from './admin-bootstrap.service.js';
+export { IdentityConfig } from './identity.config.js';

@@ -16,3 +16,4 @@ export type { ProviderCredentials } from './provider/credentials.js';
 export { PROVIDER_CODES, parseProviderCode, NotificationRejectedError, ProviderCallError } from './provider/payment-provider.js';
 export type { PaymentProvider, ProviderCode, Checkout, ProviderTrade, SettlementRow } from './provider/payment-provider.js';
 export * from './payments.errors.js';
+export { PaymentsConfig } from './payments.config.js';

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { paymentsMigrations } from './migrations/index.js';
 import type { DynamicModule, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit, Provider } from '@nestjs/common';
 import { shanghaiDay } from '@app/common';
-import { AppConfig } from '@app/config';
+import { PaymentsConfig } from './payments.config.js';
 import { IdentityModule } from '@app/identity';
 import { JobsService } from '@app/jobs';
 import { LedgerModule } from '@app/ledger';
@@ -38,7 +38,7 @@ class PaymentJobs implements OnModuleInit, OnApplicationBootstrap, OnApplication
     private readonly orders: PaymentOrdersService,
     private readonly refunds: RefundsService,
     private readonly reconciliation: ReconciliationService,
-    private readonly config: AppConfig,
+    private readonly config: PaymentsConfig,
   ) {}
 
   onModuleInit(): void {
@@ -83,6 +83,7 @@ class PaymentJobs implements OnModuleInit, OnApplicationBootstrap, OnApplication
 @Module({})
 export class PaymentsModule {
   static readonly schema = 'payments';
+  static readonly config = PaymentsConfig;
   static readonly migrations = paymentsMigrations;
 
   static forRoot(options: PaymentsModuleOptions): DynamicModule {
@@ -103,8 +104,8 @@ export class PaymentsModule {
         },
         {
           provide: FX_RATES,
-          inject: [AppConfig],
-          useFactory: (config: AppConfig) => parseFxRates(config.FX_RATES, config.FX_RATES_SOURCE, new Date(config.FX_RATES_AS_OF)),
+          inject: [PaymentsConfig],
+          useFactory: (config: PaymentsConfig) => parseFxRates(config.FX_RATES, config.FX_RATES_SOURCE, new Date(config.FX_RATES_AS_OF)),
         },
         PaymentPurposes,
         PaymentOrdersService,
@@ -113,8 +114,8 @@ export class PaymentsModule {
         WalletTopUps,
         {
           provide: PaymentJobs,
-          inject: [JobsService, PaymentOrdersService, RefundsService, ReconciliationService, AppConfig],
-          useFactory: (j: JobsService, o: PaymentOrdersService, r: RefundsService, rc: ReconciliationService, c: AppConfig) => new PaymentJobs(j, o, r, rc, c),
+          inject: [JobsService, PaymentOrdersService, RefundsService, ReconciliationService, PaymentsConfig],
+          useFactory: (j: JobsService, o: PaymentOrdersService, r: RefundsService, rc: ReconciliationService, c: PaymentsConfig) => new PaymentJobs(j, o, r, rc, c),
         },
       ],
       exports: [PaymentPurposes, PaymentOrdersService, RefundsService, PaymentProviders],

@@ -3,11 +3,11 @@ import type { DynamicModule, OnModuleInit } from '@nestjs/common';
 import { IdempotencyModule, IdempotencyService } from '@app/common';
 import { BillingModule } from '@app/billing';
 import { CampusModule } from '@app/campus';
-import { AppConfig } from '@app/config';
 import { IdentityModule } from '@app/identity';
 import { JobsService } from '@app/jobs';
 import { LedgerModule } from '@app/ledger';
-import { PaymentsModule, PROVIDER_CREDENTIALS } from '@app/payments';
+import { PaymentsConfig, PaymentsModule, PROVIDER_CREDENTIALS } from '@app/payments';
+import type { PlatformConfig } from './contexts.js';
 import { ProviderSandboxModule, SandboxKeysService } from '@app/provider-sandbox';
 import { loadProviderCredentials } from './provider-credentials.js';
 
@@ -26,7 +26,7 @@ class IdempotencyMaintenance implements OnModuleInit {
 /** Every module of the platform, shared by the API and the worker. */
 @Module({})
 export class PlatformModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: PlatformConfig): DynamicModule {
     const sandbox = config.PAYMENT_PROVIDERS === 'sandbox';
     return {
       module: PlatformModule,
@@ -40,8 +40,8 @@ export class PlatformModule {
           imports: sandbox ? [ProviderSandboxModule] : [],
           credentials: {
             provide: PROVIDER_CREDENTIALS,
-            inject: [AppConfig, ...(sandbox ? [SandboxKeysService] : [])],
-            useFactory: (c: AppConfig, keys?: SandboxKeysService) => () => loadProviderCredentials(c, keys),
+            inject: [PaymentsConfig, ...(sandbox ? [SandboxKeysService] : [])],
+            useFactory: (c: PaymentsConfig, keys?: SandboxKeysService) => () => loadProviderCredentials(c, keys),
           },
         }),
         BillingModule,

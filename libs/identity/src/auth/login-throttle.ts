@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '@app/config';
+import { IdentityConfig } from '../identity.config.js';
 
 /**
  * Failed logins per phone per minute, shared by every API replica through
@@ -12,7 +12,7 @@ import { AppConfig } from '@app/config';
 export class LoginThrottle {
   constructor(
     private readonly dataSource: DataSource,
-    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(IdentityConfig) private readonly config: IdentityConfig,
   ) {}
 
   /** Whether this attempt is within the limit, and whether it is the first one refused in its window. */

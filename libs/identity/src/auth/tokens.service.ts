@@ -3,7 +3,7 @@ import { JwtService } from '@nestjs/jwt';
 import { createHash, randomBytes } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import type { RequestMeta } from '@app/common';
-import { AppConfig } from '@app/config';
+import { IdentityConfig } from '../identity.config.js';
 import { AuditService } from '../audit/audit.service.js';
 import { RefreshTokenRejectedError } from '../identity.errors.js';
 import { returnedRows } from '@app/database';
@@ -34,7 +34,7 @@ export class TokensService {
     private readonly dataSource: DataSource,
     private readonly jwt: JwtService,
     private readonly audit: AuditService,
-    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(IdentityConfig) private readonly config: IdentityConfig,
   ) {}
 
   /** Opens a session (a login) and returns its first tokens. */

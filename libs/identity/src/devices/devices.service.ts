@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { NotFoundError, type RequestMeta, UUID } from '@app/common';
-import { AppConfig } from '@app/config';
+import { IdentityConfig } from '../identity.config.js';
 import { AuditService } from '../audit/audit.service.js';
 import { signaturesMatch, signDeviceRequest } from '../domain/device-signature.js';
 import { SecretBox } from '../domain/secret-box.js';
@@ -60,7 +60,7 @@ export class DevicesService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
-    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(IdentityConfig) private readonly config: IdentityConfig,
   ) {
     this.box = new SecretBox(config.DEVICE_SECRET_KEY!);
   }

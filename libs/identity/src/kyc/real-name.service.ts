@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { RequestMeta } from '@app/common';
-import { AppConfig } from '@app/config';
+import { IdentityConfig } from '../identity.config.js';
 import { AuditService } from '../audit/audit.service.js';
 import { checkIdNumber, type IdType, maskIdNumber } from '../domain/id-number.js';
 import { IdAlreadyBoundError, InvalidIdNumberError, RealNameAlreadyVerifiedError } from '../identity.errors.js';
@@ -23,7 +23,7 @@ export class RealNameService {
     private readonly dataSource: DataSource,
     private readonly users: UsersService,
     private readonly audit: AuditService,
-    @Inject(AppConfig) config: AppConfig,
+    @Inject(IdentityConfig) config: IdentityConfig,
   ) {
     this.key = Buffer.from(config.ID_NUMBER_HASH_KEY!, 'base64');
   }

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import { MAX_PAYMENT_MINOR, NotFoundError, UUID } from '@app/common';
 import type { Currency } from '@app/common';
-import { AppConfig } from '@app/config';
+import { PaymentsConfig } from '../payments.config.js';
 import { returnedRows, withTransactionRetry } from '@app/database';
 import { LedgerService } from '@app/ledger';
 import { convertUp } from '../domain/fx.js';
@@ -62,7 +62,7 @@ export class PaymentOrdersService {
     private readonly purposes: PaymentPurposes,
     private readonly refunds: RefundsService,
     private readonly address: PlatformAddress,
-    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(PaymentsConfig) private readonly config: PaymentsConfig,
     @Inject(FX_RATES) private readonly fx: FxRates,
   ) {}
 
