@@ -3,6 +3,7 @@ import type { OnModuleInit } from '@nestjs/common';
 import { IdentityModule, OrganizationProfiles } from '@app/identity';
 import { JobsService } from '@app/jobs';
 import { LedgerModule } from '@app/ledger';
+import { PaymentsModule } from '@app/payments';
 import { BillPaymentsController, BillersController, MyBillsController } from './billing.controllers.js';
 import { BillPaymentsService } from './bill-payments.service.js';
 import { AUTOPAY_JOB, BillsService } from './bills.service.js';
@@ -37,10 +38,10 @@ class BillingJobs implements OnModuleInit {
  * Bill payment (api.md, Bill payment): billers, bulk loads, bill fetch,
  * linked accounts, payment by wallet or provider, receipts, settlement,
  * webhooks, auto-pay. Meets other modules only in identity, ledger and
- * payments (imported by the platform with PaymentsModule's exports).
+ * payments.
  */
 @Module({
-  imports: [IdentityModule, LedgerModule],
+  imports: [IdentityModule, LedgerModule, PaymentsModule],
   controllers: [BillersController, MyBillsController, BillPaymentsController],
   providers: [
     BillsService,

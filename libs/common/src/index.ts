@@ -15,6 +15,23 @@ export { createValidationPipe, flattenValidationErrors } from './http/validation
 export { BodyLimit, installBodyLimits, BODY_LIMIT_CEILING } from './http/body-limit.js';
 export { requestIdFor } from './http/request-id.js';
 export { Public, IS_PUBLIC_KEY } from './auth/public.decorator.js';
+export {
+  PlatformAdmin,
+  OrgRole,
+  RequireKyc,
+  DeviceAuth,
+  CurrentUser,
+  CurrentDevice,
+  ROLES_KEY,
+  ORG_ROLES_KEY,
+  KYC_KEY,
+  DEVICE_KEY,
+} from './auth/decorators.js';
+export type { OrgRoleOptions } from './auth/decorators.js';
+export { PLATFORM_ROLES, STAFF_ROLES, ORGANIZATION_KINDS, CURRENCIES, DEVICE_KINDS } from './auth/caller.js';
+export type { PlatformRole, StaffRole, OrganizationKind, DeviceKind, RoleGrant, AuthenticatedUser, AuthenticatedDevice, Caller } from './auth/caller.js';
+export { AuditTrail, UserDirectory } from './auth/ports.js';
+export type { AuditRecord } from './auth/ports.js';
 export { MetricsModule } from './metrics/metrics.module.js';
 export { MetricsService } from './metrics/metrics.service.js';
 export { createRootLogger, httpLoggingParams, installRequestLogging, loggingFormatters, loggingSerializers } from './logging/logging.js';

@@ -1,4 +1,5 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
+import { AuditTrail, UserDirectory } from '@app/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
@@ -30,6 +31,8 @@ import { UsersService } from './users.service.js';
  * authenticates (fail closed), then authorises. (The per-IP rate limit runs
  * before it, in Fastify: installIpRateLimit.)
  */
+// global for the ports it implements (AuditTrail, UserDirectory): contexts below identity use them without importing it
+@Global()
 @Module({
   imports: [
     PassportModule,
@@ -66,8 +69,10 @@ import { UsersService } from './users.service.js';
     LocalAuthGuard,
     AdminBootstrapService,
     IdentityMaintenance,
+    { provide: AuditTrail, useExisting: AuditService },
+    { provide: UserDirectory, useExisting: UsersService },
   ],
-  exports: [AuditService, UsersService, OrganizationsService, OrganizationProfiles, DevicesService],
+  exports: [AuditService, UsersService, OrganizationsService, OrganizationProfiles, DevicesService, AuditTrail, UserDirectory],
 })
 export class IdentityModule {
   static readonly schema = 'identity';

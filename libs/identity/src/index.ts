@@ -9,7 +9,7 @@ export { OrganizationProfiles } from './orgs/organization-profiles.js';
 export type { OrganizationProfile, OrganizationRecord } from './orgs/organization-profiles.js';
 export { DevicesService } from './devices/devices.service.js';
 export type { DeviceView } from './devices/devices.service.js';
-export { CurrentUser, CurrentDevice, DeviceAuth, OrgRole, PlatformAdmin, RequireKyc } from './auth/decorators.js';
+export { CurrentUser, CurrentDevice, DeviceAuth, OrgRole, PlatformAdmin, RequireKyc } from '@app/common';
 export { signDeviceRequest } from './domain/device-signature.js';
 export * from './identity.types.js';
 export * from './identity.errors.js';

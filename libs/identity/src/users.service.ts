@@ -56,6 +56,11 @@ export class UsersService {
     return rows[0];
   }
 
+  /** UserDirectory: 404 for an unknown user. */
+  async assertExists(id: string): Promise<void> {
+    await this.getById(id);
+  }
+
   async getById(id: string, manager: EntityManager = this.dataSource.manager): Promise<UserRow> {
     const rows = (await manager.query(`SELECT ${USER_COLUMNS} FROM identity.users WHERE id = $1`, [id])) as UserRow[];
     if (!rows[0]) throw new NotFoundError('No such user');

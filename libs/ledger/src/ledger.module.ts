@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import type { OnModuleInit } from '@nestjs/common';
-import { IdentityModule } from '@app/identity';
 import { JobsService } from '@app/jobs';
 import { LedgerService } from './ledger.service.js';
 import { AdjustmentsController, WalletController } from './wallet.controller.js';
@@ -8,7 +7,6 @@ import { WalletService } from './wallet.service.js';
 import { ledgerMigrations } from './migrations/index.js';
 
 @Module({
-  imports: [IdentityModule],
   controllers: [WalletController, AdjustmentsController],
   providers: [LedgerService, WalletService],
   exports: [LedgerService, WalletService],

@@ -2,10 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
-import { IdempotencyService, toPage } from '@app/common';
+import { AuditTrail, IdempotencyService, toPage, UserDirectory } from '@app/common';
 import type { Currency, Page, RequestMeta } from '@app/common';
 import { withTransactionRetry } from '@app/database';
-import { AuditService, UsersService } from '@app/identity';
 import { LedgerService } from './ledger.service.js';
 import type { LedgerAccount } from './ledger.service.js';
 
@@ -36,8 +35,8 @@ export class WalletService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly ledger: LedgerService,
-    private readonly users: UsersService,
-    private readonly audit: AuditService,
+    private readonly users: UserDirectory,
+    private readonly audit: AuditTrail,
     private readonly idempotency: IdempotencyService,
   ) {}
 
@@ -91,7 +90,7 @@ export class WalletService {
     input: { userId: string; direction: 'CREDIT' | 'DEBIT'; amount: number; currency: Currency; reason: string },
     meta: RequestMeta,
   ): Promise<AdjustmentResult> {
-    await this.users.getById(input.userId); // 404 for an unknown user
+    await this.users.assertExists(input.userId); // 404 for an unknown user
     const signed = input.direction === 'CREDIT' ? BigInt(input.amount) : -BigInt(input.amount);
     return withTransactionRetry(this.dataSource, async (m) => {
       const wallet = await this.walletAccount(input.userId, input.currency, m);

@@ -1,4 +1,4 @@
-export { PaymentsModule, SWEEP_JOB, RECONCILE_JOB } from './payments.module.js';
+export { PaymentCredentialsModule, PaymentsModule, SWEEP_JOB, RECONCILE_JOB } from './payments.module.js';
 export type { PaymentsModuleOptions } from './payments.module.js';
 export { PaymentOrdersService } from './orders/payment-orders.service.js';
 export type { NewPaymentOrder, ApplyOutcome } from './orders/payment-orders.service.js';

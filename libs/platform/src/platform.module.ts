@@ -6,7 +6,7 @@ import { CampusModule } from '@app/campus';
 import { IdentityModule } from '@app/identity';
 import { JobsService } from '@app/jobs';
 import { LedgerModule } from '@app/ledger';
-import { PaymentsConfig, PaymentsModule, PROVIDER_CREDENTIALS } from '@app/payments';
+import { PaymentCredentialsModule, PaymentsConfig, PaymentsModule, PROVIDER_CREDENTIALS } from '@app/payments';
 import type { PlatformConfig } from './contexts.js';
 import { ProviderSandboxModule, SandboxKeysService } from '@app/provider-sandbox';
 import { loadProviderCredentials } from './provider-credentials.js';
@@ -36,7 +36,7 @@ export class PlatformModule {
         LedgerModule,
         // the sandbox gateways are served only in sandbox mode; the platform reaches them over HTTP
         ...(sandbox ? [ProviderSandboxModule] : []),
-        PaymentsModule.forRoot({
+        PaymentCredentialsModule.forRoot({
           imports: sandbox ? [ProviderSandboxModule] : [],
           credentials: {
             provide: PROVIDER_CREDENTIALS,
@@ -44,6 +44,7 @@ export class PlatformModule {
             useFactory: (c: PaymentsConfig, keys?: SandboxKeysService) => () => loadProviderCredentials(c, keys),
           },
         }),
+        PaymentsModule,
         BillingModule,
         CampusModule,
       ],

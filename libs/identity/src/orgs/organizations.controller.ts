@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { ReqMeta, type RequestMeta } from '@app/common';
-import { CurrentUser, OrgRole, PlatformAdmin } from '../auth/decorators.js';
+import { CurrentUser, OrgRole, PlatformAdmin } from '@app/common';
 import { DevicesService, type DeviceView } from '../devices/devices.service.js';
 import { CreateDeviceDto, CreateOrganizationDto, GrantStaffDto, ListOrganizationsQuery } from '../dto/organization.dto.js';
 import type { AuthenticatedUser } from '../identity.types.js';
