@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
-import { ConflictError, NotFoundError, UUID, ValidationFailedError } from '@app/common';
-import type { Currency } from '@app/common';
+import { ConflictError, NotFoundError, toPage, UUID, ValidationFailedError } from '@app/common';
+import type { Currency, Page } from '@app/common';
 import { isUniqueViolation, withTransactionRetry } from '@app/database';
 import { OrganizationsService, type OrganizationRecord } from '@app/identity';
 import { JobsService } from '@app/jobs';
@@ -257,15 +257,19 @@ export class BillsService {
     return this.account(userId, accountId);
   }
 
-  async autopayAttempts(userId: string, accountId: string): Promise<{ items: AutopayAttemptView[]; nextCursor: null }> {
+  /** Newest first, `limit` a page, continuing after `after` (the cursor's position). */
+  async autopayAttempts(userId: string, accountId: string, limit: number, after?: { at: string; id: string }): Promise<Page<AutopayAttemptView>> {
     await this.account(userId, accountId);
     const rows = (await this.dataSource.query(
-      `SELECT t.*, b.period, b.amount::text AS bill_amount, b.currency FROM billing.autopay_attempts t JOIN billing.bills b ON b.id = t.bill_id
-        WHERE t.account_id = $1 ORDER BY t.created_at DESC LIMIT 200`,
-      [accountId],
-    )) as { id: string; bill_id: string; status: string; reason: string | null; payment_id: string | null; period: string; bill_amount: string; currency: string; updated_at: Date }[];
+      `SELECT t.*, t.created_at::text AS position_at, b.period, b.amount::text AS bill_amount, b.currency
+         FROM billing.autopay_attempts t JOIN billing.bills b ON b.id = t.bill_id
+        WHERE t.account_id = $1 AND ($2::timestamptz IS NULL OR (t.created_at, t.id) < ($2::timestamptz, $3::uuid))
+        ORDER BY t.created_at DESC, t.id DESC LIMIT $4`,
+      [accountId, after?.at ?? null, after?.id ?? null, limit + 1],
+    )) as { id: string; bill_id: string; status: string; reason: string | null; payment_id: string | null; period: string; bill_amount: string; currency: string; updated_at: Date; position_at: string }[];
+    const page = toPage(rows, limit, (last) => ({ at: last.position_at, id: last.id }));
     return {
-      items: rows.map((r) => ({
+      items: page.items.map((r) => ({
         id: r.id,
         billId: r.bill_id,
         period: r.period,
@@ -276,7 +280,7 @@ export class BillsService {
         paymentId: r.payment_id,
         updatedAt: r.updated_at.toISOString(),
       })),
-      nextCursor: null,
+      nextCursor: page.nextCursor,
     };
   }
 

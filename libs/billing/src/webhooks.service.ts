@@ -4,7 +4,8 @@ import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
-import { ValidationFailedError } from '@app/common';
+import { toPage, ValidationFailedError } from '@app/common';
+import type { Page } from '@app/common';
 import { AppConfig } from '@app/config';
 import { BillingConfig } from './billing.config.js';
 import { JobsService } from '@app/jobs';
@@ -171,13 +172,17 @@ export class WebhooksService {
     }
   }
 
-  async deliveries(billerId: string, limit: number): Promise<{ items: DeliveryView[]; nextCursor: null }> {
+  /** Newest first, `limit` a page, continuing after `after` (the cursor's position). */
+  async deliveries(billerId: string, limit: number, after?: { at: string; id: string }): Promise<Page<DeliveryView>> {
     const rows = (await this.dataSource.query(
-      `SELECT * FROM billing.webhook_deliveries WHERE biller_id = $1 ORDER BY created_at DESC, id LIMIT $2`,
-      [billerId, limit],
-    )) as { id: string; event_type: string; status: DeliveryView['status']; attempts: number; last_status_code: number | null; last_error: string | null; payload: unknown; created_at: Date; delivered_at: Date | null }[];
+      `SELECT *, created_at::text AS position_at FROM billing.webhook_deliveries
+        WHERE biller_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
+        ORDER BY created_at DESC, id DESC LIMIT $4`,
+      [billerId, after?.at ?? null, after?.id ?? null, limit + 1],
+    )) as { id: string; event_type: string; status: DeliveryView['status']; attempts: number; last_status_code: number | null; last_error: string | null; payload: unknown; created_at: Date; delivered_at: Date | null; position_at: string }[];
+    const page = toPage(rows, limit, (last) => ({ at: last.position_at, id: last.id }));
     return {
-      items: rows.map((r) => ({
+      items: page.items.map((r) => ({
         id: r.id,
         eventType: r.event_type,
         status: r.status,
@@ -188,7 +193,7 @@ export class WebhooksService {
         createdAt: r.created_at.toISOString(),
         deliveredAt: r.delivered_at?.toISOString() ?? null,
       })),
-      nextCursor: null,
+      nextCursor: page.nextCursor,
     };
   }
 }

@@ -39,7 +39,7 @@ export { censorSecrets, SECRET_KEYS } from './logging/censor.js';
 export type { LoggingSettings } from './logging/logging.js';
 export { ReqMeta } from './http/request-meta.js';
 export type { RequestMeta } from './http/request-meta.js';
-export { PageQuery, encodeCursor, decodeCursor, decodeSequenceCursor, toPage, DEFAULT_PAGE_SIZE } from './http/pagination.js';
+export { PageQuery, encodeCursor, decodeCursor, decodeSequenceCursor, decodeTimeCursor, toPage, DEFAULT_PAGE_SIZE } from './http/pagination.js';
 export type { Page } from './http/pagination.js';
 export { installIpRateLimit } from './http/rate-limit.js';
 export { Money, PaymentAmountDto, CurrencyMismatchError, CURRENCY_CODES, MAX_PAYMENT_MINOR } from './money/money.js';

@@ -70,12 +70,13 @@ export class AuditService {
   /** Newest first; `before` is the id to continue below (cursor). */
   async list(options: { limit: number; before?: bigint; action?: string; targetId?: string }): Promise<AuditEventView[]> {
     const rows = (await this.dataSource.query(
-      `SELECT id::text, occurred_at, action, actor_user_id, actor_device_id, target_type, target_id, request_id, ip, details
-         FROM identity.audit_events
-        WHERE ($1::bigint IS NULL OR id < $1::bigint)
+      // ordered by the bigint column, not by the text it is answered as (9, 8, ... 2, 19 otherwise)
+      `SELECT e.id::text AS id, occurred_at, action, actor_user_id, actor_device_id, target_type, target_id, request_id, ip, details
+         FROM identity.audit_events e
+        WHERE ($1::bigint IS NULL OR e.id < $1::bigint)
           AND ($2::text IS NULL OR action = $2)
           AND ($3::text IS NULL OR target_id = $3)
-        ORDER BY id DESC
+        ORDER BY e.id DESC
         LIMIT $4`,
       [options.before?.toString() ?? null, options.action ?? null, options.targetId ?? null, options.limit],
     )) as {
