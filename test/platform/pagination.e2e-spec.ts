@@ -10,7 +10,7 @@ async function allPages(app: TestApp, path: string, token: string, limit: number
   let cursor: string | null = null;
   do {
     const sep = path.includes('?') ? '&' : '?';
-    const res = await app.request('GET', `${path}${sep}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { token });
+    const res: { status: number; body: any } = await app.request('GET', `${path}${sep}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { token });
     expect(res.status).toBe(200);
     pages.push(res.body.items);
     cursor = res.body.nextCursor;

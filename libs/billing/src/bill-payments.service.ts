@@ -275,7 +275,7 @@ export class BillPaymentsService implements OnModuleInit {
   }
 
   /** The payment and its receipt, for its payer only (404 for anyone else). */
-  async forPayer(userId: string, paymentId: string): Promise<BillPaymentView & { receipt: Receipt | null; failureReason?: string }> {
+  async billPaymentOfPayer(userId: string, paymentId: string): Promise<BillPaymentView & { receipt: Receipt | null; failureReason?: string }> {
     const [row] = UUID.test(paymentId)
       ? ((await this.dataSource.query(
           `SELECT p.*, b.customer_ref, b.period FROM billing.bill_payments p

@@ -119,8 +119,9 @@ export class BillPaymentsController {
     return this.payments.pay(user.id, billId, body);
   }
 
+  /** A bill payment and its receipt, for its payer (the path is api.md's; what it shows is a bill payment). */
   @Get('payments/:id')
-  payment(@CurrentUser() user: AuthenticatedUser, @Param('id') id: string): ReturnType<BillPaymentsService['forPayer']> {
-    return this.payments.forPayer(user.id, id);
+  billPayment(@CurrentUser() user: AuthenticatedUser, @Param('id') id: string): ReturnType<BillPaymentsService['billPaymentOfPayer']> {
+    return this.payments.billPaymentOfPayer(user.id, id);
   }
 }

@@ -55,4 +55,4 @@ export {
 export { Idempotency1763700150000 } from './idempotency/migration.js';
 export { parseJsonBody, MalformedJsonError, MAX_JSON_DEPTH } from './http/json-body.js';
 export { frameworkErrorHandler, clientErrorHandler, installLifecycleResponses } from './http/framework-errors.js';
-export { SHANGHAI_OFFSET_MS, shanghaiDay, shanghaiDayRange, shanghaiIso, UUID } from './time/business-day.js';
+export { SHANGHAI_OFFSET_MS, shanghaiDay, shanghaiDayRange, shanghaiIso, UUID, shanghaiDateTime, shanghaiCompact, parseShanghaiTime } from './time/business-day.js';
