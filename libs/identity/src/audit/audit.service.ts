@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import type { RequestMeta } from '@app/common';
+import type { AuditRecord } from '@app/common';
 
 export const AUDIT_ACTIONS = [
   'ADMIN_BOOTSTRAPPED',
@@ -18,14 +18,9 @@ export const AUDIT_ACTIONS = [
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number] | (string & {});
 
-export interface AuditEntry {
+/** An audit event as identity records it (the AuditTrail port's record, with identity's actions named). */
+export interface AuditEntry extends AuditRecord {
   action: AuditAction;
-  actorUserId?: string | null;
-  actorDeviceId?: string | null;
-  targetType?: string;
-  targetId?: string;
-  details?: Record<string, unknown>;
-  meta?: RequestMeta;
 }
 
 export interface AuditEventView {
