@@ -23,6 +23,26 @@ module.exports = {
       to: { path: lib(name) },
     })),
     {
+      name: 'ledger-imports-only-foundation',
+      severity: 'error',
+      comment: 'ledger imports only database, jobs and common (auditing and users through the AuditTrail and UserDirectory ports of common).',
+      from: { path: '^libs/ledger/' },
+      to: { path: '^(libs/|config/)', pathNot: '^libs/(ledger|database|jobs|common)/' },
+    },
+    {
+      name: 'identity-not-ledger',
+      severity: 'error',
+      comment: 'identity never imports ledger, payments or a business module.',
+      from: { path: '^libs/identity/' },
+      to: { path: '^libs/ledger/' },
+    },
+    {
+      name: 'paycode-imports-nothing-of-ours',
+      severity: 'error',
+      from: { path: '^libs/paycode/' },
+      to: { path: '^(libs/(?!paycode/)|apps/|config/)' },
+    },
+    {
       name: 'foundation-not-upward',
       severity: 'error',
       comment: 'ledger, identity, paycode and paycode-keys never import payments or a business module.',
@@ -79,7 +99,7 @@ module.exports = {
     {
       name: 'lib-public-surface-only',
       severity: 'error',
-      comment: 'Import another lib only through its index.ts (@app/<lib>), never a deep path.',
+      comment: 'Import another lib only through its index.ts (@app/<lib>), never a deep path (spec files too).',
       from: { path: '^(apps|libs)/([^/]+)/' },
       to: { path: '^libs/([^/]+)/src/(?!index\\.ts$)', pathNot: '^libs/$2/' },
     },
@@ -107,7 +127,8 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^dist/|\\.spec\\.ts$|\\.e2e-spec\\.ts$)' },
+    // spec files are checked like the code they test
+    exclude: { path: '^dist/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'], extensions: ['.ts', '.tsx', '.js', '.json'] },

@@ -10,11 +10,12 @@ import {
   MaxLength,
   Min,
   MinLength,
+  getMetadataStorage,
   validateSync,
   ValidationError,
 } from 'class-validator';
 
-const toBool = ({ value }: { value: unknown }): unknown => {
+export const toBool = ({ value }: { value: unknown }): unknown => {
   if (typeof value !== 'string') return value;
   const v = value.trim().toLowerCase();
   if (['true', '1', 'yes', 'on'].includes(v)) return true;
@@ -22,18 +23,22 @@ const toBool = ({ value }: { value: unknown }): unknown => {
   return value;
 };
 
-const toInt = ({ value }: { value: unknown }): unknown => {
+export const toInt = ({ value }: { value: unknown }): unknown => {
   if (typeof value !== 'string') return value;
   return /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
 };
 
-const emptyToUndefined = ({ value }: { value: unknown }): unknown =>
+export const emptyToUndefined = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
 
 /**
- * Every setting the platform reads, validated at start. `process.env` is read
- * only by `loadConfigFromEnvironment()`; everything else receives this object.
- * Defaults here are the ones listed in `.env.example` and the README.
+ * The settings of the process itself (server, database, logging, jobs),
+ * validated at start. Each context's own settings are a section class in
+ * that context (IdentityConfig, PaymentsConfig, BillingConfig, ...), declared
+ * by its module (`static readonly config`), validated with this one and
+ * injectable by its class. `process.env` is read only by
+ * `loadConfigFromEnvironment()`. Defaults here are the ones listed in
+ * `.env.example` and the README.
  */
 export class AppConfig {
   @IsIn(['development', 'test', 'production'])
@@ -130,79 +135,6 @@ export class AppConfig {
   @MinLength(1)
   WEB_DIR = './dist/web';
 
-  // ---- identity ----
-
-  /** Phone (E.164) and password of the platform administrator created at start if absent. */
-  @Transform(emptyToUndefined)
-  @IsOptional()
-  @Matches(/^\+[1-9]\d{6,14}$/, { message: 'ADMIN_PHONE must be an E.164 phone number such as +8613800000000' })
-  ADMIN_PHONE?: string;
-
-  @Transform(emptyToUndefined)
-  @IsOptional()
-  @IsString()
-  @MinLength(12, { message: 'ADMIN_PASSWORD must be at least 12 characters' })
-  ADMIN_PASSWORD?: string;
-
-  /** HMAC key of access tokens (HS256), at least 32 characters. Generated and kept in DATA_DIR outside production. */
-  @Transform(emptyToUndefined)
-  @IsOptional()
-  @IsString()
-  @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
-  JWT_SECRET?: string;
-
-  @IsString()
-  @MinLength(1)
-  JWT_ISSUER = 'city-pay';
-
-  @IsString()
-  @MinLength(1)
-  JWT_AUDIENCE = 'city-pay-api';
-
-  @Transform(toInt)
-  @IsInt()
-  @Min(30)
-  @Max(86400)
-  ACCESS_TOKEN_TTL_SECONDS = 900;
-
-  @Transform(toInt)
-  @IsInt()
-  @Min(300)
-  @Max(365 * 86400)
-  REFRESH_TOKEN_TTL_SECONDS = 30 * 86400;
-
-  /** AES-256-GCM key for device secrets at rest: 32 bytes, base64. Generated and kept in DATA_DIR outside production. */
-  @Transform(emptyToUndefined)
-  @IsOptional()
-  @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'DEVICE_SECRET_KEY must be 32 bytes in base64 (44 characters)' })
-  DEVICE_SECRET_KEY?: string;
-
-  /** HMAC key for the uniqueness hash of ID numbers: 32 bytes, base64. Generated and kept in DATA_DIR outside production. */
-  @Transform(emptyToUndefined)
-  @IsOptional()
-  @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'ID_NUMBER_HASH_KEY must be 32 bytes in base64 (44 characters)' })
-  ID_NUMBER_HASH_KEY?: string;
-
-  /** AES-256-GCM key for the pay-code signing keys at rest: 32 bytes, base64. Generated and kept in DATA_DIR outside production. */
-  @Transform(emptyToUndefined)
-  @IsOptional()
-  @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'PAYCODE_KEY_ENCRYPTION_KEY must be 32 bytes in base64 (44 characters)' })
-  PAYCODE_KEY_ENCRYPTION_KEY?: string;
-
-  /** Allowed clock skew of signed device requests, ms (api.md: 5 minutes). */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1000)
-  @Max(3600000)
-  DEVICE_CLOCK_SKEW_MS = 300000;
-
-  /** Failed logins allowed per phone per minute; the next is answered 429. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
-  LOGIN_FAILURES_PER_MINUTE = 5;
-
   /** How long a request with a busy Idempotency-Key waits for the first one before 409, ms. */
   @Transform(toInt)
   @IsInt()
@@ -216,70 +148,21 @@ export class AppConfig {
   @Min(1)
   RATE_LIMIT_PER_IP_PER_MINUTE = 6000;
 
-  /**
-   * `sandbox`: the provider gateways of libs/provider-sandbox are served under
-   * /sandbox with keys generated on first start; `live`: the real gateways,
-   * with the credentials of PAYMENT_CREDENTIALS_FILE.
-   */
-  @IsIn(['sandbox', 'live'])
-  PAYMENT_PROVIDERS: 'sandbox' | 'live' = 'sandbox';
-
-  /** JSON file of each provider's merchant credentials (required when PAYMENT_PROVIDERS=live). */
-  @Transform(emptyToUndefined)
-  @IsOptional()
-  @IsString()
-  PAYMENT_CREDENTIALS_FILE?: string;
-
-  /** Base URL the providers reach the platform at (notify URLs). Unset: this server's own address. */
-  @Transform(emptyToUndefined)
-  @IsOptional()
-  @Matches(/^https?:\/\/[^/\s]+$/, { message: 'PUBLIC_BASE_URL must be an http(s) origin without a path, e.g. https://pay.example.cn' })
-  PUBLIC_BASE_URL?: string;
-
-  /** A pending payment order without a notification is queried this often, ms. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(200)
-  @Max(3600000)
-  PAYMENT_QUERY_INTERVAL_MS = 5000;
-
-  /** An unpaid payment order expires (and is closed at the provider) after this long, ms. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1000)
-  @Max(86400000)
-  PAYMENT_ORDER_TTL_MS = 900000;
-
-  /** Exchange rates, `FROM/TO=rate` pairs separated by commas (the shopper pays TO for one FROM). */
-  @Matches(/^([A-Z]{3}\/[A-Z]{3}=\d{1,6}(\.\d{1,8})?)(,[A-Z]{3}\/[A-Z]{3}=\d{1,6}(\.\d{1,8})?)*$/, {
-    message: 'FX_RATES must look like CNY/HKD=1.0870,MOP/HKD=0.9709',
-  })
-  FX_RATES = 'CNY/HKD=1.0870,MOP/HKD=0.9709';
-
-  /** Where FX_RATES come from, recorded on every converted order. */
-  @IsString()
-  @MinLength(1)
-  @MaxLength(200)
-  FX_RATES_SOURCE = 'config: indicative rates, not a market feed';
-
-  /** When FX_RATES were taken (ISO 8601), recorded on every converted order. */
-  @Matches(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/, { message: 'FX_RATES_AS_OF must be an ISO 8601 time' })
-  FX_RATES_AS_OF = '2026-11-20T08:00:00Z';
-
-  /** Let biller webhooks reach private, loopback and link-local addresses (a local receiver in development). */
-  @Transform(toBool)
-  @IsBoolean()
-  WEBHOOK_ALLOW_PRIVATE_NETWORKS = false;
-
-  /** Daily reconciliation with the providers' settlement files (UTC cron; 18:30 UTC is 02:30 in Shanghai). */
-  @IsString()
-  @Matches(/^\S+( \S+){4}$/, { message: 'RECONCILIATION_CRON must be a five-field cron expression' })
-  RECONCILIATION_CRON = '30 18 * * *';
 }
 
-/** Keys a production deployment must set; elsewhere they are generated once and kept in DATA_DIR. */
-export const GENERATED_SECRETS = ['JWT_SECRET', 'DEVICE_SECRET_KEY', 'ID_NUMBER_HASH_KEY', 'PAYCODE_KEY_ENCRYPTION_KEY'] as const;
-export type GeneratedSecret = (typeof GENERATED_SECRETS)[number];
+/**
+ * A context's settings: a class whose fields carry class-validator (and
+ * class-transformer) decorators and their defaults. Every field needs at
+ * least one validation decorator (that is how it is found: `@IsOptional()`
+ * for one without rules). Optional static members: `check` for rules across
+ * fields (answered as problems of the variable named), `generatedSecrets`
+ * for keys generated outside production and kept in DATA_DIR.
+ */
+export interface ConfigSection<T extends object = object> {
+  new (): T;
+  check?(section: T, core: AppConfig): { variable: string; problem: string }[];
+  readonly generatedSecrets?: Readonly<Record<string, () => string>>;
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: { variable: string; problems: string[] }[]) {
@@ -291,55 +174,76 @@ export class ConfigError extends Error {
   }
 }
 
-const KNOWN = new Set(
-  Object.keys(new AppConfig()).concat(['DATABASE_URL', 'ADMIN_PHONE', 'ADMIN_PASSWORD', 'PAYMENT_CREDENTIALS_FILE', 'PUBLIC_BASE_URL', ...GENERATED_SECRETS]),
-);
+/**
+ * The variables a settings class reads: its decorated fields, from
+ * class-validator's metadata. (Not `Object.keys(new C())`: a field without a
+ * default is an own property in one compilation and absent in another.)
+ */
+export function configFieldNames(section: new () => object): string[] {
+  return [...new Set(getMetadataStorage().getTargetValidationMetadatas(section, '', true, false).map((m) => m.propertyName))];
+}
+
+const sectionsOf = new WeakMap<AppConfig, Map<ConfigSection, object>>();
+
+/** The validated instance of one section (what the section's class is injected as). */
+export function configSection<T extends object>(config: AppConfig, section: ConfigSection<T>): T {
+  const found = sectionsOf.get(config)?.get(section as unknown as ConfigSection);
+  if (!found) throw new Error(`Configuration section ${section.name} was not validated with this configuration`);
+  return found as T;
+}
+
+/** Every section validated with this configuration (AppConfigModule provides each). */
+export function configSections(config: AppConfig): Map<ConfigSection, object> {
+  return sectionsOf.get(config) ?? new Map();
+}
+
+function readSection<T extends object>(cls: new () => T, raw: Record<string, string | undefined>): { value: T; errors: ValidationError[] } {
+  const picked: Record<string, string> = {};
+  for (const name of configFieldNames(cls)) {
+    if (raw[name] !== undefined) picked[name] = raw[name]!;
+  }
+  const value = plainToInstance(cls, picked, { exposeDefaultValues: true });
+  return { value, errors: validateSync(value, { whitelist: false, skipMissingProperties: false, forbidUnknownValues: false }) };
+}
 
 /**
- * Validates raw variables (strings) into an AppConfig. Unknown variables are
- * ignored (the environment holds many); a bad value throws a ConfigError that
- * names the variable.
+ * Validates raw variables (strings): the process settings and the given
+ * sections. Unknown variables are ignored (the environment holds many); bad
+ * values throw one ConfigError naming every variable at fault. The result is
+ * the AppConfig with every section's fields on it too (for the composition
+ * root and the commands); contexts inject their own section.
  */
-export function validateConfig(raw: Record<string, string | undefined>): AppConfig {
-  const picked: Record<string, string> = {};
-  for (const [k, v] of Object.entries(raw)) {
-    if (KNOWN.has(k) && v !== undefined) picked[k] = v;
+export function validateConfig<S extends object = object>(raw: Record<string, string | undefined>, sections: readonly ConfigSection[] = []): AppConfig & S {
+  const core = readSection(AppConfig, raw);
+  const problems: { variable: string; problems: string[] }[] = [];
+  const add = (errors: ValidationError[]) => {
+    for (const e of errors) problems.push({ variable: e.property, problems: Object.values(e.constraints ?? {}) });
+  };
+  add(core.errors);
+  const instances = new Map<ConfigSection, object>();
+  for (const section of sections) {
+    const { value, errors } = readSection(section, raw);
+    add(errors);
+    instances.set(section, value);
   }
-  const config = plainToInstance(AppConfig, picked, { exposeDefaultValues: true });
-  const errors = validateSync(config, { whitelist: false, skipMissingProperties: false });
-  if (config.NODE_ENV === 'production') {
-    for (const name of GENERATED_SECRETS) {
-      if (!config[name]) {
-        errors.push(Object.assign(new ValidationError(), { property: name, constraints: { required: `${name} must be set in production` } }));
-      }
+  if (problems.length === 0) {
+    for (const [section, value] of instances) {
+      for (const p of section.check?.(value, core.value) ?? []) problems.push({ variable: p.variable, problems: [p.problem] });
     }
   }
-  if ((config.ADMIN_PHONE === undefined) !== (config.ADMIN_PASSWORD === undefined)) {
-    const missing = config.ADMIN_PHONE === undefined ? 'ADMIN_PHONE' : 'ADMIN_PASSWORD';
-    errors.push(Object.assign(new ValidationError(), { property: missing, constraints: { required: 'ADMIN_PHONE and ADMIN_PASSWORD go together' } }));
-  }
-  if (config.PAYMENT_PROVIDERS === 'live' && !config.PAYMENT_CREDENTIALS_FILE) {
-    errors.push(Object.assign(new ValidationError(), { property: 'PAYMENT_CREDENTIALS_FILE', constraints: { required: 'PAYMENT_CREDENTIALS_FILE is required when PAYMENT_PROVIDERS=live' } }));
-  }
-  if (config.NODE_ENV === 'production' && config.PAYMENT_PROVIDERS === 'sandbox') {
-    // the sandbox lets anyone "pay": never in production
-    errors.push(Object.assign(new ValidationError(), { property: 'PAYMENT_PROVIDERS', constraints: { live: 'PAYMENT_PROVIDERS must be live in production (the sandbox lets anyone pay)' } }));
-  }
-  if (config.NODE_ENV === 'production' && !config.PUBLIC_BASE_URL) {
-    errors.push(Object.assign(new ValidationError(), { property: 'PUBLIC_BASE_URL', constraints: { required: 'PUBLIC_BASE_URL must be set in production (the providers post notifications there)' } }));
-  }
-  if (errors.length > 0) {
-    throw new ConfigError(
-      errors.map((e) => ({
-        variable: e.property,
-        problems: Object.values(e.constraints ?? {}),
-      })),
-    );
-  }
-  return config;
+  if (problems.length > 0) throw new ConfigError(problems);
+  const config = core.value;
+  for (const value of instances.values()) Object.assign(config, value);
+  sectionsOf.set(config, instances);
+  return config as AppConfig & S;
 }
 
 /** Names and defaults of every setting, for `.env.example` and the docs test. */
-export function configDefaults(): Record<string, unknown> {
-  return { ...new AppConfig() };
+export function configDefaults(sections: readonly ConfigSection[] = []): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const cls of [AppConfig as ConfigSection, ...sections]) {
+    const instance = new cls() as Record<string, unknown>;
+    for (const name of configFieldNames(cls)) out[name] = instance[name];
+  }
+  return out;
 }

@@ -149,7 +149,7 @@ describe('paying bills', () => {
     expect(read.body).toMatchObject({ status: 'REFUNDED', receipt: null });
     const refunds = app.api.app.get(RefundsService);
     const dataSource = app.api.app.get(DataSource);
-    const [{ payment_order_id: orderId }] = (await dataSource.query(`SELECT payment_order_id FROM bill_payments WHERE id = $1`, [pending.body.payment.id])) as {
+    const [{ payment_order_id: orderId }] = (await dataSource.query(`SELECT payment_order_id FROM billing.bill_payments WHERE id = $1`, [pending.body.payment.id])) as {
       payment_order_id: string;
     }[];
     await eventually(async () => (await refunds.forOrder(orderId))[0]?.status === 'SUCCEEDED', 15_000, 'the refund');
@@ -187,7 +187,7 @@ describe('paying bills', () => {
     const dataSource = app.api.app.get(DataSource);
     const [receivable] = await ledger.accountsOf('ORGANIZATION', exact.billerId, 'RECEIVABLE');
     const [{ n, sum }] = (await dataSource.query(
-      `SELECT count(*)::int AS n, COALESCE(sum(amount), 0)::bigint::text AS sum FROM postings
+      `SELECT count(*)::int AS n, COALESCE(sum(amount), 0)::bigint::text AS sum FROM ledger.postings
         WHERE account_id = $1 AND created_at >= $2::date::timestamp AT TIME ZONE 'Asia/Shanghai'
           AND created_at < ($2::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai'`,
       [receivable.id, date],

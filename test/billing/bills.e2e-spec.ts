@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startApp, expectError, type TestApp } from '../support/app.js';
 import { ADMIN, adminToken, registerUser, verifiedUser } from '../support/factories.js';
@@ -125,6 +126,9 @@ describe('billers, bulk bill loads, bill fetch, linked accounts', () => {
     expect((await payBill(app, user, mine.body[0].id, { method: 'WALLET' })).status).toBe(201);
     expect((await app.request('GET', '/v1/me/bills', { token: user.accessToken })).body).toEqual([]);
     const notBiller = await app.request('POST', '/v1/admin/organizations', { token: admin, body: { name: 'Bus Co', kind: 'TRANSIT_OPERATOR' } });
-    expectError(await app.request('POST', '/v1/me/biller-accounts', { token: user.accessToken, body: { billerId: notBiller.body.id, customerRef: 'L-1' } }), 422, 'NOT_A_BILLER');
+    // an organisation that is not a biller is no biller: 404 as for a random id (issue 11, defect 3)
+    expectError(await app.request('POST', '/v1/me/biller-accounts', { token: user.accessToken, body: { billerId: notBiller.body.id, customerRef: 'L-1' } }), 404, 'NOT_FOUND');
+    expectError(await app.request('GET', `/v1/billers/${notBiller.body.id}/bills?customerRef=L-1`, { token: user.accessToken }), 404, 'NOT_FOUND');
+    expectError(await app.request('GET', `/v1/billers/${randomUUID()}/bills?customerRef=L-1`, { token: user.accessToken }), 404, 'NOT_FOUND');
   });
 });

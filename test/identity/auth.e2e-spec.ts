@@ -195,7 +195,7 @@ describe('identity: register, login, tokens', () => {
       await app.request('POST', '/v1/auth/refresh', { body: { refreshToken: user.refreshToken } });
       await app.request('POST', '/v1/auth/refresh', { body: { refreshToken: user.refreshToken } });
       const rows = (await app.api.app.get((await import('typeorm')).DataSource).query(
-        `SELECT action FROM audit_events WHERE actor_user_id = $1 AND action = 'REFRESH_TOKEN_REUSED'`,
+        `SELECT action FROM identity.audit_events WHERE actor_user_id = $1 AND action = 'REFRESH_TOKEN_REUSED'`,
         [user.id],
       )) as unknown[];
       expect(rows).toHaveLength(1);

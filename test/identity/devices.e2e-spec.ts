@@ -37,7 +37,7 @@ describe('identity: devices signed with HMAC', () => {
     const list = await app.request('GET', `/v1/organizations/${orgId}/devices`, { token: orgAdminToken });
     expect(list.text).not.toContain(res.body.secret);
     expect(list.body.map((d: { id: string }) => d.id)).toContain(res.body.id);
-    const [row] = (await app.api.app.get(DataSource).query(`SELECT encode(secret_sealed, 'hex') AS h FROM devices WHERE id = $1`, [res.body.id])) as { h: string }[];
+    const [row] = (await app.api.app.get(DataSource).query(`SELECT encode(secret_sealed, 'hex') AS h FROM identity.devices WHERE id = $1`, [res.body.id])) as { h: string }[];
     expect(row.h).not.toContain(Buffer.from(res.body.secret).toString('hex'));
     expect(JSON.stringify(app.logs)).not.toContain(res.body.secret);
   });

@@ -26,14 +26,14 @@ describe('identity housekeeping', () => {
     }
     // the old family expired 40 days ago (children expire after their parents, as in real life)
     await ds.query(
-      `UPDATE refresh_tokens SET expires_at = now() - interval '40 days' + (created_at - (SELECT min(created_at) FROM refresh_tokens r2 WHERE r2.session_id = refresh_tokens.session_id))
-        WHERE session_id IN (SELECT id FROM auth_sessions WHERE user_id = $1)`,
+      `UPDATE identity.refresh_tokens SET expires_at = now() - interval '40 days' + (created_at - (SELECT min(created_at) FROM identity.refresh_tokens r2 WHERE r2.session_id = refresh_tokens.session_id))
+        WHERE session_id IN (SELECT id FROM identity.auth_sessions WHERE user_id = $1)`,
       [old.id],
     );
     const removed = await app.api.app.get(IdentityMaintenance).cleanup();
     expect(removed.refreshTokens).toBe(3);
     const count = async (userId: string) =>
-      ((await ds.query(`SELECT count(*)::int AS n FROM refresh_tokens t JOIN auth_sessions s ON s.id = t.session_id WHERE s.user_id = $1`, [userId])) as { n: number }[])[0].n;
+      ((await ds.query(`SELECT count(*)::int AS n FROM identity.refresh_tokens t JOIN identity.auth_sessions s ON s.id = t.session_id WHERE s.user_id = $1`, [userId])) as { n: number }[])[0].n;
     expect(await count(old.id)).toBe(0);
     expect(await count(live.id)).toBe(3);
   });

@@ -23,7 +23,7 @@ describe('identity: administrator, organisations, staff roles, audit', () => {
     // (not a second app in this process: passport keeps one strategy registry per process)
     const bootstrap = app.api.app.get(AdminBootstrapService);
     await Promise.all(Array.from({ length: 5 }, () => bootstrap.onApplicationBootstrap()));
-    const [{ n }] = (await app.api.app.get(DataSource).query(`SELECT count(*)::int AS n FROM users WHERE phone = $1`, [ADMIN.phone])) as { n: number }[];
+    const [{ n }] = (await app.api.app.get(DataSource).query(`SELECT count(*)::int AS n FROM identity.users WHERE phone = $1`, [ADMIN.phone])) as { n: number }[];
     expect(n).toBe(1);
     expect((await login(app, ADMIN.phone, ADMIN.password)).status).toBe(200);
   });
@@ -148,9 +148,9 @@ describe('identity: administrator, organisations, staff roles, audit', () => {
     expect(failures.body.items[0]).toMatchObject({ actorUserId: orgAdmin.id, details: { reason: 'WRONG_PASSWORD' } });
 
     const ds = app.api.app.get(DataSource);
-    await expect(ds.query(`UPDATE audit_events SET action = 'X'`)).rejects.toThrow(/append-only/);
-    await expect(ds.query(`DELETE FROM audit_events`)).rejects.toThrow(/append-only/);
-    await expect(ds.query(`TRUNCATE audit_events`)).rejects.toThrow(/append-only/);
+    await expect(ds.query(`UPDATE identity.audit_events SET action = 'X'`)).rejects.toThrow(/append-only/);
+    await expect(ds.query(`DELETE FROM identity.audit_events`)).rejects.toThrow(/append-only/);
+    await expect(ds.query(`TRUNCATE identity.audit_events`)).rejects.toThrow(/append-only/);
     expectError(await app.request('GET', '/v1/admin/audit-events', { token: orgAdmin.accessToken }), 403, 'FORBIDDEN');
   });
 

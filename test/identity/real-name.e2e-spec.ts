@@ -30,7 +30,7 @@ describe('identity: real-name verification (KYC)', () => {
     expect(me.body.kycLevel).toBe(1);
     expect(me.text).not.toContain(id);
     expect(JSON.stringify(app.logs)).not.toContain(id);
-    const [row] = (await app.api.app.get(DataSource).query(`SELECT row_to_json(u)::text AS j FROM users u WHERE id = $1`, [user.id])) as { j: string }[];
+    const [row] = (await app.api.app.get(DataSource).query(`SELECT row_to_json(u)::text AS j FROM identity.users u WHERE id = $1`, [user.id])) as { j: string }[];
     expect(row.j).not.toContain(id);
     expect(row.j).not.toContain(id.slice(2, 16));
   });

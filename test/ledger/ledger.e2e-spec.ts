@@ -71,7 +71,7 @@ describe('ledger on real PostgreSQL, with real parallel connections', () => {
           const total = balances.reduce((s, b) => s + b.amount, 0n);
           if (total !== 0n) return false;
           if (balances.slice(0, 5).some((b) => b.amount < 0n)) return false;
-          const [{ n }] = (await ds.query(`SELECT count(*)::int AS n FROM journal_entries WHERE reference LIKE $1`, [`${run}:op:%`])) as { n: number }[];
+          const [{ n }] = (await ds.query(`SELECT count(*)::int AS n FROM ledger.journal_entries WHERE reference LIKE $1`, [`${run}:op:%`])) as { n: number }[];
           if (n !== succeeded) return false; // refused operations left nothing behind
           const report = await verifyLedger(ds);
           return report.ok;
@@ -118,7 +118,7 @@ describe('ledger on real PostgreSQL, with real parallel connections', () => {
     const blocker = new pg.Client({ connectionString: url });
     await blocker.connect();
     await blocker.query('BEGIN');
-    await blocker.query('SELECT 1 FROM ledger_accounts WHERE id = $1 FOR NO KEY UPDATE', [merchant.id]);
+    await blocker.query('SELECT 1 FROM ledger.ledger_accounts WHERE id = $1 FOR NO KEY UPDATE', [merchant.id]);
     try {
       const started = Date.now();
       await Promise.all(Array.from({ length: 20 }, () => transfer(sys, merchant, 7n)));
@@ -130,7 +130,7 @@ describe('ledger on real PostgreSQL, with real parallel connections', () => {
     expect((await ledger.balance(merchant.id)).amount).toBe(140n);
     await ledger.rollUpHotAccounts();
     expect((await ledger.balance(merchant.id)).amount).toBe(140n);
-    const [row] = (await ds.query(`SELECT balance::text FROM ledger_accounts WHERE id = $1`, [merchant.id])) as { balance: string }[];
+    const [row] = (await ds.query(`SELECT balance::text FROM ledger.ledger_accounts WHERE id = $1`, [merchant.id])) as { balance: string }[];
     expect(row.balance).toBe('140');
     // a debit (a refund) sees queued credits and may not overdraw
     await transfer(sys, merchant, 10n);
@@ -149,13 +149,13 @@ describe('ledger on real PostgreSQL, with real parallel connections', () => {
     const rollup = new pg.Client({ connectionString: url });
     await rollup.connect();
     await rollup.query('BEGIN');
-    await rollup.query('SELECT 1 FROM ledger_accounts WHERE id = $1 FOR NO KEY UPDATE', [merchant.id]);
+    await rollup.query('SELECT 1 FROM ledger.ledger_accounts WHERE id = $1 FOR NO KEY UPDATE', [merchant.id]);
     const { rows } = await rollup.query<{ sum: string }>(
-      `WITH gone AS (DELETE FROM hot_account_credits WHERE account_id = $1 RETURNING amount)
+      `WITH gone AS (DELETE FROM ledger.hot_account_credits WHERE account_id = $1 RETURNING amount)
        SELECT COALESCE(sum(amount), 0)::text AS sum FROM gone`,
       [merchant.id],
     );
-    await rollup.query('UPDATE ledger_accounts SET balance = balance + $2 WHERE id = $1', [merchant.id, rows[0].sum]);
+    await rollup.query('UPDATE ledger.ledger_accounts SET balance = balance + $2 WHERE id = $1', [merchant.id, rows[0].sum]);
     // a refund of 150 (100 exist) waits for the row lock meanwhile
     const debit = transfer(merchant, sys, 150n).then(
       () => 'posted',
@@ -194,26 +194,26 @@ describe('ledger on real PostgreSQL, with real parallel connections', () => {
     const a = await wallet();
     const sys = await system();
     const posted = await transfer(sys, a, 50n);
-    await expect(ds.query(`UPDATE postings SET amount = 1 WHERE entry_id = $1`, [posted.entryId])).rejects.toThrow(/append-only/);
-    await expect(ds.query(`DELETE FROM postings WHERE entry_id = $1`, [posted.entryId])).rejects.toThrow(/append-only/);
-    await expect(ds.query(`DELETE FROM journal_entries WHERE id = $1`, [posted.entryId])).rejects.toThrow(/append-only/);
+    await expect(ds.query(`UPDATE ledger.postings SET amount = 1 WHERE entry_id = $1`, [posted.entryId])).rejects.toThrow(/append-only/);
+    await expect(ds.query(`DELETE FROM ledger.postings WHERE entry_id = $1`, [posted.entryId])).rejects.toThrow(/append-only/);
+    await expect(ds.query(`DELETE FROM ledger.journal_entries WHERE id = $1`, [posted.entryId])).rejects.toThrow(/append-only/);
     await expect(
       ds.transaction(async (m) => {
-        const [{ id }] = (await m.query(`INSERT INTO journal_entries (reference, kind) VALUES ($1, 'BROKEN') RETURNING id`, [randomUUID()])) as { id: string }[];
-        await m.query(`INSERT INTO postings (entry_id, account_id, currency, amount) VALUES ($1, $2, 'CNY', 5)`, [id, a.id]);
+        const [{ id }] = (await m.query(`INSERT INTO ledger.journal_entries (reference, kind) VALUES ($1, 'BROKEN') RETURNING id`, [randomUUID()])) as { id: string }[];
+        await m.query(`INSERT INTO ledger.postings (entry_id, account_id, currency, amount) VALUES ($1, $2, 'CNY', 5)`, [id, a.id]);
       }),
     ).rejects.toThrow(/does not balance/);
     const hkd = await wallet(undefined, 'HKD');
     await expect(
-      ds.query(`INSERT INTO postings (entry_id, account_id, currency, amount) VALUES ($1, $2, 'CNY', 5)`, [posted.entryId, hkd.id]),
+      ds.query(`INSERT INTO ledger.postings (entry_id, account_id, currency, amount) VALUES ($1, $2, 'CNY', 5)`, [posted.entryId, hkd.id]),
     ).rejects.toThrow(/postings_account/);
-    await expect(ds.query(`UPDATE ledger_accounts SET balance = -1 WHERE id = $1`, [a.id])).rejects.toThrow(/ledger_accounts_non_negative/);
+    await expect(ds.query(`UPDATE ledger.ledger_accounts SET balance = -1 WHERE id = $1`, [a.id])).rejects.toThrow(/ledger_accounts_non_negative/);
     // a hot account's row may dip below zero while credits are queued, never balance + queue
     const merchant = await hot();
     await transfer(sys, merchant, 30n);
-    await ds.query(`UPDATE ledger_accounts SET balance = -30 WHERE id = $1`, [merchant.id]); // 0 in all: allowed
-    await ds.query(`UPDATE ledger_accounts SET balance = 0 WHERE id = $1`, [merchant.id]);
-    await expect(ds.query(`UPDATE ledger_accounts SET balance = -31 WHERE id = $1`, [merchant.id])).rejects.toThrow(/would go negative/);
+    await ds.query(`UPDATE ledger.ledger_accounts SET balance = -30 WHERE id = $1`, [merchant.id]); // 0 in all: allowed
+    await ds.query(`UPDATE ledger.ledger_accounts SET balance = 0 WHERE id = $1`, [merchant.id]);
+    await expect(ds.query(`UPDATE ledger.ledger_accounts SET balance = -31 WHERE id = $1`, [merchant.id])).rejects.toThrow(/would go negative/);
     expect((await verifyLedger(ds)).ok).toBe(true);
   });
 
@@ -232,10 +232,10 @@ describe('ledger on real PostgreSQL, with real parallel connections', () => {
     expect(report.entries).toBeGreaterThan(20);
     // an edit made behind the ledger's back is found
     const a = await wallet();
-    await ds.query(`UPDATE ledger_accounts SET balance = balance + 1 WHERE id = $1`, [a.id]);
+    await ds.query(`UPDATE ledger.ledger_accounts SET balance = balance + 1 WHERE id = $1`, [a.id]);
     const broken = await verifyLedger(ds);
     expect(broken.ok).toBe(false);
     expect(broken.drift).toEqual([{ accountId: a.id, stored: '1', computed: '0' }]);
-    await ds.query(`UPDATE ledger_accounts SET balance = balance - 1 WHERE id = $1`, [a.id]);
+    await ds.query(`UPDATE ledger.ledger_accounts SET balance = balance - 1 WHERE id = $1`, [a.id]);
   });
 });

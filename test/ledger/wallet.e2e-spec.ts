@@ -24,7 +24,7 @@ describe('wallet, admin adjustments and idempotency over HTTP', () => {
     app.request('POST', '/v1/admin/adjustments', { token, body, headers: key === null ? {} : { 'idempotency-key': key } });
   const entries = async (userId: string): Promise<number> => {
     const [{ n }] = (await app.api.app.get(DataSource).query(
-      `SELECT count(*)::int AS n FROM postings p JOIN ledger_accounts a ON a.id = p.account_id WHERE a.owner_id = $1`,
+      `SELECT count(*)::int AS n FROM ledger.postings p JOIN ledger.ledger_accounts a ON a.id = p.account_id WHERE a.owner_id = $1`,
       [userId],
     )) as { n: number }[];
     return n;
@@ -177,14 +177,14 @@ describe('wallet, admin adjustments and idempotency over HTTP', () => {
       const key = randomUUID();
       await adjust({ userId: user.id, direction: 'CREDIT', amount: 5, currency: 'CNY', reason: 'day one' }, key);
       const ds = app.api.app.get(DataSource);
-      await ds.query(`UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = $1`, [key]);
+      await ds.query(`UPDATE common.idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = $1`, [key]);
       const later = await adjust({ userId: user.id, direction: 'CREDIT', amount: 6, currency: 'CNY', reason: 'day two' }, key);
       expect(later.status).toBe(201);
       expect(later.headers.get('idempotent-replayed')).toBeNull();
-      await ds.query(`UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = $1`, [key]);
+      await ds.query(`UPDATE common.idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = $1`, [key]);
       const purged = await app.api.app.get(IdempotencyService).purgeExpired();
       expect(purged).toBeGreaterThanOrEqual(1);
-      const [{ n }] = (await ds.query(`SELECT count(*)::int AS n FROM idempotency_keys WHERE key = $1`, [key])) as { n: number }[];
+      const [{ n }] = (await ds.query(`SELECT count(*)::int AS n FROM common.idempotency_keys WHERE key = $1`, [key])) as { n: number }[];
       expect(n).toBe(0);
     });
 
@@ -202,7 +202,7 @@ describe('wallet, admin adjustments and idempotency over HTTP', () => {
     it('scopes keys to the caller: another caller may use the same key', async () => {
       const user = await registerUser(app);
       const otherAdmin = await registerUser(app);
-      await app.api.app.get(DataSource).query(`INSERT INTO role_grants (user_id, role) VALUES ($1, 'PLATFORM_ADMIN')`, [otherAdmin.id]);
+      await app.api.app.get(DataSource).query(`INSERT INTO identity.role_grants (user_id, role) VALUES ($1, 'PLATFORM_ADMIN')`, [otherAdmin.id]);
       const key = randomUUID();
       const body = { userId: user.id, direction: 'CREDIT', amount: 10, currency: 'CNY', reason: 'shared key' };
       expect((await adjust(body, key)).status).toBe(201);

@@ -1,19 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { compactVerify, createLocalJWKSet } from 'jose';
 import { DataSource } from 'typeorm';
-import { validateConfig } from '@app/config';
 import { buildDataSourceOptions } from '@app/database';
 import { AuditService } from '@app/identity';
 import { mintOnlineCode, verifyCode } from '@app/paycode';
 import { PaycodeKeysService, RETIRED_KEY_PUBLISH_SECONDS } from '@app/paycode-keys';
-import { migrations } from '@app/platform';
+import { migrations, validatePlatformConfig } from '@app/platform';
 import { expectError, startApp, TEST_SECRETS, type TestApp } from '../support/app.js';
 import { freshDatabase } from '../support/database.js';
 import { ADMIN, adminToken, registerUser } from '../support/factories.js';
 
 /** N services on N separate connection pools: as N processes starting at once. */
 async function services(url: string, n: number, secret = TEST_SECRETS.PAYCODE_KEY_ENCRYPTION_KEY) {
-  const config = validateConfig({ NODE_ENV: 'test', DATABASE_URL: url, ...TEST_SECRETS, PAYCODE_KEY_ENCRYPTION_KEY: secret });
+  const config = validatePlatformConfig({ NODE_ENV: 'test', DATABASE_URL: url, ...TEST_SECRETS, PAYCODE_KEY_ENCRYPTION_KEY: secret });
   const sources = await Promise.all(
     Array.from({ length: n }, (_, i) =>
       new DataSource(buildDataSourceOptions({ url, poolSize: 2, statementTimeoutMs: 0, applicationName: `paycode-keys-${i}`, migrations })).initialize(),
@@ -145,7 +144,7 @@ describe('paycode-keys: the shared signing keys', () => {
       expect(res.body.kid).not.toBe(before.kid);
       expect((await keys.signer()).kid).toBe(res.body.kid);
       expect((await keys.jwks()).keys.map((k) => k.kid)).toEqual([res.body.kid, before.kid]);
-      const [audit] = (await app.api.app.get(DataSource).query(`SELECT details FROM audit_events WHERE action = 'PAYCODE_KEY_ROTATED' AND target_id = $1`, [res.body.kid])) as {
+      const [audit] = (await app.api.app.get(DataSource).query(`SELECT details FROM identity.audit_events WHERE action = 'PAYCODE_KEY_ROTATED' AND target_id = $1`, [res.body.kid])) as {
         details: { retiredKid: string };
       }[];
       expect(audit.details.retiredKid).toBe(before.kid);

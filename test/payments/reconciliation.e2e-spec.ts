@@ -43,12 +43,12 @@ describe('reconciliation with the providers settlement files', () => {
     const [missing, altered] = orders.map((o) => o.id.replace(/-/g, ''));
     // the provider's file lacks one payment (it settled it on another day), states another with another amount,
     // and holds a trade of ours the platform has no order for
-    await db.query(`UPDATE sandbox_trades SET paid_at = paid_at - interval '3 days' WHERE out_trade_no = $1`, [missing]);
-    await db.query(`UPDATE sandbox_trades SET amount = amount + 5 WHERE out_trade_no = $1`, [altered]);
+    await db.query(`UPDATE sandbox.sandbox_trades SET paid_at = paid_at - interval '3 days' WHERE out_trade_no = $1`, [missing]);
+    await db.query(`UPDATE sandbox.sandbox_trades SET amount = amount + 5 WHERE out_trade_no = $1`, [altered]);
     await db.query(
-      `INSERT INTO sandbox_trades (provider, out_trade_no, trade_no, merchant_id, amount, currency, notify_url, status, expires_at, paid_at)
+      `INSERT INTO sandbox.sandbox_trades (provider, out_trade_no, trade_no, merchant_id, amount, currency, notify_url, status, expires_at, paid_at)
        SELECT provider, 'ffffffffffffffffffffffffffffffff', '2026000000000000000000000001', merchant_id, 300, 'HKD', notify_url, 'PAID', now() + interval '1 hour', now()
-         FROM sandbox_trades WHERE provider = 'ALIPAY_HK' LIMIT 1`,
+         FROM sandbox.sandbox_trades WHERE provider = 'ALIPAY_HK' LIMIT 1`,
     );
     const found = await run();
     expect(found.status).toBe(201);

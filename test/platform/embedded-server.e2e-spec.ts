@@ -183,7 +183,7 @@ describe('configuration, the migrate step and the worker', () => {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
-      const { rows } = await client.query<{ name: string }>('SELECT name FROM typeorm_migrations ORDER BY id');
+      const { rows } = await client.query<{ name: string }>('SELECT name FROM platform.typeorm_migrations ORDER BY id');
       expect(rows.map((r) => r.name)).toEqual(migrations.map((m) => new m().name));
     } finally {
       await client.end();
@@ -216,21 +216,21 @@ describe('configuration, the migrate step and the worker', () => {
     try {
       const [a, b] = (
         await client.query<{ id: string }>(
-          `INSERT INTO ledger_accounts (owner_type, owner_id, purpose, currency, allow_negative)
+          `INSERT INTO ledger.ledger_accounts (owner_type, owner_id, purpose, currency, allow_negative)
            VALUES ('PLATFORM', 'p', 'ADJUSTMENTS', 'CNY', true), ('USER', 'u', 'WALLET', 'CNY', false) RETURNING id`,
         )
       ).rows;
       await client.query('BEGIN');
-      const { rows } = await client.query<{ id: string }>(`INSERT INTO journal_entries (reference, kind) VALUES ('r1', 'ADJUSTMENT') RETURNING id`);
-      await client.query(`INSERT INTO postings (entry_id, account_id, currency, amount) VALUES ($1, $2, 'CNY', -100), ($1, $3, 'CNY', 100)`, [rows[0].id, a.id, b.id]);
-      await client.query(`UPDATE ledger_accounts SET balance = balance - 100 WHERE id = $1`, [a.id]);
-      await client.query(`UPDATE ledger_accounts SET balance = balance + 100 WHERE id = $1`, [b.id]);
+      const { rows } = await client.query<{ id: string }>(`INSERT INTO ledger.journal_entries (reference, kind) VALUES ('r1', 'ADJUSTMENT') RETURNING id`);
+      await client.query(`INSERT INTO ledger.postings (entry_id, account_id, currency, amount) VALUES ($1, $2, 'CNY', -100), ($1, $3, 'CNY', 100)`, [rows[0].id, a.id, b.id]);
+      await client.query(`UPDATE ledger.ledger_accounts SET balance = balance - 100 WHERE id = $1`, [a.id]);
+      await client.query(`UPDATE ledger.ledger_accounts SET balance = balance + 100 WHERE id = $1`, [b.id]);
       await client.query('COMMIT');
       const good = runNode(VERIFY, childEnv({ DATABASE_URL: url }));
       expect(await good.exited()).toBe(0);
       expect(good.output()).toContain('ledger: OK, money adds up');
 
-      await client.query(`UPDATE ledger_accounts SET balance = balance + 1 WHERE id = $1`, [b.id]);
+      await client.query(`UPDATE ledger.ledger_accounts SET balance = balance + 1 WHERE id = $1`, [b.id]);
       const bad = runNode(VERIFY, childEnv({ DATABASE_URL: url }));
       expect(await bad.exited()).toBe(1);
       expect(bad.output()).toContain(`DRIFT account ${b.id}: stored 101, postings 100`);

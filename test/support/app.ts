@@ -1,7 +1,7 @@
+import { validatePlatformConfig } from '@app/platform';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { validateConfig } from '@app/config';
 import { loggingFormatters, loggingSerializers } from '@app/common';
 import { createApi, type CreateApiOptions, type RunningApi } from '../../apps/api/src/bootstrap.js';
 import { freshDatabase } from './database.js';
@@ -48,7 +48,7 @@ export async function startApp(
   options: Omit<CreateApiOptions, 'logger'> & { databaseUrl?: string } = {},
 ): Promise<TestApp> {
   const databaseUrl = options.databaseUrl ?? (await freshDatabase()).url;
-  const config = validateConfig({
+  const config = validatePlatformConfig({
     NODE_ENV: 'test',
     DATABASE_URL: databaseUrl,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',

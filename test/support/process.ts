@@ -1,13 +1,43 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 let built = false;
+const BUILD_LOCK = '.test-build.lock';
 
-/** Builds dist/ once per test file (the real `npm start` artefact). */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Builds dist/ (the real `npm start` artefact) once per test run: test files
+ * in parallel workers take turns (two builds at once overwrite each other's
+ * rewritten imports), and a later file of the same run finds it built.
+ */
 export function buildOnce(): void {
   if (built) return;
-  // the server only: the suites that run dist/ never need the web app (test/web builds its own)
-  execFileSync('npm', ['run', '--silent', 'build:api'], { stdio: 'pipe', timeout: 120_000 });
+  const marker = `dist/.test-build-${process.env.CITYPAY_TEST_RUN_ID ?? process.ppid}`;
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    try {
+      mkdirSync(BUILD_LOCK);
+      break;
+    } catch {
+      // a lock left by a killed run is stale after five minutes
+      if (existsSync(BUILD_LOCK) && Date.now() - statSync(BUILD_LOCK).mtimeMs > 300_000) rmSync(BUILD_LOCK, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`another build holds ${BUILD_LOCK}`);
+      sleepSync(200);
+    }
+  }
+  try {
+    if (!existsSync(marker)) {
+      // the server only: the suites that run dist/ never need the web app (test/web builds its own)
+      execFileSync('npm', ['run', '--silent', 'build:api'], { stdio: 'pipe', timeout: 180_000 });
+      writeFileSync(marker, '');
+    }
+  } finally {
+    rmSync(BUILD_LOCK, { recursive: true, force: true });
+  }
   built = true;
 }
 

@@ -1,15 +1,15 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger as PinoInstance } from 'pino';
-import { AppConfig, AppConfigModule } from '@app/config';
+import { AppConfigModule } from '@app/config';
 import { httpLoggingParams, MetricsModule } from '@app/common';
 import { DatabaseModule } from '@app/database';
 import { JobsModule } from '@app/jobs';
 import { HealthController } from './health/health.controller.js';
-import { migrations, PlatformModule } from '@app/platform';
+import { migrations, PlatformModule, type PlatformConfig } from '@app/platform';
 
 export interface AppModuleOptions {
-  config: AppConfig;
+  config: PlatformConfig;
   databaseUrl: string;
   logger: PinoInstance;
   imports?: ModuleImport[];

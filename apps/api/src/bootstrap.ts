@@ -6,7 +6,8 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import type { Logger as PinoInstance } from 'pino';
-import { AppConfig, withGeneratedSecrets } from '@app/config';
+import { withGeneratedSecrets } from '@app/config';
+import type { PlatformConfig } from '@app/platform';
 import {
   AllExceptionsFilter,
   BODY_LIMIT_CEILING,
@@ -46,7 +47,7 @@ export interface CreateApiOptions {
  * Builds the API: database (embedded or DATABASE_URL), Nest on Fastify, the
  * request pipeline of api.md, OpenAPI, metrics. Does not listen.
  */
-export async function createApi(appConfig: AppConfig, options: CreateApiOptions = {}): Promise<RunningApi> {
+export async function createApi(appConfig: PlatformConfig, options: CreateApiOptions = {}): Promise<RunningApi> {
   const config = withGeneratedSecrets(appConfig);
   const root =
     options.logger ?? createRootLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY, service: config.SERVICE_NAME });

@@ -1,10 +1,11 @@
-import { ConfigError, loadConfigFromEnvironment } from '@app/config';
+import { ConfigError } from '@app/config';
+import { loadPlatformConfig } from '@app/platform';
 import { createApi } from './bootstrap.js';
 
 async function main(): Promise<void> {
   let config;
   try {
-    config = loadConfigFromEnvironment();
+    config = loadPlatformConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);

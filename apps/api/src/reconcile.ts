@@ -1,6 +1,5 @@
-import { loadConfigFromEnvironment } from '@app/config';
 import { PaymentProviders, PlatformAddress, ReconciliationService } from '@app/payments';
-import { loadProviderCredentials } from '@app/platform';
+import { loadPlatformConfig, loadProviderCredentials } from '@app/platform';
 import { createSandboxGateways, SandboxKeysService } from '@app/provider-sandbox';
 import { withDatabase } from './with-database.js';
 
@@ -19,12 +18,12 @@ async function main(): Promise<void> {
     process.stderr.write('usage: npm run reconcile -- --date YYYY-MM-DD\n');
     process.exit(64);
   }
-  const config = loadConfigFromEnvironment();
+  const config = loadPlatformConfig();
   const clean = await withDatabase(
     'reconcile',
     async (dataSource) => {
       const keys = config.PAYMENT_PROVIDERS === 'sandbox' ? new SandboxKeysService(dataSource, createSandboxGateways()) : undefined;
-      const address = new PlatformAddress(config);
+      const address = new PlatformAddress(config, config);
       const providers = new PaymentProviders(() => loadProviderCredentials(config, keys), (url) => address.resolve(url));
       const report = await new ReconciliationService(dataSource, providers).run(date);
       process.stdout.write(`reconciliation of ${report.date} (${report.timeZone})\n`);

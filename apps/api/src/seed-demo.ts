@@ -1,5 +1,6 @@
 import { shanghaiDay } from '@app/common';
-import { ConfigError, loadConfigFromEnvironment } from '@app/config';
+import { ConfigError } from '@app/config';
+import { loadPlatformConfig } from '@app/platform';
 import { createApi } from './bootstrap.js';
 
 /**
@@ -29,8 +30,8 @@ type Call = (method: string, path: string, body?: unknown, token?: string, key?:
 async function main(): Promise<void> {
   let config;
   try {
-    config = loadConfigFromEnvironment();
-    if (!config.ADMIN_PHONE) config = loadConfigFromEnvironment({ ADMIN_PHONE: DEMO_ADMIN.phone, ADMIN_PASSWORD: DEMO_ADMIN.password });
+    config = loadPlatformConfig();
+    if (!config.ADMIN_PHONE) config = loadPlatformConfig({ ADMIN_PHONE: DEMO_ADMIN.phone, ADMIN_PASSWORD: DEMO_ADMIN.password });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);

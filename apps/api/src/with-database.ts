@@ -1,9 +1,8 @@
 import { DataSource } from 'typeorm';
 import type { Logger as PinoInstance } from 'pino';
-import { loadConfigFromEnvironment } from '@app/config';
 import { createRootLogger } from '@app/common';
 import { buildDataSourceOptions, resolveDatabase } from '@app/database';
-import { migrations } from '@app/platform';
+import { loadPlatformConfig, migrations } from '@app/platform';
 
 /**
  * For one-shot commands (db:migrate, ledger:verify): the configured database
@@ -15,7 +14,7 @@ export async function withDatabase<T>(
   work: (dataSource: DataSource, log: PinoInstance) => Promise<T>,
   options: { quiet?: boolean } = {},
 ): Promise<T> {
-  const config = loadConfigFromEnvironment();
+  const config = loadPlatformConfig();
   const name = `${config.SERVICE_NAME}-${task}`;
   const log = createRootLogger({ level: options.quiet ? 'warn' : config.LOG_LEVEL, pretty: config.LOG_PRETTY, service: name });
   const database = await resolveDatabase(config, { info: (m) => log.info(m), warn: (m) => log.warn(m), debug: (m) => log.debug(m) });

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
-import { loadConfigFromEnvironment } from '@app/config';
 import { createRootLogger } from '@app/common';
 import { resolveDatabase } from '@app/database';
+import { loadPlatformConfig } from '@app/platform';
 import { WorkerModule } from './worker.module.js';
 
 /**
@@ -11,7 +11,7 @@ import { WorkerModule } from './worker.module.js';
  * the API replicas (which then run with JOBS_IN_API=false).
  */
 async function main(): Promise<void> {
-  const config = loadConfigFromEnvironment();
+  const config = loadPlatformConfig();
   const log = createRootLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY, service: `${config.SERVICE_NAME}-worker` });
   const database = await resolveDatabase(config, { info: (m) => log.info(m), warn: (m) => log.warn(m), debug: (m) => log.debug(m) });
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, database.url, log), { bufferLogs: true });

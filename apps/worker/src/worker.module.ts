@@ -1,16 +1,16 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger as PinoInstance } from 'pino';
-import { AppConfig, AppConfigModule } from '@app/config';
+import { AppConfigModule } from '@app/config';
 import { httpLoggingParams } from '@app/common';
 import { DatabaseModule } from '@app/database';
 import { JobsModule } from '@app/jobs';
-import { migrations, PlatformModule } from '@app/platform';
+import { migrations, PlatformModule, type PlatformConfig } from '@app/platform';
 
 /** The worker: the same libs as the API, running background jobs only (no HTTP). */
 @Module({})
 export class WorkerModule {
-  static forRoot(config: AppConfig, databaseUrl: string, logger: PinoInstance): DynamicModule {
+  static forRoot(config: PlatformConfig, databaseUrl: string, logger: PinoInstance): DynamicModule {
     return {
       module: WorkerModule,
       imports: [

@@ -82,7 +82,7 @@ const REFUSAL = {
 } as const;
 
 // a human-readable receipt number: BP, the Shanghai business day, a sequence (8 digits at least, never cut)
-const RECEIPT_NO = `'BP' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || '-' || (SELECT lpad(n::text, greatest(8, length(n::text)), '0') FROM nextval('bill_receipt_numbers') n)`;
+const RECEIPT_NO = `'BP' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || '-' || (SELECT lpad(n::text, greatest(8, length(n::text)), '0') FROM nextval('billing.bill_receipt_numbers') n)`;
 
 /**
  * Paying bills: from the wallet (settled at once, one transaction: the
@@ -111,13 +111,13 @@ export class BillPaymentsService implements OnModuleInit {
     this.purposes.register('BILL_PAYMENT', {
       onCaptured: (order, m) => this.onCaptured(order, m),
       onEnded: async (order, m) => {
-        await m.query(`UPDATE bill_payments SET status = 'FAILED', ended_at = now(), failure_reason = $2 WHERE id = $1 AND status = 'PENDING'`, [
+        await m.query(`UPDATE billing.bill_payments SET status = 'FAILED', ended_at = now(), failure_reason = $2 WHERE id = $1 AND status = 'PENDING'`, [
           order.purposeRef,
           `payment ${order.status.toLowerCase()}`,
         ]);
       },
       onReturned: async (order, m) => {
-        await m.query(`UPDATE bill_payments SET status = 'REFUNDED', failure_reason = $2 WHERE id = $1 AND status IN ('PENDING', 'FAILED')`, [
+        await m.query(`UPDATE billing.bill_payments SET status = 'REFUNDED', failure_reason = $2 WHERE id = $1 AND status IN ('PENDING', 'FAILED')`, [
           order.purposeRef,
           'Paid after the payment had ended: refunded',
         ]);
@@ -161,8 +161,8 @@ export class BillPaymentsService implements OnModuleInit {
    */
   private async applyToBill(m: EntityManager, billId: string, requested: bigint | undefined, options: { noAdvance?: boolean } = {}): Promise<{ bill: BillRowDb; amount: bigint }> {
     const [locked] = (await m.query(
-      `SELECT b.*, b.due_date::text AS due_date, o.biller_allows_partial, o.biller_allows_advance
-         FROM bills b JOIN organizations o ON o.id = b.biller_id WHERE b.id = $1 FOR UPDATE OF b`,
+      `SELECT b.*, b.due_date::text AS due_date, r.allows_partial AS biller_allows_partial, r.allows_advance AS biller_allows_advance
+         FROM billing.bills b JOIN billing.billers r ON r.organization_id = b.biller_id WHERE b.id = $1 FOR UPDATE OF b`,
       [billId],
     )) as (BillRowDb & { biller_allows_partial: boolean; biller_allows_advance: boolean })[];
     if (!locked) throw new NotFoundError('No such bill');
@@ -172,7 +172,7 @@ export class BillPaymentsService implements OnModuleInit {
     if (!decision.ok) throw REFUSAL[decision.code](outstanding);
     const [bill] = returnedRows<BillRowDb>(
       await m.query(
-        `UPDATE bills SET paid_amount = paid_amount + $2, has_payments = true, updated_at = now() WHERE id = $1
+        `UPDATE billing.bills SET paid_amount = paid_amount + $2, has_payments = true, updated_at = now() WHERE id = $1
          RETURNING *, due_date::text AS due_date`,
         [billId, decision.amount.toString()],
       ),
@@ -186,7 +186,7 @@ export class BillPaymentsService implements OnModuleInit {
     const currency = bill.currency.trim() as Currency;
     const id = randomUUID();
     const [payment] = (await m.query(
-      `INSERT INTO bill_payments (id, bill_id, biller_id, payer_user_id, amount, currency, method, status, autopay_account_id, receipt_no, paid_at)
+      `INSERT INTO billing.bill_payments (id, bill_id, biller_id, payer_user_id, amount, currency, method, status, autopay_account_id, receipt_no, paid_at)
        VALUES ($1, $2, $3, $4, $5, $6, 'WALLET', 'SUCCEEDED', $7, ${RECEIPT_NO}, now()) RETURNING *`,
       [id, bill.id, bill.biller_id, userId, amount.toString(), currency, autopayAccountId ?? null],
     )) as PaymentRow[];
@@ -225,7 +225,7 @@ export class BillPaymentsService implements OnModuleInit {
         m,
       );
       await m.query(
-        `INSERT INTO bill_payments (id, bill_id, biller_id, payer_user_id, amount, amount_explicit, currency, method, status, payment_order_id)
+        `INSERT INTO billing.bill_payments (id, bill_id, biller_id, payer_user_id, amount, amount_explicit, currency, method, status, payment_order_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'PENDING', $9)`,
         [id, bill.id, bill.biller_id, userId, amount.toString(), explicit, bill.currency.trim(), method, created.id],
       );
@@ -234,7 +234,7 @@ export class BillPaymentsService implements OnModuleInit {
     const checkout = await this.orders.openCheckout(order);
     return withTransactionRetry(this.dataSource, async (m) => {
       const saved = paymentOrderView(await this.orders.saveCheckout(m, order.id, checkout));
-      const [payment] = (await m.query(`SELECT * FROM bill_payments WHERE id = $1`, [id])) as PaymentRow[];
+      const [payment] = (await m.query(`SELECT * FROM billing.bill_payments WHERE id = $1`, [id])) as PaymentRow[];
       const result: PayResult = { payment: toPaymentView(payment), bill: toBillView(await this.bills.bill(bill.id, m)), checkout: saved.checkout ?? undefined };
       await this.idempotency.record(m, result);
       return result;
@@ -247,7 +247,7 @@ export class BillPaymentsService implements OnModuleInit {
    * meanwhile) it is refused, so payments refunds it, and shows REFUNDED.
    */
   private async onCaptured(order: PaymentOrder, m: EntityManager): Promise<{ accept: true; account: LedgerAccount; kind: string; description: string } | { accept: false; reason: string }> {
-    const [payment] = (await m.query(`SELECT * FROM bill_payments WHERE id = $1 FOR UPDATE`, [order.purposeRef])) as (PaymentRow & { amount_explicit: boolean })[];
+    const [payment] = (await m.query(`SELECT * FROM billing.bill_payments WHERE id = $1 FOR UPDATE`, [order.purposeRef])) as (PaymentRow & { amount_explicit: boolean })[];
     if (!payment || payment.status !== 'PENDING') return { accept: false, reason: 'The bill payment had already ended: refunded' };
     let bill: BillRowDb | undefined;
     try {
@@ -257,14 +257,14 @@ export class BillPaymentsService implements OnModuleInit {
       if (!(err instanceof BillAlreadyPaidError || err instanceof OverpaymentError || err instanceof PartialNotAllowedError)) throw err;
     }
     if (!bill) {
-      await m.query(`UPDATE bill_payments SET status = 'REFUNDED', ended_at = now(), failure_reason = $2 WHERE id = $1`, [
+      await m.query(`UPDATE billing.bill_payments SET status = 'REFUNDED', ended_at = now(), failure_reason = $2 WHERE id = $1`, [
         payment.id,
         'The bill was paid meanwhile: this payment is refunded',
       ]);
       return { accept: false, reason: 'The bill was paid meanwhile: refunded' };
     }
     const [succeeded] = returnedRows<PaymentRow>(
-      await m.query(`UPDATE bill_payments SET status = 'SUCCEEDED', receipt_no = ${RECEIPT_NO}, paid_at = now() WHERE id = $1 RETURNING *`, [payment.id]),
+      await m.query(`UPDATE billing.bill_payments SET status = 'SUCCEEDED', receipt_no = ${RECEIPT_NO}, paid_at = now() WHERE id = $1 RETURNING *`, [payment.id]),
     );
     await this.webhooks.paymentSucceeded(m, bill, succeeded);
     return {
@@ -276,16 +276,17 @@ export class BillPaymentsService implements OnModuleInit {
   }
 
   /** The payment and its receipt, for its payer only (404 for anyone else). */
-  async forPayer(userId: string, paymentId: string): Promise<BillPaymentView & { receipt: Receipt | null; failureReason?: string }> {
+  async billPaymentOfPayer(userId: string, paymentId: string): Promise<BillPaymentView & { receipt: Receipt | null; failureReason?: string }> {
     const [row] = UUID.test(paymentId)
       ? ((await this.dataSource.query(
-          `SELECT p.*, o.name AS biller_name, b.customer_ref, b.period FROM bill_payments p
-             JOIN bills b ON b.id = p.bill_id JOIN organizations o ON o.id = p.biller_id
+          `SELECT p.*, b.customer_ref, b.period FROM billing.bill_payments p
+             JOIN billing.bills b ON b.id = p.bill_id
             WHERE p.id = $1 AND p.payer_user_id = $2`,
           [paymentId, userId],
-        )) as (PaymentRow & { biller_name: string; customer_ref: string; period: string })[])
+        )) as (PaymentRow & { customer_ref: string; period: string })[])
       : [];
     if (!row) throw new NotFoundError('No such payment');
+    const biller = await this.bills.biller(row.biller_id);
     return {
       ...toPaymentView(row),
       ...(row.failure_reason ? { failureReason: row.failure_reason } : {}),
@@ -293,7 +294,7 @@ export class BillPaymentsService implements OnModuleInit {
         row.status === 'SUCCEEDED'
           ? {
               receiptNo: row.receipt_no!,
-              billerName: row.biller_name,
+              billerName: biller.name,
               customerRef: row.customer_ref,
               period: row.period,
               amount: Number(row.amount),
@@ -319,7 +320,7 @@ export class BillPaymentsService implements OnModuleInit {
     const biller = await this.bills.biller(billerId);
     const { start, end } = shanghaiDayRange(date);
     const rows = (await this.dataSource.query(
-      `SELECT p.*, b.customer_ref, b.period FROM bill_payments p JOIN bills b ON b.id = p.bill_id
+      `SELECT p.*, b.customer_ref, b.period FROM billing.bill_payments p JOIN billing.bills b ON b.id = p.bill_id
         WHERE p.biller_id = $1 AND p.status = 'SUCCEEDED' AND p.paid_at >= $2 AND p.paid_at < $3
         ORDER BY p.paid_at, p.id`,
       [biller.id, start, end],
@@ -379,24 +380,24 @@ export class BillPaymentsService implements OnModuleInit {
    */
   async runAutopay(attemptId: string, final = false): Promise<void> {
     const fail = (reason: string) =>
-      this.dataSource.query(`UPDATE autopay_attempts SET status = 'FAILED', reason = $2, updated_at = now() WHERE id = $1 AND status = 'PENDING'`, [attemptId, reason]);
+      this.dataSource.query(`UPDATE billing.autopay_attempts SET status = 'FAILED', reason = $2, updated_at = now() WHERE id = $1 AND status = 'PENDING'`, [attemptId, reason]);
     try {
       await withTransactionRetry(this.dataSource, async (m) => {
         // claimed first: whatever happens, this attempt pays at most once
         const [attempt] = returnedRows<{ bill_id: string; account_id: string }>(
-          await m.query(`UPDATE autopay_attempts SET status = 'PAID', updated_at = now() WHERE id = $1 AND status = 'PENDING' RETURNING bill_id, account_id`, [attemptId]),
+          await m.query(`UPDATE billing.autopay_attempts SET status = 'PAID', updated_at = now() WHERE id = $1 AND status = 'PENDING' RETURNING bill_id, account_id`, [attemptId]),
         );
         if (!attempt) return;
-        const [account] = (await m.query(`SELECT user_id, autopay_max_amount::text AS cap FROM biller_accounts WHERE id = $1 FOR SHARE`, [attempt.account_id])) as {
+        const [account] = (await m.query(`SELECT user_id, autopay_max_amount::text AS cap FROM billing.biller_accounts WHERE id = $1 FOR SHARE`, [attempt.account_id])) as {
           user_id: string;
           cap: string | null;
         }[];
-        const [bill] = (await m.query(`SELECT amount::text, paid_amount::text FROM bills WHERE id = $1 FOR UPDATE`, [attempt.bill_id])) as { amount: string; paid_amount: string }[];
+        const [bill] = (await m.query(`SELECT amount::text, paid_amount::text FROM billing.bills WHERE id = $1 FOR UPDATE`, [attempt.bill_id])) as { amount: string; paid_amount: string }[];
         const outstanding = BigInt(bill.amount) - BigInt(bill.paid_amount);
         if (account.cap === null) throw new AutopayRefusal('AUTOPAY_OFF');
         if (outstanding > BigInt(account.cap)) throw new AutopayRefusal(`CAP_EXCEEDED: ${outstanding} is above the cap ${account.cap}`);
         const result = await this.payFromWallet(m, account.user_id, attempt.bill_id, undefined, attempt.account_id);
-        await m.query(`UPDATE autopay_attempts SET payment_id = $2 WHERE id = $1`, [attemptId, result.payment.id]);
+        await m.query(`UPDATE billing.autopay_attempts SET payment_id = $2 WHERE id = $1`, [attemptId, result.payment.id]);
       });
     } catch (err) {
       if (err instanceof AutopayRefusal) return void (await fail(err.message));

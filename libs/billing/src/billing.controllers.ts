@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
-import { BodyLimit, DEFAULT_PAGE_SIZE, Idempotent, PageQuery } from '@app/common';
+import { BodyLimit, decodeTimeCursor, DEFAULT_PAGE_SIZE, Idempotent, PageQuery } from '@app/common';
 import { CurrentUser, OrgRole, RequireKyc } from '@app/identity';
 import type { AuthenticatedUser } from '@app/identity';
 import { BillPaymentsService } from './bill-payments.service.js';
@@ -66,7 +66,7 @@ export class BillersController {
   @Get(':billerId/webhook-deliveries')
   @OrgRole([...STAFF], { param: 'billerId' })
   deliveries(@Param('billerId') billerId: string, @Query() q: PageQuery): ReturnType<WebhooksService['deliveries']> {
-    return this.webhooks.deliveries(billerId, q.limit ?? DEFAULT_PAGE_SIZE);
+    return this.webhooks.deliveries(billerId, q.limit ?? DEFAULT_PAGE_SIZE, decodeTimeCursor(q.cursor));
   }
 }
 
@@ -101,8 +101,8 @@ export class MyBillsController {
 
   /** What auto-pay did for this account: paid, or why not (cap exceeded, wallet short, ...). */
   @Get('biller-accounts/:id/auto-pay/attempts')
-  attempts(@CurrentUser() user: AuthenticatedUser, @Param('id') id: string): ReturnType<BillsService['autopayAttempts']> {
-    return this.bills.autopayAttempts(user.id, id);
+  attempts(@CurrentUser() user: AuthenticatedUser, @Param('id') id: string, @Query() q: PageQuery): ReturnType<BillsService['autopayAttempts']> {
+    return this.bills.autopayAttempts(user.id, id, q.limit ?? DEFAULT_PAGE_SIZE, decodeTimeCursor(q.cursor));
   }
 
   @Get('bills')
@@ -126,8 +126,9 @@ export class BillPaymentsController {
     return this.payments.pay(user.id, billId, body);
   }
 
+  /** A bill payment and its receipt, for its payer (the path is api.md's; what it shows is a bill payment). */
   @Get('payments/:id')
-  payment(@CurrentUser() user: AuthenticatedUser, @Param('id') id: string): ReturnType<BillPaymentsService['forPayer']> {
-    return this.payments.forPayer(user.id, id);
+  billPayment(@CurrentUser() user: AuthenticatedUser, @Param('id') id: string): ReturnType<BillPaymentsService['billPaymentOfPayer']> {
+    return this.payments.billPaymentOfPayer(user.id, id);
   }
 }

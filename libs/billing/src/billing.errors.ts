@@ -17,9 +17,3 @@ export class PartialNotAllowedError extends BusinessRuleError {
     super('PARTIAL_NOT_ALLOWED', `This biller takes only the full outstanding amount (${outstanding})`);
   }
 }
-
-export class NotABillerError extends BusinessRuleError {
-  constructor() {
-    super('NOT_A_BILLER', 'This organisation is not a biller');
-  }
-}

@@ -1,22 +1,28 @@
 import { Module } from '@nestjs/common';
 import type { OnModuleInit } from '@nestjs/common';
-import { IdentityModule } from '@app/identity';
+import { IdentityModule, OrganizationProfiles } from '@app/identity';
 import { JobsService } from '@app/jobs';
 import { LedgerModule } from '@app/ledger';
+import { PaymentsModule } from '@app/payments';
 import { BillPaymentsController, BillersController, MyBillsController } from './billing.controllers.js';
 import { BillPaymentsService } from './bill-payments.service.js';
 import { AUTOPAY_JOB, BillsService } from './bills.service.js';
 import { WEBHOOK_JOB, WebhooksService } from './webhooks.service.js';
+import { BillerProfile } from './biller-profile.js';
+import { BillingConfig } from './billing.config.js';
+import { billingMigrations } from './migrations/index.js';
 
-/** Registers the auto-pay and webhook jobs. */
+/** Registers the auto-pay and webhook jobs, and the biller profile of organisations. */
 class BillingJobs implements OnModuleInit {
   constructor(
     private readonly jobs: JobsService,
     private readonly payments: BillPaymentsService,
     private readonly webhooks: WebhooksService,
+    private readonly profiles: OrganizationProfiles,
   ) {}
 
   onModuleInit(): void {
+    this.profiles.register(new BillerProfile());
     // with metadata: a job knows its last try
     const last = (job: object) => {
       const j = job as { retryCount?: number; retryLimit?: number };
@@ -32,10 +38,10 @@ class BillingJobs implements OnModuleInit {
  * Bill payment (api.md, Bill payment): billers, bulk loads, bill fetch,
  * linked accounts, payment by wallet or provider, receipts, settlement,
  * webhooks, auto-pay. Meets other modules only in identity, ledger and
- * payments (imported by the platform with PaymentsModule's exports).
+ * payments.
  */
 @Module({
-  imports: [IdentityModule, LedgerModule],
+  imports: [IdentityModule, LedgerModule, PaymentsModule],
   controllers: [BillersController, MyBillsController, BillPaymentsController],
   providers: [
     BillsService,
@@ -43,9 +49,13 @@ class BillingJobs implements OnModuleInit {
     BillPaymentsService,
     {
       provide: BillingJobs,
-      inject: [JobsService, BillPaymentsService, WebhooksService],
-      useFactory: (j: JobsService, p: BillPaymentsService, w: WebhooksService) => new BillingJobs(j, p, w),
+      inject: [JobsService, BillPaymentsService, WebhooksService, OrganizationProfiles],
+      useFactory: (j: JobsService, p: BillPaymentsService, w: WebhooksService, o: OrganizationProfiles) => new BillingJobs(j, p, w, o),
     },
   ],
 })
-export class BillingModule {}
+export class BillingModule {
+  static readonly schema = 'billing';
+  static readonly config = BillingConfig;
+  static readonly migrations = billingMigrations;
+}

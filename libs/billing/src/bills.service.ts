@@ -1,15 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
-import { ConflictError, NotFoundError, UUID, ValidationFailedError } from '@app/common';
-import type { Currency } from '@app/common';
+import { ConflictError, NotFoundError, toPage, UUID, ValidationFailedError } from '@app/common';
+import type { Currency, Page } from '@app/common';
 import { isUniqueViolation, withTransactionRetry } from '@app/database';
+import { OrganizationsService, type OrganizationRecord } from '@app/identity';
 import { JobsService } from '@app/jobs';
-import { billStatus, maskName } from './domain/amount-rule.js';
+import { billStatus } from './domain/amount-rule.js';
+import { maskName } from './domain/mask-name.js';
 import type { BillStatus } from './domain/amount-rule.js';
 import { parseBillRow } from './domain/bill-row.js';
 import type { BillRow } from './domain/bill-row.js';
-import { NotABillerError } from './billing.errors.js';
 
 export const AUTOPAY_JOB = 'billing.autopay';
 
@@ -85,22 +86,19 @@ export interface BillerAccountView {
 }
 
 interface BillerRow {
-  id: string;
-  name: string;
-  kind: string;
-  biller_category: string | null;
-  biller_allows_partial: boolean;
-  biller_allows_advance: boolean;
-  currency: string;
+  organization_id: string;
+  category: string;
+  allows_partial: boolean;
+  allows_advance: boolean;
 }
 
-const toBiller = (r: BillerRow): Biller => ({
-  id: r.id,
-  name: r.name,
-  category: r.biller_category!,
-  allowsPartial: r.biller_allows_partial,
-  allowsAdvance: r.biller_allows_advance,
-  currency: r.currency.trim() as Currency,
+const toBiller = (r: BillerRow, org: OrganizationRecord): Biller => ({
+  id: r.organization_id,
+  name: org.name,
+  category: r.category,
+  allowsPartial: r.allows_partial,
+  allowsAdvance: r.allows_advance,
+  currency: org.currency as Currency,
 });
 
 /**
@@ -113,26 +111,33 @@ export class BillsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly jobs: JobsService,
+    private readonly organizations: OrganizationsService,
   ) {}
 
+  /** Billers by name (identity's order), optionally of one category. */
   async billers(category?: string): Promise<Biller[]> {
-    const rows = (await this.dataSource.query(
-      `SELECT * FROM organizations WHERE kind = 'BILLER' AND ($1::text IS NULL OR biller_category = $1) ORDER BY name, id`,
-      [category ?? null],
-    )) as BillerRow[];
-    return rows.map(toBiller);
+    const rows = (await this.dataSource.query(`SELECT * FROM billing.billers WHERE ($1::text IS NULL OR category = $1)`, [
+      category ?? null,
+    ])) as BillerRow[];
+    const byId = new Map(rows.map((r) => [r.organization_id, r]));
+    return (await this.organizations.records(rows.map((r) => r.organization_id))).map((org) => toBiller(byId.get(org.id)!, org));
   }
 
-  /** The biller, or 404 (unknown) / 422 NOT_A_BILLER (an organisation of another kind). */
+  /** The biller, or 404 (unknown, or an organisation of another kind). */
   async biller(id: string, manager: EntityManager = this.dataSource.manager): Promise<Biller> {
-    const [row] = UUID.test(id) ? ((await manager.query(`SELECT * FROM organizations WHERE id = $1`, [id])) as BillerRow[]) : [];
-    if (!row) throw new NotFoundError('No such biller');
-    if (row.kind !== 'BILLER') throw new NotABillerError();
-    return toBiller(row);
+    const [row] = UUID.test(id) ? ((await manager.query(`SELECT * FROM billing.billers WHERE organization_id = $1`, [id])) as BillerRow[]) : [];
+    const [org] = row ? await this.organizations.records([id], manager) : [];
+    if (!org) throw new NotFoundError('No such biller');
+    return toBiller(row, org);
+  }
+
+  /** Name and currency of these billers, from identity. */
+  private async billerNames(ids: readonly string[]): Promise<Map<string, OrganizationRecord>> {
+    return new Map((await this.organizations.records(ids)).map((o) => [o.id, o]));
   }
 
   async bill(id: string, manager: EntityManager = this.dataSource.manager): Promise<BillRowDb> {
-    const [row] = UUID.test(id) ? ((await manager.query(`SELECT *, due_date::text AS due_date FROM bills WHERE id = $1`, [id])) as BillRowDb[]) : [];
+    const [row] = UUID.test(id) ? ((await manager.query(`SELECT *, due_date::text AS due_date FROM billing.bills WHERE id = $1`, [id])) as BillRowDb[]) : [];
     if (!row) throw new NotFoundError('No such bill');
     return row;
   }
@@ -161,7 +166,7 @@ export class BillsService {
 
     return withTransactionRetry(this.dataSource, async (m) => {
       const written = (await m.query(
-        `INSERT INTO bills (biller_id, customer_ref, period, amount, currency, due_date, customer_name)
+        `INSERT INTO billing.bills (biller_id, customer_ref, period, amount, currency, due_date, customer_name)
          SELECT $1, r.customer_ref, r.period, r.amount, r.currency, r.due_date, r.customer_name
            FROM unnest($2::text[], $3::text[], $4::bigint[], $5::text[], $6::date[], $7::text[])
                 AS r(customer_ref, period, amount, currency, due_date, customer_name)
@@ -194,9 +199,9 @@ export class BillsService {
   private async scheduleAutopay(m: EntityManager, billIds: string[]): Promise<void> {
     if (billIds.length === 0) return;
     const attempts = (await m.query(
-      `INSERT INTO autopay_attempts (account_id, bill_id, status)
+      `INSERT INTO billing.autopay_attempts (account_id, bill_id, status)
        SELECT a.id, b.id, 'PENDING'
-         FROM bills b JOIN biller_accounts a ON a.biller_id = b.biller_id AND a.customer_ref = b.customer_ref
+         FROM billing.bills b JOIN billing.biller_accounts a ON a.biller_id = b.biller_id AND a.customer_ref = b.customer_ref
         WHERE b.id = ANY($1::uuid[]) AND a.autopay_max_amount IS NOT NULL AND b.paid_amount < b.amount
        ON CONFLICT (account_id, bill_id) DO NOTHING
        RETURNING id`,
@@ -208,7 +213,7 @@ export class BillsService {
   async fetch(billerId: string, customerRef: string): Promise<BillView[]> {
     await this.biller(billerId);
     const rows = (await this.dataSource.query(
-      `SELECT *, due_date::text AS due_date FROM bills WHERE biller_id = $1 AND customer_ref = $2 ORDER BY period DESC`,
+      `SELECT *, due_date::text AS due_date FROM billing.bills WHERE biller_id = $1 AND customer_ref = $2 ORDER BY period DESC`,
       [billerId, customerRef],
     )) as BillRowDb[];
     return rows.map(toBillView);
@@ -218,7 +223,7 @@ export class BillsService {
     const biller = await this.biller(input.billerId);
     try {
       const [row] = (await this.dataSource.query(
-        `INSERT INTO biller_accounts (user_id, biller_id, customer_ref, alias) VALUES ($1, $2, $3, $4) RETURNING *`,
+        `INSERT INTO billing.biller_accounts (user_id, biller_id, customer_ref, alias) VALUES ($1, $2, $3, $4) RETURNING *`,
         [userId, biller.id, input.customerRef, input.alias?.trim() || null],
       )) as AccountRow[];
       return toAccountView({ ...row, biller_name: biller.name, currency: biller.currency });
@@ -229,24 +234,18 @@ export class BillsService {
   }
 
   async accounts(userId: string): Promise<BillerAccountView[]> {
-    const rows = (await this.dataSource.query(
-      `SELECT a.*, o.name AS biller_name, o.currency FROM biller_accounts a JOIN organizations o ON o.id = a.biller_id
-        WHERE a.user_id = $1 ORDER BY a.created_at, a.id`,
-      [userId],
-    )) as (AccountRow & { biller_name: string; currency: string })[];
-    return rows.map(toAccountView);
+    const rows = (await this.dataSource.query(`SELECT * FROM billing.biller_accounts WHERE user_id = $1 ORDER BY created_at, id`, [userId])) as AccountRow[];
+    const billers = await this.billerNames(rows.map((r) => r.biller_id));
+    return rows.map((r) => toAccountView({ ...r, biller_name: billers.get(r.biller_id)!.name, currency: billers.get(r.biller_id)!.currency }));
   }
 
   async account(userId: string, accountId: string, manager: EntityManager = this.dataSource.manager): Promise<BillerAccountView> {
     const [row] = UUID.test(accountId)
-      ? ((await manager.query(
-          `SELECT a.*, o.name AS biller_name, o.currency FROM biller_accounts a JOIN organizations o ON o.id = a.biller_id
-            WHERE a.id = $1 AND a.user_id = $2`,
-          [accountId, userId],
-        )) as (AccountRow & { biller_name: string; currency: string })[])
+      ? ((await manager.query(`SELECT * FROM billing.biller_accounts WHERE id = $1 AND user_id = $2`, [accountId, userId])) as AccountRow[])
       : [];
     if (!row) throw new NotFoundError('No such linked account');
-    return toAccountView(row);
+    const [org] = await this.organizations.records([row.biller_id], manager);
+    return toAccountView({ ...row, biller_name: org.name, currency: org.currency });
   }
 
   /**
@@ -255,19 +254,23 @@ export class BillsService {
    */
   async setAutopay(userId: string, accountId: string, maxAmount: bigint | null): Promise<BillerAccountView> {
     await this.account(userId, accountId);
-    await this.dataSource.query(`UPDATE biller_accounts SET autopay_max_amount = $2 WHERE id = $1 AND user_id = $3`, [accountId, maxAmount?.toString() ?? null, userId]);
+    await this.dataSource.query(`UPDATE billing.biller_accounts SET autopay_max_amount = $2 WHERE id = $1 AND user_id = $3`, [accountId, maxAmount?.toString() ?? null, userId]);
     return this.account(userId, accountId);
   }
 
-  async autopayAttempts(userId: string, accountId: string): Promise<{ items: AutopayAttemptView[]; nextCursor: null }> {
+  /** Newest first, `limit` a page, continuing after `after` (the cursor's position). */
+  async autopayAttempts(userId: string, accountId: string, limit: number, after?: { at: string; id: string }): Promise<Page<AutopayAttemptView>> {
     await this.account(userId, accountId);
     const rows = (await this.dataSource.query(
-      `SELECT t.*, b.period, b.amount::text AS bill_amount, b.currency FROM autopay_attempts t JOIN bills b ON b.id = t.bill_id
-        WHERE t.account_id = $1 ORDER BY t.created_at DESC LIMIT 200`,
-      [accountId],
-    )) as { id: string; bill_id: string; status: string; reason: string | null; payment_id: string | null; period: string; bill_amount: string; currency: string; updated_at: Date }[];
+      `SELECT t.*, t.created_at::text AS position_at, b.period, b.amount::text AS bill_amount, b.currency
+         FROM billing.autopay_attempts t JOIN billing.bills b ON b.id = t.bill_id
+        WHERE t.account_id = $1 AND ($2::timestamptz IS NULL OR (t.created_at, t.id) < ($2::timestamptz, $3::uuid))
+        ORDER BY t.created_at DESC, t.id DESC LIMIT $4`,
+      [accountId, after?.at ?? null, after?.id ?? null, limit + 1],
+    )) as { id: string; bill_id: string; status: string; reason: string | null; payment_id: string | null; period: string; bill_amount: string; currency: string; updated_at: Date; position_at: string }[];
+    const page = toPage(rows, limit, (last) => ({ at: last.position_at, id: last.id }));
     return {
-      items: rows.map((r) => ({
+      items: page.items.map((r) => ({
         id: r.id,
         billId: r.bill_id,
         period: r.period,
@@ -278,15 +281,15 @@ export class BillsService {
         paymentId: r.payment_id,
         updatedAt: r.updated_at.toISOString(),
       })),
-      nextCursor: null,
+      nextCursor: page.nextCursor,
     };
   }
 
   /** Unpaid and partly paid bills of the user's linked accounts. */
   async myBills(userId: string): Promise<BillView[]> {
     const rows = (await this.dataSource.query(
-      `SELECT b.*, b.due_date::text AS due_date FROM bills b
-         JOIN biller_accounts a ON a.biller_id = b.biller_id AND a.customer_ref = b.customer_ref
+      `SELECT b.*, b.due_date::text AS due_date FROM billing.bills b
+         JOIN billing.biller_accounts a ON a.biller_id = b.biller_id AND a.customer_ref = b.customer_ref
         WHERE a.user_id = $1 AND b.paid_amount < b.amount
         ORDER BY b.due_date, b.id`,
       [userId],

@@ -1,4 +1,4 @@
 export { BillingModule } from './billing.module.js';
-export { billingMigrations } from './migrations/index.js';
 export { webhookSignature } from './webhooks.service.js';
 export * from './billing.errors.js';
+export { BillingConfig } from './billing.config.js';

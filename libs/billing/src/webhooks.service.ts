@@ -4,8 +4,10 @@ import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
-import { ValidationFailedError } from '@app/common';
+import { toPage, ValidationFailedError } from '@app/common';
+import type { Page } from '@app/common';
 import { AppConfig } from '@app/config';
+import { BillingConfig } from './billing.config.js';
 import { JobsService } from '@app/jobs';
 import type { BillRowDb } from './bills.service.js';
 
@@ -55,7 +57,8 @@ export class WebhooksService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly jobs: JobsService,
-    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(BillingConfig) private readonly config: BillingConfig,
+    @Inject(AppConfig) private readonly app: AppConfig,
   ) {}
 
   /**
@@ -66,7 +69,7 @@ export class WebhooksService {
    */
   private async targetProblem(url: URL): Promise<string | undefined> {
     if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'url must be an absolute http(s) URL';
-    if (this.config.NODE_ENV === 'production' && url.protocol !== 'https:') return 'url must be https';
+    if (this.app.NODE_ENV === 'production' && url.protocol !== 'https:') return 'url must be https';
     if (url.username || url.password) return 'url must not carry credentials';
     if (this.config.WEBHOOK_ALLOW_PRIVATE_NETWORKS) return undefined;
     const host = url.hostname.replace(/^\[|\]$/g, '');
@@ -91,7 +94,7 @@ export class WebhooksService {
     if (problem) throw new ValidationFailedError([{ field: 'url', problems: [problem] }]);
     const secret = 'whsec_' + randomBytes(24).toString('base64url');
     await this.dataSource.query(
-      `INSERT INTO biller_webhooks (biller_id, url, secret) VALUES ($1, $2, $3)
+      `INSERT INTO billing.biller_webhooks (biller_id, url, secret) VALUES ($1, $2, $3)
        ON CONFLICT (biller_id) DO UPDATE SET url = EXCLUDED.url, secret = EXCLUDED.secret, updated_at = now()`,
       [billerId, parsed.toString(), secret],
     );
@@ -100,7 +103,7 @@ export class WebhooksService {
 
   /** Inside the payment's transaction: the event exists if and only if the payment does. */
   async paymentSucceeded(m: EntityManager, bill: BillRowDb, payment: { id: string; amount: string; currency: string; method: string; receipt_no: string | null; paid_at: Date | null }): Promise<void> {
-    const [hook] = (await m.query(`SELECT 1 FROM biller_webhooks WHERE biller_id = $1`, [bill.biller_id])) as unknown[];
+    const [hook] = (await m.query(`SELECT 1 FROM billing.biller_webhooks WHERE biller_id = $1`, [bill.biller_id])) as unknown[];
     if (!hook) return;
     const payload = {
       type: 'bill_payment.succeeded',
@@ -116,7 +119,7 @@ export class WebhooksService {
         paidAt: (payment.paid_at ?? new Date()).toISOString(),
       },
     };
-    const [row] = (await m.query(`INSERT INTO webhook_deliveries (biller_id, event_type, payload) VALUES ($1, $2, $3) RETURNING id`, [
+    const [row] = (await m.query(`INSERT INTO billing.webhook_deliveries (biller_id, event_type, payload) VALUES ($1, $2, $3) RETURNING id`, [
       bill.biller_id,
       payload.type,
       JSON.stringify(payload),
@@ -128,7 +131,7 @@ export class WebhooksService {
   /** The job: one attempt; throws (so pg-boss retries with backoff) unless the biller acknowledged; the last try marks it FAILED. */
   async deliver(deliveryId: string, final = false): Promise<void> {
     const [d] = (await this.dataSource.query(
-      `SELECT d.*, w.url, w.secret FROM webhook_deliveries d JOIN biller_webhooks w ON w.biller_id = d.biller_id WHERE d.id = $1`,
+      `SELECT d.*, w.url, w.secret FROM billing.webhook_deliveries d JOIN billing.biller_webhooks w ON w.biller_id = d.biller_id WHERE d.id = $1`,
       [deliveryId],
     )) as { id: string; status: string; payload: unknown; url: string; secret: string }[];
     if (!d || d.status === 'DELIVERED') return;
@@ -153,7 +156,7 @@ export class WebhooksService {
     }
     const ok = status !== null && status >= 200 && status < 300;
     await this.dataSource.query(
-      `UPDATE webhook_deliveries SET attempts = attempts + 1, last_status_code = $2, last_error = $3,
+      `UPDATE billing.webhook_deliveries SET attempts = attempts + 1, last_status_code = $2, last_error = $3,
               status = CASE WHEN $4 THEN 'DELIVERED' WHEN $5 THEN 'FAILED' ELSE status END,
               delivered_at = CASE WHEN $4 THEN now() ELSE delivered_at END
         WHERE id = $1`,
@@ -169,13 +172,17 @@ export class WebhooksService {
     }
   }
 
-  async deliveries(billerId: string, limit: number): Promise<{ items: DeliveryView[]; nextCursor: null }> {
+  /** Newest first, `limit` a page, continuing after `after` (the cursor's position). */
+  async deliveries(billerId: string, limit: number, after?: { at: string; id: string }): Promise<Page<DeliveryView>> {
     const rows = (await this.dataSource.query(
-      `SELECT * FROM webhook_deliveries WHERE biller_id = $1 ORDER BY created_at DESC, id LIMIT $2`,
-      [billerId, limit],
-    )) as { id: string; event_type: string; status: DeliveryView['status']; attempts: number; last_status_code: number | null; last_error: string | null; payload: unknown; created_at: Date; delivered_at: Date | null }[];
+      `SELECT *, created_at::text AS position_at FROM billing.webhook_deliveries
+        WHERE biller_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
+        ORDER BY created_at DESC, id DESC LIMIT $4`,
+      [billerId, after?.at ?? null, after?.id ?? null, limit + 1],
+    )) as { id: string; event_type: string; status: DeliveryView['status']; attempts: number; last_status_code: number | null; last_error: string | null; payload: unknown; created_at: Date; delivered_at: Date | null; position_at: string }[];
+    const page = toPage(rows, limit, (last) => ({ at: last.position_at, id: last.id }));
     return {
-      items: rows.map((r) => ({
+      items: page.items.map((r) => ({
         id: r.id,
         eventType: r.event_type,
         status: r.status,
@@ -186,7 +193,7 @@ export class WebhooksService {
         createdAt: r.created_at.toISOString(),
         deliveredAt: r.delivered_at?.toISOString() ?? null,
       })),
-      nextCursor: null,
+      nextCursor: page.nextCursor,
     };
   }
 }

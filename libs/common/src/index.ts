@@ -15,6 +15,23 @@ export { createValidationPipe, flattenValidationErrors } from './http/validation
 export { BodyLimit, installBodyLimits, BODY_LIMIT_CEILING } from './http/body-limit.js';
 export { requestIdFor } from './http/request-id.js';
 export { Public, IS_PUBLIC_KEY } from './auth/public.decorator.js';
+export {
+  PlatformAdmin,
+  OrgRole,
+  RequireKyc,
+  DeviceAuth,
+  CurrentUser,
+  CurrentDevice,
+  ROLES_KEY,
+  ORG_ROLES_KEY,
+  KYC_KEY,
+  DEVICE_KEY,
+} from './auth/decorators.js';
+export type { OrgRoleOptions } from './auth/decorators.js';
+export { PLATFORM_ROLES, STAFF_ROLES, ORGANIZATION_KINDS, CURRENCIES, DEVICE_KINDS } from './auth/caller.js';
+export type { PlatformRole, StaffRole, OrganizationKind, DeviceKind, RoleGrant, AuthenticatedUser, AuthenticatedDevice, Caller } from './auth/caller.js';
+export { AuditTrail, UserDirectory } from './auth/ports.js';
+export type { AuditRecord } from './auth/ports.js';
 export { MetricsModule } from './metrics/metrics.module.js';
 export { MetricsService } from './metrics/metrics.service.js';
 export { createRootLogger, httpLoggingParams, installRequestLogging, loggingFormatters, loggingSerializers } from './logging/logging.js';
@@ -22,7 +39,7 @@ export { censorSecrets, SECRET_KEYS } from './logging/censor.js';
 export type { LoggingSettings } from './logging/logging.js';
 export { ReqMeta } from './http/request-meta.js';
 export type { RequestMeta } from './http/request-meta.js';
-export { PageQuery, encodeCursor, decodeCursor, decodeSequenceCursor, toPage, DEFAULT_PAGE_SIZE } from './http/pagination.js';
+export { PageQuery, encodeCursor, decodeCursor, decodeSequenceCursor, decodeTimeCursor, toPage, DEFAULT_PAGE_SIZE } from './http/pagination.js';
 export type { Page } from './http/pagination.js';
 export { installIpRateLimit } from './http/rate-limit.js';
 export { Money, PaymentAmountDto, CurrencyMismatchError, CURRENCY_CODES, MAX_PAYMENT_MINOR } from './money/money.js';
@@ -38,4 +55,4 @@ export {
 export { Idempotency1763700150000 } from './idempotency/migration.js';
 export { parseJsonBody, MalformedJsonError, MAX_JSON_DEPTH } from './http/json-body.js';
 export { frameworkErrorHandler, clientErrorHandler, installLifecycleResponses } from './http/framework-errors.js';
-export { SHANGHAI_OFFSET_MS, shanghaiDay, shanghaiDayRange, shanghaiIso, UUID } from './time/business-day.js';
+export { SHANGHAI_OFFSET_MS, shanghaiDay, shanghaiDayRange, shanghaiIso, UUID, shanghaiDateTime, shanghaiCompact, parseShanghaiTime } from './time/business-day.js';

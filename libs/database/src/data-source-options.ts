@@ -1,5 +1,5 @@
 import type { DataSourceOptions, MigrationInterface } from 'typeorm';
-import { MIGRATIONS_TABLE } from './migrations.js';
+import { MIGRATIONS_SCHEMA, MIGRATIONS_TABLE } from './migrations.js';
 
 export type MigrationClass = new () => MigrationInterface;
 
@@ -20,6 +20,8 @@ export function buildDataSourceOptions(s: DataSourceSettings): DataSourceOptions
     applicationName: s.applicationName,
     synchronize: false,
     migrationsRun: false,
+    // the schema of TypeORM's own table; entities always name their schema
+    schema: MIGRATIONS_SCHEMA,
     migrationsTableName: MIGRATIONS_TABLE,
     migrationsTransactionMode: 'each',
     migrations: s.migrations,

@@ -6,6 +6,7 @@ import type { AppConfig } from '@app/config';
 import { buildDataSourceOptions, type MigrationClass } from './data-source-options.js';
 import { DatabaseHealthIndicator } from './database-health.js';
 import { runMigrations } from './migrations.js';
+import { databaseMigrations } from './migrations/index.js';
 
 export const DATABASE_URL = Symbol('DATABASE_URL');
 
@@ -18,6 +19,9 @@ export interface DatabaseModuleOptions {
 @Global()
 @Module({})
 export class DatabaseModule {
+  /** The baseline every context's migrations build on (public: the `set_updated_at()` trigger function, pgcrypto). */
+  static readonly migrations = databaseMigrations;
+
   static forRoot(options: DatabaseModuleOptions): DynamicModule {
     const { url, config, migrations } = options;
     return {

@@ -7,7 +7,7 @@ export { EmbeddedDatabase, EmbeddedDatabaseError, EMBEDDED_PG_MAJOR } from './em
 export type { EmbeddedLog } from './embedded-postgres.js';
 export { buildDataSourceOptions } from './data-source-options.js';
 export type { MigrationClass, DataSourceSettings } from './data-source-options.js';
-export { runMigrations, pendingMigrations, MIGRATIONS_TABLE } from './migrations.js';
+export { runMigrations, pendingMigrations, MIGRATIONS_TABLE, MIGRATIONS_SCHEMA } from './migrations.js';
 export { bigintTransformer } from './bigint.transformer.js';
 export {
   withTransactionRetry,
@@ -21,3 +21,7 @@ export {
 } from './transaction.js';
 export type { RetryOptions } from './transaction.js';
 export { databaseMigrations } from './migrations/index.js';
+export { collectMigrations, migrationTimestamp } from './data-context.js';
+export type { DataContext } from './data-context.js';
+export { moveToSchema, moveToPublic } from './schema-move.js';
+export type { SchemaObjects } from './schema-move.js';

@@ -3,6 +3,8 @@ import type { DataSource } from 'typeorm';
 /** Same key for every process: migrations of N replicas run one at a time. */
 const MIGRATION_LOCK_KEY = 7_310_001;
 export const MIGRATIONS_TABLE = 'typeorm_migrations';
+/** TypeORM's record of applied migrations lives in its own schema, not in `public`. */
+export const MIGRATIONS_SCHEMA = 'platform';
 
 export interface MigrationLog {
   info(message: string): void;
@@ -14,6 +16,14 @@ export async function runMigrations(dataSource: DataSource, log?: MigrationLog):
   await runner.connect();
   try {
     await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await runner.query(`CREATE SCHEMA IF NOT EXISTS ${MIGRATIONS_SCHEMA}`);
+    // databases migrated before the contexts had schemas kept the record in public
+    await runner.query(`
+      DO $$ BEGIN
+        IF to_regclass('public.${MIGRATIONS_TABLE}') IS NOT NULL AND to_regclass('${MIGRATIONS_SCHEMA}.${MIGRATIONS_TABLE}') IS NULL THEN
+          ALTER TABLE public.${MIGRATIONS_TABLE} SET SCHEMA ${MIGRATIONS_SCHEMA};
+        END IF;
+      END $$`);
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     const names = applied.map((m) => m.name);
     if (log) {
@@ -29,11 +39,13 @@ export async function runMigrations(dataSource: DataSource, log?: MigrationLog):
 /** Names of the migrations this build knows that the database has not applied. */
 export async function pendingMigrations(dataSource: DataSource): Promise<string[]> {
   const known = dataSource.migrations.map((m) => m.name ?? m.constructor.name);
-  const [{ present }] = (await dataSource.query(`SELECT to_regclass($1) IS NOT NULL AS present`, [
+  // before the first migration of this version, the record is still in public
+  const [{ found }] = (await dataSource.query(`SELECT COALESCE(to_regclass($1), to_regclass($2))::text AS found`, [
+    `${MIGRATIONS_SCHEMA}.${MIGRATIONS_TABLE}`,
     `public.${MIGRATIONS_TABLE}`,
-  ])) as { present: boolean }[];
-  if (!present) return known;
-  const rows = (await dataSource.query(`SELECT name FROM ${MIGRATIONS_TABLE}`)) as { name: string }[];
+  ])) as { found: string | null }[];
+  if (!found) return known;
+  const rows = (await dataSource.query(`SELECT name FROM ${found}`)) as { name: string }[];
   const applied = new Set(rows.map((r) => r.name));
   return known.filter((n) => !applied.has(n));
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '@app/config';
+import { IdentityConfig } from './identity.config.js';
 import { AuditService } from './audit/audit.service.js';
 import { PasswordHasher } from './auth/password-hasher.js';
 
@@ -17,7 +17,7 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
     private readonly dataSource: DataSource,
     private readonly hasher: PasswordHasher,
     private readonly audit: AuditService,
-    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(IdentityConfig) private readonly config: IdentityConfig,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -26,13 +26,13 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
     const hash = await this.hasher.hash(password);
     const created = await this.dataSource.transaction(async (m) => {
       const rows = (await m.query(
-        `INSERT INTO users (phone, password_hash, display_name, kyc_level, real_full_name, kyc_verified_at)
+        `INSERT INTO identity.users (phone, password_hash, display_name, kyc_level, real_full_name, kyc_verified_at)
          VALUES ($1, $2, 'Platform administrator', 1, 'Platform administrator', now())
          ON CONFLICT (phone) DO NOTHING RETURNING id`,
         [phone, hash],
       )) as { id: string }[];
       if (!rows[0]) return undefined;
-      await m.query(`INSERT INTO role_grants (user_id, role) VALUES ($1, 'PLATFORM_ADMIN')`, [rows[0].id]);
+      await m.query(`INSERT INTO identity.role_grants (user_id, role) VALUES ($1, 'PLATFORM_ADMIN')`, [rows[0].id]);
       await this.audit.record({ action: 'ADMIN_BOOTSTRAPPED', targetType: 'user', targetId: rows[0].id, details: { phone } }, m);
       return rows[0].id;
     });

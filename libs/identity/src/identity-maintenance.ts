@@ -30,11 +30,11 @@ export class IdentityMaintenance implements OnModuleInit {
   async cleanup(): Promise<{ signatures: number; throttles: number; refreshTokens: number }> {
     const del = async (sql: string): Promise<number> => affectedRows(await this.dataSource.query(sql));
     return {
-      signatures: await del(`DELETE FROM device_signatures WHERE expires_at < now()`),
-      throttles: await del(`DELETE FROM login_throttle WHERE window_started_at < now() - interval '10 minutes'`),
+      signatures: await del(`DELETE FROM identity.device_signatures WHERE expires_at < now()`),
+      throttles: await del(`DELETE FROM identity.login_throttle WHERE window_started_at < now() - interval '10 minutes'`),
       refreshTokens: await del(
-        `DELETE FROM refresh_tokens WHERE session_id IN (
-           SELECT session_id FROM refresh_tokens GROUP BY session_id HAVING max(expires_at) < now() - interval '30 days')`,
+        `DELETE FROM identity.refresh_tokens WHERE session_id IN (
+           SELECT session_id FROM identity.refresh_tokens GROUP BY session_id HAVING max(expires_at) < now() - interval '30 days')`,
       ),
     };
   }

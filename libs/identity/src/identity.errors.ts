@@ -54,12 +54,6 @@ export class DeviceAuthFailedError extends DomainError {
   }
 }
 
-export class InvalidUniversityError extends BusinessRuleError {
-  constructor() {
-    super('INVALID_UNIVERSITY', 'universityId must name an organisation of kind UNIVERSITY');
-  }
-}
-
 export class DeviceKindNotAllowedError extends BusinessRuleError {
   constructor(kind: string, orgKind: string) {
     super('DEVICE_KIND_NOT_ALLOWED', `A ${orgKind} organisation cannot have ${kind} devices`);

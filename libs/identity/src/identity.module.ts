@@ -1,8 +1,9 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
+import { AuditTrail, UserDirectory } from '@app/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
-import { AppConfig } from '@app/config';
+import { IdentityConfig } from './identity.config.js';
 import { AdminBootstrapService } from './admin-bootstrap.service.js';
 import { AuditController } from './audit/audit.controller.js';
 import { AuditService } from './audit/audit.service.js';
@@ -19,7 +20,9 @@ import { DevicesService } from './devices/devices.service.js';
 import { IdentityMaintenance } from './identity-maintenance.js';
 import { RealNameService } from './kyc/real-name.service.js';
 import { AdminOrganizationsController, OrganizationsController } from './orgs/organizations.controller.js';
+import { OrganizationProfiles } from './orgs/organization-profiles.js';
 import { OrganizationsService } from './orgs/organizations.service.js';
+import { identityMigrations } from './migrations/index.js';
 import { UsersService } from './users.service.js';
 
 /**
@@ -28,12 +31,14 @@ import { UsersService } from './users.service.js';
  * authenticates (fail closed), then authorises. (The per-IP rate limit runs
  * before it, in Fastify: installIpRateLimit.)
  */
+// global for the ports it implements (AuditTrail, UserDirectory): contexts below identity use them without importing it
+@Global()
 @Module({
   imports: [
     PassportModule,
     JwtModule.registerAsync({
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({
+      inject: [IdentityConfig],
+      useFactory: (config: IdentityConfig) => ({
         secret: config.JWT_SECRET!,
         signOptions: {
           algorithm: 'HS256',
@@ -56,6 +61,7 @@ import { UsersService } from './users.service.js';
     AuthService,
     RealNameService,
     OrganizationsService,
+    OrganizationProfiles,
     DevicesService,
     LocalStrategy,
     JwtStrategy,
@@ -63,7 +69,13 @@ import { UsersService } from './users.service.js';
     LocalAuthGuard,
     AdminBootstrapService,
     IdentityMaintenance,
+    { provide: AuditTrail, useExisting: AuditService },
+    { provide: UserDirectory, useExisting: UsersService },
   ],
-  exports: [AuditService, UsersService, OrganizationsService, DevicesService],
+  exports: [AuditService, UsersService, OrganizationsService, OrganizationProfiles, DevicesService, AuditTrail, UserDirectory],
 })
-export class IdentityModule {}
+export class IdentityModule {
+  static readonly schema = 'identity';
+  static readonly config = IdentityConfig;
+  static readonly migrations = identityMigrations;
+}

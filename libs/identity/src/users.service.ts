@@ -41,7 +41,7 @@ export class UsersService {
   ): Promise<UserRow> {
     try {
       const [row] = (await manager.query(
-        `INSERT INTO users (phone, password_hash, display_name) VALUES ($1, $2, $3) RETURNING ${USER_COLUMNS}`,
+        `INSERT INTO identity.users (phone, password_hash, display_name) VALUES ($1, $2, $3) RETURNING ${USER_COLUMNS}`,
         [phone, passwordHash, displayName ?? null],
       )) as UserRow[];
       return row;
@@ -52,19 +52,24 @@ export class UsersService {
   }
 
   async findByPhone(phone: string, manager: EntityManager = this.dataSource.manager): Promise<UserRow | undefined> {
-    const rows = (await manager.query(`SELECT ${USER_COLUMNS} FROM users WHERE phone = $1`, [phone])) as UserRow[];
+    const rows = (await manager.query(`SELECT ${USER_COLUMNS} FROM identity.users WHERE phone = $1`, [phone])) as UserRow[];
     return rows[0];
   }
 
+  /** UserDirectory: 404 for an unknown user. */
+  async assertExists(id: string): Promise<void> {
+    await this.getById(id);
+  }
+
   async getById(id: string, manager: EntityManager = this.dataSource.manager): Promise<UserRow> {
-    const rows = (await manager.query(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [id])) as UserRow[];
+    const rows = (await manager.query(`SELECT ${USER_COLUMNS} FROM identity.users WHERE id = $1`, [id])) as UserRow[];
     if (!rows[0]) throw new NotFoundError('No such user');
     return rows[0];
   }
 
   async rolesOf(userId: string, manager: EntityManager = this.dataSource.manager): Promise<RoleGrant[]> {
     const rows = (await manager.query(
-      `SELECT role, organization_id FROM role_grants WHERE user_id = $1 ORDER BY created_at, role`,
+      `SELECT role, organization_id FROM identity.role_grants WHERE user_id = $1 ORDER BY created_at, role`,
       [userId],
     )) as { role: RoleGrant['role']; organization_id: string | null }[];
     return rows.map((r) => (r.organization_id ? { role: r.role, organizationId: r.organization_id } : { role: r.role }));
@@ -84,9 +89,9 @@ export class UsersService {
     const rows = (await this.dataSource.query(
       `SELECT u.id, u.phone, u.kyc_level,
               COALESCE((SELECT json_agg(json_build_object('role', g.role, 'organizationId', g.organization_id) ORDER BY g.created_at)
-                          FROM role_grants g WHERE g.user_id = u.id), '[]'::json) AS roles
-         FROM users u
-         JOIN auth_sessions s ON s.user_id = u.id AND s.id = $2 AND s.revoked_at IS NULL
+                          FROM identity.role_grants g WHERE g.user_id = u.id), '[]'::json) AS roles
+         FROM identity.users u
+         JOIN identity.auth_sessions s ON s.user_id = u.id AND s.id = $2 AND s.revoked_at IS NULL
         WHERE u.id = $1`,
       [userId, sessionId],
     )) as { id: string; phone: string; kyc_level: number; roles: { role: RoleGrant['role']; organizationId: string | null }[] }[];

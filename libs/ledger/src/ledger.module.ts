@@ -1,18 +1,20 @@
 import { Module } from '@nestjs/common';
 import type { OnModuleInit } from '@nestjs/common';
-import { IdentityModule } from '@app/identity';
 import { JobsService } from '@app/jobs';
 import { LedgerService } from './ledger.service.js';
 import { AdjustmentsController, WalletController } from './wallet.controller.js';
 import { WalletService } from './wallet.service.js';
+import { ledgerMigrations } from './migrations/index.js';
 
 @Module({
-  imports: [IdentityModule],
   controllers: [WalletController, AdjustmentsController],
   providers: [LedgerService, WalletService],
   exports: [LedgerService, WalletService],
 })
 export class LedgerModule implements OnModuleInit {
+  static readonly schema = 'ledger';
+  static readonly migrations = ledgerMigrations;
+
   constructor(
     private readonly jobs: JobsService,
     private readonly ledger: LedgerService,

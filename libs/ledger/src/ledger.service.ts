@@ -86,17 +86,17 @@ export class LedgerService {
   /** The account for this owner, purpose and currency, created on first need. */
   async account(spec: AccountSpec, manager: EntityManager = this.dataSource.manager): Promise<LedgerAccount> {
     const found = (await manager.query(
-      `SELECT * FROM ledger_accounts WHERE owner_type = $1 AND owner_id = $2 AND purpose = $3 AND currency = $4`,
+      `SELECT * FROM ledger.ledger_accounts WHERE owner_type = $1 AND owner_id = $2 AND purpose = $3 AND currency = $4`,
       [spec.ownerType, spec.ownerId, spec.purpose, spec.currency],
     )) as AccountRow[];
     if (found[0]) return toAccount(found[0]);
     await manager.query(
-      `INSERT INTO ledger_accounts (owner_type, owner_id, purpose, currency, allow_negative, hot)
+      `INSERT INTO ledger.ledger_accounts (owner_type, owner_id, purpose, currency, allow_negative, hot)
        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (owner_type, owner_id, purpose, currency) DO NOTHING`,
       [spec.ownerType, spec.ownerId, spec.purpose, spec.currency, spec.allowNegative ?? false, spec.hot ?? false],
     );
     const [row] = (await manager.query(
-      `SELECT * FROM ledger_accounts WHERE owner_type = $1 AND owner_id = $2 AND purpose = $3 AND currency = $4`,
+      `SELECT * FROM ledger.ledger_accounts WHERE owner_type = $1 AND owner_id = $2 AND purpose = $3 AND currency = $4`,
       [spec.ownerType, spec.ownerId, spec.purpose, spec.currency],
     )) as AccountRow[];
     return toAccount(row);
@@ -104,7 +104,7 @@ export class LedgerService {
 
   async accountsOf(ownerType: OwnerType, ownerId: string, purpose: string): Promise<LedgerAccount[]> {
     const rows = (await this.dataSource.query(
-      `SELECT * FROM ledger_accounts WHERE owner_type = $1 AND owner_id = $2 AND purpose = $3 ORDER BY currency`,
+      `SELECT * FROM ledger.ledger_accounts WHERE owner_type = $1 AND owner_id = $2 AND purpose = $3 ORDER BY currency`,
       [ownerType, ownerId, purpose],
     )) as AccountRow[];
     return rows.map(toAccount);
@@ -113,8 +113,8 @@ export class LedgerService {
   /** Exact balance: the stored balance plus credits still queued for a hot account, read in one snapshot. */
   async balance(accountId: string, manager: EntityManager = this.dataSource.manager): Promise<Money> {
     const [row] = (await manager.query(
-      `SELECT a.currency, a.balance + COALESCE((SELECT sum(h.amount) FROM hot_account_credits h WHERE h.account_id = a.id), 0) AS balance
-         FROM ledger_accounts a WHERE a.id = $1`,
+      `SELECT a.currency, a.balance + COALESCE((SELECT sum(h.amount) FROM ledger.hot_account_credits h WHERE h.account_id = a.id), 0) AS balance
+         FROM ledger.ledger_accounts a WHERE a.id = $1`,
       [accountId],
     )) as { currency: string; balance: string }[];
     if (!row) throw new Error(`no ledger account ${accountId}`);
@@ -128,6 +128,12 @@ export class LedgerService {
    * deadlocks. Throws InsufficientFundsError (402) and rolls everything back
    * when an account that may not go negative would.
    */
+  /** The id of the journal entry posted under this business reference, if any. */
+  async entryId(reference: string, manager: EntityManager = this.dataSource.manager): Promise<string | undefined> {
+    const [row] = (await manager.query(`SELECT id FROM ledger.journal_entries WHERE reference = $1`, [reference])) as { id: string }[];
+    return row?.id;
+  }
+
   async post(entry: EntryInput, manager?: EntityManager): Promise<PostedEntry> {
     const postings = normaliseEntry(entry.postings);
     const run = (m: EntityManager) => this.postWith(m, entry, postings);
@@ -141,7 +147,7 @@ export class LedgerService {
     try {
       rows = (await m.query(
         `SELECT entry_id, duplicate, posting_id::text, account_id, amount::text, balance_after::text
-           FROM ledger_post($1, $2, $3, $4, $5, $6::uuid[], $7::text[], $8::bigint[])`,
+           FROM ledger.ledger_post($1, $2, $3, $4, $5, $6::uuid[], $7::text[], $8::bigint[])`,
         [
           entry.reference,
           entry.kind,
@@ -177,19 +183,19 @@ export class LedgerService {
    * run), under the account's row lock, so reads stay exact throughout.
    */
   async rollUpHotAccounts(): Promise<number> {
-    const accounts = (await this.dataSource.query(`SELECT DISTINCT account_id FROM hot_account_credits`)) as { account_id: string }[];
+    const accounts = (await this.dataSource.query(`SELECT DISTINCT account_id FROM ledger.hot_account_credits`)) as { account_id: string }[];
     let folded = 0;
     for (const { account_id } of accounts) {
       folded += await withTransactionRetry(this.dataSource, async (m) => {
         // NO KEY UPDATE: conflicts with other balance changes, not with the foreign-key
         // share locks that concurrent credits take, so they go on during the roll-up
-        await m.query(`SELECT 1 FROM ledger_accounts WHERE id = $1 FOR NO KEY UPDATE`, [account_id]);
+        await m.query(`SELECT 1 FROM ledger.ledger_accounts WHERE id = $1 FOR NO KEY UPDATE`, [account_id]);
         const [{ sum, n }] = (await m.query(
-          `WITH gone AS (DELETE FROM hot_account_credits WHERE account_id = $1 RETURNING amount)
+          `WITH gone AS (DELETE FROM ledger.hot_account_credits WHERE account_id = $1 RETURNING amount)
            SELECT COALESCE(sum(amount), 0)::text AS sum, count(*)::int AS n FROM gone`,
           [account_id],
         )) as { sum: string; n: number }[];
-        if (n > 0) await m.query(`UPDATE ledger_accounts SET balance = balance + $2 WHERE id = $1`, [account_id, sum]);
+        if (n > 0) await m.query(`UPDATE ledger.ledger_accounts SET balance = balance + $2 WHERE id = $1`, [account_id, sum]);
         return n;
       });
     }

@@ -1,9 +1,7 @@
 import { Body, Controller, Get, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
-import { decodeSequenceCursor, DEFAULT_PAGE_SIZE, Idempotent, PageQuery, ReqMeta } from '@app/common';
-import type { Page, RequestMeta } from '@app/common';
-import { CurrentUser, PlatformAdmin } from '@app/identity';
-import type { AuthenticatedUser } from '@app/identity';
+import { CurrentUser, decodeSequenceCursor, DEFAULT_PAGE_SIZE, Idempotent, PageQuery, PlatformAdmin, ReqMeta } from '@app/common';
+import type { AuthenticatedUser, Page, RequestMeta } from '@app/common';
 import { AdjustmentDto } from './dto/wallet.dto.js';
 import { WalletService } from './wallet.service.js';
 import type { AdjustmentResult, WalletTransaction } from './wallet.service.js';

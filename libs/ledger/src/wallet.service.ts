@@ -2,10 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
-import { IdempotencyService, toPage } from '@app/common';
+import { AuditTrail, IdempotencyService, toPage, UserDirectory } from '@app/common';
 import type { Currency, Page, RequestMeta } from '@app/common';
 import { withTransactionRetry } from '@app/database';
-import { AuditService, UsersService } from '@app/identity';
 import { LedgerService } from './ledger.service.js';
 import type { LedgerAccount } from './ledger.service.js';
 
@@ -36,8 +35,8 @@ export class WalletService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly ledger: LedgerService,
-    private readonly users: UsersService,
-    private readonly audit: AuditService,
+    private readonly users: UserDirectory,
+    private readonly audit: AuditTrail,
     private readonly idempotency: IdempotencyService,
   ) {}
 
@@ -57,9 +56,9 @@ export class WalletService {
   async transactions(userId: string, limit: number, before?: bigint): Promise<Page<WalletTransaction>> {
     const rows = (await this.dataSource.query(
       `SELECT p.id::text AS pid, e.id, e.kind, p.amount::text, p.currency, p.balance_after::text, e.description, p.created_at
-         FROM ledger_accounts a
-         JOIN postings p ON p.account_id = a.id
-         JOIN journal_entries e ON e.id = p.entry_id
+         FROM ledger.ledger_accounts a
+         JOIN ledger.postings p ON p.account_id = a.id
+         JOIN ledger.journal_entries e ON e.id = p.entry_id
         WHERE a.owner_type = 'USER' AND a.owner_id = $1 AND a.purpose = 'WALLET'
           AND ($2::bigint IS NULL OR p.id < $2::bigint)
         ORDER BY p.id DESC
@@ -91,7 +90,7 @@ export class WalletService {
     input: { userId: string; direction: 'CREDIT' | 'DEBIT'; amount: number; currency: Currency; reason: string },
     meta: RequestMeta,
   ): Promise<AdjustmentResult> {
-    await this.users.getById(input.userId); // 404 for an unknown user
+    await this.users.assertExists(input.userId); // 404 for an unknown user
     const signed = input.direction === 'CREDIT' ? BigInt(input.amount) : -BigInt(input.amount);
     return withTransactionRetry(this.dataSource, async (m) => {
       const wallet = await this.walletAccount(input.userId, input.currency, m);

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { IdentityModule } from '@app/identity';
+import { paycodeKeysMigrations } from './migrations/index.js';
+import { PaycodeKeysConfig } from './paycode-keys.config.js';
 import { PaycodeKeysController } from './paycode-keys.controller.js';
 import { PaycodeKeysService } from './paycode-keys.service.js';
 
@@ -14,4 +16,8 @@ import { PaycodeKeysService } from './paycode-keys.service.js';
   providers: [PaycodeKeysService],
   exports: [PaycodeKeysService],
 })
-export class PaycodeKeysModule {}
+export class PaycodeKeysModule {
+  static readonly schema = 'paycode';
+  static readonly config = PaycodeKeysConfig;
+  static readonly migrations = paycodeKeysMigrations;
+}

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import { createPrivateKey } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { RequestMeta } from '@app/common';
-import { AppConfig } from '@app/config';
+import { PaycodeKeysConfig } from './paycode-keys.config.js';
 import { isUniqueViolation, sqlState } from '@app/database';
 import { AuditService, SecretBox } from '@app/identity';
 import {
@@ -49,7 +49,7 @@ export class PaycodeKeysService implements OnApplicationBootstrap {
   constructor(
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
-    @Inject(AppConfig) config: AppConfig,
+    @Inject(PaycodeKeysConfig) config: PaycodeKeysConfig,
   ) {
     if (!config.PAYCODE_KEY_ENCRYPTION_KEY) throw new Error('PAYCODE_KEY_ENCRYPTION_KEY is not set');
     this.box = new SecretBox(config.PAYCODE_KEY_ENCRYPTION_KEY);

@@ -1,4 +1,4 @@
-export { PaymentsModule, SWEEP_JOB, RECONCILE_JOB } from './payments.module.js';
+export { PaymentCredentialsModule, PaymentsModule, SWEEP_JOB, RECONCILE_JOB } from './payments.module.js';
 export type { PaymentsModuleOptions } from './payments.module.js';
 export { PaymentOrdersService } from './orders/payment-orders.service.js';
 export type { NewPaymentOrder, ApplyOutcome } from './orders/payment-orders.service.js';
@@ -16,4 +16,4 @@ export type { ProviderCredentials } from './provider/credentials.js';
 export { PROVIDER_CODES, parseProviderCode, NotificationRejectedError, ProviderCallError } from './provider/payment-provider.js';
 export type { PaymentProvider, ProviderCode, Checkout, ProviderTrade, SettlementRow } from './provider/payment-provider.js';
 export * from './payments.errors.js';
-export { paymentsMigrations } from './migrations/index.js';
+export { PaymentsConfig } from './payments.config.js';

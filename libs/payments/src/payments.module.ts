@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
+import { paymentsMigrations } from './migrations/index.js';
 import type { DynamicModule, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit, Provider } from '@nestjs/common';
 import { shanghaiDay } from '@app/common';
-import { AppConfig } from '@app/config';
-import { IdentityModule } from '@app/identity';
+import { PaymentsConfig } from './payments.config.js';
 import { JobsService } from '@app/jobs';
 import { LedgerModule } from '@app/ledger';
 import { parseFxRates } from './domain/fx.js';
@@ -37,7 +37,7 @@ class PaymentJobs implements OnModuleInit, OnApplicationBootstrap, OnApplication
     private readonly orders: PaymentOrdersService,
     private readonly refunds: RefundsService,
     private readonly reconciliation: ReconciliationService,
-    private readonly config: AppConfig,
+    private readonly config: PaymentsConfig,
   ) {}
 
   onModuleInit(): void {
@@ -79,41 +79,56 @@ class PaymentJobs implements OnModuleInit, OnApplicationBootstrap, OnApplication
  * payment orders and their completion handlers, provider notifications,
  * wallet top-ups, refunds, reconciliation.
  */
-@Module({})
+@Module({
+  imports: [LedgerModule],
+  controllers: [WalletTopUpsController, ProviderNotificationsController, ReconciliationController],
+  providers: [
+    PlatformAddress,
+    {
+      provide: PaymentProviders,
+      inject: [PROVIDER_CREDENTIALS, PlatformAddress],
+      useFactory: (credentials: () => Promise<ProviderCredentials>, address: PlatformAddress) =>
+        new PaymentProviders(credentials, (url) => address.resolve(url)),
+    },
+    {
+      provide: FX_RATES,
+      inject: [PaymentsConfig],
+      useFactory: (config: PaymentsConfig) => parseFxRates(config.FX_RATES, config.FX_RATES_SOURCE, new Date(config.FX_RATES_AS_OF)),
+    },
+    PaymentPurposes,
+    PaymentOrdersService,
+    RefundsService,
+    ReconciliationService,
+    WalletTopUps,
+    {
+      provide: PaymentJobs,
+      inject: [JobsService, PaymentOrdersService, RefundsService, ReconciliationService, PaymentsConfig],
+      useFactory: (j: JobsService, o: PaymentOrdersService, r: RefundsService, rc: ReconciliationService, c: PaymentsConfig) => new PaymentJobs(j, o, r, rc, c),
+    },
+  ],
+  exports: [PaymentPurposes, PaymentOrdersService, RefundsService, PaymentProviders],
+})
 export class PaymentsModule {
+  static readonly schema = 'payments';
+  static readonly config = PaymentsConfig;
+  static readonly migrations = paymentsMigrations;
+}
+
+/**
+ * The providers' credentials (PROVIDER_CREDENTIALS), given by the
+ * composition (sandbox keys or a file): the one thing of payments that is
+ * global, so that PaymentsModule stays a plain module the business contexts
+ * import.
+ */
+@Module({})
+export class PaymentCredentialsModule {
   static forRoot(options: PaymentsModuleOptions): DynamicModule {
     return {
-      module: PaymentsModule,
-      // business modules (billing, transit, campus) use the payment layer without importing its configuration
+      module: PaymentCredentialsModule,
       global: true,
-      imports: [IdentityModule, LedgerModule, ...(options.imports ?? [])],
-      controllers: [WalletTopUpsController, ProviderNotificationsController, ReconciliationController],
-      providers: [
-        options.credentials,
-        PlatformAddress,
-        {
-          provide: PaymentProviders,
-          inject: [PROVIDER_CREDENTIALS, PlatformAddress],
-          useFactory: (credentials: () => Promise<ProviderCredentials>, address: PlatformAddress) =>
-            new PaymentProviders(credentials, (url) => address.resolve(url)),
-        },
-        {
-          provide: FX_RATES,
-          inject: [AppConfig],
-          useFactory: (config: AppConfig) => parseFxRates(config.FX_RATES, config.FX_RATES_SOURCE, new Date(config.FX_RATES_AS_OF)),
-        },
-        PaymentPurposes,
-        PaymentOrdersService,
-        RefundsService,
-        ReconciliationService,
-        WalletTopUps,
-        {
-          provide: PaymentJobs,
-          inject: [JobsService, PaymentOrdersService, RefundsService, ReconciliationService, AppConfig],
-          useFactory: (j: JobsService, o: PaymentOrdersService, r: RefundsService, rc: ReconciliationService, c: AppConfig) => new PaymentJobs(j, o, r, rc, c),
-        },
-      ],
-      exports: [PaymentPurposes, PaymentOrdersService, RefundsService, PaymentProviders],
+      imports: options.imports ?? [],
+      providers: [options.credentials],
+      exports: [PROVIDER_CREDENTIALS],
     };
   }
 }

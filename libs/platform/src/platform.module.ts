@@ -2,12 +2,13 @@ import { Module } from '@nestjs/common';
 import type { DynamicModule, OnModuleInit } from '@nestjs/common';
 import { IdempotencyModule, IdempotencyService } from '@app/common';
 import { BillingModule } from '@app/billing';
-import { AppConfig } from '@app/config';
+import { CampusModule } from '@app/campus';
 import { IdentityModule } from '@app/identity';
 import { JobsService } from '@app/jobs';
 import { LedgerModule } from '@app/ledger';
-import { PaymentsModule, PROVIDER_CREDENTIALS } from '@app/payments';
+import { PaymentCredentialsModule, PaymentsConfig, PaymentsModule, PROVIDER_CREDENTIALS } from '@app/payments';
 import { PaycodeKeysModule } from '@app/paycode-keys';
+import type { PlatformConfig } from './contexts.js';
 import { ProviderSandboxModule, SandboxKeysService } from '@app/provider-sandbox';
 import { loadProviderCredentials } from './provider-credentials.js';
 
@@ -26,7 +27,7 @@ class IdempotencyMaintenance implements OnModuleInit {
 /** Every module of the platform, shared by the API and the worker. */
 @Module({})
 export class PlatformModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: PlatformConfig): DynamicModule {
     const sandbox = config.PAYMENT_PROVIDERS === 'sandbox';
     return {
       module: PlatformModule,
@@ -36,15 +37,17 @@ export class PlatformModule {
         LedgerModule,
         // the sandbox gateways are served only in sandbox mode; the platform reaches them over HTTP
         ...(sandbox ? [ProviderSandboxModule] : []),
-        PaymentsModule.forRoot({
+        PaymentCredentialsModule.forRoot({
           imports: sandbox ? [ProviderSandboxModule] : [],
           credentials: {
             provide: PROVIDER_CREDENTIALS,
-            inject: [AppConfig, ...(sandbox ? [SandboxKeysService] : [])],
-            useFactory: (c: AppConfig, keys?: SandboxKeysService) => () => loadProviderCredentials(c, keys),
+            inject: [PaymentsConfig, ...(sandbox ? [SandboxKeysService] : [])],
+            useFactory: (c: PaymentsConfig, keys?: SandboxKeysService) => () => loadProviderCredentials(c, keys),
           },
         }),
+        PaymentsModule,
         BillingModule,
+        CampusModule,
         PaycodeKeysModule,
       ],
       providers: [{ provide: IdempotencyMaintenance, inject: [JobsService, IdempotencyService], useFactory: (j: JobsService, s: IdempotencyService) => new IdempotencyMaintenance(j, s) }],

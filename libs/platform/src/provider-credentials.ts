@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { AppConfig } from '@app/config';
-import type { ProviderCredentials } from '@app/payments';
+import type { PaymentsConfig, ProviderCredentials } from '@app/payments';
 import type { SandboxKeysService } from '@app/provider-sandbox';
 
 /**
@@ -8,7 +7,7 @@ import type { SandboxKeysService } from '@app/provider-sandbox';
  * mode; in sandbox mode, the accounts the sandbox gateways opened for us on
  * first start (kept in PostgreSQL).
  */
-export async function loadProviderCredentials(config: AppConfig, sandbox?: SandboxKeysService): Promise<ProviderCredentials> {
+export async function loadProviderCredentials(config: PaymentsConfig, sandbox?: SandboxKeysService): Promise<ProviderCredentials> {
   if (config.PAYMENT_PROVIDERS === 'sandbox') {
     if (!sandbox) throw new Error('PAYMENT_PROVIDERS=sandbox needs the provider sandbox');
     return (await sandbox.merchantCredentials()) as ProviderCredentials;

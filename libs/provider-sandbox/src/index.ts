@@ -1,5 +1,8 @@
 export { ProviderSandboxModule, createSandboxGateways } from './provider-sandbox.module.js';
 export { SandboxKeysService } from './sandbox-keys.service.js';
-export { providerSandboxMigrations } from './migrations/index.js';
-export { SANDBOX_PROVIDERS, SANDBOX_SLUGS } from './sandbox.types.js';
-export type { SandboxProvider } from './sandbox.types.js';
+export { SANDBOX_PROVIDERS } from './sandbox.types.js';
+export type { SandboxProvider, GatewaySecrets, KeyPair, SandboxTrade, SandboxRefund, SettlementEntry } from './sandbox.types.js';
+// the gateways themselves, for the adapters' contract specs (a real gateway answering a real adapter)
+export { AlipayHkSandboxGateway } from './gateways/alipay-hk.gateway.js';
+export { UnionPayGatewayController, UnionPaySandboxGateway } from './gateways/unionpay.gateway.js';
+export { WechatPaySandboxGateway } from './gateways/wechat-pay.gateway.js';

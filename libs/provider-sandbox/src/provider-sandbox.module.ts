@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { providerSandboxMigrations } from './migrations/index.js';
 import { AlipayGatewayController, AlipaySandboxGateway } from './gateways/alipay.gateway.js';
 import { GatewayOutage } from './gateway-outage.interceptor.js';
 import { WechatPayGatewayController, WechatPaySandboxGateway } from './gateways/wechat-pay.gateway.js';
@@ -33,4 +34,7 @@ export function createSandboxGateways(): SandboxGateway[] {
   ],
   exports: [SandboxKeysService],
 })
-export class ProviderSandboxModule {}
+export class ProviderSandboxModule {
+  static readonly schema = 'sandbox';
+  static readonly migrations = providerSandboxMigrations;
+}

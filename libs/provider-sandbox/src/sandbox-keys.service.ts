@@ -52,7 +52,7 @@ export class SandboxKeysService {
 
   private async load(): Promise<Map<SandboxProvider, { merchant: Record<string, unknown>; gateway: GatewaySecrets }>> {
     const existing = new Set(
-      ((await this.dataSource.query(`SELECT provider FROM sandbox_merchants`)) as { provider: string }[]).map((r) => r.provider),
+      ((await this.dataSource.query(`SELECT provider FROM sandbox.sandbox_merchants`)) as { provider: string }[]).map((r) => r.provider),
     );
     const missing = this.gateways.filter((g) => !existing.has(g.provider));
     if (missing.length > 0) {
@@ -60,13 +60,13 @@ export class SandboxKeysService {
       const accounts = await Promise.all(missing.map(async (g) => ({ provider: g.provider, ...(await g.provision(newKeyPair)) })));
       for (const a of accounts) {
         await this.dataSource.query(
-          `INSERT INTO sandbox_merchants (provider, merchant, gateway) VALUES ($1, $2, $3) ON CONFLICT (provider) DO NOTHING`,
+          `INSERT INTO sandbox.sandbox_merchants (provider, merchant, gateway) VALUES ($1, $2, $3) ON CONFLICT (provider) DO NOTHING`,
           [a.provider, JSON.stringify(a.merchant), JSON.stringify(a.gateway)],
         );
       }
       this.logger.log(`sandbox merchant accounts opened for ${missing.map((g) => g.provider).join(', ')} (${Date.now() - started} ms)`);
     }
-    const rows = (await this.dataSource.query(`SELECT provider, merchant, gateway FROM sandbox_merchants`)) as {
+    const rows = (await this.dataSource.query(`SELECT provider, merchant, gateway FROM sandbox.sandbox_merchants`)) as {
       provider: SandboxProvider;
       merchant: Record<string, unknown>;
       gateway: GatewaySecrets;

@@ -86,7 +86,7 @@ export class SandboxStore {
     expiresAt: Date;
   }): Promise<{ trade: SandboxTrade; created: boolean } | { conflict: true }> {
     const inserted = (await this.dataSource.query(
-      `INSERT INTO sandbox_trades (provider, out_trade_no, trade_no, merchant_id, amount, currency, subject, notify_url, expires_at)
+      `INSERT INTO sandbox.sandbox_trades (provider, out_trade_no, trade_no, merchant_id, amount, currency, subject, notify_url, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (provider, out_trade_no) DO NOTHING RETURNING *`,
       [t.provider, t.outTradeNo, t.tradeNo, t.merchantId, t.amount.toString(), t.currency, t.subject, t.notifyUrl, t.expiresAt],
@@ -99,7 +99,7 @@ export class SandboxStore {
 
   async find(provider: SandboxProvider, outTradeNoOrTradeNo: string): Promise<SandboxTrade | undefined> {
     const [row] = (await this.dataSource.query(
-      `SELECT * FROM sandbox_trades WHERE provider = $1 AND (out_trade_no = $2 OR trade_no = $2) LIMIT 1`,
+      `SELECT * FROM sandbox.sandbox_trades WHERE provider = $1 AND (out_trade_no = $2 OR trade_no = $2) LIMIT 1`,
       [provider, outTradeNoOrTradeNo],
     )) as TradeRow[];
     return row ? toTrade(row) : undefined;
@@ -116,7 +116,7 @@ export class SandboxStore {
     const trade = await this.get(provider, id);
     const [updated] = returnedRows<TradeRow>(
       await this.dataSource.query(
-        `UPDATE sandbox_trades SET status = 'PAID', paid_at = now()
+        `UPDATE sandbox.sandbox_trades SET status = 'PAID', paid_at = now()
           WHERE provider = $1 AND out_trade_no = $2 AND status = 'WAITING' AND expires_at > now() RETURNING *`,
         [provider, trade.outTradeNo],
       ),
@@ -132,7 +132,7 @@ export class SandboxStore {
     const trade = await this.get(provider, id);
     const rows = returnedRows<TradeRow>(
       await this.dataSource.query(
-        `UPDATE sandbox_trades SET status = 'FAILED', ended_at = now()
+        `UPDATE sandbox.sandbox_trades SET status = 'FAILED', ended_at = now()
           WHERE provider = $1 AND out_trade_no = $2 AND status = 'WAITING' RETURNING *`,
         [provider, trade.outTradeNo],
       ),
@@ -146,7 +146,7 @@ export class SandboxStore {
   async close(provider: SandboxProvider, outTradeNo: string): Promise<'CLOSED' | 'ALREADY_PAID' | 'NOT_FOUND'> {
     const rows = returnedRows(
       await this.dataSource.query(
-        `UPDATE sandbox_trades SET status = 'CLOSED', ended_at = now()
+        `UPDATE sandbox.sandbox_trades SET status = 'CLOSED', ended_at = now()
           WHERE provider = $1 AND out_trade_no = $2 AND status IN ('WAITING', 'CLOSED') RETURNING 1`,
         [provider, outTradeNo],
       ),
@@ -163,16 +163,16 @@ export class SandboxStore {
    */
   async refund(provider: SandboxProvider, outTradeNo: string, outRefundNo: string, amount: bigint, refundNo: string): Promise<RefundOutcome> {
     return this.dataSource.transaction(async (m: EntityManager) => {
-      const [existing] = (await m.query(`SELECT * FROM sandbox_refunds WHERE provider = $1 AND out_refund_no = $2`, [provider, outRefundNo])) as RefundRowRaw[];
+      const [existing] = (await m.query(`SELECT * FROM sandbox.sandbox_refunds WHERE provider = $1 AND out_refund_no = $2`, [provider, outRefundNo])) as RefundRowRaw[];
       if (existing) {
         // a refund number names one refund: the same request again is answered as before, another is refused
         if (existing.out_trade_no !== outTradeNo || BigInt(existing.amount) !== amount) return { ok: false as const, reason: 'REFUND_NO_REUSED' as const };
-        const [trade] = (await m.query(`SELECT * FROM sandbox_trades WHERE provider = $1 AND out_trade_no = $2`, [provider, outTradeNo])) as TradeRow[];
+        const [trade] = (await m.query(`SELECT * FROM sandbox.sandbox_trades WHERE provider = $1 AND out_trade_no = $2`, [provider, outTradeNo])) as TradeRow[];
         return { ok: true as const, refund: toRefund(existing), trade: toTrade(trade), duplicate: true };
       }
       const rows = returnedRows<TradeRow>(
         await m.query(
-          `UPDATE sandbox_trades SET refunded = refunded + $3
+          `UPDATE sandbox.sandbox_trades SET refunded = refunded + $3
             WHERE provider = $1 AND out_trade_no = $2 AND status = 'PAID' AND amount - refunded >= $3 RETURNING *`,
           [provider, outTradeNo, amount.toString()],
         ),
@@ -184,7 +184,7 @@ export class SandboxStore {
         return { ok: false as const, reason: 'REFUND_AMOUNT_EXCEEDED' as const };
       }
       const inserted = (await m.query(
-        `INSERT INTO sandbox_refunds (provider, out_refund_no, out_trade_no, refund_no, amount) VALUES ($1, $2, $3, $4, $5)
+        `INSERT INTO sandbox.sandbox_refunds (provider, out_refund_no, out_trade_no, refund_no, amount) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT DO NOTHING RETURNING *`,
         [provider, outRefundNo, outTradeNo, refundNo, amount.toString()],
       )) as RefundRowRaw[];
@@ -194,13 +194,13 @@ export class SandboxStore {
   }
 
   async findRefund(provider: SandboxProvider, outRefundNo: string): Promise<SandboxRefund | undefined> {
-    const [row] = (await this.dataSource.query(`SELECT * FROM sandbox_refunds WHERE provider = $1 AND out_refund_no = $2`, [provider, outRefundNo])) as RefundRowRaw[];
+    const [row] = (await this.dataSource.query(`SELECT * FROM sandbox.sandbox_refunds WHERE provider = $1 AND out_refund_no = $2`, [provider, outRefundNo])) as RefundRowRaw[];
     return row ? toRefund(row) : undefined;
   }
 
   async setFault(provider: SandboxProvider, fault: SandboxFault): Promise<void> {
     await this.dataSource.query(
-      `INSERT INTO sandbox_faults (provider, mode, delay_ms, gateway_down) VALUES ($1, $2, $3, $4)
+      `INSERT INTO sandbox.sandbox_faults (provider, mode, delay_ms, gateway_down) VALUES ($1, $2, $3, $4)
        ON CONFLICT (provider) DO UPDATE
          SET mode = EXCLUDED.mode, delay_ms = EXCLUDED.delay_ms, gateway_down = EXCLUDED.gateway_down, updated_at = now()`,
       [provider, fault.mode, fault.delayMs, fault.gatewayDown],
@@ -208,7 +208,7 @@ export class SandboxStore {
   }
 
   async fault(provider: SandboxProvider): Promise<SandboxFault> {
-    const [row] = (await this.dataSource.query(`SELECT mode, delay_ms, gateway_down FROM sandbox_faults WHERE provider = $1`, [provider])) as {
+    const [row] = (await this.dataSource.query(`SELECT mode, delay_ms, gateway_down FROM sandbox.sandbox_faults WHERE provider = $1`, [provider])) as {
       mode: SandboxFault['mode'];
       delay_ms: number;
       gateway_down: boolean;
@@ -219,12 +219,12 @@ export class SandboxStore {
   /** Payments completed and refunds made in [start, end). */
   async settlementEntries(provider: SandboxProvider, start: Date, end: Date): Promise<SettlementEntry[]> {
     const paid = (await this.dataSource.query(
-      `SELECT * FROM sandbox_trades WHERE provider = $1 AND status = 'PAID' AND paid_at >= $2 AND paid_at < $3 ORDER BY paid_at`,
+      `SELECT * FROM sandbox.sandbox_trades WHERE provider = $1 AND status = 'PAID' AND paid_at >= $2 AND paid_at < $3 ORDER BY paid_at`,
       [provider, start, end],
     )) as TradeRow[];
     const refunds = (await this.dataSource.query(
-      `SELECT r.*, to_jsonb(t.*) AS trade FROM sandbox_refunds r
-         JOIN sandbox_trades t ON t.provider = r.provider AND t.out_trade_no = r.out_trade_no
+      `SELECT r.*, to_jsonb(t.*) AS trade FROM sandbox.sandbox_refunds r
+         JOIN sandbox.sandbox_trades t ON t.provider = r.provider AND t.out_trade_no = r.out_trade_no
         WHERE r.provider = $1 AND r.created_at >= $2 AND r.created_at < $3 ORDER BY r.created_at`,
       [provider, start, end],
     )) as (RefundRowRaw & { trade: TradeRow })[];

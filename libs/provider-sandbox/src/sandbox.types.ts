@@ -2,13 +2,6 @@ export const SANDBOX_PROVIDERS = ['ALIPAY', 'WECHAT_PAY', 'UNIONPAY', 'ALIPAY_HK
 export type SandboxProvider = (typeof SANDBOX_PROVIDERS)[number];
 
 /** URL segment of each gateway: /sandbox/alipay, /sandbox/wechat-pay, ... */
-export const SANDBOX_SLUGS: Record<SandboxProvider, string> = {
-  ALIPAY: 'alipay',
-  WECHAT_PAY: 'wechat-pay',
-  UNIONPAY: 'unionpay',
-  ALIPAY_HK: 'alipay-hk',
-};
-
 export function parseSandboxProvider(raw: string): SandboxProvider | undefined {
   const code = raw.trim().toUpperCase().replace(/-/g, '_');
   return (SANDBOX_PROVIDERS as readonly string[]).includes(code) ? (code as SandboxProvider) : undefined;

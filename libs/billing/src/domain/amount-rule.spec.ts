@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { billStatus, decideAmount, maskName } from './amount-rule.js';
+import { billStatus, decideAmount } from './amount-rule.js';
+import { maskName } from './mask-name.js';
 
 describe('decideAmount', () => {
   const exact = { allowsPartial: false, allowsAdvance: false };

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 import { MAX_PAYMENT_MINOR } from '@app/common';
-import { BILLER_CATEGORIES } from '@app/identity';
+import { BILLER_CATEGORIES } from '../biller-profile.js';
 
 export const MAX_BILLS_PER_LOAD = 10_000;
 export const PAYMENT_METHODS = ['WALLET', 'ALIPAY', 'WECHAT_PAY', 'UNIONPAY', 'ALIPAY_HK'] as const;

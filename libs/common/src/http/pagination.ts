@@ -57,6 +57,20 @@ export function decodeSequenceCursor(cursor: string | undefined): bigint | undef
   return BigInt(id);
 }
 
+/**
+ * For lists ordered by (timestamp, uuid), newest first: the position after
+ * the last item, from a cursor made by
+ * `toPage(rows, limit, (r) => ({ at: r.position_at, id: r.id }))` where
+ * `position_at` is the row's timestamptz selected as text (microseconds
+ * kept; a JavaScript Date would drop them and skip rows).
+ */
+export function decodeTimeCursor(cursor: string | undefined): { at: string; id: string } | undefined {
+  if (!cursor) return undefined;
+  const { at, id } = decodeCursor<{ at: string; id: string }>(cursor, ['at', 'id']);
+  if (!/^\d{4}-\d{2}-\d{2}[ T][\d:.]+([+-]\d{2}(:\d{2})?|Z)$/.test(at) || !/^[0-9a-f-]{36}$/i.test(id)) throw invalidCursor();
+  return { at, id };
+}
+
 /** Fetch `limit + 1` rows, then call this: it trims the extra row and makes the next cursor. */
 export function toPage<T>(rows: T[], limit: number, positionOf: (last: T) => Record<string, string | number>): Page<T> {
   const more = rows.length > limit;

@@ -3,11 +3,16 @@ import type { DynamicModule } from '@nestjs/common';
 import { IDEMPOTENCY_OPTIONS, IdempotencyInterceptor } from './idempotency.interceptor.js';
 import type { IdempotencyOptions } from './idempotency.interceptor.js';
 import { IdempotencyService } from './idempotency.service.js';
+import { Idempotency1763700150000 } from './migration.js';
+import { CommonSchema1764500000000 } from './schema-migration.js';
 
 /** Global: every module's @Idempotent() routes resolve the interceptor from here. */
 @Global()
 @Module({})
 export class IdempotencyModule {
+  static readonly schema = 'common';
+  static readonly migrations = [Idempotency1763700150000, CommonSchema1764500000000];
+
   static forRoot(options: IdempotencyOptions): DynamicModule {
     return {
       module: IdempotencyModule,

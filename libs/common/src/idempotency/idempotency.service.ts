@@ -53,7 +53,7 @@ export class IdempotencyService {
   async claim(scope: string, key: string, requestHash: Buffer): Promise<Claim> {
     const claim = randomUUID();
     const claimed = (await this.dataSource.query(
-      `INSERT INTO idempotency_keys AS k (scope, key, request_hash, claim, status, locked_until)
+      `INSERT INTO common.idempotency_keys AS k (scope, key, request_hash, claim, status, locked_until)
        VALUES ($1, $2, $3, $4, 'IN_PROGRESS', now() + make_interval(secs => ${CLAIM_SECONDS}))
        ON CONFLICT (scope, key) DO UPDATE SET
          request_hash = EXCLUDED.request_hash, claim = EXCLUDED.claim, status = 'IN_PROGRESS',
@@ -70,7 +70,7 @@ export class IdempotencyService {
 
   async inspect(scope: string, key: string, requestHash: Buffer): Promise<Claim> {
     const [row] = (await this.dataSource.query(
-      `SELECT request_hash, status, response_status, response_body FROM idempotency_keys WHERE scope = $1 AND key = $2`,
+      `SELECT request_hash, status, response_status, response_body FROM common.idempotency_keys WHERE scope = $1 AND key = $2`,
       [scope, key],
     )) as { request_hash: Buffer; status: string; response_status: number | null; response_body: unknown }[];
     if (!row) return this.claim(scope, key, requestHash);
@@ -88,7 +88,7 @@ export class IdempotencyService {
     const ctx = this.current();
     if (!ctx) return;
     const updated = (await manager.query(
-      `UPDATE idempotency_keys SET status = 'COMPLETED', response_status = $4, response_body = $5, completed_at = now()
+      `UPDATE common.idempotency_keys SET status = 'COMPLETED', response_status = $4, response_body = $5, completed_at = now()
         WHERE scope = $1 AND key = $2 AND claim = $3 AND status = 'IN_PROGRESS' RETURNING 1`,
       [ctx.scope, ctx.key, ctx.claim, ctx.status, JSON.stringify(body)],
     )) as [unknown[], number];
@@ -99,7 +99,7 @@ export class IdempotencyService {
   /** Stores a response outside any transaction (requests that wrote nothing, and business refusals). */
   async complete(ctx: IdempotencyContext, status: number, body: unknown): Promise<void> {
     await this.dataSource.query(
-      `UPDATE idempotency_keys SET status = 'COMPLETED', response_status = $4, response_body = $5, completed_at = now()
+      `UPDATE common.idempotency_keys SET status = 'COMPLETED', response_status = $4, response_body = $5, completed_at = now()
         WHERE scope = $1 AND key = $2 AND claim = $3 AND status = 'IN_PROGRESS'`,
       [ctx.scope, ctx.key, ctx.claim, status, JSON.stringify(body)],
     );
@@ -107,7 +107,7 @@ export class IdempotencyService {
 
   /** Gives the key back (bad input, server faults): nothing happened, the client may retry with it. */
   async release(ctx: IdempotencyContext): Promise<void> {
-    await this.dataSource.query(`DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND claim = $3 AND status = 'IN_PROGRESS'`, [
+    await this.dataSource.query(`DELETE FROM common.idempotency_keys WHERE scope = $1 AND key = $2 AND claim = $3 AND status = 'IN_PROGRESS'`, [
       ctx.scope,
       ctx.key,
       ctx.claim,
@@ -116,7 +116,7 @@ export class IdempotencyService {
 
   async purgeExpired(): Promise<number> {
     const result = (await this.dataSource.query(
-      `DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => ${IDEMPOTENCY_TTL_HOURS})`,
+      `DELETE FROM common.idempotency_keys WHERE created_at < now() - make_interval(hours => ${IDEMPOTENCY_TTL_HOURS})`,
     )) as [unknown[], number];
     return result[1] ?? 0;
   }

@@ -25,4 +25,21 @@ export function shanghaiDayRange(day: string, field = 'date'): { start: Date; en
   return { start, end: new Date(start.getTime() + 24 * 3600_000) };
 }
 
+/** "yyyy-MM-dd HH:mm:ss" in Beijing time (Alipay's timestamps, the sandbox's too). */
+export function shanghaiDateTime(at: Date): string {
+  return new Date(at.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/** "yyyyMMddHHmmss" in Beijing time (UnionPay's txnTime). */
+export function shanghaiCompact(at: Date): string {
+  return shanghaiDateTime(at).replace(/[-: ]/g, '');
+}
+
+/** Parses "yyyy-MM-dd HH:mm:ss" or "yyyyMMddHHmmss" as Beijing time. */
+export function parseShanghaiTime(text: string): Date {
+  const m = /^(\d{4})-?(\d{2})-?(\d{2})[ T]?(\d{2}):?(\d{2}):?(\d{2})$/.exec(text.trim());
+  if (!m) throw new Error(`not a Beijing time: ${JSON.stringify(text)}`);
+  return new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) - SHANGHAI_OFFSET_MS);
+}
+
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

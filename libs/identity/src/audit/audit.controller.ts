@@ -2,7 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { decodeSequenceCursor, DEFAULT_PAGE_SIZE, type Page, PageQuery, toPage } from '@app/common';
-import { PlatformAdmin } from '../auth/decorators.js';
+import { PlatformAdmin } from '@app/common';
 import { type AuditEventView, AuditService } from './audit.service.js';
 
 class AuditQuery extends PageQuery {

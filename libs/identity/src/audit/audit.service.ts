@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import type { RequestMeta } from '@app/common';
+import type { AuditRecord } from '@app/common';
 
 export const AUDIT_ACTIONS = [
   'ADMIN_BOOTSTRAPPED',
@@ -18,14 +18,9 @@ export const AUDIT_ACTIONS = [
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number] | (string & {});
 
-export interface AuditEntry {
+/** An audit event as identity records it (the AuditTrail port's record, with identity's actions named). */
+export interface AuditEntry extends AuditRecord {
   action: AuditAction;
-  actorUserId?: string | null;
-  actorDeviceId?: string | null;
-  targetType?: string;
-  targetId?: string;
-  details?: Record<string, unknown>;
-  meta?: RequestMeta;
 }
 
 export interface AuditEventView {
@@ -52,7 +47,7 @@ export class AuditService {
 
   async record(entry: AuditEntry, manager: EntityManager = this.dataSource.manager): Promise<void> {
     await manager.query(
-      `INSERT INTO audit_events (action, actor_user_id, actor_device_id, target_type, target_id, request_id, ip, details)
+      `INSERT INTO identity.audit_events (action, actor_user_id, actor_device_id, target_type, target_id, request_id, ip, details)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
       [
         entry.action,
@@ -70,12 +65,13 @@ export class AuditService {
   /** Newest first; `before` is the id to continue below (cursor). */
   async list(options: { limit: number; before?: bigint; action?: string; targetId?: string }): Promise<AuditEventView[]> {
     const rows = (await this.dataSource.query(
-      `SELECT id::text, occurred_at, action, actor_user_id, actor_device_id, target_type, target_id, request_id, ip, details
-         FROM audit_events
-        WHERE ($1::bigint IS NULL OR id < $1::bigint)
+      // ordered by the bigint column, not by the text it is answered as (9, 8, ... 2, 19 otherwise)
+      `SELECT e.id::text AS id, occurred_at, action, actor_user_id, actor_device_id, target_type, target_id, request_id, ip, details
+         FROM identity.audit_events e
+        WHERE ($1::bigint IS NULL OR e.id < $1::bigint)
           AND ($2::text IS NULL OR action = $2)
           AND ($3::text IS NULL OR target_id = $3)
-        ORDER BY id DESC
+        ORDER BY e.id DESC
         LIMIT $4`,
       [options.before?.toString() ?? null, options.action ?? null, options.targetId ?? null, options.limit],
     )) as {

@@ -6,7 +6,7 @@ import { LoginDto, RefreshDto, RegisterDto } from '../dto/auth.dto.js';
 import type { AuthenticatedUser } from '../identity.types.js';
 import type { UserRow } from '../users.service.js';
 import { type AuthResult, AuthService } from './auth.service.js';
-import { CurrentUser } from './decorators.js';
+import { CurrentUser } from '@app/common';
 import { LocalAuthGuard } from './guards.js';
 import { type TokenPair, TokensService } from './tokens.service.js';
 

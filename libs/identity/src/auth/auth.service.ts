@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { RequestMeta } from '@app/common';
-import { AppConfig } from '@app/config';
+import { IdentityConfig } from '../identity.config.js';
 import { AuditService } from '../audit/audit.service.js';
 import { InvalidCredentialsError, RateLimitedError } from '../identity.errors.js';
 import { toUserView, type UserRow, UsersService, type UserView } from '../users.service.js';
@@ -22,7 +22,7 @@ export class AuthService {
     private readonly tokens: TokensService,
     private readonly throttle: LoginThrottle,
     private readonly audit: AuditService,
-    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(IdentityConfig) private readonly config: IdentityConfig,
   ) {}
 
   async register(phone: string, password: string, displayName: string | undefined, meta: RequestMeta): Promise<AuthResult> {

@@ -8,7 +8,7 @@ import { DomainError, flattenValidationErrors, ForbiddenError, IS_PUBLIC_KEY, No
 import { LoginDto } from '../dto/auth.dto.js';
 import { DeviceAuthFailedError, KycRequiredError } from '../identity.errors.js';
 import { type Caller, type DeviceKind, hasOrgRole, isPlatformAdmin, type StaffRole } from '../identity.types.js';
-import { DEVICE_KEY, KYC_KEY, ORG_ROLES_KEY, ROLES_KEY } from './decorators.js';
+import { DEVICE_KEY, KYC_KEY, ORG_ROLES_KEY, ROLES_KEY } from '@app/common';
 
 class JwtGuard extends AuthGuard('jwt') {
   override handleRequest<T>(err: unknown, user: T): T {

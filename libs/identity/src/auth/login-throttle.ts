@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '@app/config';
+import { IdentityConfig } from '../identity.config.js';
 
 /**
  * Failed logins per phone per minute, shared by every API replica through
@@ -12,13 +12,13 @@ import { AppConfig } from '@app/config';
 export class LoginThrottle {
   constructor(
     private readonly dataSource: DataSource,
-    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(IdentityConfig) private readonly config: IdentityConfig,
   ) {}
 
   /** Whether this attempt is within the limit, and whether it is the first one refused in its window. */
   async take(phone: string): Promise<{ allowed: boolean; firstRefused: boolean }> {
     const [row] = (await this.dataSource.query(
-      `INSERT INTO login_throttle AS t (phone, window_started_at, attempts) VALUES ($1, now(), 1)
+      `INSERT INTO identity.login_throttle AS t (phone, window_started_at, attempts) VALUES ($1, now(), 1)
        ON CONFLICT (phone) DO UPDATE SET
          attempts = CASE WHEN t.window_started_at <= now() - interval '60 seconds' THEN 1 ELSE t.attempts + 1 END,
          window_started_at = CASE WHEN t.window_started_at <= now() - interval '60 seconds' THEN now() ELSE t.window_started_at END
@@ -30,6 +30,6 @@ export class LoginThrottle {
   }
 
   async giveBack(phone: string): Promise<void> {
-    await this.dataSource.query(`UPDATE login_throttle SET attempts = GREATEST(attempts - 1, 0) WHERE phone = $1`, [phone]);
+    await this.dataSource.query(`UPDATE identity.login_throttle SET attempts = GREATEST(attempts - 1, 0) WHERE phone = $1`, [phone]);
   }
 }

@@ -5,7 +5,7 @@ import { RealNameDto } from '../dto/auth.dto.js';
 import type { AuthenticatedUser } from '../identity.types.js';
 import { RealNameService } from '../kyc/real-name.service.js';
 import { UsersService, type UserView } from '../users.service.js';
-import { CurrentUser } from './decorators.js';
+import { CurrentUser } from '@app/common';
 
 @ApiTags('identity')
 @ApiBearerAuth()

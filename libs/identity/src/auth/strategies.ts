@@ -5,7 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import { ExtractJwt, Strategy as JwtStrategyBase } from 'passport-jwt';
 import { Strategy as CustomStrategyBase } from 'passport-custom';
 import { Strategy as LocalStrategyBase } from 'passport-local';
-import { AppConfig } from '@app/config';
+import { IdentityConfig } from '../identity.config.js';
 import { DevicesService } from '../devices/devices.service.js';
 import type { AuthenticatedDevice, AuthenticatedUser } from '../identity.types.js';
 import { type UserRow, UsersService } from '../users.service.js';
@@ -29,7 +29,7 @@ export class LocalStrategy extends PassportStrategy(LocalStrategyBase, 'local') 
 export class JwtStrategy extends PassportStrategy(JwtStrategyBase, 'jwt') {
   constructor(
     private readonly users: UsersService,
-    @Inject(AppConfig) config: AppConfig,
+    @Inject(IdentityConfig) config: IdentityConfig,
   ) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),

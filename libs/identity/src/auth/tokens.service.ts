@@ -3,7 +3,7 @@ import { JwtService } from '@nestjs/jwt';
 import { createHash, randomBytes } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import type { RequestMeta } from '@app/common';
-import { AppConfig } from '@app/config';
+import { IdentityConfig } from '../identity.config.js';
 import { AuditService } from '../audit/audit.service.js';
 import { RefreshTokenRejectedError } from '../identity.errors.js';
 import { returnedRows } from '@app/database';
@@ -34,13 +34,13 @@ export class TokensService {
     private readonly dataSource: DataSource,
     private readonly jwt: JwtService,
     private readonly audit: AuditService,
-    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(IdentityConfig) private readonly config: IdentityConfig,
   ) {}
 
   /** Opens a session (a login) and returns its first tokens. */
   async openSession(userId: string, manager: EntityManager): Promise<TokenPair> {
     const [{ id: sessionId }] = (await manager.query(
-      `INSERT INTO auth_sessions (user_id) VALUES ($1) RETURNING id`,
+      `INSERT INTO identity.auth_sessions (user_id) VALUES ($1) RETURNING id`,
       [userId],
     )) as { id: string }[];
     const refreshToken = await this.insertRefreshToken(manager, sessionId, null);
@@ -52,7 +52,7 @@ export class TokensService {
       const rows = (await m.query(
         `SELECT rt.id, rt.session_id, rt.expires_at <= now() AS expired, rt.spent_at IS NOT NULL AS spent,
                 s.user_id, s.revoked_at IS NOT NULL AS revoked
-           FROM refresh_tokens rt JOIN auth_sessions s ON s.id = rt.session_id
+           FROM identity.refresh_tokens rt JOIN identity.auth_sessions s ON s.id = rt.session_id
           WHERE rt.token_hash = $1
           FOR UPDATE OF rt, s`,
         [hashToken(refreshToken)],
@@ -63,7 +63,7 @@ export class TokensService {
       if (token.spent) {
         // reuse: someone holds a copy of a spent token; end the whole family
         await m.query(
-          `UPDATE auth_sessions SET revoked_at = now(), revoke_reason = 'REFRESH_TOKEN_REUSE' WHERE id = $1`,
+          `UPDATE identity.auth_sessions SET revoked_at = now(), revoke_reason = 'REFRESH_TOKEN_REUSE' WHERE id = $1`,
           [token.session_id],
         );
         await this.audit.record(
@@ -73,7 +73,7 @@ export class TokensService {
         return { rejected: 'The refresh token was already used; the session has been ended' } as const;
       }
       if (token.expired) return { rejected: 'The refresh token has expired; log in again' } as const;
-      await m.query(`UPDATE refresh_tokens SET spent_at = now() WHERE id = $1`, [token.id]);
+      await m.query(`UPDATE identity.refresh_tokens SET spent_at = now() WHERE id = $1`, [token.id]);
       const next = await this.insertRefreshToken(m, token.session_id, token.id);
       return { userId: token.user_id, sessionId: token.session_id, refreshToken: next } as const;
     });
@@ -88,13 +88,13 @@ export class TokensService {
   async endSession(userId: string, currentSessionId: string, refreshToken: string, meta: RequestMeta): Promise<void> {
     await this.dataSource.transaction(async (m) => {
       const rows = (await m.query(
-        `SELECT rt.session_id FROM refresh_tokens rt JOIN auth_sessions s ON s.id = rt.session_id
+        `SELECT rt.session_id FROM identity.refresh_tokens rt JOIN identity.auth_sessions s ON s.id = rt.session_id
           WHERE rt.token_hash = $1 AND s.user_id = $2`,
         [hashToken(refreshToken), userId],
       )) as { session_id: string }[];
       const sessionId = rows[0]?.session_id ?? currentSessionId;
       const ended = await m.query(
-        `UPDATE auth_sessions SET revoked_at = now(), revoke_reason = 'LOGOUT'
+        `UPDATE identity.auth_sessions SET revoked_at = now(), revoke_reason = 'LOGOUT'
           WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL RETURNING id`,
         [sessionId, userId],
       );
@@ -107,7 +107,7 @@ export class TokensService {
   private async insertRefreshToken(manager: EntityManager, sessionId: string, parentId: string | null): Promise<string> {
     const token = randomBytes(32).toString('base64url');
     await manager.query(
-      `INSERT INTO refresh_tokens (session_id, parent_id, token_hash, expires_at)
+      `INSERT INTO identity.refresh_tokens (session_id, parent_id, token_hash, expires_at)
        VALUES ($1, $2, $3, now() + make_interval(secs => $4))`,
       [sessionId, parentId, hashToken(token), this.config.REFRESH_TOKEN_TTL_SECONDS],
     );

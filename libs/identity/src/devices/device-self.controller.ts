@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { CurrentDevice, DeviceAuth } from '../auth/decorators.js';
+import { CurrentDevice, DeviceAuth } from '@app/common';
 import { DeviceHeartbeatDto } from '../dto/organization.dto.js';
 import type { AuthenticatedDevice } from '../identity.types.js';
 

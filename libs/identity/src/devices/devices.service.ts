@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { NotFoundError, type RequestMeta, UUID } from '@app/common';
-import { AppConfig } from '@app/config';
+import { IdentityConfig } from '../identity.config.js';
 import { AuditService } from '../audit/audit.service.js';
 import { signaturesMatch, signDeviceRequest } from '../domain/device-signature.js';
 import { SecretBox } from '../domain/secret-box.js';
@@ -60,7 +60,7 @@ export class DevicesService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
-    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(IdentityConfig) private readonly config: IdentityConfig,
   ) {
     this.box = new SecretBox(config.DEVICE_SECRET_KEY!);
   }
@@ -74,13 +74,13 @@ export class DevicesService {
     meta: RequestMeta,
   ): Promise<DeviceView & { secret: string }> {
     return this.dataSource.transaction(async (m) => {
-      const [org] = (await m.query(`SELECT kind FROM organizations WHERE id = $1`, [organizationId])) as { kind: OrganizationKind }[];
+      const [org] = (await m.query(`SELECT kind FROM identity.organizations WHERE id = $1`, [organizationId])) as { kind: OrganizationKind }[];
       if (!org) throw new NotFoundError('No such organisation');
       if (DEVICE_OWNERS[kind] !== org.kind) throw new DeviceKindNotAllowedError(kind, org.kind);
       const id = randomUUID();
       const secret = randomBytes(32).toString('hex');
       const [row] = (await m.query(
-        `INSERT INTO devices (id, organization_id, kind, label, secret_sealed, created_by)
+        `INSERT INTO identity.devices (id, organization_id, kind, label, secret_sealed, created_by)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
         [id, organizationId, kind, label.trim(), this.box.seal(secret, `device:${id}`), actorUserId],
       )) as DeviceRow[];
@@ -98,7 +98,7 @@ export class DevicesService {
     await this.dataSource.transaction(async (m) => {
       const revoked = returnedRows(
         await m.query(
-          `UPDATE devices SET revoked_at = now() WHERE id = $1 AND organization_id = $2 AND revoked_at IS NULL RETURNING id`,
+          `UPDATE identity.devices SET revoked_at = now() WHERE id = $1 AND organization_id = $2 AND revoked_at IS NULL RETURNING id`,
           [deviceId, organizationId],
         ),
       );
@@ -109,14 +109,14 @@ export class DevicesService {
         );
         return;
       }
-      const [exists] = (await m.query(`SELECT 1 FROM devices WHERE id = $1 AND organization_id = $2`, [deviceId, organizationId])) as unknown[];
+      const [exists] = (await m.query(`SELECT 1 FROM identity.devices WHERE id = $1 AND organization_id = $2`, [deviceId, organizationId])) as unknown[];
       if (!exists) throw new NotFoundError('No such device');
     });
   }
 
   async list(organizationId: string): Promise<DeviceView[]> {
     const rows = (await this.dataSource.query(
-      `SELECT * FROM devices WHERE organization_id = $1 ORDER BY created_at, id`,
+      `SELECT * FROM identity.devices WHERE organization_id = $1 ORDER BY created_at, id`,
       [organizationId],
     )) as DeviceRow[];
     return rows.map(toView);
@@ -147,7 +147,7 @@ export class DevicesService {
     if (Math.abs(Date.now() - Number(timestamp)) > this.config.DEVICE_CLOCK_SKEW_MS) return refuse('timestamp outside the allowed skew');
 
     const [row] = (await this.dataSource.query(
-      `SELECT d.*, o.kind AS organization_kind FROM devices d JOIN organizations o ON o.id = d.organization_id WHERE d.id = $1`,
+      `SELECT d.*, o.kind AS organization_kind FROM identity.devices d JOIN identity.organizations o ON o.id = d.organization_id WHERE d.id = $1`,
       [deviceId],
     )) as (DeviceRow & { organization_kind: OrganizationKind })[];
     if (!row) return refuse('unknown device');
@@ -163,7 +163,7 @@ export class DevicesService {
     if (!signaturesMatch(expected, signature)) return refuse('bad signature');
 
     const fresh = (await this.dataSource.query(
-      `INSERT INTO device_signatures (device_id, signature, expires_at)
+      `INSERT INTO identity.device_signatures (device_id, signature, expires_at)
        VALUES ($1, $2, now() + make_interval(secs => $3)) ON CONFLICT DO NOTHING RETURNING 1`,
       [row.id, signature, (2 * this.config.DEVICE_CLOCK_SKEW_MS) / 1000],
     )) as unknown[];

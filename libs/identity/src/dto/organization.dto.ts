@@ -1,11 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import {
-  BILLER_CATEGORIES,
   CURRENCIES,
   DEVICE_KINDS,
   type DeviceKind,
-  MERCHANT_CATEGORIES,
   ORGANIZATION_KINDS,
   type OrganizationKind,
   STAFF_ROLES,
@@ -13,6 +11,11 @@ import {
 } from '../identity.types.js';
 import { E164 } from './auth.dto.js';
 
+/**
+ * Identity's fields of `POST /v1/admin/organizations`. The body may carry the
+ * fields of the kind's organisation profile too (billerCategory, universityId,
+ * ...): the contexts that own them validate them (see OrganizationProfiles).
+ */
 export class CreateOrganizationDto {
   @ApiProperty({ maxLength: 200 })
   @IsString()
@@ -24,31 +27,6 @@ export class CreateOrganizationDto {
   @ApiProperty({ enum: ORGANIZATION_KINDS })
   @IsIn(ORGANIZATION_KINDS)
   kind: OrganizationKind;
-
-  @ApiPropertyOptional({ enum: BILLER_CATEGORIES })
-  @IsOptional()
-  @IsIn(BILLER_CATEGORIES)
-  billerCategory?: string;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsBoolean()
-  billerAllowsPartial?: boolean;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsBoolean()
-  billerAllowsAdvance?: boolean;
-
-  @ApiPropertyOptional({ description: 'campus merchants: their university' })
-  @IsOptional()
-  @IsUUID()
-  universityId?: string;
-
-  @ApiPropertyOptional({ enum: MERCHANT_CATEGORIES })
-  @IsOptional()
-  @IsIn(MERCHANT_CATEGORIES)
-  merchantCategory?: string;
 
   @ApiPropertyOptional({ enum: CURRENCIES, default: 'CNY' })
   @IsOptional()

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { RequestMeta } from '@app/common';
-import { AppConfig } from '@app/config';
+import { IdentityConfig } from '../identity.config.js';
 import { AuditService } from '../audit/audit.service.js';
 import { checkIdNumber, type IdType, maskIdNumber } from '../domain/id-number.js';
 import { IdAlreadyBoundError, InvalidIdNumberError, RealNameAlreadyVerifiedError } from '../identity.errors.js';
@@ -23,7 +23,7 @@ export class RealNameService {
     private readonly dataSource: DataSource,
     private readonly users: UsersService,
     private readonly audit: AuditService,
-    @Inject(AppConfig) config: AppConfig,
+    @Inject(IdentityConfig) config: IdentityConfig,
   ) {
     this.key = Buffer.from(config.ID_NUMBER_HASH_KEY!, 'base64');
   }
@@ -35,7 +35,7 @@ export class RealNameService {
     const hash = createHmac('sha256', this.key).update(check.normalized).digest();
     try {
       return await this.dataSource.transaction(async (m) => {
-        const [current] = (await m.query(`SELECT kyc_level, id_number_hash FROM users WHERE id = $1 FOR UPDATE`, [userId])) as {
+        const [current] = (await m.query(`SELECT kyc_level, id_number_hash FROM identity.users WHERE id = $1 FOR UPDATE`, [userId])) as {
           kyc_level: number;
           id_number_hash: Buffer | null;
         }[];
@@ -44,7 +44,7 @@ export class RealNameService {
           throw new RealNameAlreadyVerifiedError();
         }
         await m.query(
-          `UPDATE users SET kyc_level = 1, real_full_name = $2, id_type = $3, id_number_masked = $4,
+          `UPDATE identity.users SET kyc_level = 1, real_full_name = $2, id_type = $3, id_number_masked = $4,
                   id_number_hash = $5, kyc_verified_at = now()
             WHERE id = $1`,
           [userId, fullName.trim(), idType, maskIdNumber(check.normalized), hash],

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { ReqMeta, type RequestMeta } from '@app/common';
-import { CurrentUser, OrgRole, PlatformAdmin } from '../auth/decorators.js';
+import { CurrentUser, OrgRole, PlatformAdmin } from '@app/common';
 import { DevicesService, type DeviceView } from '../devices/devices.service.js';
 import { CreateDeviceDto, CreateOrganizationDto, GrantStaffDto, ListOrganizationsQuery } from '../dto/organization.dto.js';
 import type { AuthenticatedUser } from '../identity.types.js';
@@ -15,7 +15,9 @@ export class AdminOrganizationsController {
   constructor(private readonly organizations: OrganizationsService) {}
 
   @Post()
-  create(@Body() body: CreateOrganizationDto, @CurrentUser() user: AuthenticatedUser, @ReqMeta() meta: RequestMeta): Promise<OrganizationView> {
+  // the body is validated by the service: identity's fields and those of the kind's profile (not known to the global pipe)
+  @ApiBody({ type: CreateOrganizationDto, description: 'plus the fields of the kind\'s profile, e.g. billerCategory, billerAllowsPartial, billerAllowsAdvance (BILLER), universityId, merchantCategory (MERCHANT)' })
+  create(@Body() body: Record<string, unknown>, @CurrentUser() user: AuthenticatedUser, @ReqMeta() meta: RequestMeta): Promise<OrganizationView> {
     return this.organizations.create(body, user.id, meta);
   }
 

@@ -1,118 +1,120 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { NotFoundError, type RequestMeta, ValidationFailedError } from '@app/common';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { DataSource, type EntityManager } from 'typeorm';
+import { flattenValidationErrors, NotFoundError, type RequestMeta, ValidationFailedError } from '@app/common';
 import { AuditService } from '../audit/audit.service.js';
-import { InvalidUniversityError } from '../identity.errors.js';
+import { CreateOrganizationDto } from '../dto/organization.dto.js';
 import type { OrganizationKind, StaffRole } from '../identity.types.js';
+import { OrganizationProfiles, type OrganizationRecord } from './organization-profiles.js';
 
+/** Identity's own fields of a new organisation; the rest of the body belongs to the kind's profile. */
 export interface NewOrganization {
   name: string;
   kind: OrganizationKind;
-  billerCategory?: string;
-  billerAllowsPartial?: boolean;
-  billerAllowsAdvance?: boolean;
-  universityId?: string;
-  merchantCategory?: string;
   currency?: string;
+  /** The body fields of the contexts' organisation profiles (e.g. billerCategory). */
+  [profileField: string]: unknown;
 }
 
-export interface OrganizationView extends NewOrganization {
+/** An organisation as the API shows it: identity's fields plus those of its kind's profile. */
+export interface OrganizationView {
   id: string;
+  name: string;
+  kind: OrganizationKind;
   currency: string;
   createdAt: string;
+  [profileField: string]: unknown;
 }
 
 interface OrganizationRow {
   id: string;
   name: string;
   kind: OrganizationKind;
-  biller_category: string | null;
-  biller_allows_partial: boolean;
-  biller_allows_advance: boolean;
-  university_id: string | null;
-  merchant_category: string | null;
   currency: string;
   created_at: Date;
 }
 
-function toView(r: OrganizationRow): OrganizationView {
-  return {
-    id: r.id,
-    name: r.name,
-    kind: r.kind,
-    ...(r.kind === 'BILLER'
-      ? { billerCategory: r.biller_category!, billerAllowsPartial: r.biller_allows_partial, billerAllowsAdvance: r.biller_allows_advance }
-      : {}),
-    ...(r.kind === 'MERCHANT' ? { merchantCategory: r.merchant_category ?? 'OTHER', ...(r.university_id ? { universityId: r.university_id } : {}) } : {}),
-    currency: r.currency.trim(),
-    createdAt: r.created_at.toISOString(),
-  };
-}
+const record = (r: OrganizationRow): OrganizationRecord => ({ id: r.id, name: r.name, kind: r.kind, currency: r.currency.trim() });
 
-/** Which attributes each kind may carry (api.md: organisations). */
-function checkKindRules(o: NewOrganization): void {
-  const problems: { field: string; problems: string[] }[] = [];
-  const only = (field: keyof NewOrganization, kind: OrganizationKind) => {
-    if (o[field] !== undefined && o.kind !== kind) problems.push({ field, problems: [`only for kind ${kind}`] });
-  };
-  if (o.kind === 'BILLER' && !o.billerCategory) problems.push({ field: 'billerCategory', problems: ['is required for a BILLER'] });
-  only('billerCategory', 'BILLER');
-  only('billerAllowsPartial', 'BILLER');
-  only('billerAllowsAdvance', 'BILLER');
-  only('universityId', 'MERCHANT');
-  only('merchantCategory', 'MERCHANT');
-  if (problems.length) throw new ValidationFailedError(problems);
-}
+const OWN_FIELDS = new Set(['name', 'kind', 'currency']);
 
 @Injectable()
 export class OrganizationsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
+    private readonly profiles: OrganizationProfiles,
   ) {}
 
-  async create(o: NewOrganization, actorUserId: string, meta: RequestMeta): Promise<OrganizationView> {
-    checkKindRules(o);
+  /**
+   * Validates a creation body: identity's fields by its DTO, the rest by the
+   * profile of the kind (400 VALIDATION_FAILED, all problems at once).
+   */
+  private validate(body: unknown): { own: CreateOrganizationDto; profileInput?: object } {
+    if (!body || typeof body !== 'object' || Array.isArray(body)) {
+      throw new ValidationFailedError([{ field: 'body', problems: ['must be a JSON object'] }]);
+    }
+    const entries = Object.entries(body as Record<string, unknown>);
+    const own = plainToInstance(CreateOrganizationDto, Object.fromEntries(entries.filter(([k]) => OWN_FIELDS.has(k))));
+    const problems = flattenValidationErrors(validateSync(own, { validationError: { target: false, value: false } }));
+    const extra = Object.fromEntries(entries.filter(([k]) => !OWN_FIELDS.has(k)));
+    if (problems.length > 0) {
+      // the kind is not known to be valid: only say which fields nobody owns
+      const known = this.profiles.knownFields();
+      for (const field of Object.keys(extra)) if (!known.has(field)) problems.push({ field, problems: ['is not a known field'] });
+      throw new ValidationFailedError(problems);
+    }
+    const checked = this.profiles.check(own.kind, extra);
+    if (checked.problems.length > 0) throw new ValidationFailedError(checked.problems);
+    return { own, profileInput: checked.input };
+  }
+
+  private async views(m: EntityManager, rows: OrganizationRow[]): Promise<OrganizationView[]> {
+    const records = rows.map(record);
+    const extra = await this.profiles.views(m, records);
+    return rows.map((r, i) => ({ ...records[i], ...extra.get(r.id), currency: records[i].currency, createdAt: r.created_at.toISOString() }));
+  }
+
+  async create(body: unknown, actorUserId: string, meta: RequestMeta): Promise<OrganizationView> {
+    const { own, profileInput } = this.validate(body);
     return this.dataSource.transaction(async (m) => {
-      if (o.universityId) {
-        const [uni] = (await m.query(`SELECT kind FROM organizations WHERE id = $1 FOR SHARE`, [o.universityId])) as { kind: string }[];
-        if (uni?.kind !== 'UNIVERSITY') throw new InvalidUniversityError();
-      }
-      const [row] = (await m.query(
-        `INSERT INTO organizations (name, kind, biller_category, biller_allows_partial, biller_allows_advance,
-                                    university_id, merchant_category, currency)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
-        [
-          o.name.trim(),
-          o.kind,
-          o.billerCategory ?? null,
-          o.billerAllowsPartial ?? false,
-          o.billerAllowsAdvance ?? false,
-          o.universityId ?? null,
-          o.kind === 'MERCHANT' ? (o.merchantCategory ?? 'OTHER') : null,
-          o.currency ?? 'CNY',
-        ],
-      )) as OrganizationRow[];
+      const [row] = (await m.query(`INSERT INTO identity.organizations (name, kind, currency) VALUES ($1, $2, $3) RETURNING *`, [
+        own.name.trim(),
+        own.kind,
+        own.currency ?? 'CNY',
+      ])) as OrganizationRow[];
+      await this.profiles.create(m, record(row), profileInput);
       await this.audit.record(
-        { action: 'ORGANIZATION_CREATED', actorUserId, targetType: 'organization', targetId: row.id, details: { kind: o.kind, name: row.name }, meta },
+        { action: 'ORGANIZATION_CREATED', actorUserId, targetType: 'organization', targetId: row.id, details: { kind: own.kind, name: row.name }, meta },
         m,
       );
-      return toView(row);
+      return (await this.views(m, [row]))[0];
     });
   }
 
   async get(id: string): Promise<OrganizationView> {
-    const [row] = (await this.dataSource.query(`SELECT * FROM organizations WHERE id = $1`, [id])) as OrganizationRow[];
+    const m = this.dataSource.manager;
+    const [row] = (await m.query(`SELECT * FROM identity.organizations WHERE id = $1`, [id])) as OrganizationRow[];
     if (!row) throw new NotFoundError('No such organisation');
-    return toView(row);
+    return (await this.views(m, [row]))[0];
   }
 
   async list(kind?: OrganizationKind): Promise<OrganizationView[]> {
-    const rows = (await this.dataSource.query(
-      `SELECT * FROM organizations WHERE ($1::text IS NULL OR kind = $1) ORDER BY name, id`,
-      [kind ?? null],
-    )) as OrganizationRow[];
-    return rows.map(toView);
+    const m = this.dataSource.manager;
+    const rows = (await m.query(`SELECT * FROM identity.organizations WHERE ($1::text IS NULL OR kind = $1) ORDER BY name, id`, [
+      kind ?? null,
+    ])) as OrganizationRow[];
+    return this.views(m, rows);
+  }
+
+  /** Identity's own record of these organisations (those that exist), by name then id, for contexts that show them. */
+  async records(ids: readonly string[], manager: EntityManager = this.dataSource.manager): Promise<OrganizationRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = (await manager.query(`SELECT * FROM identity.organizations WHERE id = ANY($1::uuid[]) ORDER BY name, id`, [
+      [...new Set(ids)],
+    ])) as OrganizationRow[];
+    return rows.map(record);
   }
 
   /** Grants a staff role; granting one the user already has changes nothing. */
@@ -124,12 +126,12 @@ export class OrganizationsService {
     meta: RequestMeta,
   ): Promise<{ userId: string; organizationId: string; role: StaffRole }> {
     return this.dataSource.transaction(async (m) => {
-      const [org] = (await m.query(`SELECT id FROM organizations WHERE id = $1`, [organizationId])) as { id: string }[];
+      const [org] = (await m.query(`SELECT id FROM identity.organizations WHERE id = $1`, [organizationId])) as { id: string }[];
       if (!org) throw new NotFoundError('No such organisation');
-      const [user] = (await m.query(`SELECT id FROM users WHERE phone = $1`, [phone])) as { id: string }[];
+      const [user] = (await m.query(`SELECT id FROM identity.users WHERE phone = $1`, [phone])) as { id: string }[];
       if (!user) throw new NotFoundError('No user with this phone number');
       const inserted = (await m.query(
-        `INSERT INTO role_grants (user_id, role, organization_id, granted_by) VALUES ($1, $2, $3, $4)
+        `INSERT INTO identity.role_grants (user_id, role, organization_id, granted_by) VALUES ($1, $2, $3, $4)
          ON CONFLICT DO NOTHING RETURNING id`,
         [user.id, role, organizationId, actorUserId],
       )) as unknown[];

@@ -1,3 +1,4 @@
 import { Ledger1763700200000 } from './1763700200000-ledger.js';
+import { LedgerSchema1764500000200 } from './1764500000200-ledger-schema.js';
 
-export const ledgerMigrations = [Ledger1763700200000];
+export const ledgerMigrations = [Ledger1763700200000, LedgerSchema1764500000200];

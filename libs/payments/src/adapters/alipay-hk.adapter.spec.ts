@@ -2,8 +2,8 @@ import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { createSign, createVerify, generateKeyPair } from 'node:crypto';
 import { promisify } from 'node:util';
 // the sandbox gateway plays Alipay+ here: its keys, notifications and settlement file
-import { AlipayHkSandboxGateway } from '../../../provider-sandbox/src/gateways/alipay-hk.gateway.js';
-import type { GatewaySecrets, KeyPair, SandboxTrade } from '../../../provider-sandbox/src/sandbox.types.js';
+import { AlipayHkSandboxGateway } from '@app/provider-sandbox';
+import type { GatewaySecrets, KeyPair, SandboxTrade } from '@app/provider-sandbox';
 import { NotificationRejectedError, ProviderCallError } from '../provider/payment-provider.js';
 import { AlipayHkAdapter, amsSignContent, signatureFromHeader } from './alipay-hk.adapter.js';
 

@@ -1,6 +1,7 @@
 import { AlipaySdk } from 'alipay-sdk';
 import type { Currency } from '@app/common';
-import { fromDecimalString, parseShanghaiTime, shanghaiDateTime, toDecimalString } from '../domain/amounts.js';
+import { parseShanghaiTime, shanghaiDateTime } from '@app/common';
+import { fromDecimalString, toDecimalString } from '../domain/amounts.js';
 import type { AlipayCredentials } from '../provider/credentials.js';
 import { requireFields } from '../provider/credentials.js';
 import { readCsv } from '../provider/csv.js';

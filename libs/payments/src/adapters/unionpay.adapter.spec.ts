@@ -1,8 +1,8 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { createHash, createVerify, generateKeyPairSync } from 'node:crypto';
 // the sandbox gateway plays UnionPay here (spec-only deep import: the lib's index does not export gateways)
-import { UnionPayGatewayController, UnionPaySandboxGateway } from '../../../provider-sandbox/src/gateways/unionpay.gateway.js';
-import type { SandboxRefund, SandboxTrade, SettlementEntry } from '../../../provider-sandbox/src/sandbox.types.js';
+import { UnionPayGatewayController, UnionPaySandboxGateway } from '@app/provider-sandbox';
+import type { SandboxRefund, SandboxTrade, SettlementEntry } from '@app/provider-sandbox';
 import { shanghaiDay } from '@app/common';
 import type { UnionPayCredentials } from '../provider/credentials.js';
 import { NotificationRejectedError, ProviderCallError } from '../provider/payment-provider.js';

@@ -1,8 +1,8 @@
 import { createHash, createSign, createVerify } from 'node:crypto';
 import { inflateSync } from 'node:zlib';
 import type { Currency } from '@app/common';
-import { shanghaiDayRange } from '@app/common';
-import { fromMinorString, parseShanghaiTime, shanghaiCompact } from '../domain/amounts.js';
+import { parseShanghaiTime, shanghaiCompact, shanghaiDayRange } from '@app/common';
+import { fromMinorString } from '../domain/amounts.js';
 import type { UnionPayCredentials } from '../provider/credentials.js';
 import { requireFields } from '../provider/credentials.js';
 import { readCsv } from '../provider/csv.js';

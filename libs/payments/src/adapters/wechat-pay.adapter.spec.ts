@@ -2,8 +2,8 @@ import { afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals'
 import { createHash, generateKeyPair, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 // the sandbox gateway plays WeChat Pay here (spec-only deep import: the lib's index does not export gateways)
-import { WechatPaySandboxGateway } from '../../../provider-sandbox/src/gateways/wechat-pay.gateway.js';
-import type { GatewaySecrets, KeyPair, SandboxTrade } from '../../../provider-sandbox/src/sandbox.types.js';
+import { WechatPaySandboxGateway } from '@app/provider-sandbox';
+import type { GatewaySecrets, KeyPair, SandboxTrade } from '@app/provider-sandbox';
 import type { WechatPayCredentials } from '../provider/credentials.js';
 import { NotificationRejectedError, ProviderCallError } from '../provider/payment-provider.js';
 import { WechatPayAdapter, wechatMessage } from './wechat-pay.adapter.js';

@@ -1,8 +1,8 @@
 import { createDecipheriv, createHash, createPrivateKey, createPublicKey, createSign, createVerify, randomBytes } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { shanghaiIso } from '@app/common';
+import { parseShanghaiTime, shanghaiIso } from '@app/common';
 import type { Currency } from '@app/common';
-import { fromDecimalString, fromMinorString, parseShanghaiTime } from '../domain/amounts.js';
+import { fromDecimalString, fromMinorString } from '../domain/amounts.js';
 import type { WechatPayCredentials } from '../provider/credentials.js';
 import { requireFields } from '../provider/credentials.js';
 import { readCsv } from '../provider/csv.js';

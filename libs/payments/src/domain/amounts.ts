@@ -1,5 +1,3 @@
-import { SHANGHAI_OFFSET_MS } from '@app/common';
-
 /** Minor units -> a decimal string with two places ("1234" -> "12.34"), as Alipay and UnionPay files write amounts. */
 export function toDecimalString(minor: bigint): string {
   const negative = minor < 0n;
@@ -20,22 +18,4 @@ export function fromMinorString(text: string | number): bigint {
   const s = String(text).trim();
   if (!/^\d{1,15}$/.test(s)) throw new Error(`not an amount in minor units: ${JSON.stringify(text)}`);
   return BigInt(s);
-}
-
-
-/** "yyyy-MM-dd HH:mm:ss" in Beijing time (Alipay's timestamps). */
-export function shanghaiDateTime(at: Date): string {
-  return new Date(at.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 19).replace('T', ' ');
-}
-
-/** "yyyyMMddHHmmss" in Beijing time (UnionPay's txnTime). */
-export function shanghaiCompact(at: Date): string {
-  return shanghaiDateTime(at).replace(/[-: ]/g, '');
-}
-
-/** Parses "yyyy-MM-dd HH:mm:ss" or "yyyyMMddHHmmss" as Beijing time. */
-export function parseShanghaiTime(text: string): Date {
-  const m = /^(\d{4})-?(\d{2})-?(\d{2})[ T]?(\d{2}):?(\d{2}):?(\d{2})$/.exec(text.trim());
-  if (!m) throw new Error(`not a Beijing time: ${JSON.stringify(text)}`);
-  return new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) - SHANGHAI_OFFSET_MS);
 }

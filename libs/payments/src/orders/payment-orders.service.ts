@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import { MAX_PAYMENT_MINOR, NotFoundError, UUID } from '@app/common';
 import type { Currency } from '@app/common';
-import { AppConfig } from '@app/config';
+import { PaymentsConfig } from '../payments.config.js';
 import { returnedRows, withTransactionRetry } from '@app/database';
 import { LedgerService } from '@app/ledger';
 import { convertUp } from '../domain/fx.js';
@@ -62,7 +62,7 @@ export class PaymentOrdersService {
     private readonly purposes: PaymentPurposes,
     private readonly refunds: RefundsService,
     private readonly address: PlatformAddress,
-    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(PaymentsConfig) private readonly config: PaymentsConfig,
     @Inject(FX_RATES) private readonly fx: FxRates,
   ) {}
 
@@ -79,7 +79,7 @@ export class PaymentOrdersService {
     }
     const id = randomUUID();
     const [row] = (await manager.query(
-      `INSERT INTO payment_orders (id, out_trade_no, user_id, purpose, purpose_ref, provider, merchant_id, amount, currency,
+      `INSERT INTO payments.payment_orders (id, out_trade_no, user_id, purpose, purpose_ref, provider, merchant_id, amount, currency,
                                    provider_amount, provider_currency, fx_rate, fx_source, fx_as_of, subject, expires_at, next_query_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
                now() + $16 * interval '1 millisecond', now() + $17 * interval '1 millisecond')
@@ -134,7 +134,7 @@ export class PaymentOrdersService {
   async saveCheckout(m: EntityManager, orderId: string, checkout: Checkout): Promise<PaymentOrder> {
     const [row] = returnedRows<PaymentOrderRow>(
       await m.query(
-        `UPDATE payment_orders SET provider_trade_id = COALESCE(provider_trade_id, $2), qr_payload = $3, redirect_url = $4 WHERE id = $1 RETURNING *`,
+        `UPDATE payments.payment_orders SET provider_trade_id = COALESCE(provider_trade_id, $2), qr_payload = $3, redirect_url = $4 WHERE id = $1 RETURNING *`,
         [orderId, checkout.providerTradeId, checkout.qrPayload ?? null, checkout.redirectUrl ?? null],
       ),
     );
@@ -142,7 +142,7 @@ export class PaymentOrdersService {
   }
 
   async get(id: string, manager: EntityManager = this.dataSource.manager): Promise<PaymentOrder | undefined> {
-    const [row] = (await manager.query(`SELECT * FROM payment_orders WHERE id = $1`, [id])) as PaymentOrderRow[];
+    const [row] = (await manager.query(`SELECT * FROM payments.payment_orders WHERE id = $1`, [id])) as PaymentOrderRow[];
     return row ? toOrder(row) : undefined;
   }
 
@@ -169,7 +169,7 @@ export class PaymentOrdersService {
       this.logger.warn(`${code} notification rejected: ${err.message}`);
       return provider.notificationReply(false);
     }
-    const [row] = (await this.dataSource.query(`SELECT * FROM payment_orders WHERE out_trade_no = $1 AND provider = $2`, [
+    const [row] = (await this.dataSource.query(`SELECT * FROM payments.payment_orders WHERE out_trade_no = $1 AND provider = $2`, [
       notification.outTradeNo,
       code,
     ])) as PaymentOrderRow[];
@@ -204,7 +204,7 @@ export class PaymentOrdersService {
     return withTransactionRetry(this.dataSource, async (m) => {
       if (notificationId !== undefined) {
         const fresh = (await m.query(
-          `INSERT INTO payment_notifications (provider, notification_id, order_id, outcome) VALUES ($1, $2, $3, $4)
+          `INSERT INTO payments.payment_notifications (provider, notification_id, order_id, outcome) VALUES ($1, $2, $3, $4)
            ON CONFLICT DO NOTHING RETURNING 1`,
           [order.provider, notificationId, order.id, trade.status],
         )) as unknown[];
@@ -236,7 +236,7 @@ export class PaymentOrdersService {
     const paidAt = trade.paidAt ?? new Date();
     const [won] = returnedRows<PaymentOrderRow>(
       await m.query(
-        `UPDATE payment_orders
+        `UPDATE payments.payment_orders
             SET status = 'SUCCEEDED', completed_at = now(), completed_by = $2, captured_at = $3,
                 provider_trade_id = COALESCE($4, provider_trade_id)
           WHERE id = $1 AND status = 'PENDING' RETURNING *`,
@@ -255,7 +255,7 @@ export class PaymentOrdersService {
     }
     const [late] = returnedRows<PaymentOrderRow>(
       await m.query(
-        `UPDATE payment_orders SET captured_at = $2, late_capture = true, provider_trade_id = COALESCE($3, provider_trade_id)
+        `UPDATE payments.payment_orders SET captured_at = $2, late_capture = true, provider_trade_id = COALESCE($3, provider_trade_id)
           WHERE id = $1 AND status IN ('FAILED', 'EXPIRED') AND captured_at IS NULL RETURNING *`,
         [orderId, paidAt, trade.providerTradeId ?? null],
       ),
@@ -298,7 +298,7 @@ export class PaymentOrdersService {
   ): Promise<ApplyOutcome> {
     const [row] = returnedRows<PaymentOrderRow>(
       await m.query(
-        `UPDATE payment_orders SET status = $2, completed_at = now(), completed_by = $3, failure_reason = $4,
+        `UPDATE payments.payment_orders SET status = $2, completed_at = now(), completed_by = $3, failure_reason = $4,
                 watch_until = CASE WHEN $5 THEN now() + interval '48 hours' END
           WHERE id = $1 AND status = 'PENDING' RETURNING *`,
         [orderId, status, source, reason, watch],
@@ -319,8 +319,8 @@ export class PaymentOrdersService {
   async sweep(limit = 100): Promise<number> {
     const claimed = returnedRows<PaymentOrderRow>(
       await this.dataSource.query(
-        `UPDATE payment_orders SET next_query_at = now() + $1 * interval '1 millisecond', query_attempts = query_attempts + 1
-          WHERE id IN (SELECT id FROM payment_orders
+        `UPDATE payments.payment_orders SET next_query_at = now() + $1 * interval '1 millisecond', query_attempts = query_attempts + 1
+          WHERE id IN (SELECT id FROM payments.payment_orders
                         WHERE next_query_at <= now()
                           AND (status = 'PENDING' OR (watch_until > now() AND captured_at IS NULL))
                         ORDER BY next_query_at LIMIT $2 FOR UPDATE SKIP LOCKED)
@@ -351,7 +351,7 @@ export class PaymentOrdersService {
     if (order.status !== 'PENDING') {
       // watched after expiry: a capture is refunded (late capture); a definite answer ends the watch
       if (trade?.status === 'SUCCEEDED') await this.apply(order, trade, 'QUERY');
-      else if (trade && trade.status !== 'PENDING') await this.dataSource.query(`UPDATE payment_orders SET watch_until = NULL WHERE id = $1`, [order.id]);
+      else if (trade && trade.status !== 'PENDING') await this.dataSource.query(`UPDATE payments.payment_orders SET watch_until = NULL WHERE id = $1`, [order.id]);
       return;
     }
     if (trade && trade.status !== 'PENDING' && trade.status !== 'NOT_FOUND') {

@@ -2,6 +2,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { AddressInfo } from 'node:net';
 import { AppConfig } from '@app/config';
+import { PaymentsConfig } from '../payments.config.js';
 import type { ProviderCode } from './payment-provider.js';
 
 /**
@@ -13,7 +14,8 @@ import type { ProviderCode } from './payment-provider.js';
 @Injectable()
 export class PlatformAddress {
   constructor(
-    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(PaymentsConfig) private readonly config: PaymentsConfig,
+    @Inject(AppConfig) private readonly app: AppConfig,
     @Optional() private readonly host?: HttpAdapterHost,
   ) {}
 
@@ -25,7 +27,7 @@ export class PlatformAddress {
       const host = address.address === '::' || address.address === '0.0.0.0' ? '127.0.0.1' : address.address.includes(':') ? `[${address.address}]` : address.address;
       return `http://${host}:${address.port}`;
     }
-    return `http://127.0.0.1:${this.config.PORT}`;
+    return `http://127.0.0.1:${this.app.PORT}`;
   }
 
   resolve(url: string): string {

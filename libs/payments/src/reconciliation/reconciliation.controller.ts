@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Matches } from 'class-validator';
-import { PlatformAdmin } from '@app/identity';
+import { PlatformAdmin } from '@app/common';
 import { ReconciliationService } from './reconciliation.service.js';
 import type { ReconciliationReport } from './reconciliation.service.js';
 

@@ -71,16 +71,16 @@ export class ReconciliationService {
       const ours = await this.platformLines(provider.code, date);
       const mismatches = settlement ? compareSettlement(ours, settlement) : [];
       await withTransactionRetry(this.dataSource, async (m) => {
-        await m.query(`DELETE FROM reconciliation_mismatches WHERE business_date = $1 AND provider = $2`, [date, provider.code]);
+        await m.query(`DELETE FROM payments.reconciliation_mismatches WHERE business_date = $1 AND provider = $2`, [date, provider.code]);
         for (const x of mismatches) {
           await m.query(
-            `INSERT INTO reconciliation_mismatches (business_date, provider, kind, entry_type, out_trade_no, out_refund_no, order_id, platform_amount, provider_amount, currency)
+            `INSERT INTO payments.reconciliation_mismatches (business_date, provider, kind, entry_type, out_trade_no, out_refund_no, order_id, platform_amount, provider_amount, currency)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
             [date, provider.code, x.kind, x.type, x.outTradeNo, x.outRefundNo, x.orderId ?? null, x.platformAmount?.toString() ?? null, x.providerAmount?.toString() ?? null, x.currency],
           );
         }
         await m.query(
-          `INSERT INTO reconciliation_runs (business_date, provider, platform_rows, provider_rows, mismatches, error) VALUES ($1, $2, $3, $4, $5, $6)
+          `INSERT INTO payments.reconciliation_runs (business_date, provider, platform_rows, provider_rows, mismatches, error) VALUES ($1, $2, $3, $4, $5, $6)
            ON CONFLICT (business_date, provider) DO UPDATE
              SET ran_at = now(), platform_rows = EXCLUDED.platform_rows, provider_rows = EXCLUDED.provider_rows,
                  mismatches = EXCLUDED.mismatches, error = EXCLUDED.error`,
@@ -94,13 +94,13 @@ export class ReconciliationService {
   private async platformLines(provider: ProviderCode, date: string): Promise<Line[]> {
     const { start, end } = shanghaiDayRange(date);
     const payments = (await this.dataSource.query(
-      `SELECT id, out_trade_no, provider_amount::text AS amount, provider_currency AS currency FROM payment_orders
+      `SELECT id, out_trade_no, provider_amount::text AS amount, provider_currency AS currency FROM payments.payment_orders
         WHERE provider = $1 AND captured_at >= $2 AND captured_at < $3`,
       [provider, start, end],
     )) as { id: string; out_trade_no: string; amount: string; currency: string }[];
     const refunds = (await this.dataSource.query(
       `SELECT o.id, o.out_trade_no, r.out_refund_no, r.provider_amount::text AS amount, o.provider_currency AS currency
-         FROM payment_refunds r JOIN payment_orders o ON o.id = r.order_id
+         FROM payments.payment_refunds r JOIN payments.payment_orders o ON o.id = r.order_id
         WHERE o.provider = $1 AND r.status = 'SUCCEEDED' AND r.completed_at >= $2 AND r.completed_at < $3`,
       [provider, start, end],
     )) as { id: string; out_trade_no: string; out_refund_no: string; amount: string; currency: string }[];
@@ -112,7 +112,7 @@ export class ReconciliationService {
 
   async report(date: string): Promise<ReconciliationReport> {
     shanghaiDayRange(date);
-    const runs = (await this.dataSource.query(`SELECT * FROM reconciliation_runs WHERE business_date = $1 ORDER BY provider`, [date])) as {
+    const runs = (await this.dataSource.query(`SELECT * FROM payments.reconciliation_runs WHERE business_date = $1 ORDER BY provider`, [date])) as {
       provider: ProviderCode;
       ran_at: Date;
       platform_rows: number;
@@ -121,7 +121,7 @@ export class ReconciliationService {
       error: string | null;
     }[];
     const rows = (await this.dataSource.query(
-      `SELECT * FROM reconciliation_mismatches WHERE business_date = $1 ORDER BY provider, entry_type, out_trade_no, out_refund_no`,
+      `SELECT * FROM payments.reconciliation_mismatches WHERE business_date = $1 ORDER BY provider, entry_type, out_trade_no, out_refund_no`,
       [date],
     )) as {
       provider: ProviderCode;

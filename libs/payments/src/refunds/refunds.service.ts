@@ -83,9 +83,9 @@ export class RefundsService {
   ) {}
 
   async request(m: EntityManager, input: RefundRequest): Promise<Refund> {
-    const [locked] = (await m.query(`SELECT * FROM payment_orders WHERE id = $1 FOR UPDATE`, [input.orderId])) as PaymentOrderRow[];
+    const [locked] = (await m.query(`SELECT * FROM payments.payment_orders WHERE id = $1 FOR UPDATE`, [input.orderId])) as PaymentOrderRow[];
     if (!locked) throw new Error(`no payment order ${input.orderId}`);
-    const [existing] = (await m.query(`SELECT * FROM payment_refunds WHERE order_id = $1 AND request_key = $2`, [input.orderId, input.requestKey])) as RefundRow[];
+    const [existing] = (await m.query(`SELECT * FROM payments.payment_refunds WHERE order_id = $1 AND request_key = $2`, [input.orderId, input.requestKey])) as RefundRow[];
     if (existing) {
       if (BigInt(existing.amount) !== input.amount) throw new RefundKeyReusedError();
       return toRefund(existing);
@@ -94,12 +94,12 @@ export class RefundsService {
     // the last refund returns exactly what is left in the provider currency; others in proportion, rounded down
     const [updated] = returnedRows<PaymentOrderRow & { this_provider_amount: string }>(
       await m.query(
-        `UPDATE payment_orders o
+        `UPDATE payments.payment_orders o
             SET refunded_amount = o.refunded_amount + $2,
                 refunded_provider_amount = o.refunded_provider_amount + p.amount
            FROM (SELECT CASE WHEN amount - refunded_amount = $2 THEN provider_amount - refunded_provider_amount
                              ELSE ($2 * provider_amount) / amount END AS amount
-                   FROM payment_orders WHERE id = $1) p
+                   FROM payments.payment_orders WHERE id = $1) p
           WHERE o.id = $1 AND o.captured_at IS NOT NULL AND o.amount - o.refunded_amount >= $2
           RETURNING o.*, p.amount::text AS this_provider_amount`,
         [input.orderId, input.amount.toString()],
@@ -111,7 +111,7 @@ export class RefundsService {
     if (providerAmount <= 0n) throw new RefundExceedsCaptureError();
     const id = randomUUID();
     const [row] = (await m.query(
-      `INSERT INTO payment_refunds (id, order_id, request_key, out_refund_no, amount, provider_amount, source_account_id, reason)
+      `INSERT INTO payments.payment_refunds (id, order_id, request_key, out_refund_no, amount, provider_amount, source_account_id, reason)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
       [id, order.id, input.requestKey, 'R' + id.replace(/-/g, ''), input.amount.toString(), providerAmount.toString(), input.source.id, input.reason],
     )) as RefundRow[];
@@ -130,17 +130,17 @@ export class RefundsService {
   }
 
   async forOrder(orderId: string): Promise<Refund[]> {
-    const rows = (await this.dataSource.query(`SELECT * FROM payment_refunds WHERE order_id = $1 ORDER BY created_at`, [orderId])) as RefundRow[];
+    const rows = (await this.dataSource.query(`SELECT * FROM payments.payment_refunds WHERE order_id = $1 ORDER BY created_at`, [orderId])) as RefundRow[];
     return rows.map(toRefund);
   }
 
   /** The job: asks the provider, then settles. Throws (so pg-boss retries) while the outcome is unknown. */
   async process(refundId: string): Promise<Refund['status']> {
-    const [row] = (await this.dataSource.query(`SELECT * FROM payment_refunds WHERE id = $1`, [refundId])) as RefundRow[];
+    const [row] = (await this.dataSource.query(`SELECT * FROM payments.payment_refunds WHERE id = $1`, [refundId])) as RefundRow[];
     if (!row || row.status !== 'PENDING') return row?.status ?? 'FAILED';
-    const [orderRow] = (await this.dataSource.query(`SELECT * FROM payment_orders WHERE id = $1`, [row.order_id])) as PaymentOrderRow[];
+    const [orderRow] = (await this.dataSource.query(`SELECT * FROM payments.payment_orders WHERE id = $1`, [row.order_id])) as PaymentOrderRow[];
     const order = toOrder(orderRow);
-    await this.dataSource.query(`UPDATE payment_refunds SET attempts = attempts + 1 WHERE id = $1`, [refundId]);
+    await this.dataSource.query(`UPDATE payments.payment_refunds SET attempts = attempts + 1 WHERE id = $1`, [refundId]);
     const result = await (await this.providers.get(order.provider)).refund({
       outTradeNo: order.outTradeNo,
       outRefundNo: row.out_refund_no,
@@ -152,7 +152,7 @@ export class RefundsService {
     if (result.status === 'PENDING') throw new Error(`refund ${refundId} still processing at ${order.provider}`);
     if (result.status === 'SUCCEEDED') {
       await this.dataSource.query(
-        `UPDATE payment_refunds SET status = 'SUCCEEDED', completed_at = now(), provider_refund_id = $2 WHERE id = $1 AND status = 'PENDING'`,
+        `UPDATE payments.payment_refunds SET status = 'SUCCEEDED', completed_at = now(), provider_refund_id = $2 WHERE id = $1 AND status = 'PENDING'`,
         [refundId, result.providerRefundId ?? null],
       );
       return 'SUCCEEDED';
@@ -161,22 +161,22 @@ export class RefundsService {
     await withTransactionRetry(this.dataSource, async (m) => {
       const [failed] = returnedRows<RefundRow>(
         await m.query(
-          `UPDATE payment_refunds SET status = 'FAILED', completed_at = now(), failure_reason = $2 WHERE id = $1 AND status = 'PENDING' RETURNING *`,
+          `UPDATE payments.payment_refunds SET status = 'FAILED', completed_at = now(), failure_reason = $2 WHERE id = $1 AND status = 'PENDING' RETURNING *`,
           [refundId, result.reason ?? 'refused by the provider'],
         ),
       );
       if (!failed) return;
       await m.query(
-        `UPDATE payment_orders SET refunded_amount = refunded_amount - $2, refunded_provider_amount = refunded_provider_amount - $3 WHERE id = $1`,
+        `UPDATE payments.payment_orders SET refunded_amount = refunded_amount - $2, refunded_provider_amount = refunded_provider_amount - $3 WHERE id = $1`,
         [order.id, failed.amount, failed.provider_amount],
       );
-      const entry = (await m.query(`SELECT id FROM journal_entries WHERE reference = $1`, [`payment-refund:${refundId}`])) as { id: string }[];
+      const refunded = await this.ledger.entryId(`payment-refund:${refundId}`, m);
       await this.ledger.post(
         {
           reference: `payment-refund:${refundId}:reversal`,
           kind: 'REFUND_REVERSAL',
           description: `Refund refused by ${order.provider}: ${result.reason ?? ''}`.trim(),
-          reverses: entry[0]?.id,
+          reverses: refunded,
           metadata: { orderId: order.id, refundId },
           postings: await clearingPostings(this.ledger, order, failed.source_account_id, BigInt(failed.amount), BigInt(failed.provider_amount), m),
         },

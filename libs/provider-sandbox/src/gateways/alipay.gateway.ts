@@ -2,7 +2,7 @@ import { Controller, HttpCode, Post, Req, Res, UseInterceptors } from '@nestjs/c
 import { ApiExcludeController } from '@nestjs/swagger';
 import { createSign, createVerify, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Public } from '@app/common';
+import { Public, shanghaiDateTime } from '@app/common';
 import { GatewayOutage } from '../gateway-outage.interceptor.js';
 import { SandboxKeysService } from '../sandbox-keys.service.js';
 import { SandboxStore } from '../sandbox-store.service.js';
@@ -15,7 +15,7 @@ import type {
   SandboxTrade,
   SettlementEntry,
 } from '../sandbox.types.js';
-import { beijingTime, corrupt, origin, yuan, parseYuan } from './wire.js';
+import { corrupt, origin, yuan, parseYuan } from './wire.js';
 
 /** Alipay's signing content: parameters sorted by name, `k=v` joined by `&`, empty values left out. */
 function signContent(params: Record<string, string>, exclude: string[]): string {
@@ -57,7 +57,7 @@ export class AlipaySandboxGateway implements SandboxGateway {
   notification(trade: SandboxTrade, secrets: GatewaySecrets, overrides: NotificationOverrides): OutgoingNotification {
     const notificationId = SandboxStore.notificationId(trade, overrides);
     const params: Record<string, string> = {
-      notify_time: beijingTime(new Date()),
+      notify_time: shanghaiDateTime(new Date()),
       notify_type: 'trade_status_sync',
       notify_id: notificationId,
       app_id: overrides.merchantId ?? secrets.appId,
@@ -70,9 +70,9 @@ export class AlipaySandboxGateway implements SandboxGateway {
       total_amount: yuan(overrides.amount ?? trade.amount),
       receipt_amount: yuan(overrides.amount ?? trade.amount),
       subject: trade.subject,
-      gmt_create: beijingTime(trade.createdAt),
+      gmt_create: shanghaiDateTime(trade.createdAt),
     };
-    if (trade.paidAt) params.gmt_payment = beijingTime(trade.paidAt);
+    if (trade.paidAt) params.gmt_payment = shanghaiDateTime(trade.paidAt);
     if (overrides.currency) params.trans_currency = overrides.currency;
     let sign = rsa2(signContent(params, ['sign', 'sign_type']), secrets.privateKey);
     if (overrides.corruptSignature) sign = corrupt(sign);
@@ -99,8 +99,8 @@ export class AlipaySandboxGateway implements SandboxGateway {
           e.trade.outTradeNo,
           e.type === 'REFUND' ? '退款' : '交易',
           e.trade.subject.replace(/[,\n]/g, ' '),
-          beijingTime(e.trade.createdAt),
-          beijingTime(e.at),
+          shanghaiDateTime(e.trade.createdAt),
+          shanghaiDateTime(e.at),
           (e.type === 'REFUND' ? '-' : '') + yuan(e.amount),
           (e.type === 'REFUND' ? '-' : '') + yuan(e.amount),
           e.refund?.outRefundNo ?? '',
@@ -166,7 +166,7 @@ export class AlipayGatewayController {
           out_trade_no: trade.outTradeNo,
           trade_status: status,
           total_amount: yuan(trade.amount),
-          ...(trade.paidAt ? { send_pay_date: beijingTime(trade.paidAt), buyer_pay_amount: yuan(trade.amount) } : {}),
+          ...(trade.paidAt ? { send_pay_date: shanghaiDateTime(trade.paidAt), buyer_pay_amount: yuan(trade.amount) } : {}),
         });
       }
       case 'alipay.trade.close': {

@@ -3,7 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { createHash, createSign, createVerify, randomInt } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Public } from '@app/common';
+import { Public, shanghaiCompact } from '@app/common';
 import { GatewayOutage } from '../gateway-outage.interceptor.js';
 import { SandboxKeysService } from '../sandbox-keys.service.js';
 import { SandboxStore } from '../sandbox-store.service.js';
@@ -16,7 +16,7 @@ import type {
   SandboxTrade,
   SettlementEntry,
 } from '../sandbox.types.js';
-import { beijingTime, corrupt } from './wire.js';
+import { corrupt } from './wire.js';
 
 type Fields = Record<string, string>;
 
@@ -53,7 +53,7 @@ function verifies(fields: Fields, publicKey: string): boolean {
 }
 
 /** yyyyMMddHHmmss, Beijing time (txnTime, payTimeout; traceTime is its last 10 digits, settleDate digits 4-8). */
-const compact = (at: Date): string => beijingTime(at).replace(/[-: ]/g, '');
+const compact = shanghaiCompact;
 
 function parseCompact(text: string | undefined): Date | undefined {
   const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(text ?? '');

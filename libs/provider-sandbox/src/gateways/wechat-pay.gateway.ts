@@ -2,7 +2,7 @@ import { Controller, Get, Param, Post, Query, Req, Res, UseInterceptors } from '
 import { ApiExcludeController } from '@nestjs/swagger';
 import { createCipheriv, createHash, createSign, createVerify, randomBytes, randomInt } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Public, shanghaiIso } from '@app/common';
+import { Public, shanghaiDateTime, shanghaiDay, shanghaiIso } from '@app/common';
 import { GatewayOutage } from '../gateway-outage.interceptor.js';
 import { SandboxKeysService } from '../sandbox-keys.service.js';
 import { SandboxStore } from '../sandbox-store.service.js';
@@ -15,7 +15,7 @@ import type {
   SandboxTrade,
   SettlementEntry,
 } from '../sandbox.types.js';
-import { beijingTime, corrupt, origin, yuan } from './wire.js';
+import { corrupt, origin, yuan } from './wire.js';
 
 const SCHEME = 'WECHATPAY2-SHA256-RSA2048';
 const MAX_SKEW_SECONDS = 300;
@@ -162,7 +162,7 @@ export class WechatPaySandboxGateway implements SandboxGateway {
     const row = (e: SettlementEntry): string => {
       const refund = e.type === 'REFUND';
       return [
-        beijingTime(e.at),
+        shanghaiDateTime(e.at),
         secrets.appId,
         secrets.mchId,
         '0',
@@ -252,7 +252,7 @@ export class WechatPayGatewayController {
   tradeBill(@Req() req: WireRequest, @Res({ passthrough: true }) reply: FastifyReply, @Query('bill_date') date = '', @Query('bill_type') type = 'ALL'): Promise<string> {
     return this.answer(req, reply, async (_body, secrets) => {
       const start = /^\d{4}-\d{2}-\d{2}$/.test(date) ? new Date(`${date}T00:00:00+08:00`) : new Date(NaN);
-      if (Number.isNaN(start.getTime()) || beijingTime(start).slice(0, 10) !== date) return paramError('bill_date 格式应为 YYYY-MM-DD');
+      if (Number.isNaN(start.getTime()) || shanghaiDay(start) !== date) return paramError('bill_date 格式应为 YYYY-MM-DD');
       if (type !== 'ALL') return paramError('bill_type 仅支持 ALL');
       const entries = await this.store.settlementEntries('WECHAT_PAY', start, new Date(start.getTime() + 24 * 3600_000));
       const file = this.wire.settlementFile(entries, secrets);

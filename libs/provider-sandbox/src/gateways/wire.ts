@@ -12,11 +12,6 @@ export function parseYuan(text: string): bigint {
   return BigInt(m[1]) * 100n + BigInt((m[2] ?? '').padEnd(2, '0'));
 }
 
-/** "yyyy-MM-dd HH:mm:ss", Beijing time. */
-export function beijingTime(at: Date): string {
-  return new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
-}
-
 /** This server's origin as the caller reached it (for download URLs the gateway hands out). */
 export function origin(req: FastifyRequest): string {
   return `${req.protocol}://${req.headers.host ?? req.hostname}`;

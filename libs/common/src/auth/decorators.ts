@@ -1,6 +1,10 @@
+/**
+ * Route metadata read by identity's guards, in common so that any context can
+ * mark its routes without importing identity.
+ */
 import { createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import type { AuthenticatedDevice, AuthenticatedUser, DeviceKind, StaffRole } from '../identity.types.js';
+import type { AuthenticatedDevice, AuthenticatedUser, DeviceKind, StaffRole } from './caller.js';
 
 export const ROLES_KEY = 'identity:roles';
 export const ORG_ROLES_KEY = 'identity:orgRoles';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { AppConfig, ConfigError, configDefaults, validateConfig } from './app-config.js';
+import { AppConfig, ConfigError } from '@app/config';
+import { platformConfigDefaults as configDefaults, validatePlatformConfig as validateConfig } from './contexts.js';
 
 describe('validateConfig', () => {
   it('gives the documented defaults for an empty environment', () => {
