@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import type { Logger as PinoInstance } from 'pino';
 import { loadConfigFromEnvironment } from '@app/config';
 import { createRootLogger } from '@app/common';
-import { buildDataSourceOptions, resolveDatabase } from '@app/database';
+import { buildDataSourceOptions, guardPoolClients, resolveDatabase } from '@app/database';
 import { migrations } from '@app/platform';
 
 /**
@@ -24,6 +24,7 @@ export async function withDatabase<T>(
   );
   try {
     await dataSource.initialize();
+    guardPoolClients(dataSource, { warn: (m) => log.warn(m) });
     return await work(dataSource, log);
   } finally {
     await dataSource.destroy().catch(() => undefined);

@@ -6,6 +6,7 @@ import type { AppConfig } from '@app/config';
 import { buildDataSourceOptions, type MigrationClass } from './data-source-options.js';
 import { DatabaseHealthIndicator } from './database-health.js';
 import { runMigrations } from './migrations.js';
+import { guardPoolClients } from './pool-errors.js';
 
 export const DATABASE_URL = Symbol('DATABASE_URL');
 
@@ -39,6 +40,8 @@ export class DatabaseModule {
           }),
           dataSourceFactory: async (dsOptions) => {
             const dataSource = await new DataSource(dsOptions!).initialize();
+            const poolLog = new Logger('DatabasePool');
+            guardPoolClients(dataSource, { warn: (m) => poolLog.warn(m) });
             if (config.MIGRATIONS_RUN) {
               const log = new Logger('Migrations');
               try {
