@@ -8,6 +8,7 @@ export {
   BusinessRuleError,
 } from './errors/domain-error.js';
 export type { ErrorDetail } from './errors/domain-error.js';
+export { ServiceUnavailableError, isUnavailableError, RETRY_AFTER_SECONDS } from './errors/unavailable.js';
 export type { ErrorBody } from './http/error-body.js';
 export { STATUS_CODES } from './http/error-body.js';
 export { AllExceptionsFilter } from './http/all-exceptions.filter.js';
