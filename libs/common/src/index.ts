@@ -36,7 +36,7 @@ export {
   IdempotencyKeyReusedError,
   IdempotencyInProgressError,
 } from './idempotency/idempotency.interceptor.js';
-export { Idempotency1763700150000 } from './idempotency/migration.js';
+export { Idempotency1763700150000, IdempotencyOwners1763700500000 } from './idempotency/migration.js';
 export { parseJsonBody, MalformedJsonError, MAX_JSON_DEPTH } from './http/json-body.js';
 export { frameworkErrorHandler, clientErrorHandler, installLifecycleResponses } from './http/framework-errors.js';
 export { SHANGHAI_OFFSET_MS, shanghaiDay, shanghaiDayRange, shanghaiIso, UUID } from './time/business-day.js';

@@ -1,4 +1,4 @@
-import { Idempotency1763700150000 } from '@app/common';
+import { Idempotency1763700150000, IdempotencyOwners1763700500000 } from '@app/common';
 import { databaseMigrations } from '@app/database';
 import type { MigrationClass } from '@app/database';
 import { identityMigrations } from '@app/identity';
@@ -17,4 +17,5 @@ export const migrations: MigrationClass[] = [
   ...providerSandboxMigrations,
   ...paymentsMigrations,
   ...billingMigrations,
+  IdempotencyOwners1763700500000,
 ];
