@@ -18,6 +18,7 @@ describe('isUnavailableError', () => {
     ['pool exhaustion', new Error('timeout exceeded when trying to connect')],
     ['a refused TCP connection', pgError('ECONNREFUSED')],
     ['57P01 inside a TypeORM QueryFailedError', typeormWrapped(pgError('57P01'))],
+    ['a transaction whose connection was lost (TypeORM)', new Error('Database connection provided by a query runner was already released, cannot continue to use its querying methods anymore.')],
     ['a lost connection as a cause', new Error('outer', { cause: new Error('Connection terminated unexpectedly') })],
   ])('is true for %s', (_what, err) => {
     expect(isUnavailableError(err)).toBe(true);

@@ -34,9 +34,11 @@ const CONNECTION_MESSAGES = [
   /^Query read timeout/i,
   /^Cannot use a pool after calling end/i,
   /^Client was closed/i,
+  // TypeORM: the connection of this transaction was lost (its error listener released the query runner)
+  /query runner was already released/i,
 ];
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND']);
-const NOT_CONNECTED_NAMES = new Set(['ConnectionIsNotSetError', 'CannotExecuteNotConnectedError', 'DriverNotConnectedError']);
+const NOT_CONNECTED_NAMES = new Set(['ConnectionIsNotSetError', 'CannotExecuteNotConnectedError', 'DriverNotConnectedError', 'QueryRunnerAlreadyReleasedError']);
 
 /**
  * True when `err` (or the driver error or cause it wraps) says the database

@@ -34,7 +34,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (body.statusCode === 503) {
       this.logger.warn(where, `Answered 503 ${body.code}: ${body.message}`);
     } else if (body.statusCode >= 500) {
-      this.logger.error(where, `Unhandled error answered 500 (reference ${requestIdOf(request)})`);
+      this.logger.error(where, `Error answered ${body.statusCode} ${body.code} (reference ${requestIdOf(request)})`);
     }
     if (reply.sent) return;
     if (body.statusCode === 503) void reply.header('retry-after', String(RETRY_AFTER_SECONDS));
