@@ -1,5 +1,26 @@
-import { ConfigError, loadConfigFromEnvironment } from '@app/config';
-import { createApi } from './bootstrap.js';
+import { isUnavailableError } from '@app/common';
+import { type AppConfig, ConfigError, loadConfigFromEnvironment } from '@app/config';
+import { createApi, type RunningApi } from './bootstrap.js';
+
+/** Attempts at starting while the database is unreachable or restarting (about a second apart). */
+const START_ATTEMPTS = 10;
+
+/**
+ * A database that is restarting, failing over or killing connections at the
+ * moment the API starts is a reason to try again shortly, not to exit: the
+ * start is retried while the failure is one of the database's availability.
+ */
+async function createApiWhenDatabaseAnswers(config: AppConfig): Promise<RunningApi> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await createApi(config);
+    } catch (err) {
+      if (attempt >= START_ATTEMPTS || !isUnavailableError(err)) throw err;
+      process.stderr.write(`City Pay API could not start (the database: ${err instanceof Error ? err.message : String(err)}); retrying (${attempt})\n`);
+      await new Promise((r) => setTimeout(r, 500 + Math.random() * 1000));
+    }
+  }
+}
 
 async function main(): Promise<void> {
   let config;
@@ -13,7 +34,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const started = Date.now();
-  const api = await createApi(config);
+  const api = await createApiWhenDatabaseAnswers(config);
   await api.app.listen({ port: config.PORT, host: config.HOST });
   api.logger.info(
     { port: config.PORT, embeddedDatabase: api.database.embedded, startupMs: Date.now() - started },
