@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import type { Logger as PinoInstance } from 'pino';
 import { loadConfigFromEnvironment } from '@app/config';
 import { createRootLogger } from '@app/common';
-import { buildDataSourceOptions, guardPoolClients, resolveDatabase } from '@app/database';
+import { buildDataSourceOptions, resolveDatabase } from '@app/database';
 import { migrations } from '@app/platform';
 
 /**
@@ -20,11 +20,10 @@ export async function withDatabase<T>(
   const log = createRootLogger({ level: options.quiet ? 'warn' : config.LOG_LEVEL, pretty: config.LOG_PRETTY, service: name });
   const database = await resolveDatabase(config, { info: (m) => log.info(m), warn: (m) => log.warn(m), debug: (m) => log.debug(m) });
   const dataSource = new DataSource(
-    buildDataSourceOptions({ url: database.url, poolSize: 2, statementTimeoutMs: 0, applicationName: name, migrations }),
+    buildDataSourceOptions({ url: database.url, poolSize: 2, statementTimeoutMs: 0, applicationName: name, migrations, log }),
   );
   try {
     await dataSource.initialize();
-    guardPoolClients(dataSource, { warn: (m) => log.warn(m) });
     return await work(dataSource, log);
   } finally {
     await dataSource.destroy().catch(() => undefined);

@@ -6,7 +6,6 @@ import type { AppConfig } from '@app/config';
 import { buildDataSourceOptions, type MigrationClass } from './data-source-options.js';
 import { DatabaseHealthIndicator } from './database-health.js';
 import { runMigrations } from './migrations.js';
-import { guardPoolClients } from './pool-errors.js';
 
 export const DATABASE_URL = Symbol('DATABASE_URL');
 
@@ -15,6 +14,8 @@ export interface DatabaseModuleOptions {
   config: AppConfig;
   migrations: MigrationClass[];
 }
+
+const poolLog = new Logger('DatabasePool');
 
 @Global()
 @Module({})
@@ -33,6 +34,7 @@ export class DatabaseModule {
               statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
               applicationName: config.SERVICE_NAME,
               migrations,
+              log: { warn: (m) => poolLog.warn(m) },
             }),
             autoLoadEntities: true,
             retryAttempts: 3,
@@ -40,8 +42,6 @@ export class DatabaseModule {
           }),
           dataSourceFactory: async (dsOptions) => {
             const dataSource = await new DataSource(dsOptions!).initialize();
-            const poolLog = new Logger('DatabasePool');
-            guardPoolClients(dataSource, { warn: (m) => poolLog.warn(m) });
             if (config.MIGRATIONS_RUN) {
               const log = new Logger('Migrations');
               try {
