@@ -33,6 +33,10 @@ export class Figures {
 export class ApiProcess {
   private child?: Child;
   private killing = false;
+  /** True from a SIGKILL until the new process is ready. */
+  restarting = false;
+  /** Time the API was down for its restarts, ms. */
+  downMs = 0;
   readonly outputs: string[] = [];
 
   constructor(
@@ -60,12 +64,19 @@ export class ApiProcess {
   /** SIGKILL mid-load, then start again at once (clients keep retrying meanwhile). */
   async killAndRestart(): Promise<void> {
     const child = this.child!;
+    const down = Date.now();
     this.killing = true;
+    this.restarting = true;
     child.proc.kill('SIGKILL');
     await child.exited();
     this.killing = false;
     this.figures.faults.apiKilled++;
-    await this.start();
+    try {
+      await this.start();
+    } finally {
+      this.restarting = false;
+      this.downMs += Date.now() - down;
+    }
   }
 
   /** Graceful stop at the end (SIGTERM: exit 0 expected). */

@@ -24,7 +24,7 @@ describe('the API process and a database that kills its connections', () => {
     admin = new pg.Client({ connectionString: db.url });
     admin.on('error', () => undefined);
     await admin.connect();
-  });
+  }, 240_000);
   afterAll(async () => {
     if (child && child.proc.exitCode === null) child.proc.kill('SIGKILL');
     await admin?.end().catch(() => undefined);

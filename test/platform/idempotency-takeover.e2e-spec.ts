@@ -31,7 +31,7 @@ describe('idempotency keys of a process that died are taken over at once; a live
     db = new pg.Client({ connectionString: databaseUrl });
     db.on('error', () => undefined);
     await db.connect();
-  });
+  }, 240_000);
   afterAll(async () => {
     if (child && child.proc.exitCode === null) child.proc.kill('SIGKILL');
     await db?.end().catch(() => undefined);

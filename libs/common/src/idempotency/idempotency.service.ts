@@ -3,7 +3,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { ConflictError } from '../errors/domain-error.js';
-import { OwnerSession, type OwnerTag } from './owner-session.js';
+import { OwnerSession } from './owner-session.js';
 
 /**
  * How long a claim protects a running request before another may take it
