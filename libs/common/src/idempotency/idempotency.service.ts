@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
@@ -49,13 +49,18 @@ export class IdempotencyClaimLostError extends ConflictError {
  * over before its lock expires.
  */
 @Injectable()
-export class IdempotencyService implements OnModuleDestroy {
+export class IdempotencyService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly als = new AsyncLocalStorage<IdempotencyContext>();
   private readonly logger = new Logger('Idempotency');
   private readonly owner: OwnerSession;
 
   constructor(private readonly dataSource: DataSource) {
     this.owner = new OwnerSession(dataSource);
+  }
+
+  /** Opens the owner connection now, so the first idempotent request does not wait for it (a failure is retried on first use). */
+  onApplicationBootstrap(): void {
+    this.owner.current().catch(() => undefined);
   }
 
   async onModuleDestroy(): Promise<void> {
