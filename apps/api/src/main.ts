@@ -1,6 +1,27 @@
+import { isUnavailableError } from '@app/common';
 import { ConfigError } from '@app/config';
-import { loadPlatformConfig } from '@app/platform';
-import { createApi } from './bootstrap.js';
+import { loadPlatformConfig, type PlatformConfig } from '@app/platform';
+import { createApi, type RunningApi } from './bootstrap.js';
+
+/** Attempts at starting while the database is unreachable or restarting (about a second apart). */
+const START_ATTEMPTS = 10;
+
+/**
+ * A database that is restarting, failing over or killing connections at the
+ * moment the API starts is a reason to try again shortly, not to exit: the
+ * start is retried while the failure is one of the database's availability.
+ */
+async function createApiWhenDatabaseAnswers(config: PlatformConfig): Promise<RunningApi> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await createApi(config);
+    } catch (err) {
+      if (attempt >= START_ATTEMPTS || !isUnavailableError(err)) throw err;
+      process.stderr.write(`City Pay API could not start (the database: ${err instanceof Error ? err.message : String(err)}); retrying (${attempt})\n`);
+      await new Promise((r) => setTimeout(r, 500 + Math.random() * 1000));
+    }
+  }
+}
 
 async function main(): Promise<void> {
   let config;
@@ -14,7 +35,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const started = Date.now();
-  const api = await createApi(config);
+  const api = await createApiWhenDatabaseAnswers(config);
   await api.app.listen({ port: config.PORT, host: config.HOST });
   api.logger.info(
     { port: config.PORT, embeddedDatabase: api.database.embedded, startupMs: Date.now() - started },

@@ -8,6 +8,7 @@ export {
   BusinessRuleError,
 } from './errors/domain-error.js';
 export type { ErrorDetail } from './errors/domain-error.js';
+export { ServiceUnavailableError, isUnavailableError, RETRY_AFTER_SECONDS } from './errors/unavailable.js';
 export type { ErrorBody } from './http/error-body.js';
 export { STATUS_CODES } from './http/error-body.js';
 export { AllExceptionsFilter } from './http/all-exceptions.filter.js';
@@ -52,7 +53,7 @@ export {
   IdempotencyKeyReusedError,
   IdempotencyInProgressError,
 } from './idempotency/idempotency.interceptor.js';
-export { Idempotency1763700150000 } from './idempotency/migration.js';
+export { Idempotency1763700150000, IdempotencyOwners1764500000950 } from './idempotency/migration.js';
 export { parseJsonBody, MalformedJsonError, MAX_JSON_DEPTH } from './http/json-body.js';
 export { frameworkErrorHandler, clientErrorHandler, installLifecycleResponses } from './http/framework-errors.js';
 export { SHANGHAI_OFFSET_MS, shanghaiDay, shanghaiDayRange, shanghaiIso, UUID, shanghaiDateTime, shanghaiCompact, parseShanghaiTime } from './time/business-day.js';

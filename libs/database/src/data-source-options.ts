@@ -1,5 +1,6 @@
 import type { DataSourceOptions, MigrationInterface } from 'typeorm';
 import { MIGRATIONS_SCHEMA, MIGRATIONS_TABLE } from './migrations.js';
+import { permanentErrorListener, type PoolErrorLog } from './pool-errors.js';
 
 export type MigrationClass = new () => MigrationInterface;
 
@@ -10,6 +11,8 @@ export interface DataSourceSettings {
   applicationName: string;
   migrations: MigrationClass[];
   entities?: DataSourceOptions['entities'];
+  /** Where a pool client's connection errors are logged (they never crash the process either way). */
+  log?: PoolErrorLog;
 }
 
 /** The one DataSource shape: schema only through migrations, never synchronize. */
@@ -31,6 +34,7 @@ export function buildDataSourceOptions(s: DataSourceSettings): DataSourceOptions
       max: s.poolSize,
       connectionTimeoutMillis: 10_000,
       idleTimeoutMillis: 30_000,
+      onConnect: permanentErrorListener(s.log),
       ...(s.statementTimeoutMs > 0 ? { statement_timeout: s.statementTimeoutMs } : {}),
     },
   };

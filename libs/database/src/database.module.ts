@@ -16,6 +16,8 @@ export interface DatabaseModuleOptions {
   migrations: MigrationClass[];
 }
 
+const poolLog = new Logger('DatabasePool');
+
 @Global()
 @Module({})
 export class DatabaseModule {
@@ -36,6 +38,7 @@ export class DatabaseModule {
               statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
               applicationName: config.SERVICE_NAME,
               migrations,
+              log: { warn: (m) => poolLog.warn(m) },
             }),
             autoLoadEntities: true,
             retryAttempts: 3,

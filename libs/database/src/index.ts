@@ -8,6 +8,8 @@ export type { EmbeddedLog } from './embedded-postgres.js';
 export { buildDataSourceOptions } from './data-source-options.js';
 export type { MigrationClass, DataSourceSettings } from './data-source-options.js';
 export { runMigrations, pendingMigrations, MIGRATIONS_TABLE, MIGRATIONS_SCHEMA } from './migrations.js';
+export { permanentErrorListener } from './pool-errors.js';
+export type { PoolErrorLog } from './pool-errors.js';
 export { bigintTransformer } from './bigint.transformer.js';
 export {
   withTransactionRetry,

@@ -42,6 +42,8 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
       max: 4,
       schedule: options.runWorkers,
       supervise: options.runWorkers,
+      // expire jobs left active by a process that died soon after their expiry (default: every 2 minutes)
+      maintenanceIntervalSeconds: 10,
     });
     this.boss.on('error', (err: Error) => this.logger.error({ err }, 'pg-boss error'));
   }

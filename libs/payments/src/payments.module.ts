@@ -41,10 +41,14 @@ class PaymentJobs implements OnModuleInit, OnApplicationBootstrap, OnApplication
   ) {}
 
   onModuleInit(): void {
-    // 'stately': at most one sweep queued and one running, however many replicas tick
+    // 'stately': at most one sweep queued and one running, however many replicas tick.
+    // A sweep left active by a process that was killed would block the next
+    // one until it expires (pg-boss's default: 15 minutes): it expires after
+    // 20 s instead (a second sweep running beside a slow live one is safe:
+    // orders are claimed with SKIP LOCKED).
     this.jobs.register({
       name: SWEEP_JOB,
-      queue: { policy: 'stately' },
+      queue: { policy: 'stately', expireInSeconds: 20 },
       work: { pollingIntervalSeconds: 0.5 },
       handler: async () => void (await this.orders.sweep()),
     });

@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../errors/domain-error.js';
+import { isUnavailableError, RETRY_AFTER_SECONDS } from '../errors/unavailable.js';
 import { type ErrorBody, STATUS_CODES } from './error-body.js';
 
 interface WithCode {
@@ -13,9 +14,12 @@ const JSON_PARSE_CODES = new Set(['FST_ERR_CTP_INVALID_JSON_BODY', 'FST_ERR_CTP_
 
 /**
  * Maps every error to the body of api.md. Domain errors keep their code;
- * framework errors (parser, 404, 413, 415) get a fixed code; anything else is
- * a 500 INTERNAL_ERROR whose message carries only the request id, with the
- * error itself in the log under that id. No stack or SQL reaches the client.
+ * framework errors (parser, 404, 413, 415) get a fixed code; a database that
+ * is unreachable, busy or restarting (lost connection, 57P01, 08xxx, pool
+ * exhaustion, statement timeout) is 503 SERVICE_UNAVAILABLE with
+ * `Retry-After`; anything else is a 500 INTERNAL_ERROR whose message carries
+ * only the request id, with the error itself in the log under that id. No
+ * stack or SQL reaches the client.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
@@ -26,13 +30,14 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const reply = ctx.getResponse<FastifyReply>();
     const request = ctx.getRequest<FastifyRequest>();
     const body = this.toBody(exception, request);
-    if (body.statusCode >= 500) {
-      this.logger.error(
-        { err: exception, reqId: requestIdOf(request), url: request?.url, method: request?.method },
-        `Unhandled error answered 500 (reference ${requestIdOf(request)})`,
-      );
+    const where = { err: exception, reqId: requestIdOf(request), url: request?.url, method: request?.method };
+    if (body.statusCode === 503) {
+      this.logger.warn(where, `Answered 503 ${body.code}: ${body.message}`);
+    } else if (body.statusCode >= 500) {
+      this.logger.error(where, `Error answered ${body.statusCode} ${body.code} (reference ${requestIdOf(request)})`);
     }
     if (reply.sent) return;
+    if (body.statusCode === 503) void reply.header('retry-after', String(RETRY_AFTER_SECONDS));
     void reply.status(body.statusCode).header('content-type', 'application/json; charset=utf-8').send(body);
   }
 
@@ -61,6 +66,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
       const response = exception.getResponse();
       const code = codeFromResponse(response) ?? STATUS_CODES[status] ?? `HTTP_${status}`;
       return { statusCode: status, code, message: safeMessage(status, exception.message) };
+    }
+    if (isUnavailableError(exception)) {
+      return { statusCode: 503, code: 'SERVICE_UNAVAILABLE', message: 'The service is briefly unavailable; retry shortly' };
     }
     const plain = exception as WithCode | undefined;
     const sqlState = (exception as { driverError?: { code?: unknown } } | undefined)?.driverError?.code;

@@ -110,7 +110,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const deadline = Date.now() + this.options.waitMs;
     for (let delay = 10; claim.kind === 'in-progress' && Date.now() < deadline; delay = Math.min(delay * 2, 200)) {
       await new Promise((r) => setTimeout(r, delay));
-      claim = await this.store.inspect(scope, key, hash);
+      // claim again, not just look: the first request's process may have died meanwhile
+      claim = await this.store.claim(scope, key, hash);
     }
     switch (claim.kind) {
       case 'mismatch':
@@ -134,16 +135,26 @@ export class IdempotencyInterceptor implements NestInterceptor {
     } catch (err) {
       const error = this.errors.toBody(err, request);
       const refusal = error.statusCode >= 400 && error.statusCode < 500 && error.code !== 'VALIDATION_FAILED' && error.code !== 'IDEMPOTENCY_IN_PROGRESS';
-      if (refusal) {
-        await this.store.complete(ctx, error.statusCode, error);
-      } else {
-        await this.store.release(ctx);
+      try {
+        if (refusal) {
+          // stored for replay; if the database will not take it now, the key is given back instead
+          await this.store.complete(ctx, error.statusCode, error).catch(() => this.store.release(ctx));
+        } else {
+          await this.store.release(ctx);
+        }
+      } finally {
+        this.store.finished(ctx);
       }
       throw err;
     }
+    this.store.finished(ctx);
     if (ctx.recorded) return body;
-    // stored now, so that a retry replays instead of acting again
-    await this.store.complete(ctx, status, body ?? null);
+    // stored now, so that a retry replays instead of acting again (these
+    // routes wrote nothing: if the database fails now, the key is given back)
+    await this.store.complete(ctx, status, body ?? null).catch(async (err: unknown) => {
+      await this.store.release(ctx);
+      throw err;
+    });
     if (options.effects === 'transactional') {
       // a route that forgot to store its response with its effects: fail loudly (its tests fail)
       throw new ResponseNotRecordedError(`${request.method} ${request.routeOptions?.url ?? request.url}`);

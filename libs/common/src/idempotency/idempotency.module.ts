@@ -3,7 +3,7 @@ import type { DynamicModule } from '@nestjs/common';
 import { IDEMPOTENCY_OPTIONS, IdempotencyInterceptor } from './idempotency.interceptor.js';
 import type { IdempotencyOptions } from './idempotency.interceptor.js';
 import { IdempotencyService } from './idempotency.service.js';
-import { Idempotency1763700150000 } from './migration.js';
+import { Idempotency1763700150000, IdempotencyOwners1764500000950 } from './migration.js';
 import { CommonSchema1764500000000 } from './schema-migration.js';
 
 /** Global: every module's @Idempotent() routes resolve the interceptor from here. */
@@ -11,7 +11,7 @@ import { CommonSchema1764500000000 } from './schema-migration.js';
 @Module({})
 export class IdempotencyModule {
   static readonly schema = 'common';
-  static readonly migrations = [Idempotency1763700150000, CommonSchema1764500000000];
+  static readonly migrations = [Idempotency1763700150000, CommonSchema1764500000000, IdempotencyOwners1764500000950];
 
   static forRoot(options: IdempotencyOptions): DynamicModule {
     return {

@@ -27,3 +27,20 @@ export class Idempotency1763700150000 implements MigrationInterface {
     await q.query(`DROP TABLE IF EXISTS idempotency_keys`);
   }
 }
+
+/**
+ * The owner of an IN_PROGRESS claim: the PostgreSQL backend (pid and start
+ * time) of the claiming process's owner session. When that backend is gone,
+ * the process is gone, and a retry may take the claim over at once.
+ */
+export class IdempotencyOwners1764500000950 implements MigrationInterface {
+  name = 'IdempotencyOwners1764500000950';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE common.idempotency_keys ADD COLUMN owner_pid integer, ADD COLUMN owner_started timestamptz`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE common.idempotency_keys DROP COLUMN IF EXISTS owner_pid, DROP COLUMN IF EXISTS owner_started`);
+  }
+}

@@ -4,16 +4,40 @@ import { AuthGuard } from '@nestjs/passport';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
-import { DomainError, flattenValidationErrors, ForbiddenError, IS_PUBLIC_KEY, NotFoundError, UnauthenticatedError, ValidationFailedError, UUID } from '@app/common';
+import {
+  DomainError,
+  flattenValidationErrors,
+  ForbiddenError,
+  IS_PUBLIC_KEY,
+  isUnavailableError,
+  NotFoundError,
+  ServiceUnavailableError,
+  UnauthenticatedError,
+  ValidationFailedError,
+  UUID,
+} from '@app/common';
 import { LoginDto } from '../dto/auth.dto.js';
 import { DeviceAuthFailedError, KycRequiredError } from '../identity.errors.js';
 import { type Caller, type DeviceKind, hasOrgRole, isPlatformAdmin, type StaffRole } from '../identity.types.js';
 import { DEVICE_KEY, KYC_KEY, ORG_ROLES_KEY, ROLES_KEY } from '@app/common';
 
+/**
+ * An error raised while checking credentials (looking up the session, the
+ * device, the user) is ours, not the caller's: a database that is down
+ * answers 503 with Retry-After, a bug 500. Answering 401 would log a
+ * legitimate user out of a client, or make a reader drop a valid request.
+ */
+function rethrowInfrastructure(err: unknown): void {
+  if (!err || err instanceof DomainError) return;
+  if (isUnavailableError(err)) throw new ServiceUnavailableError();
+  throw err;
+}
+
 class JwtGuard extends AuthGuard('jwt') {
   override handleRequest<T>(err: unknown, user: T): T {
     if (err instanceof DomainError) throw err;
-    if (err || !user) throw new UnauthenticatedError('A valid access token is required');
+    rethrowInfrastructure(err);
+    if (!user) throw new UnauthenticatedError('A valid access token is required');
     return user;
   }
 }
@@ -21,7 +45,8 @@ class JwtGuard extends AuthGuard('jwt') {
 class DeviceGuard extends AuthGuard('device') {
   override handleRequest<T>(err: unknown, user: T): T {
     if (err instanceof DomainError) throw err;
-    if (err || !user) throw new DeviceAuthFailedError();
+    rethrowInfrastructure(err);
+    if (!user) throw new DeviceAuthFailedError();
     return user;
   }
 }
@@ -109,7 +134,8 @@ export class LocalAuthGuard extends AuthGuard('local') {
 
   override handleRequest<T>(err: unknown, user: T): T {
     if (err instanceof DomainError) throw err;
-    if (err || !user) throw new UnauthenticatedError();
+    rethrowInfrastructure(err);
+    if (!user) throw new UnauthenticatedError();
     return user;
   }
 }

@@ -1,0 +1,299 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import type { HttpResult } from '../support/app.js';
+import type { ApiProcess, Figures, RetryingClient } from './harness.js';
+
+/** A citizen of the run: verified (KYC 1), with money in the wallet. */
+export interface ChaosUser {
+  id: string;
+  token: string;
+}
+
+export interface ChaosContext {
+  api: ApiProcess;
+  figures: Figures;
+  /** Platform administrator's token. */
+  admin: string;
+  /** One citizen per client. */
+  users: ChaosUser[];
+  /** Client `i`'s retrying HTTP client. */
+  client(i: number): RetryingClient;
+  /** A request during preparation or verification (retried, no faults meant). */
+  call(method: string, path: string, options?: { token?: string; body?: unknown; key?: string }): Promise<HttpResult>;
+}
+
+export interface WorkloadReport {
+  name: string;
+  /** Payments started. */
+  attempted: number;
+  /** Payments the platform acknowledged (2xx to the client, after any retries). */
+  acknowledged: number;
+  /** Acknowledged payments found, once, in the platform's records afterwards. */
+  persisted: number;
+  /** Money movements beyond one per acknowledged payment (a key with two effects). */
+  duplicates: number;
+  /** Acknowledged payments missing afterwards. */
+  lost: number;
+  /** Payments whose outcome the client never learnt (gave up at the deadline). */
+  unknown: number;
+  /** Final refusals by code (a workload is designed so that there are none). */
+  refusals: Record<string, number>;
+  problems: string[];
+}
+
+/**
+ * One kind of payment the chaos suite drives. Adding transit taps or campus
+ * charges is adding a Workload to WORKLOADS: prepare what it needs through
+ * the API, pay one payment per `step` with a retrying client (same key on
+ * every retry), wait for what settles asynchronously, and check every
+ * acknowledged payment afterwards. The suite checks the wallets (through
+ * `walletDelta`), the idempotency keys and the ledger for all of them.
+ */
+export interface Workload {
+  readonly name: string;
+  prepare(ctx: ChaosContext): Promise<void>;
+  /** One payment by client `i`; false once the client has nothing left to pay here. */
+  step(ctx: ChaosContext, i: number, deadline: number): Promise<boolean>;
+  /** After the faults: waits (until `deadline`) for notifications and query jobs to settle what was paid. */
+  settle(ctx: ChaosContext, deadline: number): Promise<void>;
+  verify(ctx: ChaosContext): Promise<WorkloadReport>;
+  /** CNY minor units each user's wallet moved by, from this workload's acknowledged payments. */
+  walletDelta(): Map<string, number>;
+}
+
+interface Ack {
+  user: number;
+  id: string;
+  amount: number;
+}
+
+abstract class BaseWorkload implements Workload {
+  abstract readonly name: string;
+  protected attempted = 0;
+  protected unknown = 0;
+  protected readonly acks: Ack[] = [];
+  protected readonly refusals: Record<string, number> = {};
+
+  abstract prepare(ctx: ChaosContext): Promise<void>;
+  abstract step(ctx: ChaosContext, i: number, deadline: number): Promise<boolean>;
+  abstract settle(ctx: ChaosContext, deadline: number): Promise<void>;
+  abstract verify(ctx: ChaosContext): Promise<WorkloadReport>;
+
+  walletDelta(): Map<string, number> {
+    return new Map();
+  }
+
+  protected refused(res: HttpResult): void {
+    const code = `${res.status} ${(res.body as { code?: string })?.code ?? '?'}`;
+    this.refusals[code] = (this.refusals[code] ?? 0) + 1;
+  }
+
+  protected report(persisted: number, duplicates: number, lost: number, problems: string[]): WorkloadReport {
+    return {
+      name: this.name,
+      attempted: this.attempted,
+      acknowledged: this.acks.length,
+      persisted,
+      duplicates,
+      lost,
+      unknown: this.unknown,
+      refusals: this.refusals,
+      problems,
+    };
+  }
+
+  /** Per user: how many wallet entries of `kind`, and their sum, against the acknowledged payments. */
+  protected async compareWalletEntries(ctx: ChaosContext, kind: string): Promise<{ duplicates: number; lost: number; problems: string[] }> {
+    let duplicates = 0;
+    let lost = 0;
+    const problems: string[] = [];
+    for (const [i, user] of ctx.users.entries()) {
+      const mine = this.acks.filter((a) => a.user === i);
+      const entries = await walletEntries(ctx, user, kind);
+      const expected = mine.reduce((s, a) => s + a.amount, 0);
+      const actual = entries.reduce((s, e) => s + Math.abs(e.amount), 0);
+      if (entries.length > mine.length) duplicates += entries.length - mine.length;
+      if (entries.length < mine.length) lost += mine.length - entries.length;
+      if (actual !== expected) problems.push(`${this.name}: user ${i} has ${kind} entries of ${actual}, acknowledged ${expected}`);
+    }
+    return { duplicates, lost, problems };
+  }
+}
+
+async function walletEntries(ctx: ChaosContext, user: ChaosUser, kind: string): Promise<{ amount: number }[]> {
+  const found: { amount: number }[] = [];
+  let cursor: string | null = null;
+  do {
+    const res = await ctx.call('GET', `/v1/wallet/transactions?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { token: user.token });
+    const page = res.body as { items: { kind: string; amount: number }[]; nextCursor: string | null };
+    found.push(...page.items.filter((t) => t.kind === kind));
+    cursor = page.nextCursor;
+  } while (cursor);
+  return found;
+}
+
+/** Bills paid from the wallet: each client pays its own bills, one request (and key) per bill. */
+export class BillsByWallet extends BaseWorkload {
+  readonly name = 'bills by wallet';
+  private billerId = '';
+  private readonly queues: { id: string; amount: number }[][] = [];
+
+  constructor(private readonly billsPerClient = 300) {
+    super();
+  }
+
+  async prepare(ctx: ChaosContext): Promise<void> {
+    const org = await ctx.call('POST', '/v1/admin/organizations', {
+      token: ctx.admin,
+      body: { name: `Chaos Power ${randomInt(1e9)}`, kind: 'BILLER', billerCategory: 'ELECTRICITY' },
+    });
+    this.billerId = (org.body as { id: string }).id;
+    const operator = ctx.users[0];
+    // the admin loads bills as platform administrator would through an operator: grant one
+    const me = await ctx.call('GET', '/v1/me', { token: operator.token });
+    await ctx.call('POST', `/v1/organizations/${this.billerId}/staff`, { token: ctx.admin, body: { phone: (me.body as { phone: string }).phone, role: 'ORG_ADMIN' } });
+    const bills = ctx.users.flatMap((_, i) =>
+      Array.from({ length: this.billsPerClient }, (_, n) => ({
+        customerRef: `CHAOS-${i}`,
+        period: `${2001 + Math.floor(n / 12)}-${String((n % 12) + 1).padStart(2, '0')}`,
+        amount: 100 + ((i * 7 + n) % 50),
+        currency: 'CNY',
+        dueDate: '2026-12-15',
+      })),
+    );
+    const load = await ctx.call('POST', `/v1/billers/${this.billerId}/bills`, { token: operator.token, body: { bills } });
+    if (load.status !== 201) throw new Error(`bill load failed: ${load.status} ${load.text.slice(0, 300)}`);
+    for (const [i, user] of ctx.users.entries()) {
+      const res = await ctx.call('GET', `/v1/billers/${this.billerId}/bills?customerRef=CHAOS-${i}`, { token: user.token });
+      this.queues[i] = (res.body as { id: string; amount: number }[]).map((b) => ({ id: b.id, amount: b.amount }));
+    }
+  }
+
+  async step(ctx: ChaosContext, i: number, deadline: number): Promise<boolean> {
+    const bill = this.queues[i].shift();
+    if (!bill) return false;
+    this.attempted++;
+    const res = await ctx.client(i).send('POST', `/v1/bills/${bill.id}/payments`, {
+      token: ctx.users[i].token,
+      idempotencyKey: randomUUID(),
+      body: { method: 'WALLET' },
+      deadline,
+    });
+    if (!res) this.unknown++;
+    else if (res.status === 201) this.acks.push({ user: i, id: (res.body as { payment: { id: string } }).payment.id, amount: bill.amount });
+    else this.refused(res);
+    return true;
+  }
+
+  async settle(): Promise<void> {
+    // wallet payments are final when acknowledged
+  }
+
+  async verify(ctx: ChaosContext): Promise<WorkloadReport> {
+    const problems: string[] = [];
+    let persisted = 0;
+    for (const ack of this.acks) {
+      const res = await ctx.call('GET', `/v1/payments/${ack.id}`, { token: ctx.users[ack.user].token });
+      const payment = res.body as { status?: string; amount?: number };
+      if (res.status === 200 && payment.status === 'SUCCEEDED' && payment.amount === ack.amount) persisted++;
+      else problems.push(`${this.name}: acknowledged payment ${ack.id} reads ${res.status} ${res.text.slice(0, 120)}`);
+    }
+    const wallet = await this.compareWalletEntries(ctx, 'BILL_PAYMENT');
+    return this.report(persisted, wallet.duplicates, wallet.lost + (this.acks.length - persisted), [...problems, ...wallet.problems]);
+  }
+
+  override walletDelta(): Map<string, number> {
+    return sumByUser(this.acks, -1);
+  }
+}
+
+const PROVIDERS = ['ALIPAY', 'WECHAT_PAY', 'UNIONPAY', 'ALIPAY_HK'] as const;
+
+/**
+ * Wallet top-ups through the sandbox gateways: create the order (one key),
+ * pay it at the gateway; the credit arrives by the provider's notification
+ * (duplicated, dropped or delayed by the fault switch) or by the query job.
+ */
+export class TopUpsThroughSandbox extends BaseWorkload {
+  readonly name = 'top-ups through the sandbox';
+
+  async prepare(): Promise<void> {
+    // the gateways and their fault switches are the suite's (see chaos.e2e-spec.ts)
+  }
+
+  async step(ctx: ChaosContext, i: number, deadline: number): Promise<boolean> {
+    this.attempted++;
+    const provider = PROVIDERS[randomInt(PROVIDERS.length)];
+    const amount = 1000 + randomInt(1000);
+    const client = ctx.client(i);
+    const created = await client.send('POST', '/v1/wallet/top-ups', {
+      token: ctx.users[i].token,
+      idempotencyKey: randomUUID(),
+      body: { amount, currency: 'CNY', provider },
+      deadline,
+    });
+    if (!created) {
+      this.unknown++;
+      return true;
+    }
+    if (created.status !== 201) {
+      this.refused(created);
+      return true;
+    }
+    const order = created.body as { id: string; checkout: { providerTradeId: string } };
+    // the citizen pays in the provider's app; a retried pay may find it already paid
+    const paid = await client.send('POST', `/sandbox/${provider}/trades/${order.checkout.providerTradeId}/pay`, {
+      deadline,
+      finalCodes: ['TRADE_ALREADY_PAID'],
+    });
+    if (!paid) this.unknown++;
+    else if (paid.status === 200 || (paid.body as { code?: string }).code === 'TRADE_ALREADY_PAID') this.acks.push({ user: i, id: order.id, amount });
+    else this.refused(paid);
+    return true;
+  }
+
+  async settle(ctx: ChaosContext, deadline: number): Promise<void> {
+    const pending = new Set(this.acks);
+    while (pending.size && Date.now() < deadline) {
+      for (const ack of [...pending]) {
+        const res = await ctx.call('GET', `/v1/payment-orders/${ack.id}`, { token: ctx.users[ack.user].token });
+        if ((res.body as { status?: string }).status !== 'PENDING') pending.delete(ack);
+      }
+      if (pending.size) await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  async verify(ctx: ChaosContext): Promise<WorkloadReport> {
+    const problems: string[] = [];
+    let persisted = 0;
+    for (const ack of this.acks) {
+      const res = await ctx.call('GET', `/v1/payment-orders/${ack.id}`, { token: ctx.users[ack.user].token });
+      const order = res.body as { status?: string; amount?: number };
+      if (res.status === 200 && order.status === 'SUCCEEDED' && order.amount === ack.amount) persisted++;
+      else problems.push(`${this.name}: paid order ${ack.id} reads ${res.status} ${res.text.slice(0, 160)}`);
+    }
+    const wallet = await this.compareWalletEntries(ctx, 'TOP_UP');
+    return this.report(persisted, wallet.duplicates, wallet.lost, [...problems, ...wallet.problems]);
+  }
+
+  override walletDelta(): Map<string, number> {
+    return sumByUser(this.acks, 1);
+  }
+}
+
+function sumByUser(acks: Ack[], sign: 1 | -1): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const a of acks) out.set(String(a.user), (out.get(String(a.user)) ?? 0) + sign * a.amount);
+  return out;
+}
+
+/**
+ * The payments the chaos suite drives, in proportion to their weight.
+ * Transit taps (a bus-reader device uploading taps) and campus charges (a
+ * POS charging a campus card) join this list when they exist.
+ */
+export function workloads(): { workload: Workload; weight: number }[] {
+  return [
+    { workload: new BillsByWallet(), weight: 2 },
+    { workload: new TopUpsThroughSandbox(), weight: 1 },
+  ];
+}
