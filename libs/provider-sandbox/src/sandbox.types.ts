@@ -78,8 +78,8 @@ export interface SandboxGateway {
    * stays with the gateway.
    */
   provision(newKeyPair: () => Promise<KeyPair>): Promise<{ merchant: Record<string, unknown>; gateway: GatewaySecrets }>;
-  /** The signed notification the real gateway would POST to the trade's notify URL. */
-  notification(trade: SandboxTrade, secrets: GatewaySecrets, overrides: NotificationOverrides): OutgoingNotification;
+  /** The signed notification the real gateway would POST to the trade's notify URL, or undefined when it sends none for this outcome. */
+  notification(trade: SandboxTrade, secrets: GatewaySecrets, overrides: NotificationOverrides): OutgoingNotification | undefined;
   /** Whether the platform's answer acknowledges the notification, as the real gateway judges it. */
   acknowledged(status: number, body: string): boolean;
   /** The day's settlement file, in this provider's format. */
