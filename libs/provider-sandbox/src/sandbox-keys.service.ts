@@ -41,7 +41,10 @@ export class SandboxKeysService {
 
   async merchantCredentials(): Promise<Record<string, Record<string, unknown>>> {
     const accounts = await this.accounts();
-    return Object.fromEntries([...accounts].map(([provider, a]) => [provider, a.merchant]));
+    const gateway = (provider: SandboxProvider) => this.gateways.find((g) => g.provider === provider);
+    return Object.fromEntries(
+      [...accounts].map(([provider, a]) => [provider, gateway(provider)?.merchantCredentials?.(a.merchant, a.gateway) ?? a.merchant]),
+    );
   }
 
   async gatewaySecrets(provider: SandboxProvider): Promise<GatewaySecrets> {

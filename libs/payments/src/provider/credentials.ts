@@ -8,6 +8,8 @@
 export interface AlipayCredentials {
   gateway: string;
   appId: string;
+  /** Our merchant PID (2088..., the `seller_id` of every notification for our trades; Alipay advises checking it). */
+  sellerId: string;
   /** Our application private key (PEM, PKCS#8). */
   privateKey: string;
   /** Alipay's public key (PEM) - not our application public key. */
