@@ -54,17 +54,24 @@ export class SandboxKeysService {
   }
 
   private async load(): Promise<Map<SandboxProvider, { merchant: Record<string, unknown>; gateway: GatewaySecrets }>> {
-    const existing = new Set(
-      ((await this.dataSource.query(`SELECT provider FROM sandbox_merchants`)) as { provider: string }[]).map((r) => r.provider),
+    const existing = new Map(
+      ((await this.dataSource.query(`SELECT provider, gateway FROM sandbox_merchants`)) as { provider: string; gateway: GatewaySecrets }[]).map((r) => [
+        r.provider,
+        r.gateway,
+      ]),
     );
-    const missing = this.gateways.filter((g) => !existing.has(g.provider));
+    const missing = this.gateways.filter((g) => !existing.has(g.provider) || g.outdated?.(existing.get(g.provider)!));
     if (missing.length > 0) {
       const started = Date.now();
       const accounts = await Promise.all(missing.map(async (g) => ({ provider: g.provider, ...(await g.provision(newKeyPair)) })));
       for (const a of accounts) {
+        const old = existing.get(a.provider);
+        // an outdated account is replaced only if still the one read (concurrent starts agree on one)
         await this.dataSource.query(
-          `INSERT INTO sandbox_merchants (provider, merchant, gateway) VALUES ($1, $2, $3) ON CONFLICT (provider) DO NOTHING`,
-          [a.provider, JSON.stringify(a.merchant), JSON.stringify(a.gateway)],
+          `INSERT INTO sandbox_merchants (provider, merchant, gateway) VALUES ($1, $2, $3)
+           ON CONFLICT (provider) DO UPDATE SET merchant = EXCLUDED.merchant, gateway = EXCLUDED.gateway
+           WHERE sandbox_merchants.gateway = $4::jsonb`,
+          [a.provider, JSON.stringify(a.merchant), JSON.stringify(a.gateway), old === undefined ? null : JSON.stringify(old)],
         );
       }
       this.logger.log(`sandbox merchant accounts opened for ${missing.map((g) => g.provider).join(', ')} (${Date.now() - started} ms)`);

@@ -78,6 +78,8 @@ export interface SandboxGateway {
    * stays with the gateway.
    */
   provision(newKeyPair: () => Promise<KeyPair>): Promise<{ merchant: Record<string, unknown>; gateway: GatewaySecrets }>;
+  /** Whether an account opened by an older sandbox lacks what this gateway now needs (it is then opened again). */
+  outdated?(secrets: GatewaySecrets): boolean;
   /** The merchant half as the platform is configured with it (fills what accounts opened by an older sandbox lack); as stored when absent. */
   merchantCredentials?(merchant: Record<string, unknown>, secrets: GatewaySecrets): Record<string, unknown>;
   /** The signed notification the real gateway would POST to the trade's notify URL, or undefined when it sends none for this outcome. */

@@ -44,7 +44,7 @@ beforeAll(async () => {
   merchant = account.merchant;
   secrets = account.gateway;
   adapter = new AlipayAdapter(merchant, (u) => `http://127.0.0.1:4010${u}`);
-});
+}, 60_000); // RSA key generation on a loaded machine
 
 describe('Alipay notifications', () => {
   it('carry the fields of a real trade_status_sync (seller_id, auth_app_id, buyer_id, invoice_amount, buyer_pay_amount, fund_bill_list)', () => {

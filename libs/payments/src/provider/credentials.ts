@@ -35,8 +35,10 @@ export interface UnionPayCredentials {
   /** Id of our signing certificate (certId field). */
   certId: string;
   privateKey: string;
-  /** UnionPay's verification keys by certId. */
-  unionPayPublicKeys: { certId: string; publicKey: string }[];
+  /** UnionPay's root certificate (PEM, acp_root.cer): the chain of every signPubKeyCert must end here. */
+  rootCert: string;
+  /** UnionPay's middle certificate (PEM, acp_middle.cer): the issuer of every signPubKeyCert. */
+  middleCert: string;
 }
 
 export interface AlipayHkCredentials {
