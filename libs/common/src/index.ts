@@ -39,3 +39,5 @@ export { Idempotency1763700150000 } from './idempotency/migration.js';
 export { parseJsonBody, MalformedJsonError, MAX_JSON_DEPTH } from './http/json-body.js';
 export { frameworkErrorHandler, clientErrorHandler, installLifecycleResponses } from './http/framework-errors.js';
 export { SHANGHAI_OFFSET_MS, shanghaiDay, shanghaiDayRange, shanghaiIso, UUID } from './time/business-day.js';
+export { nonPublicAddress, resolveTarget, postPinned, systemResolver } from './http/outbound.js';
+export type { ResolvedAddress, Resolver, PinnedResponse } from './http/outbound.js';
