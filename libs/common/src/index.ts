@@ -12,6 +12,7 @@ export type { ErrorBody } from './http/error-body.js';
 export { STATUS_CODES } from './http/error-body.js';
 export { AllExceptionsFilter } from './http/all-exceptions.filter.js';
 export { createValidationPipe, flattenValidationErrors } from './http/validation.js';
+export { OptionalField } from './http/optional-field.decorator.js';
 export { BodyLimit, installBodyLimits, BODY_LIMIT_CEILING } from './http/body-limit.js';
 export { requestIdFor } from './http/request-id.js';
 export { Public, IS_PUBLIC_KEY } from './auth/public.decorator.js';

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsBoolean, IsIn, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
+import { OptionalField } from '@app/common';
 import {
   BILLER_CATEGORIES,
   CURRENCIES,
@@ -26,39 +27,39 @@ export class CreateOrganizationDto {
   kind: OrganizationKind;
 
   @ApiPropertyOptional({ enum: BILLER_CATEGORIES })
-  @IsOptional()
+  @OptionalField()
   @IsIn(BILLER_CATEGORIES)
   billerCategory?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @OptionalField()
   @IsBoolean()
   billerAllowsPartial?: boolean;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @OptionalField()
   @IsBoolean()
   billerAllowsAdvance?: boolean;
 
   @ApiPropertyOptional({ description: 'campus merchants: their university' })
-  @IsOptional()
+  @OptionalField()
   @IsUUID()
   universityId?: string;
 
   @ApiPropertyOptional({ enum: MERCHANT_CATEGORIES })
-  @IsOptional()
+  @OptionalField()
   @IsIn(MERCHANT_CATEGORIES)
   merchantCategory?: string;
 
   @ApiPropertyOptional({ enum: CURRENCIES, default: 'CNY' })
-  @IsOptional()
+  @OptionalField()
   @IsIn(CURRENCIES)
   currency?: string;
 }
 
 export class ListOrganizationsQuery {
   @ApiPropertyOptional({ enum: ORGANIZATION_KINDS })
-  @IsOptional()
+  @OptionalField()
   @IsIn(ORGANIZATION_KINDS)
   kind?: OrganizationKind;
 }
@@ -89,7 +90,7 @@ export class CreateDeviceDto {
 
 export class DeviceHeartbeatDto {
   @ApiPropertyOptional({ maxLength: 50 })
-  @IsOptional()
+  @OptionalField()
   @IsString()
   @MaxLength(50)
   appVersion?: string;
