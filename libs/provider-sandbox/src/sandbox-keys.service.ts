@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { OnApplicationBootstrap } from '@nestjs/common';
 import { generateKeyPair } from 'node:crypto';
 import { promisify } from 'node:util';
 import { DataSource } from 'typeorm';
@@ -23,7 +24,7 @@ async function newKeyPair(): Promise<KeyPair> {
  * half is what the platform is configured with in sandbox mode.
  */
 @Injectable()
-export class SandboxKeysService {
+export class SandboxKeysService implements OnApplicationBootstrap {
   private readonly logger = new Logger('ProviderSandbox');
   private loaded?: Promise<Map<SandboxProvider, { merchant: Record<string, unknown>; gateway: GatewaySecrets }>>;
 
@@ -31,6 +32,16 @@ export class SandboxKeysService {
     private readonly dataSource: DataSource,
     @Inject(SANDBOX_GATEWAYS) private readonly gateways: SandboxGateway[],
   ) {}
+
+  /**
+   * Opens (or loads) the accounts before the server takes requests: key
+   * generation (ten RSA key pairs and a certificate chain on a first start)
+   * must not run inside the first payment's request, whose order lifetime
+   * is already counting.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.accounts();
+  }
 
   /** Every gateway's merchant account, provisioned if absent (concurrent starts agree on one). */
   accounts(): Promise<Map<SandboxProvider, { merchant: Record<string, unknown>; gateway: GatewaySecrets }>> {
