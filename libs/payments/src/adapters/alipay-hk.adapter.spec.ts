@@ -26,7 +26,7 @@ let adapter: AlipayHkAdapter;
 beforeAll(async () => {
   ({ merchant, gateway: secrets } = await gateway.provision(newKeyPair));
   adapter = new AlipayHkAdapter(merchant, resolveUrl);
-});
+}, 60_000); // RSA key generation on a loaded machine
 
 function trade(overrides: Partial<SandboxTrade> = {}): SandboxTrade {
   return {
