@@ -67,6 +67,11 @@ export default tseslint.config(
               ],
               message: 'Libs throw DomainError subclasses (@app/common), never HttpException.',
             },
+            {
+              name: 'class-validator',
+              importNames: ['IsOptional'],
+              message: 'Use @OptionalField() (@app/common): an optional field may be left out, never null.',
+            },
           ],
           patterns: [{ group: ['../../*/src/*', '../../../libs/*'], message: 'Import another lib through its @app/<lib> alias.' }],
         },

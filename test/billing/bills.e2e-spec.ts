@@ -96,7 +96,12 @@ describe('billers, bulk bill loads, bill fetch, linked accounts', () => {
   });
 
   it('refuses webhook URLs that reach internal addresses (cloud metadata, loopback, private) or carry credentials', async () => {
-    for (const url of ['http://169.254.169.254/latest/meta-data/', 'http://127.0.0.1:9/hook', 'http://10.1.2.3/hook', 'http://[::1]/hook', 'https://user:pw@example.com/hook', 'ftp://example.com/x']) {
+    for (const url of ['http://169.254.169.254/latest/meta-data/', 'http://127.0.0.1:9/hook', 'http://10.1.2.3/hook', 'http://[::1]/hook', 'https://user:pw@example.com/hook', 'ftp://example.com/x',
+      // IPv4 embedded in IPv6: IPv4-compatible, SIIT, 6to4, NAT64, mapped
+      'http://[::127.0.0.1]/hook', 'http://[::ffff:0:7f00:1]/hook', 'http://[2002:7f00:1::1]/hook', 'http://[64:ff9b::7f00:1]/hook',
+      'http://[64:ff9b::a9fe:a9fe]/hook', 'http://[::a9fe:a9fe]/hook', 'http://[::ffff:169.254.169.254]/hook',
+      // a name is judged by what it resolves to
+      'http://localhost:9/hook']) {
       const res = await app.request('PUT', `/v1/billers/${biller.billerId}/webhook`, { token: biller.staff.accessToken, body: { url } });
       expect([url, res.status, res.body.code]).toEqual([url, 400, 'VALIDATION_FAILED']);
     }

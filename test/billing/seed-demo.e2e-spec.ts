@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
-import { startApp, type TestApp } from '../support/app.js';
+import { startApp, TEST_SECRETS, type TestApp } from '../support/app.js';
 import { freshDatabase } from '../support/database.js';
 import { buildOnce, childEnv } from '../support/process.js';
+import { verifiedUser } from '../support/factories.js';
 
-function seed(databaseUrl: string): Promise<{ code: number | null; out: string }> {
+function seed(databaseUrl: string, extra: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['dist/apps/api/src/seed-demo.js'], { env: childEnv({ DATABASE_URL: databaseUrl }), timeout: 120_000 }, (err, stdout, stderr) =>
+    execFile(process.execPath, ['dist/apps/api/src/seed-demo.js'], { env: childEnv({ DATABASE_URL: databaseUrl, ...extra }), timeout: 120_000 }, (err, stdout, stderr) =>
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
     );
   });
@@ -45,4 +46,23 @@ describe('npm run seed:demo', () => {
     expect(paid.status).toBe(201);
     expect(paid.body.payment.receiptNo).toMatch(/^BP/);
   });
+
+  it('stops with a clear sentence, claiming nothing, when the sample ID number is bound to someone else', async () => {
+    const other = (await freshDatabase()).url;
+    const squatter = await startApp({}, { databaseUrl: other });
+    try {
+      // someone else holds the demo citizen's sample number
+      await verifiedUser(squatter, { idNumber: '11010519491231002X' });
+    } finally {
+      await squatter.close();
+    }
+    // the seed runs with the same ID hashing key as the server that bound the number
+    const run = await seed(other, { ID_NUMBER_HASH_KEY: TEST_SECRETS.ID_NUMBER_HASH_KEY });
+    expect(run.code).toBe(1);
+    expect(run.out).not.toContain('demo data ready');
+    expect(run.out).not.toContain('(real-name verified,');
+    expect(run.out).toContain('ID_ALREADY_BOUND');
+    expect(run.out).toMatch(/sample ID number 11010519491231002X is already bound to another account/);
+  });
 });
+

@@ -135,8 +135,14 @@ describe('identity: register, login, tokens', () => {
       const wrongIss = jwt.sign(base, TEST_SECRETS.JWT_SECRET, { issuer: 'evil', audience: 'city-pay-api', expiresIn: 60 });
       const hs512 = jwt.sign(base, TEST_SECRETS.JWT_SECRET, { ...opts, algorithm: 'HS512', expiresIn: 60 });
       const good = jwt.sign(base, TEST_SECRETS.JWT_SECRET, { ...opts, expiresIn: 60 });
+      // right key, but never expiring, or with no issue time, or issued in the future
+      const noExp = jwt.sign(base, TEST_SECRETS.JWT_SECRET, opts);
+      const noIat = jwt.sign({ ...base, exp: Math.floor(Date.now() / 1000) + 60 }, TEST_SECRETS.JWT_SECRET, { ...opts, noTimestamp: true });
+      const future = jwt.sign({ ...base, iat: Math.floor(Date.now() / 1000) + 3600 }, TEST_SECRETS.JWT_SECRET, { ...opts, expiresIn: 60 });
+      expect(JSON.parse(Buffer.from(noExp.split('.')[1], 'base64url').toString())).not.toHaveProperty('exp');
+      expect(JSON.parse(Buffer.from(noIat.split('.')[1], 'base64url').toString())).not.toHaveProperty('iat');
 
-      for (const token of [tampered, none, foreign, expired, wrongAud, wrongIss, hs512]) {
+      for (const token of [tampered, none, foreign, expired, wrongAud, wrongIss, hs512, noExp, noIat, future]) {
         expectError(await app.request('GET', '/v1/me', { token }), 401, 'UNAUTHENTICATED');
       }
       // the same claims correctly signed are accepted: the refusals above are about the token, not the claims

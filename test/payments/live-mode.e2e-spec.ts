@@ -17,7 +17,7 @@ describe('live provider mode', () => {
     const alipay = pem(generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } }));
     const file = join(mkdtempSync(join(tmpdir(), 'citypay-')), 'providers.json');
     // a gateway nobody listens on: the provider is unreachable
-    writeFileSync(file, JSON.stringify({ ALIPAY: { gateway: 'http://127.0.0.1:9/gateway.do', appId: '2021000000000001', privateKey: app_.privateKey, alipayPublicKey: alipay.publicKey } }));
+    writeFileSync(file, JSON.stringify({ ALIPAY: { gateway: 'http://127.0.0.1:9/gateway.do', appId: '2021000000000001', sellerId: '2088000000000001', privateKey: app_.privateKey, alipayPublicKey: alipay.publicKey } }));
     app = await startApp({ PAYMENT_PROVIDERS: 'live', PAYMENT_CREDENTIALS_FILE: file, PAYMENT_QUERY_INTERVAL_MS: '3600000' });
   });
   afterAll(async () => {

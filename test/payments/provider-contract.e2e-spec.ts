@@ -71,6 +71,11 @@ describe.each(PROVIDERS)('payment provider contract: %s', (provider) => {
     const o = await topUp(app, u, provider, 900);
     const res = await sandbox(app, provider, `trades/${o.checkout.providerTradeId}/fail`);
     expect(res.status).toBe(200);
+    if (provider === 'WECHAT_PAY') {
+      // WeChat Pay calls back on success only: the platform learns of the failure by query
+      expect(res.body.notification.deliveries).toEqual([]);
+      await eventually(async () => (await order(app, u, o.id)).status === 'FAILED', 15_000, 'the query job');
+    }
     expect((await order(app, u, o.id)).status).toBe('FAILED');
     expect(await balance(app, u)).toBe(0);
     // a failed trade cannot be paid afterwards

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { PaymentProviders, PlatformAddress, ReconciliationService } from '@app/payments';
 import { loadPlatformConfig, loadProviderCredentials } from '@app/platform';
 import { createSandboxGateways, SandboxKeysService } from '@app/provider-sandbox';
@@ -19,6 +20,22 @@ async function main(): Promise<void> {
     process.exit(64);
   }
   const config = loadPlatformConfig();
+  // what goes wrong per provider is in the report below: no stack traces on top of it
+  Logger.overrideLogger(false);
+  if (config.PAYMENT_PROVIDERS === 'sandbox') {
+    // the sandbox gateways (and their settlement files) are served by the running API
+    const base = new PlatformAddress(config, config).baseUrl();
+    const reachable = await fetch(`${base}/health/live`, { signal: AbortSignal.timeout(3_000) }).then(
+      (r) => r.status < 500,
+      () => false,
+    );
+    if (!reachable) {
+      process.stderr.write(
+        `reconcile: no City Pay API answers at ${base}, and in sandbox mode the providers' settlement files come from the sandbox gateways it serves: start it (npm start) first, or set PUBLIC_BASE_URL to where it runs.\n`,
+      );
+      process.exit(2);
+    }
+  }
   const clean = await withDatabase(
     'reconcile',
     async (dataSource) => {

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsOptional } from 'class-validator';
+import { IsBoolean, IsIn } from 'class-validator';
 import type { EntityManager } from 'typeorm';
-import type { ErrorDetail } from '@app/common';
+import { type ErrorDetail, OptionalField } from '@app/common';
 import type { OrganizationProfile, OrganizationRecord } from '@app/identity';
 
 export const BILLER_CATEGORIES = ['ELECTRICITY', 'WATER', 'GAS', 'HEATING', 'CABLE_TV', 'BROADBAND'] as const;
@@ -9,17 +9,17 @@ export const BILLER_CATEGORIES = ['ELECTRICITY', 'WATER', 'GAS', 'HEATING', 'CAB
 /** The fields of `POST /v1/admin/organizations` that billing owns (kind BILLER). */
 export class BillerProfileFields {
   @ApiPropertyOptional({ enum: BILLER_CATEGORIES, description: 'required for a BILLER' })
-  @IsOptional()
+  @OptionalField()
   @IsIn(BILLER_CATEGORIES)
   billerCategory?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @OptionalField()
   @IsBoolean()
   billerAllowsPartial?: boolean;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @OptionalField()
   @IsBoolean()
   billerAllowsAdvance?: boolean;
 }

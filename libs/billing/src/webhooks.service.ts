@@ -1,11 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHmac, randomBytes } from 'node:crypto';
-import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
-import { toPage, ValidationFailedError } from '@app/common';
-import type { Page } from '@app/common';
+import { postPinned, resolveTarget, systemResolver, toPage, ValidationFailedError } from '@app/common';
+import type { Page, ResolvedAddress, Resolver } from '@app/common';
 import { AppConfig } from '@app/config';
 import { BillingConfig } from './billing.config.js';
 import { JobsService } from '@app/jobs';
@@ -26,19 +24,6 @@ export interface DeliveryView {
   deliveredAt: string | null;
 }
 
-/** Addresses a webhook must not reach: loopback, private, link-local (cloud metadata), CGNAT, unspecified. */
-const INTERNAL = new BlockList();
-for (const [net, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16]] as const) {
-  INTERNAL.addSubnet(net, bits, 'ipv4');
-}
-for (const [net, bits] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10]] as const) INTERNAL.addSubnet(net, bits, 'ipv6');
-
-function internal(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return INTERNAL.check(mapped[1], 'ipv4');
-  return INTERNAL.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
-}
-
 /** `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`, as Stripe signs its webhooks. */
 export function webhookSignature(secret: string, timestamp: number, body: string): string {
   return `t=${timestamp},v1=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
@@ -53,6 +38,8 @@ export function webhookSignature(secret: string, timestamp: number, body: string
 @Injectable()
 export class WebhooksService {
   private readonly logger = new Logger('BillerWebhooks');
+  /** How target host names are resolved (replaced in tests to play DNS). */
+  resolver: Resolver = systemResolver;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -63,23 +50,20 @@ export class WebhooksService {
 
   /**
    * Why the platform will not post to this URL: not http(s) (https only in
-   * production), credentials in it, or a host that is (or resolves to) an
-   * internal address, unless WEBHOOK_ALLOW_PRIVATE_NETWORKS. Checked when
-   * registered and again before every delivery (DNS may change).
+   * production), credentials in it, or a host that is, or resolves to any,
+   * address that is not public unicast (ipaddr.js; IPv4 embedded in IPv6
+   * included), unless WEBHOOK_ALLOW_PRIVATE_NETWORKS. Checked when
+   * registered and again before every delivery (DNS may change); the
+   * delivery then connects to the address checked.
    */
-  private async targetProblem(url: URL): Promise<string | undefined> {
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'url must be an absolute http(s) URL';
-    if (this.app.NODE_ENV === 'production' && url.protocol !== 'https:') return 'url must be https';
-    if (url.username || url.password) return 'url must not carry credentials';
-    if (this.config.WEBHOOK_ALLOW_PRIVATE_NETWORKS) return undefined;
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    let addresses: string[];
-    try {
-      addresses = isIP(host) ? [host] : (await lookup(host, { all: true })).map((a) => a.address);
-    } catch {
-      return `host ${host} does not resolve`;
-    }
-    return addresses.some(internal) ? `host ${host} is a private, loopback or link-local address` : undefined;
+  private async target(url: URL): Promise<{ problem?: string; address?: ResolvedAddress }> {
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') return { problem: 'url must be an absolute http(s) URL' };
+    if (this.app.NODE_ENV === 'production' && url.protocol !== 'https:') return { problem: 'url must be https' };
+    if (url.username || url.password) return { problem: 'url must not carry credentials' };
+    const { addresses, problem } = await resolveTarget(url.hostname, this.resolver);
+    if (addresses.length === 0) return { problem };
+    if (problem && !this.config.WEBHOOK_ALLOW_PRIVATE_NETWORKS) return { problem };
+    return { address: addresses[0] };
   }
 
   /** Registers (or replaces) the URL; a new signing secret is returned, shown this once. */
@@ -90,7 +74,7 @@ export class WebhooksService {
     } catch {
       throw new ValidationFailedError([{ field: 'url', problems: ['url must be an absolute http(s) URL'] }]);
     }
-    const problem = await this.targetProblem(parsed);
+    const { problem } = await this.target(parsed);
     if (problem) throw new ValidationFailedError([{ field: 'url', problems: [problem] }]);
     const secret = 'whsec_' + randomBytes(24).toString('base64url');
     await this.dataSource.query(
@@ -138,18 +122,18 @@ export class WebhooksService {
     const body = JSON.stringify({ id: d.id, ...(d.payload as object) });
     const timestamp = Math.floor(Date.now() / 1000);
     let status: number | null = null;
-    let error: string | null = (await this.targetProblem(new URL(d.url))) ?? null;
-    if (!error) {
+    const target = await this.target(new URL(d.url));
+    let error: string | null = target.problem ?? null;
+    if (target.address) {
       try {
-        const res = await fetch(d.url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'citypay-signature': webhookSignature(d.secret, timestamp, body), 'citypay-event-id': d.id },
+        const res = await postPinned(
+          new URL(d.url),
+          target.address,
+          { 'content-type': 'application/json', 'citypay-signature': webhookSignature(d.secret, timestamp, body), 'citypay-event-id': d.id },
           body,
-          signal: AbortSignal.timeout(10_000),
-          redirect: 'manual',
-        });
+          10_000,
+        );
         status = res.status;
-        await res.body?.cancel();
       } catch (err) {
         error = (err as Error).message;
       }

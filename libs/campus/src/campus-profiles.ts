@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsUUID } from 'class-validator';
+import { IsIn, IsUUID } from 'class-validator';
 import type { EntityManager } from 'typeorm';
+import { OptionalField } from '@app/common';
 import type { OrganizationProfile, OrganizationRecord } from '@app/identity';
 import { InvalidUniversityError } from './campus.errors.js';
 
@@ -12,12 +13,12 @@ export class UniversityProfileFields {}
 /** The fields of `POST /v1/admin/organizations` that campus owns for a MERCHANT. */
 export class MerchantProfileFields {
   @ApiPropertyOptional({ description: 'campus merchants: their university' })
-  @IsOptional()
+  @OptionalField()
   @IsUUID()
   universityId?: string;
 
   @ApiPropertyOptional({ enum: MERCHANT_CATEGORIES, default: 'OTHER' })
-  @IsOptional()
+  @OptionalField()
   @IsIn(MERCHANT_CATEGORIES)
   merchantCategory?: string;
 }

@@ -13,6 +13,7 @@ export type { ErrorBody } from './http/error-body.js';
 export { STATUS_CODES } from './http/error-body.js';
 export { AllExceptionsFilter } from './http/all-exceptions.filter.js';
 export { createValidationPipe, flattenValidationErrors } from './http/validation.js';
+export { OptionalField } from './http/optional-field.decorator.js';
 export { BodyLimit, installBodyLimits, BODY_LIMIT_CEILING } from './http/body-limit.js';
 export { requestIdFor } from './http/request-id.js';
 export { Public, IS_PUBLIC_KEY } from './auth/public.decorator.js';
@@ -57,3 +58,5 @@ export { Idempotency1763700150000, IdempotencyOwners1764500000950 } from './idem
 export { parseJsonBody, MalformedJsonError, MAX_JSON_DEPTH } from './http/json-body.js';
 export { frameworkErrorHandler, clientErrorHandler, installLifecycleResponses } from './http/framework-errors.js';
 export { SHANGHAI_OFFSET_MS, shanghaiDay, shanghaiDayRange, shanghaiIso, UUID, shanghaiDateTime, shanghaiCompact, parseShanghaiTime } from './time/business-day.js';
+export { nonPublicAddress, resolveTarget, postPinned, systemResolver } from './http/outbound.js';
+export type { ResolvedAddress, Resolver, PinnedResponse } from './http/outbound.js';

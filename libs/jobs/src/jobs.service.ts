@@ -25,6 +25,9 @@ export interface JobDefinition<T extends object = object> {
  * number of API replicas and workers share one queue. Modules register their
  * jobs at init; workers run them only where `runWorkers` is on.
  */
+/** SQLSTATEs of a connection the server ended: admin_shutdown, crash_shutdown, cannot_connect_now. */
+const SERVER_ENDED_CONNECTION = new Set(['57P01', '57P02', '57P03']);
+
 @Injectable()
 export class JobsService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Jobs');
@@ -45,7 +48,14 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
       // expire jobs left active by a process that died soon after their expiry (default: every 2 minutes)
       maintenanceIntervalSeconds: 10,
     });
-    this.boss.on('error', (err: Error) => this.logger.error({ err }, 'pg-boss error'));
+    this.boss.on('error', (err: Error & { code?: string }) => {
+      // the server ended the connection (a stop, Ctrl-C reaching the embedded PostgreSQL too, a failover): pg-boss reconnects or is stopping
+      if (err.code !== undefined && SERVER_ENDED_CONNECTION.has(err.code)) {
+        this.logger.warn(`pg-boss connection ended by PostgreSQL (${err.code}: ${err.message})`);
+        return;
+      }
+      this.logger.error({ err }, 'pg-boss error');
+    });
   }
 
   register<T extends object>(definition: JobDefinition<T>): void {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Transform } from 'class-transformer';
+// eslint-disable-next-line no-restricted-imports -- settings come from the environment: a string or absent, never null
 import { IsOptional, Matches } from 'class-validator';
 import { type AppConfig, emptyToUndefined } from '@app/config';
 

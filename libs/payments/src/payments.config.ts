@@ -1,4 +1,5 @@
 import { Transform } from 'class-transformer';
+// eslint-disable-next-line no-restricted-imports -- settings come from the environment: a string or absent, never null
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { type AppConfig, emptyToUndefined, toInt } from '@app/config';
 

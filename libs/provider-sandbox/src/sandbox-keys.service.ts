@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { OnApplicationBootstrap } from '@nestjs/common';
 import { generateKeyPair } from 'node:crypto';
 import { promisify } from 'node:util';
 import { DataSource } from 'typeorm';
@@ -23,7 +24,7 @@ async function newKeyPair(): Promise<KeyPair> {
  * half is what the platform is configured with in sandbox mode.
  */
 @Injectable()
-export class SandboxKeysService {
+export class SandboxKeysService implements OnApplicationBootstrap {
   private readonly logger = new Logger('ProviderSandbox');
   private loaded?: Promise<Map<SandboxProvider, { merchant: Record<string, unknown>; gateway: GatewaySecrets }>>;
 
@@ -31,6 +32,16 @@ export class SandboxKeysService {
     private readonly dataSource: DataSource,
     @Inject(SANDBOX_GATEWAYS) private readonly gateways: SandboxGateway[],
   ) {}
+
+  /**
+   * Opens (or loads) the accounts before the server takes requests: key
+   * generation (ten RSA key pairs and a certificate chain on a first start)
+   * must not run inside the first payment's request, whose order lifetime
+   * is already counting.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.accounts();
+  }
 
   /** Every gateway's merchant account, provisioned if absent (concurrent starts agree on one). */
   accounts(): Promise<Map<SandboxProvider, { merchant: Record<string, unknown>; gateway: GatewaySecrets }>> {
@@ -41,7 +52,10 @@ export class SandboxKeysService {
 
   async merchantCredentials(): Promise<Record<string, Record<string, unknown>>> {
     const accounts = await this.accounts();
-    return Object.fromEntries([...accounts].map(([provider, a]) => [provider, a.merchant]));
+    const gateway = (provider: SandboxProvider) => this.gateways.find((g) => g.provider === provider);
+    return Object.fromEntries(
+      [...accounts].map(([provider, a]) => [provider, gateway(provider)?.merchantCredentials?.(a.merchant, a.gateway) ?? a.merchant]),
+    );
   }
 
   async gatewaySecrets(provider: SandboxProvider): Promise<GatewaySecrets> {
@@ -51,17 +65,24 @@ export class SandboxKeysService {
   }
 
   private async load(): Promise<Map<SandboxProvider, { merchant: Record<string, unknown>; gateway: GatewaySecrets }>> {
-    const existing = new Set(
-      ((await this.dataSource.query(`SELECT provider FROM sandbox.sandbox_merchants`)) as { provider: string }[]).map((r) => r.provider),
+    const existing = new Map(
+      ((await this.dataSource.query(`SELECT provider, gateway FROM sandbox.sandbox_merchants`)) as { provider: string; gateway: GatewaySecrets }[]).map((r) => [
+        r.provider,
+        r.gateway,
+      ]),
     );
-    const missing = this.gateways.filter((g) => !existing.has(g.provider));
+    const missing = this.gateways.filter((g) => !existing.has(g.provider) || g.outdated?.(existing.get(g.provider)!));
     if (missing.length > 0) {
       const started = Date.now();
       const accounts = await Promise.all(missing.map(async (g) => ({ provider: g.provider, ...(await g.provision(newKeyPair)) })));
       for (const a of accounts) {
+        const old = existing.get(a.provider);
+        // an outdated account is replaced only if still the one read (concurrent starts agree on one)
         await this.dataSource.query(
-          `INSERT INTO sandbox.sandbox_merchants (provider, merchant, gateway) VALUES ($1, $2, $3) ON CONFLICT (provider) DO NOTHING`,
-          [a.provider, JSON.stringify(a.merchant), JSON.stringify(a.gateway)],
+          `INSERT INTO sandbox.sandbox_merchants AS m (provider, merchant, gateway) VALUES ($1, $2, $3)
+           ON CONFLICT (provider) DO UPDATE SET merchant = EXCLUDED.merchant, gateway = EXCLUDED.gateway
+           WHERE m.gateway = $4::jsonb`,
+          [a.provider, JSON.stringify(a.merchant), JSON.stringify(a.gateway), old === undefined ? null : JSON.stringify(old)],
         );
       }
       this.logger.log(`sandbox merchant accounts opened for ${missing.map((g) => g.provider).join(', ')} (${Date.now() - started} ms)`);

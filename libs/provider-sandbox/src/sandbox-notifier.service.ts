@@ -6,7 +6,8 @@ import type { NotificationOverrides, SandboxGateway, SandboxProvider, SandboxTra
 
 export interface DeliveryReport {
   mode: 'NORMAL' | 'DROP' | 'DUPLICATE' | 'DELAY_MS';
-  notificationId: string;
+  /** Undefined when the provider sends no notification for this outcome (WeChat Pay on a failed payment). */
+  notificationId?: string;
   /** Deliveries made before the answer (DELAY_MS delivers later; DROP never). */
   deliveries: { status: number; acknowledged: boolean }[];
 }
@@ -42,6 +43,7 @@ export class SandboxNotifier {
     const fault = ignoreFaults ? { mode: 'NORMAL' as const, delayMs: 0 } : await this.store.fault(trade.provider);
     // built when sent: a delayed notification carries the time it is sent at, as a real retry does
     const deliver = async (message = gateway.notification(trade, secrets, overrides)): Promise<{ status: number; acknowledged: boolean }> => {
+      if (!message) return { status: 0, acknowledged: false };
       try {
         const res = await fetch(trade.notifyUrl, {
           method: 'POST',
@@ -57,7 +59,8 @@ export class SandboxNotifier {
       }
     };
     const first = gateway.notification(trade, secrets, overrides);
-    const report: DeliveryReport = { mode: fault.mode, notificationId: first.notificationId, deliveries: [] };
+    const report: DeliveryReport = { mode: fault.mode, notificationId: first?.notificationId, deliveries: [] };
+    if (!first) return report;
     switch (fault.mode) {
       case 'DROP':
         break;

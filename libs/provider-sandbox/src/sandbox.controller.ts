@@ -1,9 +1,9 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import type { FastifyReply } from 'fastify';
-import { NotFoundError, Public, shanghaiDayRange, ValidationFailedError } from '@app/common';
+import { NotFoundError, Public, shanghaiDayRange, ValidationFailedError, OptionalField } from '@app/common';
 import { SandboxKeysService } from './sandbox-keys.service.js';
 import { SandboxNotifier } from './sandbox-notifier.service.js';
 import type { DeliveryReport } from './sandbox-notifier.service.js';
@@ -23,34 +23,34 @@ export class FaultsDto {
   delayMs?: number;
 
   /** Beyond api.md: `DOWN` makes the gateway's API answer 503 (a provider outage) until set `UP` again. */
-  @IsOptional()
+  @OptionalField()
   @IsIn(['UP', 'DOWN'])
   gateway?: 'UP' | 'DOWN';
 }
 
 /** A notification resent now, with fields altered but signed correctly (unless corruptSignature): provider anomalies on demand. */
 export class SandboxNotificationDto {
-  @IsOptional()
+  @OptionalField()
   @IsInt()
   @Min(1)
   @Max(100_000_000)
   amount?: number;
 
-  @IsOptional()
+  @OptionalField()
   @Matches(/^[A-Z]{3}$/)
   currency?: string;
 
-  @IsOptional()
+  @OptionalField()
   @IsString()
   @MaxLength(64)
   merchantId?: string;
 
-  @IsOptional()
+  @OptionalField()
   @IsString()
   @MaxLength(64)
   notificationId?: string;
 
-  @IsOptional()
+  @OptionalField()
   @IsBoolean()
   corruptSignature?: boolean;
 }

@@ -71,8 +71,12 @@ export interface SandboxGateway {
    * stays with the gateway.
    */
   provision(newKeyPair: () => Promise<KeyPair>): Promise<{ merchant: Record<string, unknown>; gateway: GatewaySecrets }>;
-  /** The signed notification the real gateway would POST to the trade's notify URL. */
-  notification(trade: SandboxTrade, secrets: GatewaySecrets, overrides: NotificationOverrides): OutgoingNotification;
+  /** Whether an account opened by an older sandbox lacks what this gateway now needs (it is then opened again). */
+  outdated?(secrets: GatewaySecrets): boolean;
+  /** The merchant half as the platform is configured with it (fills what accounts opened by an older sandbox lack); as stored when absent. */
+  merchantCredentials?(merchant: Record<string, unknown>, secrets: GatewaySecrets): Record<string, unknown>;
+  /** The signed notification the real gateway would POST to the trade's notify URL, or undefined when it sends none for this outcome. */
+  notification(trade: SandboxTrade, secrets: GatewaySecrets, overrides: NotificationOverrides): OutgoingNotification | undefined;
   /** Whether the platform's answer acknowledges the notification, as the real gateway judges it. */
   acknowledged(status: number, body: string): boolean;
   /** The day's settlement file, in this provider's format. */

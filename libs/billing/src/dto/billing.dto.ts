@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
-import { MAX_PAYMENT_MINOR } from '@app/common';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { MAX_PAYMENT_MINOR, OptionalField } from '@app/common';
 import { BILLER_CATEGORIES } from '../biller-profile.js';
 
 export const MAX_BILLS_PER_LOAD = 10_000;
@@ -8,7 +8,7 @@ export const PAYMENT_METHODS = ['WALLET', 'ALIPAY', 'WECHAT_PAY', 'UNIONPAY', 'A
 
 export class BillersQuery {
   @ApiPropertyOptional({ enum: BILLER_CATEGORIES })
-  @IsOptional()
+  @OptionalField()
   @IsIn(BILLER_CATEGORIES)
   category?: string;
 }
@@ -68,7 +68,7 @@ export class LinkAccountDto {
   customerRef: string;
 
   @ApiPropertyOptional({ maxLength: 40 })
-  @IsOptional()
+  @OptionalField()
   @IsString()
   @MaxLength(40)
   alias?: string;
@@ -84,7 +84,7 @@ export class AutopayDto {
 
 export class PayBillDto {
   @ApiPropertyOptional({ description: 'minor units; default: the outstanding amount', minimum: 1, maximum: MAX_PAYMENT_MINOR })
-  @IsOptional()
+  @OptionalField()
   @IsInt()
   @Min(1)
   @Max(MAX_PAYMENT_MINOR)

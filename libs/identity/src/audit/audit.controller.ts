@@ -1,19 +1,19 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
-import { decodeSequenceCursor, DEFAULT_PAGE_SIZE, type Page, PageQuery, toPage } from '@app/common';
+import { IsString, MaxLength } from 'class-validator';
+import { decodeSequenceCursor, DEFAULT_PAGE_SIZE, type Page, PageQuery, toPage, OptionalField } from '@app/common';
 import { PlatformAdmin } from '@app/common';
 import { type AuditEventView, AuditService } from './audit.service.js';
 
 class AuditQuery extends PageQuery {
   @ApiPropertyOptional()
-  @IsOptional()
+  @OptionalField()
   @IsString()
   @MaxLength(64)
   action?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @OptionalField()
   @IsString()
   @MaxLength(200)
   targetId?: string;

@@ -24,7 +24,10 @@ export class LocalStrategy extends PassportStrategy(LocalStrategyBase, 'local') 
   }
 }
 
-/** Bearer access tokens: HS256 only, issuer, audience and expiry checked, session still open. */
+/** Clock difference tolerated on a token's issue time. */
+const IAT_SKEW_SECONDS = 60;
+
+/** Bearer access tokens: HS256 only, issuer, audience and expiry checked (exp and iat required), session still open. */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(JwtStrategyBase, 'jwt') {
   constructor(
@@ -41,8 +44,11 @@ export class JwtStrategy extends PassportStrategy(JwtStrategyBase, 'jwt') {
     });
   }
 
-  async validate(payload: AccessTokenPayload): Promise<AuthenticatedUser | false> {
+  async validate(payload: AccessTokenPayload & { exp?: unknown; iat?: unknown }): Promise<AuthenticatedUser | false> {
     if (typeof payload?.sub !== 'string' || typeof payload?.sid !== 'string') return false;
+    // passport-jwt checks exp only when present: a token without one would never expire
+    if (!Number.isFinite(payload.exp) || !Number.isFinite(payload.iat)) return false;
+    if ((payload.iat as number) > Date.now() / 1000 + IAT_SKEW_SECONDS || (payload.exp as number) <= (payload.iat as number)) return false;
     if (!UUID.test(payload.sub) || !UUID.test(payload.sid)) return false;
     return (await this.users.loadCaller(payload.sub, payload.sid)) ?? false;
   }

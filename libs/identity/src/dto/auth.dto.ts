@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsIn, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { OptionalField } from '@app/common';
 import { ID_TYPES, type IdType } from '../domain/id-number.js';
 
 export const E164 = /^\+[1-9]\d{6,14}$/;
@@ -17,7 +18,7 @@ export class RegisterDto {
   password: string;
 
   @ApiPropertyOptional({ maxLength: 64 })
-  @IsOptional()
+  @OptionalField()
   @IsString()
   @MinLength(1)
   @MaxLength(64)

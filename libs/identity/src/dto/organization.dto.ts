@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsIn, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { OptionalField } from '@app/common';
 import {
   CURRENCIES,
   DEVICE_KINDS,
@@ -29,14 +30,14 @@ export class CreateOrganizationDto {
   kind: OrganizationKind;
 
   @ApiPropertyOptional({ enum: CURRENCIES, default: 'CNY' })
-  @IsOptional()
+  @OptionalField()
   @IsIn(CURRENCIES)
   currency?: string;
 }
 
 export class ListOrganizationsQuery {
   @ApiPropertyOptional({ enum: ORGANIZATION_KINDS })
-  @IsOptional()
+  @OptionalField()
   @IsIn(ORGANIZATION_KINDS)
   kind?: OrganizationKind;
 }
@@ -67,7 +68,7 @@ export class CreateDeviceDto {
 
 export class DeviceHeartbeatDto {
   @ApiPropertyOptional({ maxLength: 50 })
-  @IsOptional()
+  @OptionalField()
   @IsString()
   @MaxLength(50)
   appVersion?: string;

@@ -27,7 +27,7 @@ export interface OrganizationProfile<Input extends object = object> {
   /**
    * A class-validator DTO of the body fields this context owns (its decorators
    * are the 400 rules of those fields; every field needs at least one, e.g.
-   * `@IsOptional()`). A field sent for a kind the profile does not describe
+   * `@OptionalField()`). A field sent for a kind the profile does not describe
    * is refused: "only for kind ...".
    */
   readonly fields: Type<Input>;

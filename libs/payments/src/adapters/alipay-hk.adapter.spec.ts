@@ -26,7 +26,7 @@ let adapter: AlipayHkAdapter;
 beforeAll(async () => {
   ({ merchant, gateway: secrets } = await gateway.provision(newKeyPair));
   adapter = new AlipayHkAdapter(merchant, resolveUrl);
-});
+}, 60_000); // RSA key generation on a loaded machine
 
 function trade(overrides: Partial<SandboxTrade> = {}): SandboxTrade {
   return {
@@ -189,15 +189,17 @@ describe('API calls', () => {
       const headers = init?.headers as Record<string, string>;
       const body = String(init?.body);
       seen.paths.push(url.pathname);
+      // Alipay+ signs and verifies the path at its own root (/ams/...): what follows the gateway's mount
+      const signedPath = url.pathname.replace(/^\/sandbox\/alipay-hk(?=\/)/, '');
       const requestSignature = signatureFromHeader(headers.Signature)!;
       const ok = createVerify('RSA-SHA256')
-        .update(`POST ${url.pathname}\n${headers['Client-Id']}.${headers['Request-Time']}.${body}`, 'utf8')
+        .update(`POST ${signedPath}\n${headers['Client-Id']}.${headers['Request-Time']}.${body}`, 'utf8')
         .verify(secrets.merchantPublicKey, requestSignature, 'base64');
       const text = JSON.stringify(ok ? answer(url.pathname, JSON.parse(body) as Record<string, unknown>) : { result: { resultCode: 'INVALID_SIGNATURE', resultStatus: 'F', resultMessage: 'bad' } });
       const time = '2026-01-02T03:04:05+08:00';
       return new Response(tamper ? text.replace('}', ',"x":1}') : text, {
         status: 200,
-        headers: { 'client-id': secrets.clientId, 'response-time': time, signature: sign('POST', url.pathname, secrets.clientId, time, text, secrets.privateKey) },
+        headers: { 'client-id': secrets.clientId, 'response-time': time, signature: sign('POST', signedPath, secrets.clientId, time, text, secrets.privateKey) },
       });
     }) as typeof fetch;
     return seen;

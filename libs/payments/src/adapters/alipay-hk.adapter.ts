@@ -120,7 +120,8 @@ export class AlipayHkAdapter implements PaymentProvider {
     const { clientId, keyVersion, privateKey } = this.credentials;
     const prefix = clientId.startsWith('SANDBOX_') ? '/ams/sandbox/api' : '/ams/api';
     const url = this.resolveUrl(this.credentials.gateway).replace(/\/+$/, '') + prefix + api;
-    const uri = new URL(url).pathname;
+    // signed over the API path as Alipay+ sees it (what Antom's SDKs sign), whatever path the gateway's base URL has
+    const uri = prefix + api;
     const text = JSON.stringify(body);
     const requestTime = String(Date.now());
     const signature = createSign('RSA-SHA256').update(amsSignContent('POST', uri, clientId, requestTime, text), 'utf8').sign(privateKey, 'base64');

@@ -58,7 +58,7 @@ export class AlipayAdapter implements PaymentProvider {
     credentials: unknown,
     private readonly resolveUrl: (url: string) => string,
   ) {
-    this.credentials = requireFields<AlipayCredentials>('ALIPAY', credentials, ['gateway', 'appId', 'privateKey', 'alipayPublicKey']);
+    this.credentials = requireFields<AlipayCredentials>('ALIPAY', credentials, ['gateway', 'appId', 'sellerId', 'privateKey', 'alipayPublicKey']);
     this.merchantId = this.credentials.appId;
   }
 
@@ -150,6 +150,10 @@ export class AlipayAdapter implements PaymentProvider {
     if (!verified) throw new NotificationRejectedError('signature does not verify with the Alipay public key');
     if (!params.notify_id || !params.out_trade_no || !params.trade_status || !params.total_amount) {
       throw new NotificationRejectedError('missing fields');
+    }
+    // Alipay's advice: check that seller_id is our PID (a notification for another seller under our app is not ours)
+    if (params.seller_id !== this.credentials.sellerId) {
+      throw new NotificationRejectedError(`seller_id ${params.seller_id ?? '(none)'} is not ours`);
     }
     let amount: bigint;
     let paidAt: Date | undefined;

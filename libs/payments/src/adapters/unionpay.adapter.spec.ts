@@ -1,7 +1,7 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { createHash, createVerify, generateKeyPairSync } from 'node:crypto';
+import { createHash, createVerify, generateKeyPairSync, X509Certificate } from 'node:crypto';
 // the sandbox gateway plays UnionPay here (spec-only deep import: the lib's index does not export gateways)
-import { UnionPayGatewayController, UnionPaySandboxGateway } from '@app/provider-sandbox';
+import { certificateChain, UnionPayGatewayController, UnionPaySandboxGateway } from '@app/provider-sandbox';
 import type { SandboxRefund, SandboxTrade, SettlementEntry } from '@app/provider-sandbox';
 import { shanghaiDay } from '@app/common';
 import type { UnionPayCredentials } from '../provider/credentials.js';
@@ -118,6 +118,9 @@ function create(no: string, amount = 1234n) {
   return adapter.createPayment({ outTradeNo: no, amount, currency: 'CNY', subject: 'top-up', notifyUrl: 'http://127.0.0.1:9/v1/providers/UNIONPAY/notifications', expiresAt: new Date(Date.now() + 900_000) });
 }
 
+/** The gateway's signing public key, as its certificate states it. */
+const signingPublicKey = (): string => new X509Certificate(secrets.signCert).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+
 const parse = (body: string, a: UnionPayAdapter = adapter) => a.parseNotification({ path: '/v1/providers/UNIONPAY/notifications', rawBody: Buffer.from(body), headers: {} });
 
 describe('UnionPayAdapter signing (UPOP 5.1.0, signMethod 01)', () => {
@@ -145,10 +148,10 @@ describe('UnionPayAdapter signing (UPOP 5.1.0, signMethod 01)', () => {
     expect(store.trades.size).toBe(0);
   });
 
-  it('refuses an answer altered in transit or signed under an unknown certId', async () => {
+  it('refuses an answer altered in transit, or without its signing certificate', async () => {
     tamper = (a) => a.replace(/qrCode=[^&]+/, 'qrCode=https%3A%2F%2Fevil.example');
     await expect(create(outTradeNo(3))).rejects.toThrow(ProviderCallError);
-    tamper = (a) => a.replace(`certId=${secrets.certId}`, 'certId=123');
+    tamper = (a) => a.replace(/(^|&)signPubKeyCert=[^&]+/, '');
     await expect(adapter.queryPayment(outTradeNo(3))).rejects.toThrow(/does not verify/);
   });
 });
@@ -259,18 +262,46 @@ describe('UnionPayAdapter back notifications', () => {
     expect(message.notificationId).toBe('N100');
   });
 
-  it('rejects a corrupted signature, an altered body, another key, an unknown certId, garbage and repeated fields', () => {
+  it('carries signPubKeyCert, not certId, as UnionPay 5.1.0 does', () => {
+    const fields = Object.fromEntries(new URLSearchParams(gateway.notification(trade(), secrets, {}).body));
+    expect(fields.signPubKeyCert).toMatch(/^-----BEGIN CERTIFICATE-----\n/);
+    expect(fields.certId).toBeUndefined();
+  });
+
+  it('rejects a corrupted signature, an altered body, another key, a certificate outside the configured chain, garbage and repeated fields', () => {
     const body = gateway.notification(trade(), secrets, {}).body;
     expect(() => parse(gateway.notification(trade(), secrets, { corruptSignature: true }).body)).toThrow(NotificationRejectedError);
     expect(() => parse(body.replace('txnAmt=2500', 'txnAmt=25000'))).toThrow(/signature/);
-    const otherKey = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
-    const wrongKey = new UnionPayAdapter({ ...merchant, unionPayPublicKeys: [{ certId: secrets.certId, publicKey: otherKey.publicKey }] }, (p) => p);
-    expect(() => parse(body, wrongKey)).toThrow(/signature/);
-    expect(() => parse(gateway.notification(trade(), { ...secrets, certId: '7000000001' }, {}).body)).toThrow(/signature/);
+    const pair = () => generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+    const otherKey = pair();
+    // a certificate for the right key, but issued under another root: a forger's own chain
+    const forged = certificateChain(pair(), pair(), signingPublicKey());
+    expect(() => parse(gateway.notification(trade(), { ...secrets, signCert: forged.signCert }, {}).body)).toThrow(/certificate issued under the configured root/);
+    // our configuration trusts another root: the gateway's real certificate no longer chains
+    const elsewhere = new UnionPayAdapter({ ...merchant, rootCert: forged.rootCert, middleCert: forged.middleCert }, (p) => p);
+    expect(() => parse(body, elsewhere)).toThrow(/signature/);
     expect(() => parse(gateway.notification(trade(), { ...secrets, privateKey: otherKey.privateKey }, {}).body)).toThrow(/signature/);
     expect(() => parse('')).toThrow(NotificationRejectedError);
     expect(() => parse('{"respCode":"00"}')).toThrow(NotificationRejectedError);
     expect(() => parse(`${body}&txnAmt=1`)).toThrow(NotificationRejectedError);
+  });
+
+  it('rejects a certificate of the configured chain once expired', () => {
+    const tenYearsAgo = new Date(Date.now() - 10 * 365 * 24 * 3600_000);
+    const pair = () => generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+    const old = certificateChain(pair(), pair(), signingPublicKey(), tenYearsAgo);
+    const stale = new UnionPayAdapter({ ...merchant, rootCert: old.rootCert, middleCert: old.middleCert }, (p) => p);
+    expect(() => parse(gateway.notification(trade(), { ...secrets, signCert: old.signCert }, {}).body, stale)).toThrow(/signature/);
+    // the same chain, current: accepted
+    const fresh = certificateChain(pair(), pair(), signingPublicKey());
+    const current = new UnionPayAdapter({ ...merchant, rootCert: fresh.rootCert, middleCert: fresh.middleCert }, (p) => p);
+    expect(parse(gateway.notification(trade(), { ...secrets, signCert: fresh.signCert }, {}).body, current).status).toBe('SUCCEEDED');
+  });
+
+  it('refuses a configuration whose middle certificate the root did not issue', () => {
+    const pair = () => generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+    const other = certificateChain(pair(), pair(), signingPublicKey());
+    expect(() => new UnionPayAdapter({ ...merchant, middleCert: other.middleCert }, (p) => p)).toThrow(/middleCert/);
   });
 
   it('rejects a currency it cannot name', () => {

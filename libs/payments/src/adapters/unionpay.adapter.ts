@@ -1,4 +1,4 @@
-import { createHash, createSign, createVerify } from 'node:crypto';
+import { createHash, createSign, createVerify, X509Certificate } from 'node:crypto';
 import { inflateSync } from 'node:zlib';
 import type { Currency } from '@app/common';
 import { parseShanghaiTime, shanghaiCompact, shanghaiDayRange } from '@app/common';
@@ -25,6 +25,8 @@ import type {
 type Fields = Record<string, string>;
 
 const VERSION = '5.1.0';
+/** The holder UnionPay's signing certificates name (third part of their CN), as UnionPay's SDKs check. */
+const UNIONPAY_NAME = '中国银联股份有限公司';
 const NUMERIC: Record<Currency, string> = { CNY: '156', HKD: '344', MOP: '446' };
 const ALPHA: Record<string, Currency> = { '156': 'CNY', '344': 'HKD', '446': 'MOP' };
 /** Answers that mean "accepted, outcome not known yet". */
@@ -66,9 +68,12 @@ function tradeStatus(origRespCode: string): ProviderTrade['status'] {
  * UnionPay online gateway (UPOP / 全渠道 5.1.0, signMethod 01), merchant-presented
  * QR. Requests are form-encoded and signed with our key: SHA256withRSA over
  * the lowercase SHA-256 hex of the sorted `k=v&...` fields, base64, with our
- * certId. Answers and back notifications must verify with the UnionPay key
- * configured for the certId they carry (never a key from the message); a
- * notification is acknowledged by HTTP 200.
+ * certId. Answers and back notifications carry UnionPay's signing
+ * certificate (signPubKeyCert): it is trusted only when the configured
+ * middle certificate issued it, the configured root issued that, both are
+ * within their validity and it names 中国银联股份有限公司, as UnionPay's SDKs
+ * check; the message must then verify with its key. A notification is
+ * acknowledged by HTTP 200.
  */
 export class UnionPayAdapter implements PaymentProvider {
   readonly code = 'UNIONPAY' as const;
@@ -80,15 +85,45 @@ export class UnionPayAdapter implements PaymentProvider {
     credentials: unknown,
     private readonly resolveUrl: (url: string) => string,
   ) {
-    this.credentials = requireFields<UnionPayCredentials>('UNIONPAY', credentials, ['gateway', 'merId', 'certId', 'privateKey', 'unionPayPublicKeys']);
+    this.credentials = requireFields<UnionPayCredentials>('UNIONPAY', credentials, ['gateway', 'merId', 'certId', 'privateKey', 'rootCert', 'middleCert']);
     this.merchantId = this.credentials.merId;
+    this.root = new X509Certificate(this.credentials.rootCert);
+    this.middle = new X509Certificate(this.credentials.middleCert);
+    if (!this.middle.checkIssued(this.root) || !this.middle.verify(this.root.publicKey)) {
+      throw new Error('UNIONPAY: middleCert is not issued by rootCert');
+    }
+  }
+
+  private readonly root: X509Certificate;
+  private readonly middle: X509Certificate;
+  /** Signing certificates already checked, by PEM (UnionPay sends the same one in every message until it rotates). */
+  private readonly trusted = new Map<string, X509Certificate>();
+
+  /** UnionPay's signing certificate from a message, if it chains to the configured middle and root certificates and is valid now. */
+  private signingCertificate(pem: string | undefined): X509Certificate | undefined {
+    if (!pem) return undefined;
+    let cert = this.trusted.get(pem);
+    if (!cert) {
+      try {
+        cert = new X509Certificate(pem);
+      } catch {
+        return undefined;
+      }
+      const cn = /(?:^|\n)CN=([^\n]*)/.exec(cert.subject)?.[1] ?? '';
+      if (!cert.checkIssued(this.middle) || !cert.verify(this.middle.publicKey) || cn.split('@')[2] !== UNIONPAY_NAME) return undefined;
+      if (this.trusted.size > 16) this.trusted.clear();
+      this.trusted.set(pem, cert);
+    }
+    const now = Date.now();
+    const within = (c: X509Certificate) => new Date(c.validFrom).getTime() <= now && now <= new Date(c.validTo).getTime();
+    return within(cert) && within(this.middle) && within(this.root) ? cert : undefined;
   }
 
   private verifies(fields: Fields): boolean {
-    const key = this.credentials.unionPayPublicKeys.find((k) => k.certId === fields.certId);
-    if (!key || !fields.signature) return false;
+    const cert = this.signingCertificate(fields.signPubKeyCert);
+    if (!cert || !fields.signature) return false;
     try {
-      return createVerify('RSA-SHA256').update(unionPayDigest(fields), 'utf8').verify(key.publicKey, fields.signature, 'base64');
+      return createVerify('RSA-SHA256').update(unionPayDigest(fields), 'utf8').verify(cert.publicKey, fields.signature, 'base64');
     } catch {
       return false;
     }
@@ -225,7 +260,7 @@ export class UnionPayAdapter implements PaymentProvider {
     } catch {
       throw new NotificationRejectedError('not a form-encoded UnionPay notification');
     }
-    if (fields.signMethod !== '01' || !this.verifies(fields)) throw new NotificationRejectedError('signature does not verify with the UnionPay key of its certId');
+    if (fields.signMethod !== '01' || !this.verifies(fields)) throw new NotificationRejectedError('signature does not verify with a UnionPay certificate issued under the configured root');
     for (const name of ['orderId', 'queryId', 'respCode', 'txnAmt', 'merId', 'currencyCode', 'txnTime']) {
       if (!fields[name]) throw new NotificationRejectedError(`missing ${name}`);
     }

@@ -39,6 +39,13 @@ const trade = (over: Partial<SandboxTrade> = {}): SandboxTrade => ({
   ...over,
 });
 
+/** The gateway's callback for a trade (WeChat Pay calls back on success only). */
+function notify(...args: Parameters<WechatPaySandboxGateway['notification']>) {
+  const n = gateway.notification(...args);
+  if (!n) throw new Error('the gateway sent no notification');
+  return n;
+}
+
 const input = (n: { headers: Record<string, string>; body: string }) => ({
   path: '/v1/providers/WECHAT_PAY/notifications',
   rawBody: Buffer.from(n.body, 'utf8'),
@@ -117,7 +124,7 @@ describe('provision', () => {
 describe('parseNotification', () => {
   it('accepts the gateway notification and maps it', () => {
     const t = trade();
-    const n = gateway.notification(t, secrets, {});
+    const n = notify(t, secrets, {});
     expect(n.headers['Wechatpay-Signature-Type']).toBe('WECHATPAY2-SHA256-RSA2048');
     expect(JSON.parse(n.body)).toMatchObject({ event_type: 'TRANSACTION.SUCCESS', resource: { algorithm: 'AEAD_AES_256_GCM', associated_data: 'transaction' } });
     expect(adapter.parseNotification(input(n))).toEqual({
@@ -134,51 +141,50 @@ describe('parseNotification', () => {
 
   it('repeats the notification id on redelivery', () => {
     const t = trade();
-    expect(gateway.notification(t, secrets, {}).notificationId).toBe(gateway.notification(t, secrets, {}).notificationId);
+    expect(notify(t, secrets, {}).notificationId).toBe(notify(t, secrets, {}).notificationId);
   });
 
   it('reports what the gateway overrode, for the platform to compare', () => {
-    const n = gateway.notification(trade(), secrets, { amount: 99n, currency: 'HKD', merchantId: '1900000109', notificationId: 'EV-1' });
+    const n = notify(trade(), secrets, { amount: 99n, currency: 'HKD', merchantId: '1900000109', notificationId: 'EV-1' });
     expect(adapter.parseNotification(input(n))).toMatchObject({ notificationId: 'EV-1', amount: 99n, currency: 'HKD', merchantId: '1900000109' });
   });
 
-  it('maps a failed payment to FAILED', () => {
-    const n = gateway.notification(trade({ status: 'FAILED', paidAt: null }), secrets, {});
-    expect(adapter.parseNotification(input(n)).status).toBe('FAILED');
+  it('sends no callback for a failed payment (WeChat Pay has no TRANSACTION.PAYERROR event: failures are found by query)', () => {
+    expect(gateway.notification(trade({ status: 'FAILED', paidAt: null }), secrets, {})).toBeUndefined();
   });
 
   it('rejects a corrupted signature', () => {
-    expect(rejected(gateway.notification(trade(), secrets, { corruptSignature: true }))).toThrow(NotificationRejectedError);
+    expect(rejected(notify(trade(), secrets, { corruptSignature: true }))).toThrow(NotificationRejectedError);
   });
 
   it('rejects a body altered after signing', () => {
-    const n = gateway.notification(trade(), secrets, {});
+    const n = notify(trade(), secrets, {});
     expect(rejected({ ...n, body: n.body.replace('"id":"', '"id":"X') })).toThrow(/signature does not verify/);
   });
 
   it('rejects a notification signed with another key under our serial', () => {
-    const n = gateway.notification(trade(), { ...other.secrets, publicKeyId: secrets.publicKeyId }, {});
+    const n = notify(trade(), { ...other.secrets, publicKeyId: secrets.publicKeyId }, {});
     expect(rejected(n)).toThrow(/signature does not verify/);
   });
 
   it('rejects an unknown Wechatpay-Serial', () => {
-    expect(rejected(gateway.notification(trade(), other.secrets, {}))).toThrow(/unknown Wechatpay-Serial/);
+    expect(rejected(notify(trade(), other.secrets, {}))).toThrow(/unknown Wechatpay-Serial/);
   });
 
   it('rejects a timestamp more than 5 minutes off', () => {
     jest.spyOn(Date, 'now').mockReturnValue(Date.now() - 6 * 60_000);
-    const stale = gateway.notification(trade(), secrets, {});
+    const stale = notify(trade(), secrets, {});
     jest.restoreAllMocks();
     expect(rejected(stale)).toThrow(/5 minutes/);
   });
 
   it('rejects a resource that does not decrypt with our APIv3 key', () => {
-    const n = gateway.notification(trade(), { ...secrets, apiV3Key: other.secrets.apiV3Key }, {});
+    const n = notify(trade(), { ...secrets, apiV3Key: other.secrets.apiV3Key }, {});
     expect(rejected(n)).toThrow(/decrypt/);
   });
 
   it('marks a callback for another app id as not ours', () => {
-    const n = gateway.notification(trade(), { ...secrets, appId: other.secrets.appId }, {});
+    const n = notify(trade(), { ...secrets, appId: other.secrets.appId }, {});
     expect(adapter.parseNotification(input(n)).merchantId).not.toBe(adapter.merchantId);
   });
 
@@ -188,7 +194,7 @@ describe('parseNotification', () => {
       { ...merchant, platformPublicKeys: [...merchant.platformPublicKeys, { serial: certSerial, publicKey: other.merchant.platformPublicKeys[0].publicKey }] },
       (u) => u,
     );
-    const n = gateway.notification(trade(), { ...secrets, privateKey: other.secrets.privateKey, publicKeyId: certSerial }, {});
+    const n = notify(trade(), { ...secrets, privateKey: other.secrets.privateKey, publicKeyId: certSerial }, {});
     expect(both.parseNotification(input(n)).status).toBe('SUCCEEDED');
     expect(rejected(n)).toThrow(/unknown Wechatpay-Serial/);
   });
@@ -205,7 +211,7 @@ describe('notificationReply', () => {
 });
 
 describe('API calls', () => {
-  it('signs requests as the gateway verifies them, URL including the sandbox prefix', async () => {
+  it('signs requests over the path relative to the gateway mount, as an official client does', async () => {
     stubFetch(() => answer(200, { code_url: 'weixin://wxpay/bizpayurl?pr=abc' }));
     const expiresAt = new Date('2026-05-01T04:00:00Z');
     const checkout = await adapter.createPayment({ outTradeNo: 'a'.repeat(32), amount: 1234n, currency: 'CNY', subject: 'Water', notifyUrl: 'https://x/n', expiresAt });
@@ -222,10 +228,10 @@ describe('API calls', () => {
       amount: { total: 1234, currency: 'CNY' },
     });
     expect(req.authorization).toMatch(new RegExp(`^WECHATPAY2-SHA256-RSA2048 mchid="${merchant.mchId}",nonce_str="\\w+",signature="[^"]+",timestamp="\\d+",serial_no="${merchant.merchantSerialNo}"$`));
-    const wire = { method: 'POST', url: req.url.pathname, body: req.body, authorization: req.authorization };
+    const wire = { method: 'POST', url: '/v3/pay/transactions/native', body: req.body, authorization: req.authorization };
     expect(gateway.authenticate(wire, secrets)).toBeUndefined();
     expect(gateway.authenticate({ ...wire, body: req.body.replace('1234', '1') }, secrets)).toBe('错误的签名，验签失败');
-    expect(gateway.authenticate({ ...wire, url: '/v3/pay/transactions/native' }, secrets)).toBe('错误的签名，验签失败');
+    expect(gateway.authenticate({ ...wire, url: req.url.pathname }, secrets)).toBe('错误的签名，验签失败');
   });
 
   it('signs the query string of a GET', async () => {
@@ -233,7 +239,15 @@ describe('API calls', () => {
     await expect(adapter.queryPayment('b'.repeat(32))).resolves.toEqual({ outTradeNo: 'b'.repeat(32), status: 'NOT_FOUND' });
     const [req] = sent;
     expect(req.url.search).toBe(`?mchid=${merchant.mchId}`);
-    expect(gateway.authenticate({ method: 'GET', url: req.url.pathname + req.url.search, body: '', authorization: req.authorization }, secrets)).toBeUndefined();
+    expect(req.url.pathname.startsWith('/sandbox/wechat-pay/v3/')).toBe(true);
+    const relative = req.url.pathname.slice('/sandbox/wechat-pay'.length) + req.url.search;
+    expect(gateway.authenticate({ method: 'GET', url: relative, body: '', authorization: req.authorization }, secrets)).toBeUndefined();
+  });
+
+  it('maps a queried failed transaction (PAYERROR, payer_total 0) to FAILED', async () => {
+    const t = trade({ status: 'FAILED', paidAt: null });
+    stubFetch(() => answer(200, { appid: merchant.appId, mchid: merchant.mchId, out_trade_no: t.outTradeNo, transaction_id: t.tradeNo, trade_state: 'PAYERROR', amount: { total: 1234, payer_total: 0, currency: 'CNY', payer_currency: 'CNY' } }));
+    await expect(adapter.queryPayment(t.outTradeNo)).resolves.toMatchObject({ status: 'FAILED', amount: 1234n });
   });
 
   it('maps a queried transaction, amounts in fen', async () => {
@@ -292,7 +306,7 @@ describe('fetchSettlement', () => {
   function stubBill(body: string, hash: string): void {
     stubFetch((req) =>
       req.url.pathname.endsWith('/v3/bill/tradebill')
-        ? answer(200, { hash_type: 'SHA1', hash_value: hash, download_url: `${ORIGIN}/sandbox/wechat-pay/settlements/2026-05-01` })
+        ? answer(200, { hash_type: 'SHA1', hash_value: hash, download_url: `${ORIGIN}/sandbox/wechat-pay/v3/billdownload/file?token=abc` })
         : new Response(body, { status: 200, headers: { 'content-type': 'text/csv' } }),
     );
   }
@@ -306,7 +320,8 @@ describe('fetchSettlement', () => {
       { type: 'REFUND', outTradeNo: 'e'.repeat(32), outRefundNo: 'r-1', providerTradeId: paid().tradeNo, amount: 34n, currency: 'CNY', at: new Date('2026-05-01T03:00:00Z') },
     ]);
     expect(sent[0].url.search).toBe('?bill_date=2026-05-01&bill_type=ALL');
-    expect(sent[1].authorization).toMatch(/^WECHATPAY2-SHA256-RSA2048 /);
+    expect(sent[1].url.pathname + sent[1].url.search).toBe('/sandbox/wechat-pay/v3/billdownload/file?token=abc');
+    expect(gateway.authenticate({ method: 'GET', url: '/v3/billdownload/file?token=abc', body: '', authorization: sent[1].authorization }, secrets)).toBeUndefined();
   });
 
   it('refuses a file that does not match its hash', async () => {

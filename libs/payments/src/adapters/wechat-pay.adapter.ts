@@ -191,7 +191,7 @@ export class WechatPayAdapter implements PaymentProvider {
     const { download_url: url, hash_value: hash } = res.body as { download_url?: string; hash_value?: string };
     if (res.status !== 200 || !url || !hash) throw this.refused('trade bill', res);
     const target = new URL(url);
-    const file = await providerFetch('WECHAT_PAY', target.href, { method: 'GET', headers: { Authorization: this.authorization('GET', target.pathname + target.search, '') } });
+    const file = await providerFetch('WECHAT_PAY', target.href, { method: 'GET', headers: { Authorization: this.authorization('GET', this.signedPath(target), '') } });
     if (file.status !== 200) throw new ProviderCallError('WECHAT_PAY', `bill download answered ${file.status}`);
     if (createHash('sha1').update(file.text, 'utf8').digest('hex') !== hash.toLowerCase()) throw new ProviderCallError('WECHAT_PAY', 'bill file does not match its SHA1');
     const details = file.text.split(/\r?\n(?=总交易单数)/)[0];
@@ -215,7 +215,7 @@ export class WechatPayAdapter implements PaymentProvider {
   private async call(method: 'GET' | 'POST', path: string, payload?: Record<string, unknown>): Promise<Answer> {
     const url = new URL(this.resolveUrl(this.credentials.gateway).replace(/\/$/, '') + path);
     const body = payload === undefined ? '' : JSON.stringify(payload);
-    const headers: Record<string, string> = { Authorization: this.authorization(method, url.pathname + url.search, body), Accept: 'application/json' };
+    const headers: Record<string, string> = { Authorization: this.authorization(method, this.signedPath(url), body), Accept: 'application/json' };
     if (payload !== undefined) headers['Content-Type'] = 'application/json';
     const reply = await providerFetch('WECHAT_PAY', url.href, { method, headers, body: payload === undefined ? undefined : body });
     if (reply.status >= 500) throw new ProviderCallError('WECHAT_PAY', `${method} ${url.pathname} answered ${reply.status}`);
@@ -226,6 +226,18 @@ export class WechatPayAdapter implements PaymentProvider {
     } catch (err) {
       throw new ProviderCallError('WECHAT_PAY', `${method} ${url.pathname} answered no JSON`, { cause: err });
     }
+  }
+
+  /**
+   * The URL as the signature covers it: path and query relative to the
+   * gateway's base URL (at api.mch.weixin.qq.com that is the whole path; a
+   * gateway mounted under a path, as the sandbox is, signs what comes after).
+   */
+  private signedPath(url: URL): string {
+    const base = new URL(this.resolveUrl(this.credentials.gateway));
+    const mount = base.pathname.replace(/\/+$/, '');
+    const full = url.pathname + url.search;
+    return url.origin === base.origin && mount !== '' && full.startsWith(mount + '/') ? full.slice(mount.length) : full;
   }
 
   private authorization(method: string, pathWithQuery: string, body: string): string {

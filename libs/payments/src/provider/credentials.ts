@@ -8,6 +8,8 @@
 export interface AlipayCredentials {
   gateway: string;
   appId: string;
+  /** Our merchant PID (2088..., the `seller_id` of every notification for our trades; Alipay advises checking it). */
+  sellerId: string;
   /** Our application private key (PEM, PKCS#8). */
   privateKey: string;
   /** Alipay's public key (PEM) - not our application public key. */
@@ -33,8 +35,10 @@ export interface UnionPayCredentials {
   /** Id of our signing certificate (certId field). */
   certId: string;
   privateKey: string;
-  /** UnionPay's verification keys by certId. */
-  unionPayPublicKeys: { certId: string; publicKey: string }[];
+  /** UnionPay's root certificate (PEM, acp_root.cer): the chain of every signPubKeyCert must end here. */
+  rootCert: string;
+  /** UnionPay's middle certificate (PEM, acp_middle.cer): the issuer of every signPubKeyCert. */
+  middleCert: string;
 }
 
 export interface AlipayHkCredentials {

@@ -15,13 +15,16 @@ import type {
   SandboxTrade,
   SettlementEntry,
 } from '../sandbox.types.js';
-import { corrupt, origin } from './wire.js';
+import { corrupt, origin, relativeToMount } from './wire.js';
 
 /** Alipay+ (AMS) content to sign: `<METHOD> <URI>\n<Client-Id>.<Request-Time or Response-Time>.<body>`. */
 const signContent = (method: string, uri: string, clientId: string, time: string, body: string): string =>
   `${method} ${uri}\n${clientId}.${time}.${body}`;
 
 const rsa256 = (content: string, privateKey: string): string => createSign('RSA-SHA256').update(content, 'utf8').sign(privateKey, 'base64');
+
+/** Where this gateway is mounted: what Alipay+ serves at /ams/api/... is /sandbox/alipay-hk/ams/api/... here. */
+const MOUNT = '/sandbox/alipay-hk';
 
 /** Whether the URL-encoded base64 `signature` is SHA256withRSA over `content` by `publicKey` (garbage is a no). */
 function verifies(content: string, signature: string, publicKey: string): boolean {
@@ -89,7 +92,7 @@ export class AlipayHkSandboxGateway implements SandboxGateway {
     const clientId = 'SANDBOX_' + [...randomBytes(16)].map((b) => alphabet[b % alphabet.length]).join('');
     const keyVersion = '1';
     return {
-      merchant: { gateway: '/sandbox/alipay-hk', clientId, keyVersion, privateKey: merchant.privateKey, alipayPublicKey: gateway.publicKey },
+      merchant: { gateway: MOUNT, clientId, keyVersion, privateKey: merchant.privateKey, alipayPublicKey: gateway.publicKey },
       gateway: { clientId, keyVersion, merchantPublicKey: merchant.publicKey, privateKey: gateway.privateKey },
     };
   }
@@ -187,7 +190,8 @@ export class AlipayHkGatewayController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
     const secrets = await this.keys.gatewaySecrets('ALIPAY_HK');
-    const uri = req.url.split('?')[0];
+    // signed over the path as Alipay+ sees it (/ams/api/...): relative to where this gateway is mounted
+    const uri = relativeToMount(req.url.split('?')[0], MOUNT);
     const respond = (answer: Answer): string => {
       const text = JSON.stringify(answer);
       const responseTime = shanghaiIso(new Date());

@@ -1,6 +1,6 @@
 import { Controller, HttpCode, Post, Req, Res, UseInterceptors } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { createSign, createVerify, randomBytes } from 'node:crypto';
+import { createHash, createSign, createVerify, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public, shanghaiDateTime } from '@app/common';
 import { GatewayOutage } from '../gateway-outage.interceptor.js';
@@ -28,6 +28,12 @@ function signContent(params: Record<string, string>, exclude: string[]): string 
 
 const rsa2 = (content: string, privateKey: string): string => createSign('RSA-SHA256').update(content, 'utf8').sign(privateKey, 'base64');
 
+/** A 2088... Alipay user/partner id (16 digits), derived from a seed so a trade's buyer stays the same on every notify and query. */
+const alipayUserId = (seed: string): string => '2088' + BigInt('0x' + createHash('sha256').update(seed).digest('hex').slice(0, 15)).toString().padStart(12, '0').slice(-12);
+
+/** The merchant's PID (seller_id): provisioned with the account; derived from the app id for accounts opened before it was. */
+const sellerIdOf = (secrets: GatewaySecrets): string => secrets.sellerId ?? alipayUserId(`seller:${secrets.appId}`);
+
 const TRADE_STATUS: Record<SandboxTrade['status'], string> = {
   WAITING: 'WAIT_BUYER_PAY',
   PAID: 'TRADE_SUCCESS',
@@ -48,30 +54,46 @@ export class AlipaySandboxGateway implements SandboxGateway {
   async provision(newKeyPair: () => Promise<KeyPair>): Promise<{ merchant: Record<string, unknown>; gateway: GatewaySecrets }> {
     const [app, alipay] = await Promise.all([newKeyPair(), newKeyPair()]);
     const appId = '90210' + BigInt('0x' + randomBytes(6).toString('hex')).toString().padStart(11, '0').slice(0, 11);
+    const sellerId = alipayUserId(`seller:${appId}:${randomBytes(8).toString('hex')}`);
     return {
-      merchant: { gateway: '/sandbox/alipay/gateway.do', appId, privateKey: app.privateKey, alipayPublicKey: alipay.publicKey },
-      gateway: { appId, appPublicKey: app.publicKey, privateKey: alipay.privateKey },
+      merchant: { gateway: '/sandbox/alipay/gateway.do', appId, sellerId, privateKey: app.privateKey, alipayPublicKey: alipay.publicKey },
+      gateway: { appId, sellerId, appPublicKey: app.publicKey, privateKey: alipay.privateKey },
     };
+  }
+
+  /** Accounts opened before seller ids were issued get theirs (the one the gateway notifies with). */
+  merchantCredentials(merchant: Record<string, unknown>, secrets: GatewaySecrets): Record<string, unknown> {
+    return { ...merchant, sellerId: merchant.sellerId ?? sellerIdOf(secrets) };
   }
 
   notification(trade: SandboxTrade, secrets: GatewaySecrets, overrides: NotificationOverrides): OutgoingNotification {
     const notificationId = SandboxStore.notificationId(trade, overrides);
+    const total = yuan(overrides.amount ?? trade.amount);
+    // what the buyer actually paid: all of it on a paid trade, nothing on a closed one
+    const paid = trade.status === 'PAID' ? total : '0.00';
     const params: Record<string, string> = {
       notify_time: shanghaiDateTime(new Date()),
       notify_type: 'trade_status_sync',
       notify_id: notificationId,
       app_id: overrides.merchantId ?? secrets.appId,
+      auth_app_id: overrides.merchantId ?? secrets.appId,
       charset: 'utf-8',
       version: '1.0',
       sign_type: 'RSA2',
       trade_no: trade.tradeNo,
       out_trade_no: trade.outTradeNo,
+      seller_id: sellerIdOf(secrets),
+      buyer_id: alipayUserId(`buyer:${trade.tradeNo}`),
       trade_status: TRADE_STATUS[trade.status],
-      total_amount: yuan(overrides.amount ?? trade.amount),
-      receipt_amount: yuan(overrides.amount ?? trade.amount),
+      total_amount: total,
+      receipt_amount: paid,
+      invoice_amount: paid,
+      buyer_pay_amount: paid,
+      point_amount: '0.00',
       subject: trade.subject,
       gmt_create: shanghaiDateTime(trade.createdAt),
     };
+    if (trade.status === 'PAID') params.fund_bill_list = JSON.stringify([{ amount: total, fundChannel: 'ALIPAYACCOUNT' }]);
     if (trade.paidAt) params.gmt_payment = shanghaiDateTime(trade.paidAt);
     if (overrides.currency) params.trans_currency = overrides.currency;
     let sign = rsa2(signContent(params, ['sign', 'sign_type']), secrets.privateKey);
@@ -157,8 +179,10 @@ export class AlipayGatewayController {
         return answer(await this.precreate(biz, params, secrets).catch((e: Error) => ({ code: '40004', msg: 'Business Failed', sub_code: 'ACQ.INVALID_PARAMETER', sub_msg: e.message })));
       case 'alipay.trade.query': {
         const trade = await this.store.find('ALIPAY', biz.out_trade_no ?? biz.trade_no ?? '');
-        if (!trade) return fail('ACQ.TRADE_NOT_EXIST', '交易不存在');
-        const status = trade.status === 'WAITING' && trade.expiresAt <= new Date() ? 'TRADE_CLOSED' : TRADE_STATUS[trade.status];
+        // a precreated trade exists at Alipay only once its QR code is scanned: until then the query finds nothing
+        // (here a trade is scanned when paid or failed: a closed one was never scanned)
+        if (!trade || trade.status === 'WAITING' || trade.status === 'CLOSED') return fail('ACQ.TRADE_NOT_EXIST', '交易不存在');
+        const status = TRADE_STATUS[trade.status];
         return answer({
           code: '10000',
           msg: 'Success',
@@ -166,12 +190,15 @@ export class AlipayGatewayController {
           out_trade_no: trade.outTradeNo,
           trade_status: status,
           total_amount: yuan(trade.amount),
+          buyer_user_id: alipayUserId(`buyer:${trade.tradeNo}`),
           ...(trade.paidAt ? { send_pay_date: shanghaiDateTime(trade.paidAt), buyer_pay_amount: yuan(trade.amount) } : {}),
         });
       }
       case 'alipay.trade.close': {
+        const before = await this.store.find('ALIPAY', biz.out_trade_no ?? '');
         const result = await this.store.close('ALIPAY', biz.out_trade_no ?? '');
-        if (result === 'NOT_FOUND') return fail('ACQ.TRADE_NOT_EXIST', '交易不存在');
+        // closing a never-scanned QR: it can no longer be paid, but Alipay never knew the trade
+        if (result === 'NOT_FOUND' || before?.status === 'WAITING') return fail('ACQ.TRADE_NOT_EXIST', '交易不存在');
         if (result === 'ALREADY_PAID') return fail('ACQ.TRADE_STATUS_ERROR', '交易状态不合法');
         return answer({ code: '10000', msg: 'Success', out_trade_no: biz.out_trade_no });
       }

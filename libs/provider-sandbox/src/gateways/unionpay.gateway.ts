@@ -17,6 +17,8 @@ import type {
   SettlementEntry,
 } from '../sandbox.types.js';
 import { corrupt } from './wire.js';
+import { issueCertificate } from './x509.js';
+import type { DistinguishedName } from './x509.js';
 
 type Fields = Record<string, string>;
 
@@ -72,6 +74,23 @@ function settleDay(mmdd: string, now: Date): Date | undefined {
   return undefined;
 }
 
+const CFCA = 'China Financial Certification Authority';
+const ROOT: DistinguishedName = { C: 'CN', O: CFCA, CN: 'CFCA TEST CS CA (city-pay sandbox)' };
+const MIDDLE: DistinguishedName = { C: 'CN', O: CFCA, CN: 'CFCA TEST OCA1 (city-pay sandbox)' };
+/** UnionPay's signing certificate names its holder third in an @-separated CN, as the real one does. */
+export const UNIONPAY_SIGN_SUBJECT: DistinguishedName = { C: 'CN', O: CFCA, OU: 'Local RA', CN: `041@Z12@中国银联股份有限公司@${'0'.repeat(7)}1` };
+
+/** A root, a middle certificate it issued, and UnionPay's signing certificate the middle one issued. */
+export function certificateChain(root: KeyPair, middle: KeyPair, signingPublicKey: string, now = new Date()): { rootCert: string; middleCert: string; signCert: string } {
+  const notBefore = new Date(now.getTime() - DAY_MS);
+  const years = (n: number) => new Date(now.getTime() + n * 365 * DAY_MS);
+  return {
+    rootCert: issueCertificate({ subject: ROOT, issuer: ROOT, publicKey: root.publicKey, issuerPrivateKey: root.privateKey, ca: true, notBefore, notAfter: years(20) }),
+    middleCert: issueCertificate({ subject: MIDDLE, issuer: ROOT, publicKey: middle.publicKey, issuerPrivateKey: root.privateKey, ca: true, notBefore, notAfter: years(10) }),
+    signCert: issueCertificate({ subject: UNIONPAY_SIGN_SUBJECT, issuer: MIDDLE, publicKey: signingPublicKey, issuerPrivateKey: middle.privateKey, ca: false, notBefore, notAfter: years(5) }),
+  };
+}
+
 /** A 21-digit queryId, as UnionPay numbers transactions. */
 const newQueryId = (): string => SandboxStore.tradeNumber('').slice(3);
 const digits = (n: number): string => Array.from({ length: n }, () => randomInt(10)).join('');
@@ -114,27 +133,35 @@ function settlementCsv(entries: SettlementEntry[]): string {
  * requests whose `signature` (SHA256withRSA over the SHA-256 hex of the
  * sorted `k=v&...` fields) verifies with the merchant key of its certId and
  * merId; answers and back notifications are signed the same way with the
- * gateway key, named by `certId` (the real gateway sends its certificate in
- * signPubKeyCert instead). Notifications are acknowledged by any HTTP 200.
+ * gateway key, which they carry as an X.509 certificate in `signPubKeyCert`
+ * (issued by a middle certificate under a root, both handed to the merchant
+ * at provisioning as UnionPay hands out acp_root.cer and acp_middle.cer).
+ * Notifications are acknowledged by any HTTP 200.
  */
 export class UnionPaySandboxGateway implements SandboxGateway {
   readonly provider = 'UNIONPAY' as const;
 
   async provision(newKeyPair: () => Promise<KeyPair>): Promise<{ merchant: Record<string, unknown>; gateway: GatewaySecrets }> {
-    const [merchant, unionPay] = await Promise.all([newKeyPair(), newKeyPair()]);
+    const [merchant, unionPay, root, middle] = await Promise.all([newKeyPair(), newKeyPair(), newKeyPair(), newKeyPair()]);
     const merId = '777290058' + digits(6);
     const merchantCertId = '6' + digits(10);
-    const certId = '7' + digits(10);
+    const chain = certificateChain(root, middle, unionPay.publicKey);
     return {
       merchant: {
         gateway: '/sandbox/unionpay',
         merId,
         certId: merchantCertId,
         privateKey: merchant.privateKey,
-        unionPayPublicKeys: [{ certId, publicKey: unionPay.publicKey }],
+        rootCert: chain.rootCert,
+        middleCert: chain.middleCert,
       },
-      gateway: { merId, merchantCertId, merchantPublicKey: merchant.publicKey, certId, privateKey: unionPay.privateKey },
+      gateway: { merId, merchantCertId, merchantPublicKey: merchant.publicKey, signCert: chain.signCert, privateKey: unionPay.privateKey },
     };
+  }
+
+  /** Accounts opened before the gateway presented certificates are opened again. */
+  outdated(secrets: GatewaySecrets): boolean {
+    return !secrets.signCert;
   }
 
   notification(trade: SandboxTrade, secrets: GatewaySecrets, overrides: NotificationOverrides): OutgoingNotification {
@@ -146,7 +173,6 @@ export class UnionPaySandboxGateway implements SandboxGateway {
     const fields: Fields = {
       accessType: '0',
       bizType: '000000',
-      certId: secrets.certId,
       currencyCode: numeric(overrides.currency ?? trade.currency),
       encoding: 'UTF-8',
       merId: overrides.merchantId ?? secrets.merId,
@@ -158,6 +184,7 @@ export class UnionPaySandboxGateway implements SandboxGateway {
       settleCurrencyCode: '156',
       settleDate: at.slice(4, 8),
       signMethod: '01',
+      signPubKeyCert: secrets.signCert,
       traceNo: trade.tradeNo.slice(-6),
       traceTime: at.slice(4),
       txnAmt: amount,
@@ -239,7 +266,7 @@ export class UnionPayGatewayController {
       version: VERSION,
       encoding: 'UTF-8',
       signMethod: '01',
-      certId: secrets.certId,
+      signPubKeyCert: secrets.signCert,
       ...Object.fromEntries(echoed.map((k) => [k, fields[k]])),
       ...result,
     };

@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Post, Query, Req, Res, UseInterceptors } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { createCipheriv, createHash, createSign, createVerify, randomBytes, randomInt } from 'node:crypto';
+import { createCipheriv, createHash, createHmac, createSign, createVerify, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public, shanghaiDateTime, shanghaiDay, shanghaiIso } from '@app/common';
 import { GatewayOutage } from '../gateway-outage.interceptor.js';
@@ -15,9 +15,13 @@ import type {
   SandboxTrade,
   SettlementEntry,
 } from '../sandbox.types.js';
-import { corrupt, origin, yuan } from './wire.js';
+import { corrupt, origin, relativeToMount, yuan } from './wire.js';
 
 const SCHEME = 'WECHATPAY2-SHA256-RSA2048';
+/** Where this gateway is mounted: what the real one serves at https://api.mch.weixin.qq.com/v3/... is /sandbox/wechat-pay/v3/... here. */
+const MOUNT = '/sandbox/wechat-pay';
+/** How long a bill download URL stays valid (WeChat Pay: 30 s; a little more for slow test machines). */
+const BILL_URL_SECONDS = 120;
 const MAX_SKEW_SECONDS = 300;
 
 /** WeChat Pay's signing strings: every part followed by "\n". */
@@ -56,6 +60,8 @@ function transaction(trade: SandboxTrade, secrets: GatewaySecrets, overrides: No
   const [state, description] = tradeState(trade);
   const amount = Number(overrides.amount ?? trade.amount);
   const settled = trade.status === 'PAID' || trade.status === 'FAILED';
+  // the payer paid nothing on a failed trade
+  const payerTotal = trade.status === 'PAID' ? amount : 0;
   return {
     appid: secrets.appId,
     mchid: overrides.merchantId ?? secrets.mchId,
@@ -64,7 +70,7 @@ function transaction(trade: SandboxTrade, secrets: GatewaySecrets, overrides: No
     trade_state: state,
     trade_state_desc: description,
     ...(trade.paidAt ? { success_time: shanghaiIso(trade.paidAt) } : {}),
-    amount: { total: amount, payer_total: settled ? amount : 0, currency: overrides.currency ?? trade.currency, payer_currency: 'CNY' },
+    amount: { total: amount, payer_total: payerTotal, currency: overrides.currency ?? trade.currency, payer_currency: 'CNY' },
   };
 }
 
@@ -93,7 +99,7 @@ export class WechatPaySandboxGateway implements SandboxGateway {
     const publicKeyId = 'PUB_KEY_ID_' + digits(28);
     return {
       merchant: {
-        gateway: '/sandbox/wechat-pay',
+        gateway: MOUNT,
         ...ids,
         privateKey: merchant.privateKey,
         platformPublicKeys: [{ serial: publicKeyId, publicKey: platform.publicKey }],
@@ -129,7 +135,9 @@ export class WechatPaySandboxGateway implements SandboxGateway {
     return valid ? undefined : '错误的签名，验签失败';
   }
 
-  notification(trade: SandboxTrade, secrets: GatewaySecrets, overrides: NotificationOverrides): OutgoingNotification {
+  /** WeChat Pay calls back on success only (TRANSACTION.SUCCESS): a failed payment is found by query. */
+  notification(trade: SandboxTrade, secrets: GatewaySecrets, overrides: NotificationOverrides): OutgoingNotification | undefined {
+    if (trade.status !== 'PAID') return undefined;
     const notificationId = SandboxStore.notificationId(trade, overrides);
     const tx = transaction(trade, secrets, overrides);
     const nonce = alphanumeric(12);
@@ -151,6 +159,22 @@ export class WechatPaySandboxGateway implements SandboxGateway {
       headers: { 'content-type': 'application/json', 'Wechatpay-Signature-Type': SCHEME, ...headers },
       body,
     };
+  }
+
+  /** A bill download token: the day and an expiry, MACed with a key only the gateway holds. */
+  billToken(date: string, secrets: GatewaySecrets, expires = Math.floor(Date.now() / 1000) + BILL_URL_SECONDS): string {
+    const payload = `${date}.${expires}`;
+    const mac = createHmac('sha256', secrets.privateKey).update(payload).digest('base64url');
+    return Buffer.from(`${payload}.${mac}`, 'utf8').toString('base64url');
+  }
+
+  /** The day a bill download token names, or undefined when it is forged or expired. */
+  billDate(token: string, secrets: GatewaySecrets): string | undefined {
+    const [date, expires, mac] = Buffer.from(token, 'base64url').toString('utf8').split('.');
+    if (!date || !expires || !mac || !/^\d{4}-\d{2}-\d{2}$/.test(date) || !/^\d{1,12}$/.test(expires)) return undefined;
+    const expected = Buffer.from(this.billToken(date, secrets, Number(expires)), 'base64url').toString('utf8').split('.')[2];
+    if (expected.length !== mac.length || !timingSafeEqual(Buffer.from(expected), Buffer.from(mac))) return undefined;
+    return Number(expires) >= Date.now() / 1000 ? date : undefined;
   }
 
   acknowledged(status: number): boolean {
@@ -254,24 +278,49 @@ export class WechatPayGatewayController {
       const start = /^\d{4}-\d{2}-\d{2}$/.test(date) ? new Date(`${date}T00:00:00+08:00`) : new Date(NaN);
       if (Number.isNaN(start.getTime()) || shanghaiDay(start) !== date) return paramError('bill_date 格式应为 YYYY-MM-DD');
       if (type !== 'ALL') return paramError('bill_type 仅支持 ALL');
-      const entries = await this.store.settlementEntries('WECHAT_PAY', start, new Date(start.getTime() + 24 * 3600_000));
-      const file = this.wire.settlementFile(entries, secrets);
+      const file = await this.billFile(date, secrets);
       return [
         200,
         {
           hash_type: 'SHA1',
           hash_value: createHash('sha1').update(file.body, 'utf8').digest('hex'),
-          download_url: `${origin(req)}/sandbox/wechat-pay/settlements/${date}`,
+          download_url: `${origin(req)}${MOUNT}/v3/billdownload/file?token=${this.wire.billToken(date, secrets)}`,
         },
       ];
     });
+  }
+
+  /** The bill file itself, as the signed URL tradebill handed out names it (the request is signed too, as at WeChat Pay). */
+  @Get('v3/billdownload/file')
+  async billDownload(@Req() req: WireRequest, @Res({ passthrough: true }) reply: FastifyReply, @Query('token') token = ''): Promise<string> {
+    const secrets = await this.keys.gatewaySecrets('WECHAT_PAY');
+    const problem = this.wire.authenticate(
+      { method: req.method, url: relativeToMount(req.url, MOUNT), body: req.rawBody?.toString('utf8') ?? '', authorization: req.headers.authorization },
+      secrets,
+    );
+    const date = problem ? undefined : this.wire.billDate(token, secrets);
+    if (!date) {
+      const text = JSON.stringify(problem ? { code: 'SIGN_ERROR', message: problem } : { code: 'INVALID_REQUEST', message: 'token 无效或已过期' });
+      void reply.status(problem ? 401 : 400).headers({ ...this.wire.signedHeaders(text, secrets), 'content-type': 'application/json; charset=utf-8' });
+      return text;
+    }
+    const file = await this.billFile(date, secrets);
+    void reply.header('content-type', file.contentType);
+    return file.body;
+  }
+
+  private async billFile(date: string, secrets: GatewaySecrets): Promise<{ contentType: string; body: string }> {
+    const start = new Date(`${date}T00:00:00+08:00`);
+    const entries = await this.store.settlementEntries('WECHAT_PAY', start, new Date(start.getTime() + 24 * 3600_000));
+    return this.wire.settlementFile(entries, secrets);
   }
 
   /** Authenticates the request, runs the handler and signs whatever it answers (errors included, as WeChat Pay does). */
   private async answer(req: WireRequest, reply: FastifyReply, handler: (body: Json, secrets: GatewaySecrets) => Promise<Answer>): Promise<string> {
     const secrets = await this.keys.gatewaySecrets('WECHAT_PAY');
     const raw = req.rawBody?.toString('utf8') ?? '';
-    const problem = this.wire.authenticate({ method: req.method, url: req.url, body: raw, authorization: req.headers.authorization }, secrets);
+    // signed over the path as the real gateway sees it: relative to where this one is mounted
+    const problem = this.wire.authenticate({ method: req.method, url: relativeToMount(req.url, MOUNT), body: raw, authorization: req.headers.authorization }, secrets);
     let result: Answer;
     if (problem) result = fail(401, 'SIGN_ERROR', problem);
     else {

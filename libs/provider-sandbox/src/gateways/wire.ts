@@ -22,3 +22,13 @@ export function corrupt(signature: string): string {
   const c = signature[5] === 'A' ? 'B' : 'A';
   return signature.slice(0, 5) + c + signature.slice(6);
 }
+
+/**
+ * The request path as the real gateway would see it: a gateway mounted at
+ * `/sandbox/<provider>` serves what the provider serves at its root, and
+ * signatures cover the path relative to that mount (what an SDK pointed at
+ * `http://host/sandbox/<provider>` as its base URL signs).
+ */
+export function relativeToMount(url: string, mount: string): string {
+  return url.startsWith(mount + '/') || url.startsWith(mount + '?') ? url.slice(mount.length) : url;
+}
