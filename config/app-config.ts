@@ -264,6 +264,18 @@ export class AppConfig {
   @IsString()
   @Matches(/^\S+( \S+){4}$/, { message: 'RECONCILIATION_CRON must be a five-field cron expression' })
   RECONCILIATION_CRON = '30 18 * * *';
+
+  /** Heartbeat of the live notification streams (GET /v1/me/events) and liveness check of their LISTEN connection, ms. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(300000)
+  NOTIFICATIONS_HEARTBEAT_MS = 15000;
+
+  /** Daily BILL_DUE reminders (UTC cron; 01:00 UTC is 09:00 in Shanghai). */
+  @IsString()
+  @Matches(/^\S+( \S+){4}$/, { message: 'BILL_DUE_CRON must be a five-field cron expression' })
+  BILL_DUE_CRON = '0 1 * * *';
 }
 
 /** Keys a production deployment must set; elsewhere they are generated once and kept in DATA_DIR. */

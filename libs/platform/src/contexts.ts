@@ -5,6 +5,7 @@ import { collectMigrations, DatabaseModule, type DataContext } from '@app/databa
 import type { MigrationClass } from '@app/database';
 import { IdentityModule } from '@app/identity';
 import { LedgerModule } from '@app/ledger';
+import { NotificationsModule } from '@app/notifications';
 import { PaymentsModule } from '@app/payments';
 import { ProviderSandboxModule } from '@app/provider-sandbox';
 
@@ -17,6 +18,7 @@ export const DATA_CONTEXTS: readonly DataContext[] = [
   IdempotencyModule,
   IdentityModule,
   LedgerModule,
+  NotificationsModule,
   ProviderSandboxModule,
   PaymentsModule,
   BillingModule,

@@ -7,6 +7,7 @@ import { AppConfig } from '@app/config';
 import { IdentityModule } from '@app/identity';
 import { JobsService } from '@app/jobs';
 import { LedgerModule } from '@app/ledger';
+import { NotificationsModule } from '@app/notifications';
 import { PaymentsModule, PROVIDER_CREDENTIALS } from '@app/payments';
 import { ProviderSandboxModule, SandboxKeysService } from '@app/provider-sandbox';
 import { loadProviderCredentials } from './provider-credentials.js';
@@ -34,6 +35,7 @@ export class PlatformModule {
         IdempotencyModule.forRoot({ waitMs: config.IDEMPOTENCY_WAIT_MS }),
         IdentityModule,
         LedgerModule,
+        NotificationsModule,
         // the sandbox gateways are served only in sandbox mode; the platform reaches them over HTTP
         ...(sandbox ? [ProviderSandboxModule] : []),
         PaymentsModule.forRoot({
