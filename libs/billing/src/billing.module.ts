@@ -1,8 +1,12 @@
 import { Module } from '@nestjs/common';
 import type { OnModuleInit } from '@nestjs/common';
 import { IdentityModule, OrganizationProfiles } from '@app/identity';
+import { AppConfig } from '@app/config';
 import { JobsService } from '@app/jobs';
 import { LedgerModule } from '@app/ledger';
+import { NotificationsModule } from '@app/notifications';
+import { BILL_DUE_JOB, BillNotices } from './bill-notices.service.js';
+import { BillNoticesRepository } from './bill-notices.repository.js';
 import { BillPaymentsController, BillersController, MyBillsController } from './billing.controllers.js';
 import { BillPaymentsService } from './bill-payments.service.js';
 import { AUTOPAY_JOB, BillsService } from './bills.service.js';
@@ -17,6 +21,8 @@ class BillingJobs implements OnModuleInit {
     private readonly payments: BillPaymentsService,
     private readonly webhooks: WebhooksService,
     private readonly profiles: OrganizationProfiles,
+    private readonly notices: BillNotices,
+    private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
@@ -29,6 +35,7 @@ class BillingJobs implements OnModuleInit {
     const work = { pollingIntervalSeconds: 0.5, includeMetadata: true } as const;
     this.jobs.register<{ attemptId: string }>({ name: AUTOPAY_JOB, work, handler: ({ attemptId }, job) => this.payments.runAutopay(attemptId, last(job)) });
     this.jobs.register<{ deliveryId: string }>({ name: WEBHOOK_JOB, work, handler: ({ deliveryId }, job) => this.webhooks.deliver(deliveryId, last(job)) });
+    this.jobs.register({ name: BILL_DUE_JOB, cron: this.config.BILL_DUE_CRON, handler: async () => void (await this.notices.remindDue()) });
   }
 }
 
@@ -39,16 +46,18 @@ class BillingJobs implements OnModuleInit {
  * payments (imported by the platform with PaymentsModule's exports).
  */
 @Module({
-  imports: [IdentityModule, LedgerModule],
+  imports: [IdentityModule, LedgerModule, NotificationsModule],
   controllers: [BillersController, MyBillsController, BillPaymentsController],
   providers: [
     BillsService,
     WebhooksService,
     BillPaymentsService,
+    BillNoticesRepository,
+    BillNotices,
     {
       provide: BillingJobs,
-      inject: [JobsService, BillPaymentsService, WebhooksService, OrganizationProfiles],
-      useFactory: (j: JobsService, p: BillPaymentsService, w: WebhooksService, o: OrganizationProfiles) => new BillingJobs(j, p, w, o),
+      inject: [JobsService, BillPaymentsService, WebhooksService, OrganizationProfiles, BillNotices, AppConfig],
+      useFactory: (j: JobsService, p: BillPaymentsService, w: WebhooksService, o: OrganizationProfiles, n: BillNotices, c: AppConfig) => new BillingJobs(j, p, w, o, n, c),
     },
   ],
 })

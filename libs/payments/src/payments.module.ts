@@ -6,6 +6,7 @@ import { AppConfig } from '@app/config';
 import { IdentityModule } from '@app/identity';
 import { JobsService } from '@app/jobs';
 import { LedgerModule } from '@app/ledger';
+import { NotificationsModule } from '@app/notifications';
 import { parseFxRates } from './domain/fx.js';
 import { ProviderNotificationsController } from './orders/notifications.controller.js';
 import { FX_RATES, PaymentOrdersService } from './orders/payment-orders.service.js';
@@ -90,7 +91,7 @@ export class PaymentsModule {
       module: PaymentsModule,
       // business modules (billing, transit, campus) use the payment layer without importing its configuration
       global: true,
-      imports: [IdentityModule, LedgerModule, ...(options.imports ?? [])],
+      imports: [IdentityModule, LedgerModule, NotificationsModule, ...(options.imports ?? [])],
       controllers: [WalletTopUpsController, ProviderNotificationsController, ReconciliationController],
       providers: [
         options.credentials,
