@@ -12,7 +12,7 @@ import { openEvents, type SseClient } from '../support/sse.js';
 
 const MAIN = 'dist/apps/api/src/main.js';
 
-/** A real API process (`npm start`'s artefact) on the shared database. */
+/** A real API process (`npm start`'s artefact) on the shared database; the factories need only `request`. */
 interface Api extends Pick<TestApp, 'baseUrl' | 'request'> {
   child: Child;
 }
@@ -64,8 +64,8 @@ describe('live notifications across two API processes', () => {
   });
 
   it('a top-up confirmed on process A reaches the stream on process B; a bill paid on B reaches A; Last-Event-ID resumes on the other', async () => {
-    const appA = a as TestApp;
-    const appB = b as TestApp;
+    const appA = a as unknown as TestApp;
+    const appB = b as unknown as TestApp;
     const user = await verifiedUser(appA);
 
     const onB = await openEvents(b.baseUrl, '/v1/me/events', { authorization: `Bearer ${user.accessToken}` });
@@ -101,7 +101,7 @@ describe('live notifications across two API processes', () => {
   });
 
   it('SIGTERM ends the open streams and the process stops cleanly at once', async () => {
-    const user = await verifiedUser(b as TestApp);
+    const user = await verifiedUser(b as unknown as TestApp);
     const stream = await openEvents(b.baseUrl, '/v1/me/events', { authorization: `Bearer ${user.accessToken}` });
     streams.push(stream);
     expect(stream.status).toBe(200);

@@ -143,6 +143,37 @@ describe('notifications: list, read marks, the outbox rule and the live stream',
     await eventually(async () => stream.comments.includes('keep-alive'), 5_000, 'a heartbeat');
   });
 
+  it('a transaction that commits late is neither skipped nor waited for (and nothing else running delays the stream)', async () => {
+    const user = await registerUser(app);
+    const stream = await events(user);
+    // an unrelated write transaction left open: it holds back the oldest running xid
+    const bystander = dataSource.createQueryRunner();
+    await bystander.connect();
+    await bystander.startTransaction();
+    await bystander.query(`SELECT pg_current_xact_id()`);
+    // T1 writes first (smaller txid and seq) and commits last
+    const late = dataSource.createQueryRunner();
+    await late.connect();
+    await late.startTransaction();
+    try {
+      await notifications.notify(late.manager, topUpNotice(user.id, 901));
+      await write(topUpNotice(user.id, 902));
+      const early = await stream.next(undefined, 5_000);
+      expect(JSON.parse(early.data).data.amount.amount).toBe(902);
+      await late.commitTransaction();
+      const lateEvent = await stream.next(undefined, 5_000);
+      expect(JSON.parse(lateEvent.data).data.amount.amount).toBe(901);
+      await write(topUpNotice(user.id, 903));
+      expect(JSON.parse((await stream.next(undefined, 5_000)).data).data.amount.amount).toBe(903);
+      expect(stream.events).toHaveLength(3);
+    } finally {
+      if (late.isTransactionActive) await late.rollbackTransaction();
+      await late.release();
+      await bystander.rollbackTransaction();
+      await bystander.release();
+    }
+  });
+
   it('a key makes a notification once only (BILL_DUE once per bill)', async () => {
     const user = await registerUser(app);
     const due: NotificationInput = {

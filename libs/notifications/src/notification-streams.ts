@@ -13,16 +13,13 @@ import { toNotificationView } from './notifications.service.js';
 const BATCH = 200;
 /** A client this far behind (bytes buffered) is cut off; it resumes with Last-Event-ID. */
 const MAX_BUFFERED = 1024 * 1024;
-/** How soon rows held back by a running transaction are read again, ms. */
-const HELD_RETRY_MS = 200;
 
 class Stream {
   position!: StreamPosition;
-  seen = new Set<string>();
   ready = false;
   reading = false;
   again = false;
-  held?: NodeJS.Timeout;
+  retry?: NodeJS.Timeout;
   closed = false;
 
   constructor(
@@ -36,9 +33,8 @@ class Stream {
 /**
  * The live streams of GET /v1/me/events in this process. Each stream has a
  * position in its user's outbox and reads the rows after it when woken: by
- * a NOTIFY for its user (from any process, at commit), by the listener
- * coming back after a loss, or by a retry when a row was held back by a
- * running transaction. Heartbeats keep proxies from cutting idle streams;
+ * a NOTIFY for its user (from any process, at commit), or by the listener
+ * coming back after a loss (and polls while it is away). Heartbeats keep proxies from cutting idle streams;
  * a stream ends when its access token expires and at shutdown, and the
  * client resumes with Last-Event-ID.
  */
@@ -88,14 +84,7 @@ export class NotificationStreams implements BeforeApplicationShutdown {
     try {
       // LISTEN before the position is taken: nothing committed after it goes unannounced
       await this.listener.start();
-      const resumed = input.lastEventId ? await this.repository.positionOf(stream.userId, input.lastEventId) : undefined;
-      if (resumed) {
-        stream.position = resumed;
-      } else {
-        const live = await this.repository.livePosition(stream.userId);
-        stream.position = live.position;
-        stream.seen = new Set(live.seen);
-      }
+      stream.position = await this.repository.startPosition(stream.userId, input.lastEventId);
       stream.ready = true;
       await this.pump(stream);
     } catch (err) {
@@ -124,35 +113,27 @@ export class NotificationStreams implements BeforeApplicationShutdown {
     try {
       do {
         stream.again = false;
-        const { rows, held } = await this.repository.after(stream.userId, stream.position, BATCH);
+        const { rows, next } = await this.repository.after(stream.userId, stream.position, BATCH);
+        if (stream.closed) return;
         for (const row of rows) {
-          if (stream.closed) return;
-          stream.position = { txid: row.txid, seq: row.seq };
-          if (stream.seen.delete(row.id)) continue;
           const view = toNotificationView(row, stream.language);
           stream.res.write(`id: ${row.id}\nevent: ${row.type}\ndata: ${JSON.stringify(view)}\n\n`);
         }
+        stream.position = next;
         if (stream.res.writableLength > MAX_BUFFERED) {
           this.logger.warn(`notification stream of user ${stream.userId} too far behind; closed (it resumes with Last-Event-ID)`);
           return this.end(stream);
         }
-        if (rows.length === BATCH) stream.again = true;
-        if (held && !stream.held) {
-          stream.held = setTimeout(() => {
-            stream.held = undefined;
-            void this.pump(stream);
-          }, HELD_RETRY_MS);
-          stream.held.unref();
-        }
+        if (rows.length >= BATCH) stream.again = true;
       } while (stream.again && !stream.closed);
     } catch (err) {
       this.logger.warn({ err }, 'notification stream read failed; retried on the next wake');
-      if (!stream.held && !stream.closed) {
-        stream.held = setTimeout(() => {
-          stream.held = undefined;
+      if (!stream.retry && !stream.closed) {
+        stream.retry = setTimeout(() => {
+          stream.retry = undefined;
           void this.pump(stream);
         }, 1_000);
-        stream.held.unref();
+        stream.retry.unref();
       }
     } finally {
       stream.reading = false;
@@ -189,7 +170,7 @@ export class NotificationStreams implements BeforeApplicationShutdown {
 
   private remove(stream: Stream): void {
     stream.closed = true;
-    clearTimeout(stream.held);
+    clearTimeout(stream.retry);
     const set = this.byUser.get(stream.userId);
     set?.delete(stream);
     if (set?.size === 0) this.byUser.delete(stream.userId);

@@ -18,17 +18,22 @@ export interface NotificationRow {
   read_at: Date | null;
 }
 
-/** A position in one user's live stream: after (txid, seq). */
+/**
+ * A position in one user's live stream: after (txid, seq) in that order,
+ * plus the transactions that were still running below it when it was taken
+ * (their rows, committed later, are still to come).
+ */
 export interface StreamPosition {
   txid: string;
   seq: string;
+  pending: string[];
 }
 
 /**
  * The outbox table (notifications.notifications): SQL and row shapes only.
- * The stream reads in (txid, seq) order and only rows of transactions older
- * than the oldest one still running, so that a transaction that commits
- * late never lands behind a reader's position.
+ * The stream reads in (txid, seq) order and remembers which transactions
+ * were still running below its position, so that a transaction that
+ * commits late is never skipped (see `after`).
  */
 @Injectable()
 export class NotificationsRepository {
@@ -85,45 +90,60 @@ export class NotificationsRepository {
     return affectedRows(result);
   }
 
-  /** The stream position of one of the user's notifications (Last-Event-ID). */
-  async positionOf(userId: string, id: string): Promise<StreamPosition | undefined> {
-    const [row] = (await this.dataSource.query(`SELECT txid::text, seq::text FROM notifications.notifications WHERE id = $1 AND user_id = $2`, [
-      id,
-      userId,
-    ])) as StreamPosition[];
+  /**
+   * Where a new stream starts. Without Last-Event-ID: after everything
+   * committed now, with every transaction still running pending (what they
+   * write is news). From one of the user's notifications: after it, with the
+   * transactions older than it that are still running pending.
+   */
+  async startPosition(userId: string, lastEventId: string | undefined): Promise<StreamPosition> {
+    const [row] = (await this.dataSource.query(
+      `WITH s AS MATERIALIZED (SELECT pg_current_snapshot() AS snap),
+            r AS (SELECT txid, seq FROM notifications.notifications WHERE id = $2::uuid AND user_id = $1)
+       SELECT COALESCE((SELECT txid FROM r), pg_snapshot_xmax(s.snap))::text AS txid,
+              COALESCE((SELECT seq FROM r), 0)::text AS seq,
+              ARRAY(SELECT x::text FROM pg_snapshot_xip(s.snap) AS x
+                     WHERE x < COALESCE((SELECT txid FROM r), pg_snapshot_xmax(s.snap))) AS pending
+         FROM s`,
+      [userId, lastEventId ?? null],
+    )) as { txid: string; seq: string; pending: string[] }[];
     return row;
   }
 
   /**
-   * The position of "now" for a new stream without Last-Event-ID: before
-   * every transaction still running (anything they write comes after it),
-   * with the ids of this user's rows already committed past it (not news).
+   * The user's rows the stream has not had, in (txid, seq) order: rows of
+   * its pending transactions (running at its last read, older than its
+   * position: committed since) and up to `limit` rows after its position.
+   * All read in one snapshot, which also gives the next position's pending
+   * set: the transactions still running below it. So a transaction that
+   * commits late is neither missed nor waited for, whatever else runs.
    */
-  async livePosition(userId: string): Promise<{ position: StreamPosition; seen: string[] }> {
-    const rows = (await this.dataSource.query(
-      `WITH s AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
-       SELECT s.xmin::text AS xmin, n.id FROM s LEFT JOIN notifications.notifications n ON n.user_id = $1 AND n.txid >= s.xmin`,
-      [userId],
-    )) as { xmin: string; id: string | null }[];
-    return { position: { txid: rows[0].xmin, seq: '0' }, seen: rows.flatMap((r) => (r.id ? [r.id] : [])) };
-  }
-
-  /**
-   * The user's rows after `position` in stream order, up to `limit`, of
-   * transactions that every later reader will see in the same order
-   * (txid below the oldest running one). `held`: a row past them exists but
-   * its transaction is not yet older than all running ones (read again soon).
-   */
-  async after(userId: string, position: StreamPosition, limit: number): Promise<{ rows: NotificationRow[]; held: boolean }> {
-    const rows = (await this.dataSource.query(
-      `SELECT id, seq::text, txid::text, user_id, type, data, created_at, read_at,
-              txid < pg_snapshot_xmin(pg_current_snapshot()) AS safe
-         FROM notifications.notifications
-        WHERE user_id = $1 AND (txid, seq) > ($2::xid8, $3::bigint)
-        ORDER BY txid, seq LIMIT $4`,
-      [userId, position.txid, position.seq, limit],
-    )) as (NotificationRow & { safe: boolean })[];
-    const safe = rows.filter((r) => r.safe);
-    return { rows: safe, held: safe.length < rows.length };
+  async after(userId: string, from: StreamPosition, limit: number): Promise<{ rows: NotificationRow[]; next: StreamPosition }> {
+    const result = (await this.dataSource.query(
+      `WITH s AS MATERIALIZED (SELECT pg_current_snapshot() AS snap)
+       SELECT ARRAY(SELECT x::text FROM s, pg_snapshot_xip(s.snap) AS x) AS xip, r.*
+         FROM (SELECT 1) AS one
+         LEFT JOIN (
+           (SELECT id, seq::text, txid::text, txid AS tx, seq AS sq, user_id, type, data, created_at, read_at FROM notifications.notifications
+             WHERE user_id = $1 AND txid = ANY($4::xid8[]))
+           UNION ALL
+           (SELECT id, seq::text, txid::text, txid AS tx, seq AS sq, user_id, type, data, created_at, read_at FROM notifications.notifications
+             WHERE user_id = $1 AND (txid, seq) > ($2::xid8, $3::bigint)
+             ORDER BY txid, seq LIMIT $5)
+         ) AS r ON true
+        ORDER BY r.tx, r.sq`,
+      [userId, from.txid, from.seq, from.pending, limit],
+    )) as (NotificationRow & { xip: string[]; tx: unknown; sq: unknown })[];
+    const xip = result[0]?.xip ?? [];
+    const rows = result.filter((r) => r.id !== null).map(({ xip: _x, tx: _t, sq: _s, ...row }) => row as NotificationRow);
+    let txid = from.txid;
+    let seq = from.seq;
+    for (const r of rows) {
+      if (BigInt(r.txid) > BigInt(txid) || (r.txid === txid && BigInt(r.seq) > BigInt(seq))) {
+        txid = r.txid;
+        seq = r.seq;
+      }
+    }
+    return { rows, next: { txid, seq, pending: xip.filter((x) => BigInt(x) < BigInt(txid)) } };
   }
 }
