@@ -98,6 +98,19 @@ describe('notifications: list, read marks, the outbox rule and the live stream',
     expectError(await app.request('GET', '/v1/me/events'), 401, 'UNAUTHENTICATED');
   });
 
+  it('documents the routes in the OpenAPI: the page with unreadCount, the event stream with Last-Event-ID', async () => {
+    const doc = (await app.request('GET', '/docs-json')).body;
+    const list = doc.paths['/v1/me/notifications'].get;
+    const schemaRef = list.responses['200'].content['application/json'].schema.$ref as string;
+    const page = doc.components.schemas[schemaRef.split('/').pop()!];
+    expect(Object.keys(page.properties).sort()).toEqual(['items', 'nextCursor', 'unreadCount']);
+    expect(list.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['limit', 'cursor', 'lang', 'unread']));
+    const events = doc.paths['/v1/me/events'].get;
+    expect(Object.keys(events.responses['200'].content)).toEqual(['text/event-stream']);
+    expect(events.parameters.map((p: { name: string }) => p.name)).toContain('Last-Event-ID');
+    expect(doc.paths['/v1/me/notifications/{id}/read'].post.responses['204']).toBeDefined();
+  });
+
   it('writes nothing when the transaction rolls back, and refuses to write outside one', async () => {
     const user = await registerUser(app);
     const stream = await events(user);

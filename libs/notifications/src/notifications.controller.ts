@@ -1,5 +1,5 @@
 import { Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { decodeSequenceCursor, DEFAULT_PAGE_SIZE, UUID } from '@app/common';
 import { AppConfig } from '@app/config';
@@ -75,10 +75,12 @@ export class NotificationsController {
    */
   @Get('events')
   @ApiOperation({ summary: 'Live notifications (text/event-stream); Last-Event-ID resumes' })
-  @ApiProduces('text/event-stream')
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'id of the last notification received: replays those after it' })
   @ApiHeader({ name: 'Accept-Language', required: false, description: 'zh-CN (default) or en, for title and body' })
-  @ApiOkResponse({ description: 'text/event-stream: `id: <notification id>`, `event: <type>`, `data: <notification JSON>`; heartbeats as `: keep-alive` comments' })
+  @ApiOkResponse({
+    description: 'one event per notification: `id: <notification id>`, `event: <type>`, `data: <the notification as GET /v1/me/notifications lists it>`; heartbeats as `: keep-alive` comments',
+    content: { 'text/event-stream': { schema: { type: 'string', example: 'id: 7d3c…\nevent: BILL_PAID\ndata: {"id":"7d3c…","type":"BILL_PAID","title":"账单已缴费",…}\n\n' } } },
+  })
   async events(
     @CurrentUser() user: AuthenticatedUser,
     @Query() q: LanguageQuery,
