@@ -254,6 +254,24 @@ describe('notifications: list, read marks, the outbox rule and the live stream',
   });
 });
 
+describe('notifications: a stream does not outlive its access token', () => {
+  it('ends when the token expires (the client reconnects with a fresh one and Last-Event-ID)', async () => {
+    const app = await startApp({ ACCESS_TOKEN_TTL_SECONDS: '30', NOTIFICATIONS_HEARTBEAT_MS: '1000' });
+    try {
+      const user = await registerUser(app);
+      const exp = JSON.parse(Buffer.from(user.accessToken.split('.')[1], 'base64url').toString()).exp as number;
+      const stream = await openEvents(app.baseUrl, '/v1/me/events', { authorization: `Bearer ${user.accessToken}` });
+      expect(stream.status).toBe(200);
+      await stream.ended;
+      const endedAt = Date.now();
+      expect(endedAt).toBeGreaterThanOrEqual(exp * 1000);
+      expect(endedAt).toBeLessThan(exp * 1000 + 5_000);
+    } finally {
+      await app.close();
+    }
+  }, 90_000);
+});
+
 describe('notifications: shutdown', () => {
   it('ends open streams at shutdown, so the server stops at once instead of waiting out the grace period', async () => {
     const app = await startApp({ SHUTDOWN_GRACE_MS: '20000' });
