@@ -57,6 +57,20 @@ module.exports = {
       to: { path: `^libs/(platform|${BUSINESS.join('|')})/` },
     },
     {
+      name: 'notifications-foundation-only',
+      severity: 'error',
+      comment: 'notifications (the outbox every context writes to) imports only database, jobs, common, config and identity (guard decorators).',
+      from: { path: '^libs/notifications/' },
+      to: { path: '^libs/(?!(notifications|database|jobs|common|identity)/)' },
+    },
+    {
+      name: 'foundation-not-notifications',
+      severity: 'error',
+      comment: 'ledger, identity, paycode, database, jobs and common never import notifications (it sits above them).',
+      from: { path: '^libs/(ledger|identity|paycode|database|jobs|common)/' },
+      to: { path: '^libs/notifications/' },
+    },
+    {
       name: 'common-imports-nothing-of-ours',
       severity: 'error',
       comment: 'libs/common imports nothing of ours.',

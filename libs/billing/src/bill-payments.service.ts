@@ -10,6 +10,7 @@ import { InsufficientFundsError, LedgerService, WalletService } from '@app/ledge
 import type { LedgerAccount } from '@app/ledger';
 import { PaymentOrdersService, PaymentPurposes, paymentOrderView } from '@app/payments';
 import type { PaymentOrder, ProviderCode } from '@app/payments';
+import { BillNotices } from './bill-notices.service.js';
 import { BillAlreadyPaidError, OverpaymentError, PartialNotAllowedError } from './billing.errors.js';
 import { BillsService, toBillView } from './bills.service.js';
 import type { BillRowDb, BillView, Biller } from './bills.service.js';
@@ -105,6 +106,7 @@ export class BillPaymentsService implements OnModuleInit {
     private readonly purposes: PaymentPurposes,
     private readonly idempotency: IdempotencyService,
     private readonly webhooks: WebhooksService,
+    private readonly notices: BillNotices,
   ) {}
 
   onModuleInit(): void {
@@ -206,6 +208,7 @@ export class BillPaymentsService implements OnModuleInit {
       m,
     );
     await this.webhooks.paymentSucceeded(m, bill, payment);
+    await this.notices.billPaid(m, bill, payment);
     return { payment: toPaymentView(payment), bill: toBillView(bill) };
   }
 
@@ -267,6 +270,7 @@ export class BillPaymentsService implements OnModuleInit {
       await m.query(`UPDATE billing.bill_payments SET status = 'SUCCEEDED', receipt_no = ${RECEIPT_NO}, paid_at = now() WHERE id = $1 RETURNING *`, [payment.id]),
     );
     await this.webhooks.paymentSucceeded(m, bill, succeeded);
+    await this.notices.billPaid(m, bill, succeeded);
     return {
       accept: true,
       account: await this.receivable(bill.biller_id, order.currency, m),
@@ -379,8 +383,8 @@ export class BillPaymentsService implements OnModuleInit {
    * job's last try, after which an unexpected error is recorded too.
    */
   async runAutopay(attemptId: string, final = false): Promise<void> {
-    const fail = (reason: string) =>
-      this.dataSource.query(`UPDATE billing.autopay_attempts SET status = 'FAILED', reason = $2, updated_at = now() WHERE id = $1 AND status = 'PENDING'`, [attemptId, reason]);
+    // the failure and the citizen's AUTO_PAY_FAILED notification, in one transaction
+    const fail = (reason: string) => this.notices.autopayFailed(attemptId, reason);
     try {
       await withTransactionRetry(this.dataSource, async (m) => {
         // claimed first: whatever happens, this attempt pays at most once

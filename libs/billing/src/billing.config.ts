@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean } from 'class-validator';
+import { IsBoolean, IsString, Matches } from 'class-validator';
 import { toBool } from '@app/config';
 
 /** Billing's settings. */
@@ -8,4 +8,9 @@ export class BillingConfig {
   @Transform(toBool)
   @IsBoolean()
   WEBHOOK_ALLOW_PRIVATE_NETWORKS = false;
+
+  /** Daily BILL_DUE reminders (UTC cron; 01:00 UTC is 09:00 in Shanghai). */
+  @IsString()
+  @Matches(/^\S+( \S+){4}$/, { message: 'BILL_DUE_CRON must be a five-field cron expression' })
+  BILL_DUE_CRON = '0 1 * * *';
 }

@@ -4,6 +4,9 @@ import { IdentityModule, OrganizationProfiles } from '@app/identity';
 import { JobsService } from '@app/jobs';
 import { LedgerModule } from '@app/ledger';
 import { PaymentsModule } from '@app/payments';
+import { NotificationsModule } from '@app/notifications';
+import { BILL_DUE_JOB, BillNotices } from './bill-notices.service.js';
+import { BillNoticesRepository } from './bill-notices.repository.js';
 import { BillPaymentsController, BillersController, MyBillsController } from './billing.controllers.js';
 import { BillPaymentsService } from './bill-payments.service.js';
 import { AUTOPAY_JOB, BillsService } from './bills.service.js';
@@ -19,6 +22,8 @@ class BillingJobs implements OnModuleInit {
     private readonly payments: BillPaymentsService,
     private readonly webhooks: WebhooksService,
     private readonly profiles: OrganizationProfiles,
+    private readonly notices: BillNotices,
+    private readonly config: BillingConfig,
   ) {}
 
   onModuleInit(): void {
@@ -31,26 +36,29 @@ class BillingJobs implements OnModuleInit {
     const work = { pollingIntervalSeconds: 0.5, includeMetadata: true } as const;
     this.jobs.register<{ attemptId: string }>({ name: AUTOPAY_JOB, work, handler: ({ attemptId }, job) => this.payments.runAutopay(attemptId, last(job)) });
     this.jobs.register<{ deliveryId: string }>({ name: WEBHOOK_JOB, work, handler: ({ deliveryId }, job) => this.webhooks.deliver(deliveryId, last(job)) });
+    this.jobs.register({ name: BILL_DUE_JOB, cron: this.config.BILL_DUE_CRON, handler: async () => void (await this.notices.remindDue()) });
   }
 }
 
 /**
  * Bill payment (api.md, Bill payment): billers, bulk loads, bill fetch,
  * linked accounts, payment by wallet or provider, receipts, settlement,
- * webhooks, auto-pay. Meets other modules only in identity, ledger and
- * payments.
+ * webhooks, auto-pay, bill notices. Meets other modules only in identity,
+ * ledger, payments and notifications.
  */
 @Module({
-  imports: [IdentityModule, LedgerModule, PaymentsModule],
+  imports: [IdentityModule, LedgerModule, PaymentsModule, NotificationsModule],
   controllers: [BillersController, MyBillsController, BillPaymentsController],
   providers: [
     BillsService,
     WebhooksService,
     BillPaymentsService,
+    BillNoticesRepository,
+    BillNotices,
     {
       provide: BillingJobs,
-      inject: [JobsService, BillPaymentsService, WebhooksService, OrganizationProfiles],
-      useFactory: (j: JobsService, p: BillPaymentsService, w: WebhooksService, o: OrganizationProfiles) => new BillingJobs(j, p, w, o),
+      inject: [JobsService, BillPaymentsService, WebhooksService, OrganizationProfiles, BillNotices, BillingConfig],
+      useFactory: (j: JobsService, p: BillPaymentsService, w: WebhooksService, o: OrganizationProfiles, n: BillNotices, c: BillingConfig) => new BillingJobs(j, p, w, o, n, c),
     },
   ],
 })

@@ -6,6 +6,7 @@ import type { Currency, Page } from '@app/common';
 import { isUniqueViolation, withTransactionRetry } from '@app/database';
 import { OrganizationsService, type OrganizationRecord } from '@app/identity';
 import { JobsService } from '@app/jobs';
+import { BillNotices } from './bill-notices.service.js';
 import { billStatus } from './domain/amount-rule.js';
 import { maskName } from './domain/mask-name.js';
 import type { BillStatus } from './domain/amount-rule.js';
@@ -112,6 +113,7 @@ export class BillsService {
     private readonly dataSource: DataSource,
     private readonly jobs: JobsService,
     private readonly organizations: OrganizationsService,
+    private readonly notices: BillNotices,
   ) {}
 
   /** Billers by name (identity's order), optionally of one category. */
@@ -190,6 +192,7 @@ export class BillsService {
       const refused = [...rejected, ...valid.filter((v) => !done.has(`${v.row.customerRef}\u0000${v.row.period}`)).map((v) => ({ index: v.index, code: 'BILL_HAS_PAYMENTS' }))];
       refused.sort((a, b) => a.index - b.index);
       await this.scheduleAutopay(m, written.map((w) => w.id));
+      await this.notices.billsIssued(m, written.filter((w) => w.inserted).map((w) => w.id));
       const created = written.filter((w) => w.inserted).length;
       return { created, updated: written.length - created, rejected: refused };
     });

@@ -5,6 +5,7 @@ import { shanghaiDay } from '@app/common';
 import { PaymentsConfig } from './payments.config.js';
 import { JobsService } from '@app/jobs';
 import { LedgerModule } from '@app/ledger';
+import { NotificationsModule } from '@app/notifications';
 import { parseFxRates } from './domain/fx.js';
 import { ProviderNotificationsController } from './orders/notifications.controller.js';
 import { FX_RATES, PaymentOrdersService } from './orders/payment-orders.service.js';
@@ -84,7 +85,7 @@ class PaymentJobs implements OnModuleInit, OnApplicationBootstrap, OnApplication
  * wallet top-ups, refunds, reconciliation.
  */
 @Module({
-  imports: [LedgerModule],
+  imports: [LedgerModule, NotificationsModule],
   controllers: [WalletTopUpsController, ProviderNotificationsController, ReconciliationController],
   providers: [
     PlatformAddress,

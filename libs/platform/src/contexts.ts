@@ -6,6 +6,7 @@ import { collectMigrations, DatabaseModule, type DataContext } from '@app/databa
 import type { MigrationClass } from '@app/database';
 import { IdentityModule, type IdentityConfig } from '@app/identity';
 import { LedgerModule } from '@app/ledger';
+import { NotificationsModule, type NotificationsConfig } from '@app/notifications';
 import { PaymentsModule, type PaymentsConfig } from '@app/payments';
 import { PaycodeKeysModule, type PaycodeKeysConfig } from '@app/paycode-keys';
 import { ProviderSandboxModule } from '@app/provider-sandbox';
@@ -26,6 +27,7 @@ export const CONTEXTS: readonly ContextModule[] = [
   IdempotencyModule,
   IdentityModule,
   LedgerModule,
+  NotificationsModule,
   ProviderSandboxModule,
   PaymentsModule,
   BillingModule,
@@ -40,7 +42,7 @@ export const migrations: MigrationClass[] = collectMigrations(CONTEXTS);
 export const CONFIG_SECTIONS: readonly ConfigSection[] = CONTEXTS.flatMap((c) => (c.config ? [c.config] : []));
 
 /** The whole configuration: the process settings and every context's section. */
-export type PlatformConfig = AppConfig & IdentityConfig & PaymentsConfig & BillingConfig & PaycodeKeysConfig;
+export type PlatformConfig = AppConfig & IdentityConfig & PaymentsConfig & BillingConfig & PaycodeKeysConfig & NotificationsConfig;
 
 /** Validates raw variables into the whole configuration (see validateConfig). */
 export function validatePlatformConfig(raw: Record<string, string | undefined>): PlatformConfig {

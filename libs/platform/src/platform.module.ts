@@ -6,6 +6,7 @@ import { CampusModule } from '@app/campus';
 import { IdentityModule } from '@app/identity';
 import { JobsService } from '@app/jobs';
 import { LedgerModule } from '@app/ledger';
+import { NotificationsModule } from '@app/notifications';
 import { PaymentCredentialsModule, PaymentsConfig, PaymentsModule, PROVIDER_CREDENTIALS } from '@app/payments';
 import { PaycodeKeysModule } from '@app/paycode-keys';
 import type { PlatformConfig } from './contexts.js';
@@ -35,6 +36,7 @@ export class PlatformModule {
         IdempotencyModule.forRoot({ waitMs: config.IDEMPOTENCY_WAIT_MS }),
         IdentityModule,
         LedgerModule,
+        NotificationsModule,
         // the sandbox gateways are served only in sandbox mode; the platform reaches them over HTTP
         ...(sandbox ? [ProviderSandboxModule] : []),
         PaymentCredentialsModule.forRoot({

@@ -75,7 +75,7 @@ describe('each context owns its data', () => {
 
   it('knows every context schema and table (the check below checks something)', () => {
     const schemas = libs.map((l) => l.schema).filter(Boolean);
-    expect(schemas).toEqual(expect.arrayContaining(['identity', 'ledger', 'payments', 'billing', 'sandbox', 'campus', 'common']));
+    expect(schemas).toEqual(expect.arrayContaining(['identity', 'ledger', 'payments', 'billing', 'sandbox', 'campus', 'common', 'notifications']));
   });
 
   it("finds a lib's SQL naming another context's table, qualified or not", () => {

@@ -6,6 +6,7 @@ import { CurrentUser, IdempotencyService, Idempotent, RequireKyc } from '@app/co
 import type { AuthenticatedUser } from '@app/common';
 import { withTransactionRetry } from '@app/database';
 import { WalletService } from '@app/ledger';
+import { NotificationsService } from '@app/notifications';
 import { TopUpDto } from '../dto/top-up.dto.js';
 import { toView } from '../orders/payment-order.js';
 import type { PaymentOrderView } from '../orders/payment-order.js';
@@ -28,16 +29,26 @@ export class WalletTopUps implements OnModuleInit {
     private readonly purposes: PaymentPurposes,
     private readonly wallets: WalletService,
     private readonly idempotency: IdempotencyService,
+    private readonly notifications: NotificationsService,
   ) {}
 
   onModuleInit(): void {
     this.purposes.register('WALLET_TOP_UP', {
-      onCaptured: async (order, m) => ({
-        accept: true,
-        account: await this.wallets.walletAccount(order.userId, order.currency, m),
-        kind: 'TOP_UP',
-        description: `Top-up via ${PROVIDER_NAMES[order.provider]}`,
-      }),
+      onCaptured: async (order, m) => {
+        // in the capture's transaction: the citizen hears of it if and only if the wallet is credited
+        await this.notifications.notify(m, {
+          userId: order.userId,
+          type: 'TOP_UP_SUCCEEDED',
+          key: order.id,
+          data: { orderId: order.id, amount: { amount: Number(order.amount), currency: order.currency }, provider: order.provider },
+        });
+        return {
+          accept: true,
+          account: await this.wallets.walletAccount(order.userId, order.currency, m),
+          kind: 'TOP_UP',
+          description: `Top-up via ${PROVIDER_NAMES[order.provider]}`,
+        };
+      },
     });
   }
 

@@ -1,0 +1,6 @@
+export { NotificationsModule } from './notifications.module.js';
+export { NotificationsService } from './notifications.service.js';
+export type { NotificationView, NotificationPage } from './notifications.service.js';
+export { NOTIFICATION_TYPES, NOTIFICATION_LANGUAGES, isNotificationType, renderNotification, formatMoney, pickLanguage } from './domain/notification-types.js';
+export type { NotificationType, NotificationData, NotificationInput, NotificationLanguage, MoneyJson } from './domain/notification-types.js';
+export { NotificationsConfig } from './notifications.config.js';
