@@ -25,8 +25,8 @@ module.exports = {
     {
       name: 'foundation-not-upward',
       severity: 'error',
-      comment: 'ledger, identity and paycode never import payments or a business module.',
-      from: { path: '^libs/(ledger|identity|paycode)/' },
+      comment: 'ledger, identity, paycode and paycode-keys never import payments or a business module.',
+      from: { path: '^libs/(ledger|identity|paycode|paycode-keys)/' },
       to: { path: `^libs/(payments|provider-sandbox|platform|${BUSINESS.join('|')})/` },
     },
     {
@@ -42,6 +42,13 @@ module.exports = {
       comment: 'libs/common imports nothing of ours.',
       from: { path: '^libs/common/' },
       to: { path: '^(libs/(?!common/)|apps/|config/)' },
+    },
+    {
+      name: 'paycode-imports-nothing-of-ours',
+      severity: 'error',
+      comment: 'libs/paycode is pure (readers, phones and POS use it): nothing of ours, no Nest, no TypeORM, no database.',
+      from: { path: '^libs/paycode/' },
+      to: { path: '^(libs/(?!paycode/)|apps/|config/)|node_modules/(@nestjs|typeorm|pg)/' },
     },
     {
       name: 'config-imports-nothing-of-ours',

@@ -1,0 +1,147 @@
+import { createHash, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+
+/** A public signing key as published in a JWKS (paycode.md "Keys"). */
+export interface PaycodeJwk {
+  kty: 'EC';
+  crv: 'P-256';
+  x: string;
+  y: string;
+  kid: string;
+  use: 'sig';
+  alg: 'ES256';
+}
+
+/** The phone's public key inside a credential's `cnf.jwk`. */
+export interface EcPublicJwk {
+  kty: 'EC';
+  crv: 'P-256';
+  x: string;
+  y: string;
+}
+
+export interface Jwks {
+  keys: readonly object[];
+}
+
+/** What mints server-issued codes and credentials: a private P-256 key and its kid. */
+export interface PaycodeSigner {
+  kid: string;
+  privateKey: KeyObject;
+}
+
+export class InvalidJwksError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidJwksError';
+  }
+}
+
+const B64URL = /^[A-Za-z0-9_-]+$/;
+
+/** A P-256 coordinate in base64url is 43 characters (32 bytes). */
+function isCoordinate(v: unknown): v is string {
+  return typeof v === 'string' && v.length === 43 && B64URL.test(v);
+}
+
+/** Checks and narrows an untrusted `{kty, crv, x, y}` (extra members are ignored). */
+export function isEcP256PublicJwk(v: unknown): v is EcPublicJwk {
+  if (!v || typeof v !== 'object') return false;
+  const k = v as Record<string, unknown>;
+  return k.kty === 'EC' && k.crv === 'P-256' && isCoordinate(k.x) && isCoordinate(k.y) && k.d === undefined;
+}
+
+/** Imports a public P-256 JWK as a KeyObject; throws when it is not one (or not on the curve). */
+export function importEcPublicJwk(jwk: EcPublicJwk): KeyObject {
+  return createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, format: 'jwk' });
+}
+
+/** `{kty, crv, x, y}` of a P-256 key (public, or the public half of a private key). */
+export function ecPublicJwk(key: KeyObject): EcPublicJwk {
+  const publicKey = key.type === 'private' ? createPublicKey(key) : key;
+  if (publicKey.asymmetricKeyType !== 'ec' || publicKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+    throw new TypeError('not an EC P-256 key');
+  }
+  const jwk = publicKey.export({ format: 'jwk' });
+  return { kty: 'EC', crv: 'P-256', x: jwk.x!, y: jwk.y! };
+}
+
+/**
+ * A short key id: the first 4 characters (24 bits) of the key's RFC 7638 JWK
+ * thumbprint. Short on purpose: the kid is in every code's header and a
+ * server-issued code has 256 characters in all (a handful of keys are ever
+ * live; whoever stores keys keeps kids unique).
+ */
+export function paycodeKid(key: KeyObject): string {
+  const { crv, kty, x, y } = ecPublicJwk(key);
+  // RFC 7638: required members in lexicographic order, no whitespace
+  const canonical = JSON.stringify({ crv, kty, x, y });
+  return createHash('sha256').update(canonical).digest('base64url').slice(0, 4);
+}
+
+/** The JWKS entry of a key: `{kty, crv, x, y, kid, use: "sig", alg: "ES256"}`. */
+export function paycodeJwk(key: KeyObject, kid: string): PaycodeJwk {
+  return { ...ecPublicJwk(key), kid, use: 'sig', alg: 'ES256' };
+}
+
+/** A new P-256 signing key with its kid. */
+export function generatePaycodeSigner(): PaycodeSigner {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return { kid: paycodeKid(privateKey), privateKey };
+}
+
+/**
+ * The verification side of a JWKS: every usable key imported once, by kid.
+ * Entries that are not ES256 signing keys on P-256 are skipped (RFC 7517 lets
+ * a set hold keys for other uses); a malformed set or a repeated kid throws.
+ * Also caches, per instance, what verifyCode can reuse across scans.
+ */
+export class PaycodeKeySet {
+  private readonly byKid = new Map<string, KeyObject>();
+  /** header segment -> key (every code of one key has the same header). */
+  readonly headerCache = new Map<string, { kid: string; key: KeyObject } | null>();
+  /** credential string -> its verified claims and imported phone key. */
+  readonly credentialCache = new Map<string, unknown>();
+  readonly credentialCacheLimit: number;
+
+  constructor(jwks: Jwks, options: { credentialCacheSize?: number } = {}) {
+    if (!jwks || typeof jwks !== 'object' || !Array.isArray(jwks.keys)) throw new InvalidJwksError('a JWKS is an object with a "keys" array');
+    for (const item of jwks.keys) {
+      if (!item || typeof item !== 'object') throw new InvalidJwksError('every JWKS entry must be an object');
+      const entry = item as Record<string, unknown>;
+      if (entry.kty !== 'EC' || entry.crv !== 'P-256') continue;
+      if (entry.alg !== undefined && entry.alg !== 'ES256') continue;
+      if (entry.use !== undefined && entry.use !== 'sig') continue;
+      if (typeof entry.kid !== 'string' || entry.kid.length === 0) throw new InvalidJwksError('every ES256 key needs a kid');
+      if (this.byKid.has(entry.kid)) throw new InvalidJwksError(`kid ${entry.kid} appears twice`);
+      const kid = entry.kid;
+      if (!isEcP256PublicJwk(entry)) throw new InvalidJwksError(`key ${kid} is not a public P-256 JWK`);
+      try {
+        this.byKid.set(kid, importEcPublicJwk(entry));
+      } catch (err) {
+        throw new InvalidJwksError(`key ${kid} does not import: ${(err as Error).message}`);
+      }
+    }
+    this.credentialCacheLimit = options.credentialCacheSize ?? 10_000;
+  }
+
+  /** A JWKS object (or a key set already built) as a key set; plain objects are built once and remembered. */
+  static from(jwks: Jwks | PaycodeKeySet): PaycodeKeySet {
+    if (jwks instanceof PaycodeKeySet) return jwks;
+    let set = built.get(jwks);
+    if (!set) {
+      set = new PaycodeKeySet(jwks);
+      built.set(jwks, set);
+    }
+    return set;
+  }
+
+  get(kid: string): KeyObject | undefined {
+    return this.byKid.get(kid);
+  }
+
+  get kids(): string[] {
+    return [...this.byKid.keys()];
+  }
+}
+
+const built = new WeakMap<object, PaycodeKeySet>();
