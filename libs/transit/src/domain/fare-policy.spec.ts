@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { Money, ValidationFailedError } from '@app/common';
-import { farePolicyToJson, parseFarePolicy, validateFarePolicy } from './fare-policy.js';
+import { type FarePolicyVersion, farePolicyToJson, parseFarePolicy, policyAt, validateFarePolicy } from './fare-policy.js';
 
 const full = {
   transfer: { windowMinutes: 90, discount: { amount: 100, currency: 'CNY' } },
@@ -138,5 +138,22 @@ describe('validateFarePolicy', () => {
         expect(JSON.parse(JSON.stringify(policy))).toEqual(raw);
       }),
     );
+  });
+});
+
+describe('policyAt', () => {
+  const v = (iso: string, amount: number): FarePolicyVersion => ({ effectiveFrom: new Date(iso), policy: { dailyCap: Money.of(amount, 'CNY') } });
+  const versions = [v('2026-12-01T02:00:00Z', 800), v('2026-11-01T00:00:00Z', 1000), v('2026-12-01T05:00:00Z', 600)];
+
+  it('is the latest version in force at the boarding time, whatever the list order', () => {
+    expect(policyAt(versions, new Date('2026-12-01T03:00:00Z'))?.dailyCap?.amount).toBe(800n);
+    expect(policyAt(versions, new Date('2026-12-01T05:00:00Z'))?.dailyCap?.amount).toBe(600n);
+    expect(policyAt([...versions].reverse(), new Date('2026-12-01T04:59:59Z'))?.dailyCap?.amount).toBe(800n);
+    expect(policyAt(versions, new Date('2026-11-15T00:00:00Z'))?.dailyCap?.amount).toBe(1000n);
+  });
+
+  it('is null before the first version', () => {
+    expect(policyAt(versions, new Date('2026-10-31T23:59:59Z'))).toBeNull();
+    expect(policyAt([], new Date())).toBeNull();
   });
 });

@@ -135,3 +135,25 @@ export function farePolicyToJson(policy: FarePolicy): FarePolicyJson {
   if (policy.concessions?.SENIOR) json.concessions = { SENIOR: { ...policy.concessions.SENIOR } };
   return json;
 }
+
+/** One stored version of an operator's policy: in force for trips boarded at or after `effectiveFrom`. */
+export interface FarePolicyVersion {
+  effectiveFrom: Date;
+  policy: FarePolicy;
+}
+
+/**
+ * The policy in force for a trip boarded at `boardedAt` (a PUT "applies to
+ * trips boarded from then on"): the version with the latest effectiveFrom at
+ * or before boardedAt, so that an offline tap uploaded after a policy change
+ * is priced by the policy of its boarding time (two versions with the same
+ * effectiveFrom: the one listed last). Null when none was in force yet.
+ */
+export function policyAt(versions: readonly FarePolicyVersion[], boardedAt: Date): FarePolicy | null {
+  let best: FarePolicyVersion | null = null;
+  for (const v of versions) {
+    if (v.effectiveFrom.getTime() > boardedAt.getTime()) continue;
+    if (!best || v.effectiveFrom.getTime() >= best.effectiveFrom.getTime()) best = v;
+  }
+  return best ? best.policy : null;
+}
