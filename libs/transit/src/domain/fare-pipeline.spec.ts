@@ -202,6 +202,7 @@ describe('computeFare: daily cap', () => {
     });
     expect(r.fareBreakdown).toEqual({ base: 200n, concession: 0n, transfer: 50n, cap: 0n });
     expect(r.fare).toBe(150n);
+    expect(() => fare({ policy, chargedTrips: [morning(0, -300n)] })).toThrow(RangeError);
     const lowered = fare({ policy: { dailyCap: cny(100) }, chargedTrips: [morning(0, 300n)] });
     expect([lowered.fare, lowered.fareBreakdown.cap, lowered.capRemaining]).toEqual([0n, 200n, 0n]);
   });

@@ -198,7 +198,10 @@ export function computeFare(input: FareInput): FareResult {
   let capRemaining: bigint | null = null;
   if (policy.dailyCap) {
     let chargedToday = 0n;
-    for (const c of chargedTrips) if (shanghaiDay(c.boardedAt) === serviceDay) chargedToday += c.fare;
+    for (const c of chargedTrips) {
+      if (c.fare < 0n) throw new RangeError('a charged fare is never negative');
+      if (shanghaiDay(c.boardedAt) === serviceDay) chargedToday += c.fare;
+    }
     const room = policy.dailyCap.amount > chargedToday ? policy.dailyCap.amount - chargedToday : 0n;
     capOff = due > room ? due - room : 0n;
     due -= capOff;

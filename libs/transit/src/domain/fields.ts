@@ -38,7 +38,7 @@ export function refuseUnknown(obj: Record<string, unknown>, known: readonly stri
 
 /**
  * An integer JSON number of minor units in [min, MAX_PAYMENT_MINOR]; strings,
- * floats, bigints of JSON-less origin and out-of-range values are refused.
+ * floats, bigints and out-of-range values are refused (api.md money rules).
  */
 export function readMinor(v: unknown, field: string, min: number, out: Problems): bigint | undefined {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > MAX_PAYMENT_MINOR) {
