@@ -213,8 +213,8 @@ export class CampusRepository {
   /** Adds to the day's spending if it stays within the limit (under the card's row lock); false when it would not. */
   async spend(m: EntityManager, id: string, day: string, amount: bigint, limit: bigint): Promise<boolean> {
     const rows = (await m.query(
-      `INSERT INTO campus.card_days AS d (card_id, day, spent) SELECT $1, $2, $3 WHERE $3 <= $4
-       ON CONFLICT (card_id, day) DO UPDATE SET spent = d.spent + EXCLUDED.spent WHERE d.spent + EXCLUDED.spent <= $4
+      `INSERT INTO campus.card_days AS d (card_id, day, spent) SELECT $1::uuid, $2::date, $3::bigint WHERE $3::bigint <= $4::bigint
+       ON CONFLICT (card_id, day) DO UPDATE SET spent = d.spent + EXCLUDED.spent WHERE d.spent + EXCLUDED.spent <= $4::bigint
        RETURNING 1`,
       [id, day, amount.toString(), limit.toString()],
     )) as unknown[];
