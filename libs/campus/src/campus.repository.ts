@@ -160,6 +160,10 @@ export class CampusRepository {
     return row;
   }
 
+  async lockCard(m: EntityManager, id: string): Promise<void> {
+    await m.query(`SELECT 1 FROM campus.cards WHERE id = $1 FOR UPDATE`, [id]);
+  }
+
   async cardByRef(ref: string, m?: EntityManager, lock = false): Promise<CardRow | undefined> {
     const [row] = (await this.q(m).query(`${CARD_SELECT} WHERE c.ref = $1${lock ? ' FOR UPDATE OF c' : ''}`, [ref])) as CardRow[];
     return row;
@@ -420,6 +424,11 @@ export class CampusRepository {
        VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $6 = 'SUCCEEDED' THEN now() END)`,
       [t.id, t.cardId, t.userId, t.amount.toString(), t.source, t.status, t.paymentOrderId],
     );
+  }
+
+  async topUpCard(m: EntityManager, id: string): Promise<string | undefined> {
+    const [row] = (await m.query(`SELECT card_id FROM campus.top_ups WHERE id = $1`, [id])) as { card_id: string }[];
+    return row?.card_id;
   }
 
   async setTopUpOrder(m: EntityManager, id: string, orderId: string): Promise<void> {

@@ -288,9 +288,9 @@ export class CardsService implements OnModuleInit {
 
   /** Inside the capture transaction: the top-up succeeds once, the card's history records it (the ledger entry follows in payments). */
   private async creditTopUp(order: PaymentOrder, m: EntityManager): Promise<CardRow> {
-    const [row] = (await m.query(`SELECT card_id FROM campus.top_ups WHERE id = $1`, [order.purposeRef])) as { card_id: string }[];
-    if (!row) throw new Error(`no campus top-up ${order.purposeRef}`);
-    const card = (await this.repo.card(row.card_id, m, true))!;
+    const cardId = order.purposeRef ? await this.repo.topUpCard(m, order.purposeRef) : undefined;
+    if (!cardId) throw new Error(`no campus top-up ${order.purposeRef}`);
+    const card = (await this.repo.card(cardId, m, true))!;
     const ended = await this.repo.endTopUp(m, order.purposeRef!, 'SUCCEEDED');
     if (ended) {
       const before = await this.purses(card, m);

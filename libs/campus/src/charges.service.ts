@@ -138,7 +138,7 @@ export class ChargesService {
     if (!pin) throw new PinRequiredError();
     if (await argon2.verify(card.pin_hash, pin)) return;
     const frozen = await withTransactionRetry(this.dataSource, async (m) => {
-      await m.query(`SELECT 1 FROM campus.cards WHERE id = $1 FOR UPDATE`, [card.id]);
+      await this.repo.lockCard(m, card.id);
       const failures = await this.repo.countPinFailure(m, card.id, shanghaiDay(new Date()));
       if (failures >= PIN_ATTEMPTS_PER_DAY) {
         await this.repo.setStatus(m, card.id, 'FROZEN', `${failures} wrong PINs today`);
