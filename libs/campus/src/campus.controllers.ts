@@ -132,6 +132,13 @@ export class CampusPosController {
     return this.keys.jwks();
   }
 
+  /** What a POS needs to work offline: its merchant, its university's code reference (the `aud` of its cards' codes) and the JWKS. */
+  @Get('pos/config')
+  @DeviceAuth('POS')
+  config(@CurrentDevice() device: AuthenticatedDevice): ReturnType<ChargesService['posConfig']> {
+    return this.charges.posConfig(device);
+  }
+
   @Post('charges')
   @DeviceAuth('POS')
   @Idempotent()

@@ -10,6 +10,7 @@ import { hasOrgRole } from '@app/identity';
 import { InsufficientFundsError, LedgerService } from '@app/ledger';
 import type { LedgerAccount } from '@app/ledger';
 import { verifyCode } from '@app/paycode';
+import type { Jwks } from '@app/paycode';
 import { CampusRepository } from './campus.repository.js';
 import type { CardRow, ChargeRow } from './campus.repository.js';
 import {
@@ -94,6 +95,11 @@ export class ChargesService {
     const merchant = await this.repo.merchant(device.organizationId);
     if (!merchant?.university_id || !merchant.university_ref) throw new NotCampusMerchantError();
     return { id: merchant.organization_id, universityId: merchant.university_id, universityRef: merchant.university_ref };
+  }
+
+  async posConfig(device: AuthenticatedDevice): Promise<{ deviceId: string; merchantId: string; universityId: string; universityRef: string; codeGraceSeconds: number; jwks: Jwks }> {
+    const merchant = await this.merchantOf(device);
+    return { deviceId: device.id, merchantId: merchant.id, universityId: merchant.universityId, universityRef: merchant.universityRef, codeGraceSeconds: CARD_CODE_GRACE_SECONDS, jwks: await this.keys.jwks() };
   }
 
   /** Verifies a card code at `at`: the card it names, or the API refusal. */
