@@ -3,12 +3,13 @@ import type { OnModuleInit } from '@nestjs/common';
 import { IdentityModule, OrganizationProfiles } from '@app/identity';
 import { JobsService } from '@app/jobs';
 import { LedgerModule } from '@app/ledger';
+import { PaycodeKeysModule } from '@app/paycode-keys';
 import { MerchantProfile, UniversityProfile } from './campus-profiles.js';
 import { CampusRepository } from './campus.repository.js';
 import { CampusCardsController, CampusPosController, CampusUniversityController } from './campus.controllers.js';
 import { CardsService } from './cards.service.js';
 import { ChargesService } from './charges.service.js';
-import { CampusCodeKeys, EphemeralCampusCodeKeys } from './code-keys.js';
+import { CampusCodeKeys } from './code-keys.js';
 import { campusMigrations } from './migrations/index.js';
 import { SUBSIDY_EXPIRY_JOB, SubsidiesService } from './subsidies.service.js';
 
@@ -37,14 +38,14 @@ class CampusSetup implements OnModuleInit {
  * POS charges, refunds, subsidies and their expiry, settlements.
  */
 @Module({
-  imports: [IdentityModule, LedgerModule],
+  imports: [IdentityModule, LedgerModule, PaycodeKeysModule],
   controllers: [CampusUniversityController, CampusCardsController, CampusPosController],
   providers: [
     CampusRepository,
     CardsService,
     ChargesService,
     SubsidiesService,
-    { provide: CampusCodeKeys, useClass: EphemeralCampusCodeKeys },
+    CampusCodeKeys,
     {
       provide: CampusSetup,
       inject: [OrganizationProfiles, JobsService, SubsidiesService],

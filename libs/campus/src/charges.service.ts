@@ -104,7 +104,10 @@ export class ChargesService {
 
   /** Verifies a card code at `at`: the card it names, or the API refusal. */
   private async verify(code: string, at: Date, merchant: Merchant): Promise<{ jti: string; ref: string } | { refusal: 'CODE_EXPIRED' | 'INVALID_CODE' | 'WRONG_UNIVERSITY' }> {
-    const result = verifyCode(code, await this.keys.keySet(), { now: at, use: 'card', graceSeconds: CARD_CODE_GRACE_SECONDS });
+    const options = { now: at, use: 'card' as const, graceSeconds: CARD_CODE_GRACE_SECONDS };
+    let result = verifyCode(code, await this.keys.keySet(), options);
+    // signed by a key this replica has not seen yet (a rotation): read the JWKS again, once
+    if (!result.ok && result.detail === 'UNKNOWN_KEY') result = verifyCode(code, await this.keys.keySet(true), options);
     if (!result.ok) return { refusal: result.reason === 'CODE_EXPIRED' ? 'CODE_EXPIRED' : 'INVALID_CODE' };
     if (result.kind !== 'online' || !result.aud) return { refusal: 'INVALID_CODE' };
     if (result.aud !== merchant.universityRef) return { refusal: 'WRONG_UNIVERSITY' };

@@ -5,6 +5,7 @@ import { collectMigrations, DatabaseModule, type DataContext } from '@app/databa
 import type { MigrationClass } from '@app/database';
 import { IdentityModule } from '@app/identity';
 import { LedgerModule } from '@app/ledger';
+import { PaycodeKeysModule } from '@app/paycode-keys';
 import { PaymentsModule } from '@app/payments';
 import { ProviderSandboxModule } from '@app/provider-sandbox';
 
@@ -21,6 +22,7 @@ export const DATA_CONTEXTS: readonly DataContext[] = [
   PaymentsModule,
   BillingModule,
   CampusModule,
+  PaycodeKeysModule,
 ];
 
 /** Every context's migrations in the order TypeORM applies them, for the DataSource (and `npm run db:migrate`). */
