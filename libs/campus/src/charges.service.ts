@@ -86,8 +86,17 @@ export class ChargesService {
     private readonly idempotency: IdempotencyService,
   ) {}
 
-  receivable(merchantId: string, currency: Currency, m: EntityManager): Promise<LedgerAccount> {
-    return this.ledger.account({ ownerType: 'ORGANIZATION', ownerId: merchantId, purpose: 'RECEIVABLE', currency, hot: true }, m);
+  /** Ledger accounts never change id: each merchant's receivable is looked up once per process. */
+  private readonly receivables = new Map<string, LedgerAccount>();
+
+  async receivable(merchantId: string, currency: Currency, m: EntityManager): Promise<LedgerAccount> {
+    const key = `${merchantId}:${currency}`;
+    const known = this.receivables.get(key);
+    if (known) return known;
+    const account = await this.ledger.account({ ownerType: 'ORGANIZATION', ownerId: merchantId, purpose: 'RECEIVABLE', currency, hot: true }, m);
+    if (this.receivables.size > 10_000) this.receivables.clear();
+    this.receivables.set(key, account);
+    return account;
   }
 
   /** The POS device's merchant, which must be a campus merchant of a university. */
