@@ -86,23 +86,27 @@ export class ChargesService {
     private readonly idempotency: IdempotencyService,
   ) {}
 
-  /** Ledger accounts never change id: each merchant's receivable is looked up once per process. */
+  /** Ledger accounts never change id: each merchant's receivable is looked up once per process (see merchantOf). */
   private readonly receivables = new Map<string, LedgerAccount>();
 
   async receivable(merchantId: string, currency: Currency, m: EntityManager): Promise<LedgerAccount> {
+    return this.receivables.get(`${merchantId}:${currency}`) ?? this.ledger.account({ ownerType: 'ORGANIZATION', ownerId: merchantId, purpose: 'RECEIVABLE', currency, hot: true }, m);
+  }
+
+  /** Outside any transaction (so that a cached account is a committed one). */
+  private async warmReceivable(merchantId: string, currency: Currency): Promise<void> {
     const key = `${merchantId}:${currency}`;
-    const known = this.receivables.get(key);
-    if (known) return known;
-    const account = await this.ledger.account({ ownerType: 'ORGANIZATION', ownerId: merchantId, purpose: 'RECEIVABLE', currency, hot: true }, m);
+    if (this.receivables.has(key)) return;
+    const account = await this.ledger.account({ ownerType: 'ORGANIZATION', ownerId: merchantId, purpose: 'RECEIVABLE', currency, hot: true });
     if (this.receivables.size > 10_000) this.receivables.clear();
     this.receivables.set(key, account);
-    return account;
   }
 
   /** The POS device's merchant, which must be a campus merchant of a university. */
   private async merchantOf(device: AuthenticatedDevice): Promise<Merchant> {
     const merchant = await this.repo.merchant(device.organizationId);
     if (!merchant?.university_id || !merchant.university_ref) throw new NotCampusMerchantError();
+    await this.warmReceivable(merchant.organization_id, 'CNY');
     return { id: merchant.organization_id, universityId: merchant.university_id, universityRef: merchant.university_ref };
   }
 
