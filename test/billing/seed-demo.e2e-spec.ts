@@ -3,11 +3,11 @@ import { execFile } from 'node:child_process';
 import { startApp, TEST_SECRETS, type TestApp } from '../support/app.js';
 import { freshDatabase } from '../support/database.js';
 import { buildOnce, childEnv } from '../support/process.js';
-import { verifiedUser } from '../support/factories.js';
+import { deviceRequest, verifiedUser } from '../support/factories.js';
 
 function seed(databaseUrl: string, extra: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['dist/apps/api/src/seed-demo.js'], { env: childEnv({ DATABASE_URL: databaseUrl, ...extra }), timeout: 120_000 }, (err, stdout, stderr) =>
+    execFile(process.execPath, ['dist/apps/api/src/seed-demo.js'], { env: childEnv({ DATABASE_URL: databaseUrl, ...TEST_SECRETS, ...extra }), timeout: 120_000 }, (err, stdout, stderr) =>
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
     );
   });
@@ -20,7 +20,8 @@ describe('npm run seed:demo', () => {
   beforeAll(async () => {
     buildOnce();
     databaseUrl = (await freshDatabase()).url;
-  });
+    // the build alone can take over a minute on a shared machine
+  }, 300_000);
   afterAll(async () => {
     await app?.close();
   });
@@ -45,6 +46,17 @@ describe('npm run seed:demo', () => {
     const paid = await app.request('POST', `/v1/bills/${bills.body[0].id}/payments`, { token, headers: { 'idempotency-key': 'demo-1' }, body: { method: 'WALLET' } });
     expect(paid.status).toBe(201);
     expect(paid.body.payment.receiptNo).toMatch(/^BP/);
+
+    // the campus card demo: a funded student card with a subsidy, a canteen and a shop with a POS each
+    expect(first.out).toContain('天津商业大学 Tianjin University of Commerce');
+    expect(second.out).toContain('secret shown when it was made');
+    const cards = await app.request('GET', '/v1/campus/cards', { token });
+    expect(cards.body).toEqual([expect.objectContaining({ memberNo: '2024010001', status: 'ACTIVE', balance: 15_000, subsidyBalance: 5_000 })]);
+    const pos = /POS ([0-9a-f-]{36}) secret (\S+)/.exec(first.out)!;
+    const code = await app.request('POST', `/v1/campus/cards/${cards.body[0].id}/codes`, { token });
+    const lunch = await deviceRequest(app, { id: pos[1], secret: pos[2] }, 'POST', '/v1/campus/charges', { code: code.body.code, amount: 1_250 }, { headers: { 'idempotency-key': 'demo-lunch' } });
+    expect(lunch.status).toBe(201);
+    expect(lunch.body.cardBalanceAfter).toBe(13_750);
   });
 
   it('stops with a clear sentence, claiming nothing, when the sample ID number is bound to someone else', async () => {

@@ -23,6 +23,13 @@ const BILLERS = [
   { name: '天津市热力有限公司 Tianjin Heating', billerCategory: 'HEATING', prefix: 'TJH', base: 55_000, billerAllowsPartial: true },
   { name: '天津广电网络 Tianjin Cable TV', billerCategory: 'CABLE_TV', prefix: 'TJC', base: 2_650, billerAllowsAdvance: true },
 ];
+const CAMPUS_ADMIN = { phone: '+8613900000200', password: 'demo-campus-password' };
+const UNIVERSITY = '天津商业大学 Tianjin University of Commerce';
+const CAMPUS_MERCHANTS = [
+  { name: '天津商业大学 第一食堂 No. 1 Canteen', merchantCategory: 'CANTEEN' },
+  { name: '天津商业大学 校园超市 Campus Shop', merchantCategory: 'SHOP' },
+];
+const STUDENT_NO = '2024010001';
 const NAMES = ['王芳', '李娜', '张伟', '刘洋', '陈静', '杨磊', '赵敏', '黄强', '周杰', '吴婷'];
 
 /** An answer the seed did not expect: it stops there and says so, claiming nothing. */
@@ -128,6 +135,7 @@ async function main(): Promise<void> {
         201,
       );
     }
+    const campus = await seedCampus(call, expect, admin, citizen.token, user);
     process.stdout.write(
       [
         'City Pay demo data ready.',
@@ -135,6 +143,7 @@ async function main(): Promise<void> {
         ...lines,
         `Demo citizen: ${CITIZEN.phone} / ${CITIZEN.password} (real-name verified, wallet topped up to at least 500.00 CNY,`,
         '  electricity TJE000001 and water TJW000001 linked: GET /v1/me/bills, then POST /v1/bills/<id>/payments).',
+        ...campus,
         `Platform administrator: ${config.ADMIN_PHONE}${config.ADMIN_PHONE === DEMO_ADMIN.phone ? ` / ${DEMO_ADMIN.password}` : ''}`,
         '',
       ].join('\n'),
@@ -142,6 +151,51 @@ async function main(): Promise<void> {
   } finally {
     await api.close();
   }
+}
+
+type Expect = (what: string, res: { status: number; body: unknown }, ...ok: number[]) => any;
+
+/**
+ * The campus card demo: the Tianjin University of Commerce with a roster
+ * (the demo citizen is student 2024010001), a canteen and a shop with a POS
+ * each, and the demo citizen's card, funded from the wallet and with a meal
+ * subsidy. Reuses what exists; a POS secret is shown only when it is made.
+ */
+async function seedCampus(call: Call, expect: Expect, admin: string, citizen: string, user: (phone: string, password: string) => Promise<{ token: string; id: string }>): Promise<string[]> {
+  const staff = await user(CAMPUS_ADMIN.phone, CAMPUS_ADMIN.password);
+  const orgs = (kind: string) => call('GET', `/v1/admin/organizations?kind=${kind}`, undefined, admin).then((r) => expect(kind, r, 200) as { id: string; name: string }[]);
+  const universityId =
+    (await orgs('UNIVERSITY')).find((o) => o.name === UNIVERSITY)?.id ?? expect('university', await call('POST', '/v1/admin/organizations', { kind: 'UNIVERSITY', name: UNIVERSITY }, admin), 201).id;
+  expect('university staff', await call('POST', `/v1/organizations/${universityId}/staff`, { phone: CAMPUS_ADMIN.phone, role: 'ORG_ADMIN' }, admin), 201, 200, 409);
+  const roster = [{ memberNo: STUDENT_NO, fullName: CITIZEN.fullName, kind: 'STUDENT' }, ...NAMES.map((fullName, i) => ({ memberNo: `20240100${String(i + 2).padStart(2, '0')}`, fullName, kind: 'STUDENT' })), { memberNo: 'T0001', fullName: '郑老师', kind: 'STAFF' }];
+  const loaded = expect('roster', await call('POST', `/v1/campus/${universityId}/members`, { members: roster }, staff.token), 201);
+  const lines = [`Campus card: ${UNIVERSITY} ${universityId} (staff ${CAMPUS_ADMIN.phone} / ${CAMPUS_ADMIN.password}); roster ${loaded.created} new, ${loaded.updated} updated`];
+  const merchants = await orgs('MERCHANT');
+  for (const m of CAMPUS_MERCHANTS) {
+    const id = merchants.find((o) => o.name === m.name)?.id ?? expect('merchant', await call('POST', '/v1/admin/organizations', { kind: 'MERCHANT', universityId, ...m }, admin), 201).id;
+    expect('merchant staff', await call('POST', `/v1/organizations/${id}/staff`, { phone: CAMPUS_ADMIN.phone, role: 'ORG_ADMIN' }, admin), 201, 200, 409);
+    const devices = expect('devices', await call('GET', `/v1/organizations/${id}/devices`, undefined, staff.token), 200) as { id: string }[];
+    if (devices.length === 0) {
+      const pos = expect('POS', await call('POST', `/v1/organizations/${id}/devices`, { kind: 'POS', label: `${m.merchantCategory} till 1` }, staff.token), 201);
+      lines.push(`  ${m.merchantCategory.padEnd(7)} ${id}  ${m.name}: POS ${pos.id} secret ${pos.secret} (shown once: npm run pos -- config --device-id ${pos.id} --secret ...)`);
+    } else {
+      lines.push(`  ${m.merchantCategory.padEnd(7)} ${id}  ${m.name}: POS ${devices.map((d) => d.id).join(', ')} (secret shown when it was made)`);
+    }
+  }
+  const issued = await call('POST', '/v1/campus/cards', { universityId, memberNo: STUDENT_NO }, citizen);
+  expect('card', issued, 201, 409);
+  const cards = expect('cards', await call('GET', '/v1/campus/cards', undefined, citizen), 200) as { id: string; universityId: string; balance: number; subsidyBalance: number }[];
+  const card = cards.find((c) => c.universityId === universityId)!;
+  if (issued.status === 201) {
+    // the card's 100.00 come from the wallet; the wallet gets them first, so it keeps its 500.00
+    const me = expect('me', await call('GET', '/v1/me', undefined, citizen), 200) as { id: string };
+    expect('card funds', await call('POST', '/v1/admin/adjustments', { userId: me.id, direction: 'CREDIT', amount: 10_000, currency: 'CNY', reason: 'demo campus card funds' }, admin, `seed-demo-card-funds-${card.id}`), 201);
+    expect('card top-up', await call('POST', `/v1/campus/cards/${card.id}/top-ups`, { amount: 10_000, source: 'WALLET' }, citizen, `seed-demo-card-top-up-${card.id}`), 201);
+    expect('subsidy', await call('POST', `/v1/campus/${universityId}/subsidies`, { memberNos: [STUDENT_NO], amount: 5_000, memo: '餐补 meal subsidy' }, staff.token, `seed-demo-subsidy-${card.id}`), 201);
+  }
+  const now = expect('cards', await call('GET', '/v1/campus/cards', undefined, citizen), 200).find((c: { id: string }) => c.id === card.id) as { balance: number; subsidyBalance: number };
+  lines.push(`  the demo citizen's card ${card.id} (student ${STUDENT_NO}): balance ${(now.balance / 100).toFixed(2)} CNY, of which subsidy ${(now.subsidyBalance / 100).toFixed(2)}`);
+  return lines;
 }
 
 main().then(

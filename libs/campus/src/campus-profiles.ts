@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsUUID } from 'class-validator';
 import type { EntityManager } from 'typeorm';
@@ -28,7 +29,14 @@ export class UniversityProfile implements OrganizationProfile<UniversityProfileF
   readonly fields = UniversityProfileFields;
 
   async create(m: EntityManager, org: OrganizationRecord): Promise<void> {
-    await m.query(`INSERT INTO campus.universities (organization_id) VALUES ($1)`, [org.id]);
+    // code_ref: the short `aud` of card codes; 4 base64url characters, unique (retried on the rare clash)
+    for (;;) {
+      const rows = (await m.query(`INSERT INTO campus.universities (organization_id, code_ref) VALUES ($1, $2) ON CONFLICT (code_ref) DO NOTHING RETURNING 1`, [
+        org.id,
+        randomBytes(3).toString('base64url'),
+      ])) as unknown[];
+      if (rows.length) return;
+    }
   }
 
   async views(): Promise<Map<string, Record<string, unknown>>> {

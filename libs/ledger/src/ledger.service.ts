@@ -19,6 +19,8 @@ export interface AccountSpec {
   allowNegative?: boolean;
   /** Receives many concurrent credits: credits are queued instead of updating the row. */
   hot?: boolean;
+  /** How far below zero a posting with `useFloor` may take it (campus cards: the offline limit); default 0. */
+  floor?: bigint;
 }
 
 export interface LedgerAccount {
@@ -91,9 +93,9 @@ export class LedgerService {
     )) as AccountRow[];
     if (found[0]) return toAccount(found[0]);
     await manager.query(
-      `INSERT INTO ledger.ledger_accounts (owner_type, owner_id, purpose, currency, allow_negative, hot)
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (owner_type, owner_id, purpose, currency) DO NOTHING`,
-      [spec.ownerType, spec.ownerId, spec.purpose, spec.currency, spec.allowNegative ?? false, spec.hot ?? false],
+      `INSERT INTO ledger.ledger_accounts (owner_type, owner_id, purpose, currency, allow_negative, hot, floor)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (owner_type, owner_id, purpose, currency) DO NOTHING`,
+      [spec.ownerType, spec.ownerId, spec.purpose, spec.currency, spec.allowNegative ?? false, spec.hot ?? false, (spec.floor ?? 0n).toString()],
     );
     const [row] = (await manager.query(
       `SELECT * FROM ledger.ledger_accounts WHERE owner_type = $1 AND owner_id = $2 AND purpose = $3 AND currency = $4`,
@@ -134,9 +136,19 @@ export class LedgerService {
     return row?.id;
   }
 
-  async post(entry: EntryInput, manager?: EntityManager): Promise<PostedEntry> {
+  async post(entry: EntryInput, manager?: EntityManager, options: { useFloor?: boolean } = {}): Promise<PostedEntry> {
     const postings = normaliseEntry(entry.postings);
-    const run = (m: EntityManager) => this.postWith(m, entry, postings);
+    const run = async (m: EntityManager) => {
+      if (!options.useFloor) return this.postWith(m, entry, postings);
+      // debits of this entry may take an account down to its floor (see the ledger-floor migration)
+      await m.query(`SELECT set_config('ledger.use_floor', 'on', true)`);
+      try {
+        return await this.postWith(m, entry, postings);
+      } finally {
+        await m.query(`SELECT set_config('ledger.use_floor', 'off', true)`).catch(() => undefined);
+      }
+    };
+    if (options.useFloor && !manager) throw new Error('a posting with useFloor runs inside the caller\'s transaction');
     // alone, the call is one atomic statement: no BEGIN/COMMIT round trips
     return manager ? run(manager) : withRetry(() => run(this.dataSource.manager));
   }

@@ -6,7 +6,7 @@ export interface LedgerReport {
   currencyTotals: { currency: string; total: string }[];
   /** Accounts whose stored balance (plus queued hot credits) differs from the sum of their postings. */
   drift: { accountId: string; stored: string; computed: string }[];
-  /** Accounts that may not go negative but are. */
+  /** Accounts that may not go negative (or below their floor) but are. */
   negative: { accountId: string; balance: string }[];
   /** Journal entries whose postings do not sum to zero in some currency. */
   unbalanced: { entryId: string; currency: string; total: string }[];
@@ -34,7 +34,7 @@ export async function verifyLedger(dataSource: DataSource): Promise<LedgerReport
       `SELECT a.id AS "accountId", (a.balance + COALESCE(h.pending, 0))::text AS balance
          FROM ledger.ledger_accounts a
          LEFT JOIN (SELECT account_id, sum(amount) AS pending FROM ledger.hot_account_credits GROUP BY account_id) h ON h.account_id = a.id
-        WHERE NOT a.allow_negative AND a.balance + COALESCE(h.pending, 0) < 0`,
+        WHERE NOT a.allow_negative AND a.balance + COALESCE(h.pending, 0) < -a.floor`,
     )) as LedgerReport['negative'];
     const unbalanced = (await m.query(
       `SELECT entry_id AS "entryId", currency, sum(amount)::text AS total FROM ledger.postings GROUP BY entry_id, currency HAVING sum(amount) <> 0`,

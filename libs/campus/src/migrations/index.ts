@@ -1,3 +1,4 @@
 import { Campus1764500000500 } from './1764500000500-campus.js';
+import { CampusCards1764500000700 } from './1764500000700-campus-cards.js';
 
-export const campusMigrations = [Campus1764500000500];
+export const campusMigrations = [Campus1764500000500, CampusCards1764500000700];

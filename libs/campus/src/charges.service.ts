@@ -1,0 +1,355 @@
+import { Injectable, Logger } from '@nestjs/common';
+import argon2 from 'argon2';
+import { randomUUID } from 'node:crypto';
+import { DataSource, type EntityManager } from 'typeorm';
+import { DomainError, IdempotencyService, NotFoundError, shanghaiDay, shanghaiDayRange } from '@app/common';
+import type { Currency } from '@app/common';
+import { withTransactionRetry } from '@app/database';
+import type { AuthenticatedDevice, AuthenticatedUser } from '@app/identity';
+import { hasOrgRole } from '@app/identity';
+import { InsufficientFundsError, LedgerService } from '@app/ledger';
+import type { LedgerAccount } from '@app/ledger';
+import { verifyCode } from '@app/paycode';
+import type { Jwks } from '@app/paycode';
+import { CampusRepository } from './campus.repository.js';
+import type { CardRow, ChargeRow } from './campus.repository.js';
+import {
+  CardCodeRefusedError,
+  CardFrozenError,
+  DailyLimitExceededError,
+  MemberInactiveError,
+  NotCampusMerchantError,
+  PinInvalidError,
+  PinRequiredError,
+  RefundExceedsChargeError,
+  WrongUniversityError,
+} from './campus.errors.js';
+import { CardsService } from './cards.service.js';
+import { CampusCodeKeys } from './code-keys.js';
+import { splitCharge, splitRefund, takeFromLots } from './domain/purses.js';
+import type { OfflineChargeDto } from './dto/campus.dto.js';
+
+/** Seconds a card code is still taken after its expiry (POS clocks and queues); api.md allows at most 30. */
+export const CARD_CODE_GRACE_SECONDS = 30;
+/** The fifth wrong PIN in an Asia/Shanghai day freezes the card. */
+export const PIN_ATTEMPTS_PER_DAY = 5;
+/** An offline charge stamped further in the future than this is refused. */
+const FUTURE_SKEW_MS = 5 * 60_000;
+
+export interface ChargeResult {
+  id: string;
+  status: 'SUCCEEDED';
+  amount: number;
+  currency: Currency;
+  subsidyAmount: number;
+  cardBalanceAfter: number;
+  chargedAt: string;
+}
+
+export interface OfflineResult {
+  chargeId: string;
+  status: 'SUCCEEDED' | 'DUPLICATE' | 'REJECTED';
+  reason?: string;
+  cardBalanceAfter?: number;
+}
+
+interface Merchant {
+  id: string;
+  universityId: string;
+  universityRef: string;
+}
+
+/** A refusal of one offline charge (recorded, answered as REJECTED with this reason). */
+class Rejected extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+/**
+ * Charges at POS terminals (online by code, offline uploads), refunds and
+ * merchant settlements. Each charge: one transaction under the card's row
+ * lock: code single use, daily limit, purse split (subsidy first, lots
+ * earliest-expiring first), one balanced entry card purses -> the merchant's
+ * receivable (a hot account: no row lock on the merchant at noon).
+ */
+@Injectable()
+export class ChargesService {
+  private readonly logger = new Logger('CampusCharges');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly repo: CampusRepository,
+    private readonly cards: CardsService,
+    private readonly ledger: LedgerService,
+    private readonly keys: CampusCodeKeys,
+    private readonly idempotency: IdempotencyService,
+  ) {}
+
+  /** Ledger accounts never change id: each merchant's receivable is looked up once per process (see merchantOf). */
+  private readonly receivables = new Map<string, LedgerAccount>();
+
+  async receivable(merchantId: string, currency: Currency, m: EntityManager): Promise<LedgerAccount> {
+    return this.receivables.get(`${merchantId}:${currency}`) ?? this.ledger.account({ ownerType: 'ORGANIZATION', ownerId: merchantId, purpose: 'RECEIVABLE', currency, hot: true }, m);
+  }
+
+  /** Outside any transaction (so that a cached account is a committed one). */
+  private async warmReceivable(merchantId: string, currency: Currency): Promise<void> {
+    const key = `${merchantId}:${currency}`;
+    if (this.receivables.has(key)) return;
+    const account = await this.ledger.account({ ownerType: 'ORGANIZATION', ownerId: merchantId, purpose: 'RECEIVABLE', currency, hot: true });
+    if (this.receivables.size > 10_000) this.receivables.clear();
+    this.receivables.set(key, account);
+  }
+
+  /** The POS device's merchant, which must be a campus merchant of a university. */
+  private async merchantOf(device: AuthenticatedDevice): Promise<Merchant> {
+    const merchant = await this.repo.merchant(device.organizationId);
+    if (!merchant?.university_id || !merchant.university_ref) throw new NotCampusMerchantError();
+    await this.warmReceivable(merchant.organization_id, 'CNY');
+    return { id: merchant.organization_id, universityId: merchant.university_id, universityRef: merchant.university_ref };
+  }
+
+  async posConfig(device: AuthenticatedDevice): Promise<{ deviceId: string; merchantId: string; universityId: string; universityRef: string; codeGraceSeconds: number; jwks: Jwks }> {
+    const merchant = await this.merchantOf(device);
+    return { deviceId: device.id, merchantId: merchant.id, universityId: merchant.universityId, universityRef: merchant.universityRef, codeGraceSeconds: CARD_CODE_GRACE_SECONDS, jwks: await this.keys.jwks() };
+  }
+
+  /** Verifies a card code at `at`: the card it names, or the API refusal. */
+  private async verify(code: string, at: Date, merchant: Merchant): Promise<{ jti: string; ref: string } | { refusal: 'CODE_EXPIRED' | 'INVALID_CODE' | 'WRONG_UNIVERSITY' }> {
+    const options = { now: at, use: 'card' as const, graceSeconds: CARD_CODE_GRACE_SECONDS };
+    let result = verifyCode(code, await this.keys.keySet(), options);
+    // signed by a key this replica has not seen yet (a rotation): read the JWKS again, once
+    if (!result.ok && result.detail === 'UNKNOWN_KEY') result = verifyCode(code, await this.keys.keySet(true), options);
+    if (!result.ok) return { refusal: result.reason === 'CODE_EXPIRED' ? 'CODE_EXPIRED' : 'INVALID_CODE' };
+    if (result.kind !== 'online' || !result.aud) return { refusal: 'INVALID_CODE' };
+    if (result.aud !== merchant.universityRef) return { refusal: 'WRONG_UNIVERSITY' };
+    return { jti: result.jti, ref: result.sub };
+  }
+
+  // ---------------------------------------------------------------- online
+
+  async charge(device: AuthenticatedDevice, input: { code: string; amount: number; description?: string; pin?: string }): Promise<ChargeResult> {
+    const merchant = await this.merchantOf(device);
+    const now = new Date();
+    const verified = await this.verify(input.code, now, merchant);
+    if ('refusal' in verified) throw verified.refusal === 'WRONG_UNIVERSITY' ? new WrongUniversityError() : new CardCodeRefusedError(verified.refusal);
+    const amount = BigInt(input.amount);
+    const card = await this.repo.cardByRef(verified.ref);
+    if (!card) throw new CardCodeRefusedError('INVALID_CODE');
+    if (card.university_id !== merchant.universityId) throw new WrongUniversityError();
+    if (card.status === 'FROZEN') throw new CardFrozenError();
+    if (amount > BigInt(card.password_free_limit)) await this.checkPin(card, input.pin);
+
+    const id = randomUUID();
+    return withTransactionRetry(this.dataSource, async (m) => {
+      const locked = (await this.repo.card(card.id, m, true))!;
+      const result = await this.apply(m, locked, merchant, device.id, { id, amount, jti: verified.jti, chargedAt: now, description: input.description ?? null, mode: 'ONLINE' });
+      await this.idempotency.record(m, result);
+      return result;
+    });
+  }
+
+  /**
+   * argon2 outside any lock (it is slow on purpose). A wrong PIN is counted
+   * in its own committed transaction (the charge is refused; the count is
+   * not rolled back); the fifth of the day freezes the card.
+   */
+  private async checkPin(card: CardRow, pin: string | undefined): Promise<void> {
+    if (!card.pin_hash) throw new PinRequiredError('A charge above the password-free limit needs a PIN: the card has none set');
+    if (!pin) throw new PinRequiredError();
+    if (await argon2.verify(card.pin_hash, pin)) return;
+    const frozen = await withTransactionRetry(this.dataSource, async (m) => {
+      await this.repo.lockCard(m, card.id);
+      const failures = await this.repo.countPinFailure(m, card.id, shanghaiDay(new Date()));
+      if (failures >= PIN_ATTEMPTS_PER_DAY) {
+        await this.repo.setStatus(m, card.id, 'FROZEN', `${failures} wrong PINs today`);
+        return true;
+      }
+      return false;
+    });
+    throw new PinInvalidError(frozen);
+  }
+
+  /** The charge itself, under the card's row lock (checks that depend on state happen here). */
+  private async apply(
+    m: EntityManager,
+    card: CardRow,
+    merchant: Merchant,
+    deviceId: string,
+    c: { id: string; amount: bigint; jti: string; chargedAt: Date; description: string | null; mode: 'ONLINE' | 'OFFLINE' },
+  ): Promise<ChargeResult> {
+    const offline = c.mode === 'OFFLINE';
+    if (offline ? (await this.repo.statusAt(m, card.id, c.chargedAt)) === 'FROZEN' : card.status === 'FROZEN') throw new CardFrozenError();
+    if (!card.member_active) throw new MemberInactiveError();
+    if (!(await this.repo.useCode(m, c.jti, card.id))) throw new CardCodeRefusedError('CODE_ALREADY_USED');
+    if (!(await this.repo.spend(m, card.id, shanghaiDay(c.chargedAt), c.amount, BigInt(card.daily_limit)))) throw new DailyLimitExceededError();
+    const currency = card.currency.trim() as Currency;
+    const before = await this.cards.purses(card, m);
+    const split = splitCharge(c.amount, before.subsidy);
+    // online charges stop at zero; offline ones may reach -offlineLimit (the ledger enforces both)
+    const lowest = offline ? -BigInt(card.offline_limit) : 0n;
+    if (before.cash - split.cash < lowest) throw new InsufficientFundsError();
+    await this.repo.insertCharge(m, { ...c, cardId: card.id, merchantId: merchant.id, deviceId, subsidy: split.subsidy, cash: split.cash, currency });
+    if (split.subsidy > 0n) {
+      const lots = await this.repo.lotsForSpending(m, card.id);
+      for (const take of takeFromLots(split.subsidy, lots.map((l) => ({ id: l.id, remaining: BigInt(l.remaining) })))) await this.repo.takeFromLot(m, take.id, c.id, take.amount);
+    }
+    const receivable = await this.receivable(merchant.id, currency, m);
+    const postings = [{ accountId: receivable.id, currency, amount: c.amount }];
+    if (split.subsidy > 0n) postings.push({ accountId: card.subsidy_account_id, currency, amount: -split.subsidy });
+    if (split.cash > 0n) postings.push({ accountId: card.cash_account_id, currency, amount: -split.cash });
+    await this.ledger.post(
+      { reference: `campus:charge:${c.id}`, kind: 'CAMPUS_CHARGE', description: c.description ?? 'Campus card charge', metadata: { cardId: card.id, chargeId: c.id, merchantId: merchant.id, mode: c.mode }, postings },
+      m,
+      { useFloor: offline },
+    );
+    const after = { cash: before.cash - split.cash, subsidy: before.subsidy - split.subsidy };
+    await this.repo.movement(m, {
+      cardId: card.id,
+      kind: 'CHARGE',
+      amount: -c.amount,
+      subsidyAmount: -split.subsidy,
+      balanceAfter: after.cash + after.subsidy,
+      subsidyBalanceAfter: after.subsidy,
+      refId: c.id,
+      description: c.description ?? (offline ? 'Campus charge (offline POS)' : 'Campus charge'),
+    });
+    return {
+      id: c.id,
+      status: 'SUCCEEDED',
+      amount: Number(c.amount),
+      currency,
+      subsidyAmount: Number(split.subsidy),
+      cardBalanceAfter: Number(after.cash + after.subsidy),
+      chargedAt: c.chargedAt.toISOString(),
+    };
+  }
+
+  // ---------------------------------------------------------------- offline
+
+  async offline(device: AuthenticatedDevice, charges: OfflineChargeDto[]): Promise<{ results: OfflineResult[] }> {
+    const merchant = await this.merchantOf(device);
+    const results: OfflineResult[] = [];
+    for (const item of charges) results.push(await this.offlineOne(device, merchant, item));
+    return { results };
+  }
+
+  private async offlineOne(device: AuthenticatedDevice, merchant: Merchant, item: OfflineChargeDto): Promise<OfflineResult> {
+    const chargeId = item.chargeId.toLowerCase();
+    const chargedAt = new Date(item.chargedAt);
+    const amount = BigInt(item.amount);
+    const judged = async (m: EntityManager): Promise<OfflineResult> => {
+      if (!(await this.repo.claimOffline(m, chargeId, device.id))) return { chargeId, status: 'DUPLICATE' };
+      try {
+        if (Number.isNaN(chargedAt.getTime()) || chargedAt.getTime() > Date.now() + FUTURE_SKEW_MS) throw new Rejected('INVALID_CHARGED_AT');
+        const verified = await this.verify(item.code, chargedAt, merchant);
+        if ('refusal' in verified) throw new Rejected(verified.refusal);
+        const ref = await this.repo.cardByRef(verified.ref, m);
+        if (!ref) throw new Rejected('INVALID_CODE');
+        if (ref.university_id !== merchant.universityId) throw new Rejected('WRONG_UNIVERSITY');
+        const card = (await this.repo.card(ref.id, m, true))!;
+        // a savepoint: a refusal inside undoes the charge's writes but keeps the claim
+        const result = await this.savepoint(m, () => this.apply(m, card, merchant, device.id, { id: chargeId, amount, jti: verified.jti, chargedAt, description: null, mode: 'OFFLINE' }));
+        await this.repo.finishOffline(m, chargeId, 'SUCCEEDED', null, BigInt(result.cardBalanceAfter));
+        return { chargeId, status: 'SUCCEEDED', cardBalanceAfter: result.cardBalanceAfter };
+      } catch (err) {
+        const reason = err instanceof Rejected ? err.reason : err instanceof DomainError && err.status < 500 ? err.code : undefined;
+        if (!reason) throw err;
+        await this.repo.finishOffline(m, chargeId, 'REJECTED', reason, null);
+        if (reason === 'INSUFFICIENT_FUNDS') this.logger.warn({ chargeId, merchantId: merchant.id }, 'offline charge beyond the card floor: rejected, the merchant is told');
+        return { chargeId, status: 'REJECTED', reason };
+      }
+    };
+    const result = await withTransactionRetry(this.dataSource, judged);
+    if (result.status !== 'DUPLICATE') return result;
+    // the first result, marked DUPLICATE
+    const first = await this.repo.offlineResult(chargeId);
+    return {
+      chargeId,
+      status: 'DUPLICATE',
+      ...(first?.reason ? { reason: first.reason } : {}),
+      ...(first?.card_balance_after != null ? { cardBalanceAfter: Number(first.card_balance_after) } : {}),
+    };
+  }
+
+  private async savepoint<T>(m: EntityManager, work: () => Promise<T>): Promise<T> {
+    await m.query('SAVEPOINT campus_charge');
+    try {
+      const value = await work();
+      await m.query('RELEASE SAVEPOINT campus_charge');
+      return value;
+    } catch (err) {
+      await m.query('ROLLBACK TO SAVEPOINT campus_charge');
+      throw err;
+    }
+  }
+
+  // ---------------------------------------------------------------- refunds
+
+  /** By the merchant's staff (user) or one of its POS devices. */
+  async refund(caller: AuthenticatedUser | AuthenticatedDevice, chargeId: string, requested?: number): Promise<{ id: string; chargeId: string; amount: number; subsidyAmount: number; currency: Currency; cardBalanceAfter: number }> {
+    const charge = await this.repo.charge(chargeId);
+    const allowed =
+      charge && (caller.kind === 'device' ? caller.organizationId === charge.merchant_id : hasOrgRole(caller, charge.merchant_id, ['ORG_ADMIN', 'ORG_OPERATOR']));
+    if (!charge || !allowed) throw new NotFoundError('No such charge');
+    const id = randomUUID();
+    return withTransactionRetry(this.dataSource, async (m) => {
+      // lock order: the card, then the charge (as charges take them)
+      const card = (await this.repo.card(charge.card_id, m, true))!;
+      const locked = (await this.repo.charge(charge.id, m, true))!;
+      const parts = { subsidyAmount: BigInt(locked.subsidy_amount), cashAmount: BigInt(locked.cash_amount), refundedSubsidy: BigInt(locked.refunded_subsidy), refundedCash: BigInt(locked.refunded_cash) };
+      const left = parts.subsidyAmount + parts.cashAmount - parts.refundedSubsidy - parts.refundedCash;
+      const amount = requested === undefined ? left : BigInt(requested);
+      const split = splitRefund(amount, parts);
+      if (!split) throw new RefundExceedsChargeError(left);
+      const currency = locked.currency.trim() as Currency;
+      const before = await this.cards.purses(card, m);
+      await this.repo.addRefund(m, { id, chargeId: locked.id, merchantId: locked.merchant_id, subsidy: split.subsidy, cash: split.cash });
+      if (split.subsidy > 0n) await this.repo.restoreToLots(m, locked.id, split.subsidy);
+      const receivable = await this.receivable(locked.merchant_id, currency, m);
+      const postings = [{ accountId: receivable.id, currency, amount: -amount }];
+      if (split.subsidy > 0n) postings.push({ accountId: card.subsidy_account_id, currency, amount: split.subsidy });
+      if (split.cash > 0n) postings.push({ accountId: card.cash_account_id, currency, amount: split.cash });
+      await this.ledger.post({ reference: `campus:refund:${id}`, kind: 'CAMPUS_REFUND', description: 'Campus charge refund', metadata: { chargeId: locked.id, refundId: id, cardId: card.id }, postings }, m);
+      const after = { cash: before.cash + split.cash, subsidy: before.subsidy + split.subsidy };
+      await this.repo.movement(m, { cardId: card.id, kind: 'REFUND', amount, subsidyAmount: split.subsidy, balanceAfter: after.cash + after.subsidy, subsidyBalanceAfter: after.subsidy, refId: id, description: 'Refund' });
+      const result = { id, chargeId: locked.id, amount: Number(amount), subsidyAmount: Number(split.subsidy), currency, cardBalanceAfter: Number(after.cash + after.subsidy) };
+      await this.idempotency.record(m, result);
+      return result;
+    });
+  }
+
+  // ---------------------------------------------------------------- settlement
+
+  /** Charges and refunds posted in one Asia/Shanghai day: exactly the merchant's receivable postings of that day. */
+  async settlement(merchantId: string, date: string): Promise<{
+    date: string;
+    timeZone: 'Asia/Shanghai';
+    currency: Currency;
+    count: number;
+    total: { amount: number; currency: Currency };
+    refunds: { count: number; amount: number; currency: Currency };
+    net: { amount: number; currency: Currency };
+    items: { id: string; amount: number; mode: ChargeRow['mode']; chargedAt: string; postedAt: string }[];
+    refundItems: { id: string; chargeId: string; amount: number; createdAt: string }[];
+  }> {
+    if (!(await this.repo.merchant(merchantId))) throw new NotFoundError('No such merchant');
+    const { start, end } = shanghaiDayRange(date);
+    const [charges, refunds] = await Promise.all([this.repo.chargesPosted(merchantId, start, end), this.repo.refundsPosted(merchantId, start, end)]);
+    const currency: Currency = (charges[0]?.currency.trim() as Currency) ?? 'CNY';
+    const total = charges.reduce((s, c) => s + BigInt(c.amount), 0n);
+    const refunded = refunds.reduce((s, r) => s + BigInt(r.amount), 0n);
+    return {
+      date,
+      timeZone: 'Asia/Shanghai',
+      currency,
+      count: charges.length,
+      total: { amount: Number(total), currency },
+      refunds: { count: refunds.length, amount: Number(refunded), currency },
+      net: { amount: Number(total - refunded), currency },
+      items: charges.map((c) => ({ id: c.id, amount: Number(c.amount), mode: c.mode, chargedAt: c.charged_at.toISOString(), postedAt: c.posted_at.toISOString() })),
+      refundItems: refunds.map((r) => ({ id: r.id, chargeId: r.charge_id, amount: Number(r.amount), createdAt: r.created_at.toISOString() })),
+    };
+  }
+}
