@@ -1,6 +1,7 @@
 import { IdempotencyModule } from '@app/common';
 import { BillingModule } from '@app/billing';
 import { CampusModule } from '@app/campus';
+import { TransitModule } from '@app/transit';
 import { collectMigrations, DatabaseModule, type DataContext } from '@app/database';
 import type { MigrationClass } from '@app/database';
 import { IdentityModule } from '@app/identity';
@@ -21,6 +22,7 @@ export const DATA_CONTEXTS: readonly DataContext[] = [
   PaymentsModule,
   BillingModule,
   CampusModule,
+  TransitModule,
 ];
 
 /** Every context's migrations in the order TypeORM applies them, for the DataSource (and `npm run db:migrate`). */

@@ -1,4 +1,5 @@
 import { Ledger1763700200000 } from './1763700200000-ledger.js';
 import { LedgerSchema1764500000200 } from './1764500000200-ledger-schema.js';
+import { LedgerPostMany1764600000200 } from './1764600000200-ledger-post-many.js';
 
-export const ledgerMigrations = [Ledger1763700200000, LedgerSchema1764500000200];
+export const ledgerMigrations = [Ledger1763700200000, LedgerSchema1764500000200, LedgerPostMany1764600000200];
