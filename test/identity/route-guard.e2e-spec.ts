@@ -15,6 +15,8 @@ const PUBLIC = new Set([
   'POST /v1/auth/refresh',
   // providers post here; their signature is checked instead
   'POST /v1/providers/:provider/notifications',
+  // the public keys readers verify ride codes with, offline
+  'GET /v1/transit/keys',
 ]);
 /** Served by @fastify/static for the OpenAPI UI, outside Nest's guards by design. */
 const DOCS = /^\/docs(-json|-yaml)?(\/|$)/;
