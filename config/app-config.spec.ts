@@ -59,7 +59,7 @@ describe('validateConfig', () => {
   });
 
   it('never serves the sandbox in production, and wants the public URL the providers notify', () => {
-    const secrets = { JWT_SECRET: 'x'.repeat(40), DEVICE_SECRET_KEY: Buffer.alloc(32, 1).toString('base64'), ID_NUMBER_HASH_KEY: Buffer.alloc(32, 2).toString('base64') };
+    const secrets = { JWT_SECRET: 'x'.repeat(40), DEVICE_SECRET_KEY: Buffer.alloc(32, 1).toString('base64'), ID_NUMBER_HASH_KEY: Buffer.alloc(32, 2).toString('base64'), PAYCODE_KEY_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64') };
     expect(() => validateConfig({ NODE_ENV: 'production', ...secrets, PUBLIC_BASE_URL: 'https://pay.example.cn' })).toThrow(/PAYMENT_PROVIDERS must be live/);
     const live = { NODE_ENV: 'production', ...secrets, PAYMENT_PROVIDERS: 'live', PAYMENT_CREDENTIALS_FILE: '/etc/p.json' };
     expect(() => validateConfig(live)).toThrow(/PUBLIC_BASE_URL must be set/);

@@ -178,6 +178,12 @@ export class AppConfig {
   @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'ID_NUMBER_HASH_KEY must be 32 bytes in base64 (44 characters)' })
   ID_NUMBER_HASH_KEY?: string;
 
+  /** AES-256-GCM key for the pay-code signing keys at rest: 32 bytes, base64. Generated and kept in DATA_DIR outside production. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'PAYCODE_KEY_ENCRYPTION_KEY must be 32 bytes in base64 (44 characters)' })
+  PAYCODE_KEY_ENCRYPTION_KEY?: string;
+
   /** Allowed clock skew of signed device requests, ms (api.md: 5 minutes). */
   @Transform(toInt)
   @IsInt()
@@ -267,7 +273,7 @@ export class AppConfig {
 }
 
 /** Keys a production deployment must set; elsewhere they are generated once and kept in DATA_DIR. */
-export const GENERATED_SECRETS = ['JWT_SECRET', 'DEVICE_SECRET_KEY', 'ID_NUMBER_HASH_KEY'] as const;
+export const GENERATED_SECRETS = ['JWT_SECRET', 'DEVICE_SECRET_KEY', 'ID_NUMBER_HASH_KEY', 'PAYCODE_KEY_ENCRYPTION_KEY'] as const;
 export type GeneratedSecret = (typeof GENERATED_SECRETS)[number];
 
 export class ConfigError extends Error {

@@ -60,6 +60,7 @@ const config = validateConfig({
   JWT_SECRET: randomBytes(48).toString('base64url'),
   DEVICE_SECRET_KEY: randomBytes(32).toString('base64'),
   ID_NUMBER_HASH_KEY: randomBytes(32).toString('base64'),
+  PAYCODE_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
   ADMIN_PHONE: ADMIN.phone,
   ADMIN_PASSWORD: ADMIN.password,
   RATE_LIMIT_PER_IP_PER_MINUTE: '1000000',

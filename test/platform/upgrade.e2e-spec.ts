@@ -106,7 +106,7 @@ describe('a fresh database', () => {
       expect(await ds.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public'`)).toEqual([]);
       const schemas = (await ds.query(`SELECT DISTINCT schemaname FROM pg_tables ORDER BY schemaname`)) as { schemaname: string }[];
       expect(schemas.map((s) => s.schemaname).filter((s) => !s.startsWith('pg_') && s !== 'information_schema')).toEqual([
-        'billing', 'campus', 'common', 'identity', 'ledger', 'payments', 'pgboss', 'platform', 'sandbox', 'transit',
+        'billing', 'campus', 'common', 'identity', 'ledger', 'paycode', 'payments', 'pgboss', 'platform', 'sandbox', 'transit',
       ]);
       const columns = (await ds.query(
         `SELECT column_name FROM information_schema.columns WHERE table_schema = 'identity' AND table_name = 'organizations' ORDER BY ordinal_position`,

@@ -11,6 +11,7 @@ export const TEST_SECRETS = {
   JWT_SECRET: randomBytes(48).toString('base64url'),
   DEVICE_SECRET_KEY: randomBytes(32).toString('base64'),
   ID_NUMBER_HASH_KEY: randomBytes(32).toString('base64'),
+  PAYCODE_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
 };
 
 export interface HttpResult<T = any> {

@@ -77,7 +77,11 @@ describe('transit: ride codes and taps from bus readers', () => {
   it('the same batch uploaded twice at once is processed once', async () => {
     const riders = await Promise.all(Array.from({ length: 4 }, () => makeRider(app, admin, 1000)));
     const taps = await Promise.all(riders.map(async (r) => tap(await rideCode(app, r), op.flat.code)));
-    const [a, b] = await Promise.all([upload(app, op.reader, taps), upload(app, op.reader, taps)]);
+    // two signatures (one timestamp apart: a signature is accepted once), sent at once
+    const ts = Date.now();
+    const [ra, rb] = await Promise.all([0, 1].map((d) => deviceRequest(app, op.reader, 'POST', '/v1/transit/taps', { taps }, { timestamp: ts + d })));
+    expect([ra.status, rb.status]).toEqual([200, 200]);
+    const [a, b] = [ra.body.results as any[], rb.body.results as any[]];
     const statuses = [...a, ...b].map((r) => r.status).sort();
     expect(statuses).toEqual([...Array(4).fill('CHARGED'), ...Array(4).fill('DUPLICATE')]);
     for (const r of riders) expect(await balance(app, r)).toBe(800);

@@ -11,6 +11,7 @@ export { DevicesService } from './devices/devices.service.js';
 export type { DeviceView } from './devices/devices.service.js';
 export { CurrentUser, CurrentDevice, DeviceAuth, OrgRole, PlatformAdmin, RequireKyc } from './auth/decorators.js';
 export { signDeviceRequest } from './domain/device-signature.js';
+export { SecretBox } from './domain/secret-box.js';
 export * from './identity.types.js';
 export * from './identity.errors.js';
 export { AdminBootstrapService } from './admin-bootstrap.service.js';

@@ -1,6 +1,7 @@
 import { IdempotencyModule } from '@app/common';
 import { BillingModule } from '@app/billing';
 import { CampusModule } from '@app/campus';
+import { PaycodeKeysModule } from '@app/paycode-keys';
 import { TransitModule } from '@app/transit';
 import { collectMigrations, DatabaseModule, type DataContext } from '@app/database';
 import type { MigrationClass } from '@app/database';
@@ -22,6 +23,7 @@ export const DATA_CONTEXTS: readonly DataContext[] = [
   PaymentsModule,
   BillingModule,
   CampusModule,
+  PaycodeKeysModule,
   TransitModule,
 ];
 

@@ -9,6 +9,7 @@ import { IdentityModule } from '@app/identity';
 import { JobsService } from '@app/jobs';
 import { LedgerModule } from '@app/ledger';
 import { PaymentsModule, PROVIDER_CREDENTIALS } from '@app/payments';
+import { PaycodeKeysModule } from '@app/paycode-keys';
 import { ProviderSandboxModule, SandboxKeysService } from '@app/provider-sandbox';
 import { loadProviderCredentials } from './provider-credentials.js';
 
@@ -48,6 +49,7 @@ export class PlatformModule {
         BillingModule,
         CampusModule,
         TransitModule,
+        PaycodeKeysModule,
       ],
       providers: [{ provide: IdempotencyMaintenance, inject: [JobsService, IdempotencyService], useFactory: (j: JobsService, s: IdempotencyService) => new IdempotencyMaintenance(j, s) }],
     };

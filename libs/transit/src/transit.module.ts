@@ -3,10 +3,11 @@ import type { OnModuleInit } from '@nestjs/common';
 import { IdentityModule, OrganizationProfiles } from '@app/identity';
 import { JobsService } from '@app/jobs';
 import { LedgerModule } from '@app/ledger';
+import { PaycodeKeysModule, PaycodeKeysService } from '@app/paycode-keys';
 import { ChargesService } from './charges.service.js';
 import { transitMigrations } from './migrations/index.js';
 import { OperatorProfile } from './operator-profile.js';
-import { ProcessRideCodeKeys, RIDE_CODE_KEYS } from './ride-code-keys.js';
+import { RIDE_CODE_KEYS } from './ride-code-keys.js';
 import { RidersService } from './riders.service.js';
 import { RoutesService } from './routes.service.js';
 import { TapsService } from './taps.service.js';
@@ -36,7 +37,7 @@ class TransitJobs implements OnModuleInit {
  * Schema `transit`; meets the other contexts in identity and the ledger.
  */
 @Module({
-  imports: [IdentityModule, LedgerModule],
+  imports: [IdentityModule, LedgerModule, PaycodeKeysModule],
   controllers: [TransitController],
   providers: [
     ChargesService,
@@ -44,7 +45,8 @@ class TransitJobs implements OnModuleInit {
     RidersService,
     TapsService,
     TripsService,
-    { provide: RIDE_CODE_KEYS, useClass: ProcessRideCodeKeys },
+    // ride codes are signed with the platform's shared pay-code keys (sealed at rest, rotated)
+    { provide: RIDE_CODE_KEYS, useExisting: PaycodeKeysService },
     {
       provide: TransitJobs,
       inject: [JobsService, TripsService, OrganizationProfiles],
