@@ -2,10 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import QRCode from 'qrcode';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
-import { IdempotencyService } from '@app/common';
+import { IdempotencyService, ValidationFailedError } from '@app/common';
 import { withTransactionRetry } from '@app/database';
 import { WalletService } from '@app/ledger';
-import { mintOnlineCode, newCodeId, type Jwks } from '@app/paycode';
+import { isEcP256PublicJwk, mintCredential, mintOnlineCode, newCodeId, PaycodeInputError, type Jwks } from '@app/paycode';
 import { RIDE_CODE_KEYS, type RideCodeKeys } from './ride-code-keys.js';
 import { RidersRepository, type RiderRow } from './riders.repository.js';
 import { InArrearsError } from './transit.errors.js';
@@ -15,6 +15,16 @@ export interface RideCodeView {
   code: string;
   expiresAt: string;
   qrSvg: string;
+}
+
+/** How many codes a phone may mint with one credential (one a boarding; a day holds far fewer). */
+export const MAX_CODES_PER_CREDENTIAL = 200;
+
+export interface RideCredentialView {
+  credential: string;
+  credentialId: string;
+  expiresAt: string;
+  maxCodes: number;
 }
 
 export interface BlocklistView {
@@ -54,6 +64,26 @@ export class RidersService {
       expiresAt: new Date(minted.exp * 1000).toISOString(),
       qrSvg: await QRCode.toString(minted.code, { type: 'svg', errorCorrectionLevel: 'L', margin: 2 }),
     };
+  }
+
+  /**
+   * paycode.md "Offline-minted ride codes": the platform's signed statement
+   * binding this rider to the phone's P-256 public key for 24 h; the phone
+   * then mints up to maxCodes codes offline. None while in arrears.
+   */
+  async issueCredential(userId: string, publicKey: unknown, now = new Date()): Promise<RideCredentialView> {
+    if (!isEcP256PublicJwk(publicKey)) {
+      throw new ValidationFailedError([{ field: 'publicKey', problems: ['must be a public EC P-256 JWK {kty: "EC", crv: "P-256", x, y} (43-character base64url coordinates, no "d")'] }]);
+    }
+    const rider = await this.rider(userId);
+    if (rider.in_arrears) throw new InArrearsError();
+    try {
+      const minted = mintCredential(await this.keys.signer(), { sub: rider.ref, publicKey, maxCodes: MAX_CODES_PER_CREDENTIAL, now });
+      return { credential: minted.credential, credentialId: minted.credentialId, expiresAt: new Date(minted.exp * 1000).toISOString(), maxCodes: minted.maxCodes };
+    } catch (err) {
+      if (err instanceof PaycodeInputError) throw new ValidationFailedError([{ field: 'publicKey', problems: [err.message] }]);
+      throw err;
+    }
   }
 
   jwks(): Promise<Jwks> {

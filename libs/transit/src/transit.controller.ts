@@ -5,8 +5,8 @@ import type { Page } from '@app/common';
 import { CurrentDevice, CurrentUser, DeviceAuth, RequireKyc } from '@app/identity';
 import type { AuthenticatedDevice, AuthenticatedUser } from '@app/identity';
 import type { Jwks } from '@app/paycode';
-import { BlocklistQuery, CreateRouteDto, CreateVehicleDto, EmptyDto, ScanToPayDto, SettlementQuery, TapsDto } from './dto/transit.dto.js';
-import { RidersService, type BlocklistView, type RideCodeView } from './riders.service.js';
+import { BlocklistQuery, CreateRouteDto, RideCredentialDto, CreateVehicleDto, EmptyDto, ScanToPayDto, SettlementQuery, TapsDto } from './dto/transit.dto.js';
+import { RidersService, type BlocklistView, type RideCodeView, type RideCredentialView } from './riders.service.js';
 import { RoutesService, type RouteView, type VehicleView } from './routes.service.js';
 import { TapsService, type TapResult } from './taps.service.js';
 import { TripsService, type TripView } from './trips.service.js';
@@ -49,6 +49,13 @@ export class TransitController {
   @RequireKyc()
   rideCode(@CurrentUser() user: AuthenticatedUser): Promise<RideCodeView> {
     return this.riders.issueRideCode(user.id);
+  }
+
+  /** A 24 h credential for the phone's key: the phone then mints ride codes with no network. */
+  @Post('ride-credentials')
+  @RequireKyc()
+  rideCredential(@CurrentUser() user: AuthenticatedUser, @Body() body: RideCredentialDto): Promise<RideCredentialView> {
+    return this.riders.issueCredential(user.id, body.publicKey);
   }
 
   /** The JWKS readers verify ride codes with, offline. */

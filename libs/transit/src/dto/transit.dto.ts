@@ -94,3 +94,9 @@ export class SettlementQuery {
   @IsUUID()
   operatorId?: string;
 }
+
+export class RideCredentialDto {
+  @ApiProperty({ description: "the phone's public key: JWK {kty: EC, crv: P-256, x, y}", type: 'object', additionalProperties: true })
+  @IsObject()
+  publicKey: Record<string, unknown>;
+}
