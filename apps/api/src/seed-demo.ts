@@ -1,6 +1,7 @@
 import { shanghaiDay } from '@app/common';
 import { ConfigError, loadConfigFromEnvironment } from '@app/config';
 import { createApi } from './bootstrap.js';
+import { seedTransit } from './seed-transit.js';
 
 /**
  * `npm run seed:demo`: the five Tianjin utility billers with a month of
@@ -104,6 +105,7 @@ async function main(): Promise<void> {
         201,
       );
     }
+    const transit = await seedTransit(call, expect, admin, { token: operator.token, phone: OPERATOR.phone });
     process.stdout.write(
       [
         'City Pay demo data ready.',
@@ -111,6 +113,7 @@ async function main(): Promise<void> {
         ...lines,
         `Demo citizen: ${CITIZEN.phone} / ${CITIZEN.password} (real-name verified, wallet topped up to at least 500.00 CNY,`,
         '  electricity TJE000001 and water TJW000001 linked: GET /v1/me/bills, then POST /v1/bills/<id>/payments).',
+        ...transit,
         `Platform administrator: ${config.ADMIN_PHONE}${config.ADMIN_PHONE === DEMO_ADMIN.phone ? ` / ${DEMO_ADMIN.password}` : ''}`,
         '',
       ].join('\n'),
