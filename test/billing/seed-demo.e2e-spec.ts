@@ -56,5 +56,5 @@ describe('npm run seed:demo', () => {
     expect(vehicles.body).toHaveLength(3);
     const ride = await app.request('POST', '/v1/transit/scan-to-pay', { token, headers: { 'idempotency-key': 'demo-ride' }, body: { vehicleQr: vehicles.body[0].staticQr } });
     expect(ride.status).toBe(201);
-  });
+  }, 240_000);
 });

@@ -2,13 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import QRCode from 'qrcode';
 import { DataSource } from 'typeorm';
-import { ValidationFailedError } from '@app/common';
+import { NotFoundError, ValidationFailedError } from '@app/common';
 import type { Currency } from '@app/common';
 import { withTransactionRetry } from '@app/database';
 import { OrganizationsService } from '@app/identity';
 import type { AuthenticatedUser } from '@app/identity';
 import { buildVehicleSticker } from '@app/paycode';
 import { routeFareToJson, validateRouteFare } from './domain/route-fare.js';
+import { farePolicyToJson, policyAt, validateFarePolicy, type FarePolicyJson } from './domain/fare-policy.js';
+import { PricingRepository } from './pricing.js';
 import { fareOf, RoutesRepository, type RouteRow, type VehicleRow } from './routes.repository.js';
 import { NotOperatorStaffError, PlateTakenError, RouteCodeTakenError, UnknownRouteError } from './transit.errors.js';
 
@@ -46,6 +48,7 @@ export const STICKER_CITY = 'Tianjin';
 @Injectable()
 export class RoutesService {
   readonly repo = new RoutesRepository();
+  private readonly pricing = new PricingRepository();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -81,6 +84,32 @@ export class RoutesService {
   async routes(user: AuthenticatedUser, operatorId?: string): Promise<RouteView[]> {
     const op = await this.operatorFor(user, operatorId);
     return (await this.repo.routes(this.dataSource.manager, op)).map(toRouteView);
+  }
+
+  private async operator(operatorId: string): Promise<{ id: string; currency: Currency }> {
+    const [found] = await this.repo.operatorsAmong(this.dataSource.manager, [operatorId]);
+    if (!found) throw new NotFoundError('No such transit operator');
+    const [org] = await this.orgs.records([operatorId]);
+    return { id: operatorId, currency: org.currency as Currency };
+  }
+
+  /** PUT fare-policy: a new version, for trips boarded from now on. */
+  async putFarePolicy(operatorId: string, body: unknown, userId: string): Promise<FarePolicyJson & { effectiveFrom: string | null }> {
+    const op = await this.operator(operatorId);
+    const checked = validateFarePolicy(body, { currency: op.currency });
+    if (!checked.ok) throw new ValidationFailedError(checked.details);
+    await this.pricing.insert(this.dataSource.manager, operatorId, checked.policy, userId);
+    return this.farePolicy(operatorId);
+  }
+
+  /** The policy in force now ({} when none was ever set). */
+  async farePolicy(operatorId: string): Promise<FarePolicyJson & { effectiveFrom: string | null }> {
+    await this.operator(operatorId);
+    const versions = await this.pricing.versions(this.dataSource.manager, operatorId);
+    const now = new Date();
+    const current = policyAt(versions, now);
+    const from = versions.filter((v) => v.effectiveFrom <= now).at(-1)?.effectiveFrom ?? null;
+    return { ...(current ? farePolicyToJson(current) : {}), effectiveFrom: from ? from.toISOString() : null };
   }
 
   async createVehicle(user: AuthenticatedUser, body: { plate: string; routeCode: string; operatorId?: string }): Promise<VehicleView> {

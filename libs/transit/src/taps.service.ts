@@ -9,6 +9,7 @@ import { MAX_GRACE_SECONDS, PaycodeKeySet, verifyCode } from '@app/paycode';
 import { distanceFare, MAX_STOPS } from './domain/route-fare.js';
 import { matchTapOut } from './domain/tap-rules.js';
 import { ChargesService, type Charge } from './charges.service.js';
+import { Pricer, PricingRepository } from './pricing.js';
 import { RIDE_CODE_KEYS, type RideCodeKeys } from './ride-code-keys.js';
 import { RidersRepository, type RiderRow } from './riders.repository.js';
 import { fareOf, RoutesRepository, type RouteRow } from './routes.repository.js';
@@ -108,6 +109,7 @@ export class TapsService {
   private readonly riders = new RidersRepository();
   private readonly routes = new RoutesRepository();
   private readonly trips = new TripsRepository();
+  private readonly pricing = new PricingRepository();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -221,6 +223,10 @@ export class TapsService {
       list.push({ id: t.id, routeId: t.route_id, boardedAt: t.boarded_at, stopIn: t.stop_in ?? 0 });
       open.set(t.rider_user_id, list);
     }
+    const pricer = await Pricer.load(m, this.pricing, operatorId, [...new Set(ok.map((w) => w.rider!.user_id))], [
+      ...ok.map((w) => w.scannedAt),
+      ...[...open.values()].flat().map((o) => o.boardedAt),
+    ]);
     const inserts: TripWrite[] = [];
     const closes: TripWrite[] = [];
     const charges: Charge[] = [];
@@ -235,8 +241,9 @@ export class TapsService {
       const charge = (tripId: string, amount: bigint) => charges.push({ tripId, riderUserId: rider.user_id, walletAccountId, operatorId, currency, fare: amount, description: `Bus fare, route ${route.code}` });
       if (fare.type === 'FLAT') {
         const id = tripIds.get(w.tapId)!;
-        inserts.push({ ...base, id, status: 'CHARGED', boardedAt: w.scannedAt, alightedAt: null, stopIn: w.stopIndex, stopOut: null, fare: fare.amount, chargedAt: new Date() });
-        charge(id, fare.amount);
+        const priced = pricer.price(rider.user_id, { id, routeId: route.id, boardedAt: w.scannedAt, base: fare.amount, currency });
+        inserts.push({ ...base, id, status: 'CHARGED', boardedAt: w.scannedAt, alightedAt: null, stopIn: w.stopIndex, stopOut: null, fare: priced.fare, chargedAt: new Date(), fareBreakdown: priced.breakdown });
+        charge(id, priced.fare);
         tapOfTrip.set(id, w);
       } else if (w.direction !== 'OUT') {
         const id = tripIds.get(w.tapId)!;
@@ -254,8 +261,9 @@ export class TapsService {
           continue;
         }
         list.splice(list.indexOf(match), 1);
-        const amount = distanceFare(fare, match.stopIn, w.stopIndex!).amount;
-        const closed = { status: 'CHARGED' as const, alightedAt: w.scannedAt, stopOut: w.stopIndex, fare: amount, chargedAt: new Date() };
+        const priced = pricer.price(rider.user_id, { id: match.id, routeId: route.id, boardedAt: match.boardedAt, base: distanceFare(fare, match.stopIn, w.stopIndex!).amount, currency });
+        const amount = priced.fare;
+        const closed = { status: 'CHARGED' as const, alightedAt: w.scannedAt, stopOut: w.stopIndex, fare: amount, chargedAt: new Date(), fareBreakdown: priced.breakdown };
         if (match.fresh) Object.assign(match.fresh, closed);
         else closes.push({ ...base, id: match.id, boardedAt: match.boardedAt, stopIn: match.stopIn, ...closed });
         charge(match.id, amount);

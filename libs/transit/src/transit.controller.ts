@@ -1,11 +1,11 @@
-import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
 import { DEFAULT_PAGE_SIZE, Idempotent, PageQuery, Public } from '@app/common';
 import type { Page } from '@app/common';
-import { CurrentDevice, CurrentUser, DeviceAuth, RequireKyc } from '@app/identity';
+import { CurrentDevice, CurrentUser, DeviceAuth, OrgRole, RequireKyc } from '@app/identity';
 import type { AuthenticatedDevice, AuthenticatedUser } from '@app/identity';
 import type { Jwks } from '@app/paycode';
-import { BlocklistQuery, CreateRouteDto, RideCredentialDto, CreateVehicleDto, EmptyDto, ScanToPayDto, SettlementQuery, TapsDto } from './dto/transit.dto.js';
+import { BlocklistQuery, CreateRouteDto, FarePolicyDto, RideCredentialDto, CreateVehicleDto, EmptyDto, ScanToPayDto, SettlementQuery, TapsDto } from './dto/transit.dto.js';
 import { RidersService, type BlocklistView, type RideCodeView, type RideCredentialView } from './riders.service.js';
 import { RoutesService, type RouteView, type VehicleView } from './routes.service.js';
 import { TapsService, type TapResult } from './taps.service.js';
@@ -99,6 +99,19 @@ export class TransitController {
   @ApiHeader({ name: 'Idempotency-Key', required: true })
   payArrears(@CurrentUser() user: AuthenticatedUser, @Body() _body: EmptyDto): ReturnType<RidersService['payArrears']> {
     return this.riders.payArrears(user.id);
+  }
+
+  /** The operator's fare policy (transfer, daily cap, senior concession) for trips boarded from now on. */
+  @Put('operators/:operatorId/fare-policy')
+  @OrgRole('ORG_ADMIN', { param: 'operatorId' })
+  putFarePolicy(@CurrentUser() user: AuthenticatedUser, @Param('operatorId') operatorId: string, @Body() body: FarePolicyDto): ReturnType<RoutesService['putFarePolicy']> {
+    return this.routes.putFarePolicy(operatorId, body, user.id);
+  }
+
+  @Get('operators/:operatorId/fare-policy')
+  @OrgRole(['ORG_ADMIN', 'ORG_OPERATOR'], { param: 'operatorId' })
+  farePolicy(@Param('operatorId') operatorId: string): ReturnType<RoutesService['farePolicy']> {
+    return this.routes.farePolicy(operatorId);
   }
 
   /** Per route, the trips charged that Asia/Shanghai day: count and total. */

@@ -39,6 +39,8 @@ export interface TripWrite {
   fare: bigint | null;
   currency: string;
   chargedAt: Date | null;
+  /** The amounts the fare pipeline took off (api.md fareBreakdown). */
+  fareBreakdown?: Record<string, number> | null;
 }
 
 /** SQL of trips (schema transit); batches are written with one statement each. */
@@ -46,11 +48,11 @@ export class TripsRepository {
   async insert(m: EntityManager, trips: readonly TripWrite[]): Promise<void> {
     if (trips.length === 0) return;
     await m.query(
-      `INSERT INTO transit.trips (id, rider_user_id, operator_id, route_id, vehicle_id, source, status, boarded_at, alighted_at, stop_in, stop_out, fare, currency, charged_at, ledger_reference)
+      `INSERT INTO transit.trips (id, rider_user_id, operator_id, route_id, vehicle_id, source, status, boarded_at, alighted_at, stop_in, stop_out, fare, currency, charged_at, ledger_reference, fare_breakdown)
        SELECT t.id, t.rider, t.op, t.route, t.vehicle, t.source, t.status, t.boarded, t.alighted, t.stop_in, t.stop_out, t.fare, t.currency, t.charged,
-              CASE WHEN t.charged IS NOT NULL AND t.fare > 0 THEN 'transit-trip:' || t.id END
-         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::int[], $11::int[], $12::bigint[], $13::text[], $14::timestamptz[])
-           AS t(id, rider, op, route, vehicle, source, status, boarded, alighted, stop_in, stop_out, fare, currency, charged)`,
+              CASE WHEN t.charged IS NOT NULL AND t.fare > 0 THEN 'transit-trip:' || t.id END, t.breakdown
+         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::int[], $11::int[], $12::bigint[], $13::text[], $14::timestamptz[], $15::jsonb[])
+           AS t(id, rider, op, route, vehicle, source, status, boarded, alighted, stop_in, stop_out, fare, currency, charged, breakdown)`,
       [
         trips.map((t) => t.id),
         trips.map((t) => t.riderUserId),
@@ -66,6 +68,7 @@ export class TripsRepository {
         trips.map((t) => (t.fare === null ? null : t.fare.toString())),
         trips.map((t) => t.currency),
         trips.map((t) => t.chargedAt),
+        trips.map((t) => (t.fareBreakdown ? JSON.stringify(t.fareBreakdown) : null)),
       ],
     );
   }
@@ -75,8 +78,8 @@ export class TripsRepository {
     if (trips.length === 0) return;
     await m.query(
       `UPDATE transit.trips x SET status = t.status, alighted_at = t.alighted, stop_out = t.stop_out, fare = t.fare, charged_at = t.charged,
-              ledger_reference = CASE WHEN t.charged IS NOT NULL AND t.fare > 0 THEN 'transit-trip:' || x.id END
-         FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::int[], $5::bigint[], $6::timestamptz[]) AS t(id, status, alighted, stop_out, fare, charged)
+              ledger_reference = CASE WHEN t.charged IS NOT NULL AND t.fare > 0 THEN 'transit-trip:' || x.id END, fare_breakdown = t.breakdown
+         FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::int[], $5::bigint[], $6::timestamptz[], $7::jsonb[]) AS t(id, status, alighted, stop_out, fare, charged, breakdown)
         WHERE x.id = t.id AND x.status = 'PENDING_TAP_OUT'`,
       [
         trips.map((t) => t.id),
@@ -85,6 +88,7 @@ export class TripsRepository {
         trips.map((t) => t.stopOut),
         trips.map((t) => (t.fare === null ? null : t.fare.toString())),
         trips.map((t) => t.chargedAt),
+        trips.map((t) => (t.fareBreakdown ? JSON.stringify(t.fareBreakdown) : null)),
       ],
     );
   }

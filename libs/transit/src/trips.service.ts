@@ -7,6 +7,7 @@ import { withTransactionRetry } from '@app/database';
 import { EmvError, readVehicleSticker } from '@app/paycode';
 import { overdueBefore } from './domain/tap-rules.js';
 import { ChargesService, type Charge } from './charges.service.js';
+import { Pricer, PricingRepository } from './pricing.js';
 import { RidersRepository } from './riders.repository.js';
 import { RidersService } from './riders.service.js';
 import { fareOf, RoutesRepository } from './routes.repository.js';
@@ -19,6 +20,7 @@ export interface TripView {
   boardedAt: string;
   alightedAt?: string;
   fare: { amount: number; currency: string } | null;
+  fareBreakdown: Record<string, number> | null;
   status: TripRow['status'];
   method: string;
   vehicleId?: string;
@@ -40,6 +42,7 @@ const tripView = (t: TripRow): TripView => ({
   boardedAt: t.boarded_at.toISOString(),
   ...(t.alighted_at ? { alightedAt: t.alighted_at.toISOString() } : {}),
   fare: t.fare === null ? null : { amount: Number(t.fare), currency: t.currency.trim() },
+  fareBreakdown: t.fare_breakdown,
   status: t.status,
   method: t.method,
   ...(t.vehicle_id ? { vehicleId: t.vehicle_id } : {}),
@@ -53,6 +56,7 @@ export class TripsService {
   private readonly trips = new TripsRepository();
   private readonly routes = new RoutesRepository();
   private readonly riderRepo = new RidersRepository();
+  private readonly pricing = new PricingRepository();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -85,7 +89,7 @@ export class TripsService {
    * response); a wallet short is 402, a rider in arrears 403. A DISTANCE
    * route, where no tap-out follows, is charged its maxAmount.
    */
-  async scanToPay(userId: string, vehicleQr: string): Promise<{ tripId: string; fare: { amount: number; currency: string }; status: 'CHARGED' }> {
+  async scanToPay(userId: string, vehicleQr: string): Promise<{ tripId: string; fare: { amount: number; currency: string }; fareBreakdown: Record<string, number>; status: 'CHARGED' }> {
     let sticker: ReturnType<typeof readVehicleSticker>;
     try {
       sticker = readVehicleSticker(vehicleQr);
@@ -107,11 +111,13 @@ export class TripsService {
       const tripId = randomUUID();
       const wallet = currency === 'CNY' ? rider.wallet_account_id : await this.charges.walletAccount(userId, currency, m);
       const now = new Date();
-      await this.charges.chargeOne(m, { tripId, riderUserId: userId, walletAccountId: wallet, operatorId: vehicle.operator_id, currency, fare: amount, description: `Bus fare, route ${route.code} (scan)` });
+      const pricer = await Pricer.load(m, this.pricing, vehicle.operator_id, [userId], [now]);
+      const priced = pricer.price(userId, { id: tripId, routeId: route.id, boardedAt: now, base: amount, currency });
+      await this.charges.chargeOne(m, { tripId, riderUserId: userId, walletAccountId: wallet, operatorId: vehicle.operator_id, currency, fare: priced.fare, description: `Bus fare, route ${route.code} (scan)` });
       await this.trips.insert(m, [
-        { id: tripId, riderUserId: userId, operatorId: vehicle.operator_id, routeId: route.id, vehicleId: vehicle.id, source: 'SCAN', status: 'CHARGED', boardedAt: now, alightedAt: null, stopIn: null, stopOut: null, fare: amount, currency, chargedAt: now },
+        { id: tripId, riderUserId: userId, operatorId: vehicle.operator_id, routeId: route.id, vehicleId: vehicle.id, source: 'SCAN', status: 'CHARGED', boardedAt: now, alightedAt: null, stopIn: null, stopOut: null, fare: priced.fare, currency, chargedAt: now, fareBreakdown: priced.breakdown },
       ]);
-      const result = { tripId, fare: { amount: Number(amount), currency }, status: 'CHARGED' as const };
+      const result = { tripId, fare: { amount: Number(priced.fare), currency }, fareBreakdown: priced.breakdown, status: 'CHARGED' as const };
       await this.idempotency.record(m, result);
       return result;
     });
@@ -134,16 +140,23 @@ export class TripsService {
         const routes = new Map((await this.routes.routesByIds(m, [...new Set(overdue.map((t) => t.route_id))])).map((r) => [r.id, r]));
         const charges: Charge[] = [];
         const closes: TripWrite[] = [];
+        const pricers = new Map<string, Pricer>();
+        for (const op of new Set(overdue.map((t) => t.operator_id))) {
+          const mine = overdue.filter((t) => t.operator_id === op);
+          pricers.set(op, await Pricer.load(m, this.pricing, op, [...new Set(mine.map((t) => t.rider_user_id))], mine.map((t) => t.boarded_at)));
+        }
         for (const t of overdue) {
           const route = routes.get(t.route_id)!;
           const fare = fareOf(route);
-          const amount = fare.type === 'FLAT' ? fare.amount : fare.maxAmount;
+          const priced = pricers.get(t.operator_id)!.price(t.rider_user_id, { id: t.id, routeId: t.route_id, boardedAt: t.boarded_at, base: fare.type === 'FLAT' ? fare.amount : fare.maxAmount, currency: fare.currency });
+          const amount = priced.fare;
           const rider = riders.get(t.rider_user_id)!;
           const wallet = fare.currency === 'CNY' ? rider.wallet_account_id : await this.charges.walletAccount(rider.user_id, fare.currency, m);
           charges.push({ tripId: t.id, riderUserId: t.rider_user_id, walletAccountId: wallet, operatorId: t.operator_id, currency: fare.currency, fare: amount, description: `Bus fare, route ${route.code} (no tap-out)` });
           closes.push({
             id: t.id, riderUserId: t.rider_user_id, operatorId: t.operator_id, routeId: t.route_id, vehicleId: t.vehicle_id, source: 'TAP',
             status: 'CHARGED', boardedAt: t.boarded_at, alightedAt: null, stopIn: t.stop_in, stopOut: null, fare: amount, currency: fare.currency, chargedAt: new Date(),
+            fareBreakdown: priced.breakdown,
           });
         }
         const charged = await this.charges.chargeMany(m, charges);

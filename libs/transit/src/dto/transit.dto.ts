@@ -100,3 +100,20 @@ export class RideCredentialDto {
   @IsObject()
   publicKey: Record<string, unknown>;
 }
+
+export class FarePolicyDto {
+  @ApiPropertyOptional({ description: '{windowMinutes (1-180), discount: {amount, currency}}', type: 'object', additionalProperties: true })
+  @IsOptional()
+  @IsObject()
+  transfer?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ description: '{amount, currency}: what one rider pays this operator in one Asia/Shanghai day at most', type: 'object', additionalProperties: true })
+  @IsOptional()
+  @IsObject()
+  dailyCap?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ description: '{SENIOR?: {percentOff (0-100), minAge? (default 60)}}', type: 'object', additionalProperties: true })
+  @IsOptional()
+  @IsObject()
+  concessions?: Record<string, unknown>;
+}
