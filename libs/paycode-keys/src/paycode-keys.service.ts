@@ -3,7 +3,7 @@ import { createPrivateKey } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { RequestMeta } from '@app/common';
 import { AppConfig } from '@app/config';
-import { isUniqueViolation } from '@app/database';
+import { isUniqueViolation, sqlState } from '@app/database';
 import { AuditService, SecretBox } from '@app/identity';
 import {
   CLOCK_SKEW_SECONDS,
@@ -56,7 +56,13 @@ export class PaycodeKeysService implements OnApplicationBootstrap {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.signer();
+    try {
+      await this.signer();
+    } catch (err) {
+      // started with MIGRATIONS_RUN=false before the migrations: the key is made on first use instead
+      if (sqlState(err) !== '42P01') throw err;
+      this.logger.warn('pay-code keys table missing (migrations pending): the first key is created on first use');
+    }
   }
 
   /** The current signing key (created on first use if the platform has none). */
