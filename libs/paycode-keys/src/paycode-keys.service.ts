@@ -59,9 +59,9 @@ export class PaycodeKeysService implements OnApplicationBootstrap {
     try {
       await this.signer();
     } catch (err) {
-      // started with MIGRATIONS_RUN=false before the migrations: the key is made on first use instead
+      // a start with MIGRATIONS_RUN=false before `npm run db:migrate`: the key is made on first use
       if (sqlState(err) !== '42P01') throw err;
-      this.logger.warn('pay-code keys table missing (migrations pending): the first key is created on first use');
+      this.logger.warn('paycode.signing_keys does not exist yet (migrations pending): the signing key is created on first use');
     }
   }
 
