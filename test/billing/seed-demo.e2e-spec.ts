@@ -57,6 +57,18 @@ describe('npm run seed:demo', () => {
     const lunch = await deviceRequest(app, { id: pos[1], secret: pos[2] }, 'POST', '/v1/campus/charges', { code: code.body.code, amount: 1_250 }, { headers: { 'idempotency-key': 'demo-lunch' } });
     expect(lunch.status).toBe(201);
     expect(lunch.body.cardBalanceAfter).toBe(13_750);
+
+    // transit: the Binhai operator's two routes, three vehicles with stickers, a reader each run
+    expect(first.out).toContain('Transit operator');
+    const reader = /device id ([0-9a-f-]{36}), secret ([0-9a-f]{64})/.exec(second.out);
+    expect(reader).not.toBeNull();
+    const staff = await app.request('POST', '/v1/auth/login', { body: { phone: '+8613900000100', password: 'demo-operator-password' } });
+    const routes = await app.request('GET', '/v1/transit/routes', { token: staff.body.accessToken });
+    expect(routes.body.map((r: { code: string; fare: { type: string } }) => `${r.code} ${r.fare.type}`)).toEqual(['BH1 FLAT', 'BH2 DISTANCE']);
+    const vehicles = await app.request('GET', '/v1/transit/vehicles', { token: staff.body.accessToken });
+    expect(vehicles.body).toHaveLength(3);
+    const ride = await app.request('POST', '/v1/transit/scan-to-pay', { token, headers: { 'idempotency-key': 'demo-ride' }, body: { vehicleQr: vehicles.body[0].staticQr } });
+    expect(ride.status).toBe(201);
   });
 
   it('stops with a clear sentence, claiming nothing, when the sample ID number is bound to someone else', async () => {

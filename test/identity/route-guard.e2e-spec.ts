@@ -17,6 +17,8 @@ const PUBLIC = new Set([
   'POST /v1/providers/:provider/notifications',
   // the JWKS that POS terminals verify card codes with (api.md: anyone)
   'GET /v1/campus/keys',
+  // the public keys readers verify ride codes with, offline
+  'GET /v1/transit/keys',
 ]);
 /** Served by @fastify/static for the OpenAPI UI, outside Nest's guards by design. */
 const DOCS = /^\/docs(-json|-yaml)?(\/|$)/;

@@ -2,6 +2,7 @@ import { shanghaiDay } from '@app/common';
 import { ConfigError } from '@app/config';
 import { loadPlatformConfig } from '@app/platform';
 import { createApi } from './bootstrap.js';
+import { seedTransit } from './seed-transit.js';
 
 /**
  * `npm run seed:demo`: the five Tianjin utility billers with a month of
@@ -136,6 +137,7 @@ async function main(): Promise<void> {
       );
     }
     const campus = await seedCampus(call, expect, admin, citizen.token, user);
+    const transit = await seedTransit(call, expect, admin, { token: operator.token, phone: OPERATOR.phone });
     process.stdout.write(
       [
         'City Pay demo data ready.',
@@ -144,6 +146,7 @@ async function main(): Promise<void> {
         `Demo citizen: ${CITIZEN.phone} / ${CITIZEN.password} (real-name verified, wallet topped up to at least 500.00 CNY,`,
         '  electricity TJE000001 and water TJW000001 linked: GET /v1/me/bills, then POST /v1/bills/<id>/payments).',
         ...campus,
+        ...transit,
         `Platform administrator: ${config.ADMIN_PHONE}${config.ADMIN_PHONE === DEMO_ADMIN.phone ? ` / ${DEMO_ADMIN.password}` : ''}`,
         '',
       ].join('\n'),

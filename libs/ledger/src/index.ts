@@ -1,6 +1,6 @@
 export { LedgerModule } from './ledger.module.js';
 export { LedgerService } from './ledger.service.js';
-export type { AccountSpec, LedgerAccount, EntryInput, PostedEntry, OwnerType } from './ledger.service.js';
+export type { AccountSpec, LedgerAccount, EntryInput, PostedEntry, PostManyResult, OwnerType } from './ledger.service.js';
 export { WalletService } from './wallet.service.js';
 export type { WalletTransaction, AdjustmentResult } from './wallet.service.js';
 export { InsufficientFundsError, LedgerReferenceConflictError } from './ledger.errors.js';

@@ -43,6 +43,8 @@ export interface EntryInput {
   postings: PostingInput[];
 }
 
+export type PostManyResult = { reference: string; entryId: string; duplicate: boolean } | { reference: string; refused: 'INSUFFICIENT_FUNDS' };
+
 export interface PostedEntry {
   entryId: string;
   reference: string;
@@ -187,6 +189,42 @@ export class LedgerService {
         balanceAfter: r.balance_after === null ? null : BigInt(r.balance_after),
       })),
     };
+  }
+
+  /**
+   * Posts many journal entries in one statement, inside the caller's
+   * transaction: each as post() would, except that an entry refused for
+   * insufficient funds is rolled back alone and answered `{refused:
+   * 'INSUFFICIENT_FUNDS'}` while the others stand (batches of bus taps: one
+   * rider's empty wallet must not fail the batch). Callers order the entries
+   * so that accounts are locked in one order across concurrent batches.
+   */
+  async postMany(entries: readonly EntryInput[], manager: EntityManager): Promise<PostManyResult[]> {
+    if (entries.length === 0) return [];
+    const normalised = entries.map((e) => normaliseEntry(e.postings));
+    const flat = normalised.flat();
+    let rows: { idx: number; entry_id: string | null; duplicate: boolean; refused: string | null }[];
+    try {
+      rows = (await manager.query(
+        `SELECT idx, entry_id, duplicate, refused FROM ledger.ledger_post_many($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::int[], $6::uuid[], $7::text[], $8::bigint[]) ORDER BY idx`,
+        [
+          entries.map((e) => e.reference),
+          entries.map((e) => e.kind),
+          entries.map((e) => e.description ?? null),
+          entries.map((e) => JSON.stringify(e.metadata ?? {})),
+          normalised.map((p) => p.length),
+          flat.map((p) => p.accountId),
+          flat.map((p) => p.currency),
+          flat.map((p) => p.amount.toString()),
+        ],
+      )) as typeof rows;
+    } catch (err) {
+      if (sqlState(err) === 'LD409') throw new LedgerReferenceConflictError('(one of a batch)');
+      throw err;
+    }
+    return rows.map((r, i) =>
+      r.refused ? { reference: entries[i].reference, refused: 'INSUFFICIENT_FUNDS' as const } : { reference: entries[i].reference, entryId: r.entry_id!, duplicate: r.duplicate },
+    );
   }
 
   /**

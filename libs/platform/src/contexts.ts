@@ -2,6 +2,7 @@ import { IdempotencyModule } from '@app/common';
 import { BillingModule } from '@app/billing';
 import { CampusModule } from '@app/campus';
 import { AppConfig, type ConfigSection, configDefaults, loadConfigFromEnvironment, validateConfig } from '@app/config';
+import { TransitModule } from '@app/transit';
 import { collectMigrations, DatabaseModule, type DataContext } from '@app/database';
 import type { MigrationClass } from '@app/database';
 import { IdentityModule, type IdentityConfig } from '@app/identity';
@@ -33,6 +34,7 @@ export const CONTEXTS: readonly ContextModule[] = [
   BillingModule,
   CampusModule,
   PaycodeKeysModule,
+  TransitModule,
 ];
 
 /** Every context's migrations in the order TypeORM applies them, for the DataSource (and `npm run db:migrate`). */

@@ -3,6 +3,7 @@ import type { DynamicModule, OnModuleInit } from '@nestjs/common';
 import { IdempotencyModule, IdempotencyService } from '@app/common';
 import { BillingModule } from '@app/billing';
 import { CampusModule } from '@app/campus';
+import { TransitModule } from '@app/transit';
 import { IdentityModule } from '@app/identity';
 import { JobsService } from '@app/jobs';
 import { LedgerModule } from '@app/ledger';
@@ -50,6 +51,7 @@ export class PlatformModule {
         PaymentsModule,
         BillingModule,
         CampusModule,
+        TransitModule,
         PaycodeKeysModule,
       ],
       providers: [{ provide: IdempotencyMaintenance, inject: [JobsService, IdempotencyService], useFactory: (j: JobsService, s: IdempotencyService) => new IdempotencyMaintenance(j, s) }],

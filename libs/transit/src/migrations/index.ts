@@ -1,0 +1,4 @@
+import { Transit1764600000600 } from './1764600000600-transit.js';
+import { TransitFarePolicies1764600000610 } from './1764600000610-transit-fare-policies.js';
+
+export const transitMigrations = [Transit1764600000600, TransitFarePolicies1764600000610];

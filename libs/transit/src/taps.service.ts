@@ -1,0 +1,302 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { UUID } from '@app/common';
+import { withTransactionRetry } from '@app/database';
+import type { AuthenticatedDevice } from '@app/identity';
+import { MAX_GRACE_SECONDS, PaycodeKeySet, verifyCode } from '@app/paycode';
+import { distanceFare, MAX_STOPS } from './domain/route-fare.js';
+import { matchTapOut } from './domain/tap-rules.js';
+import { ChargesService, type Charge } from './charges.service.js';
+import { Pricer, PricingRepository } from './pricing.js';
+import { RIDE_CODE_KEYS, type RideCodeKeys } from './ride-code-keys.js';
+import { RidersRepository, type RiderRow } from './riders.repository.js';
+import { fareOf, RoutesRepository, type RouteRow } from './routes.repository.js';
+import { TapsRepository, type TapResultWrite } from './taps.repository.js';
+import { TripsRepository, type TripWrite } from './trips.repository.js';
+
+export type TapStatus = 'CHARGED' | 'PENDING_TAP_OUT' | 'UNPAID' | 'DUPLICATE' | 'REJECTED';
+
+/**
+ * Why a tap was REJECTED: the reasons of api.md (CODE_ALREADY_USED,
+ * CODE_EXPIRED, INVALID_CODE, BLOCKED) and those of a tap that cannot be
+ * priced: INVALID_TAP (a field missing or malformed, scannedAt in the
+ * future), UNKNOWN_ROUTE, UNKNOWN_VEHICLE, NO_TAP_IN (a tap-out with no open
+ * tap-in of this rider on this route in the 4 hours before).
+ */
+export type TapReason = 'CODE_ALREADY_USED' | 'CODE_EXPIRED' | 'INVALID_CODE' | 'BLOCKED' | 'INVALID_TAP' | 'UNKNOWN_ROUTE' | 'UNKNOWN_VEHICLE' | 'NO_TAP_IN';
+
+export interface TapResult {
+  tapId: string;
+  status: TapStatus;
+  reason?: string;
+  fare?: { amount: number; currency: string };
+  tripId?: string;
+  /** DUPLICATE: what the first upload of this tapId was answered. */
+  firstStatus?: string;
+  /** INVALID_TAP: which field is wrong. */
+  detail?: string;
+}
+
+/** The grace after a code's expiry that taps get (api.md: at most 30 s). */
+export const TAP_GRACE_SECONDS = MAX_GRACE_SECONDS;
+/** A reader's clock may run this far ahead of ours. */
+const FUTURE_SKEW_MS = 5 * 60_000;
+
+interface Tap {
+  index: number;
+  tapId: string;
+  code: string;
+  scannedAt: Date;
+  routeCode: string;
+  vehicleId: string | null;
+  stopIndex: number | null;
+  direction: 'IN' | 'OUT' | null;
+}
+
+interface Work extends Tap {
+  sub?: string;
+  useKey?: string;
+  route?: RouteRow;
+  rider?: RiderRow;
+  result?: TapResult;
+}
+
+const TAP_FIELDS = new Set(['tapId', 'code', 'scannedAt', 'routeCode', 'vehicleId', 'stopIndex', 'direction']);
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+
+/** One tap from the body, checked on its own: the tap, or its REJECTED INVALID_TAP result. */
+function parseTap(raw: unknown, index: number): Tap | TapResult {
+  const r = (raw && typeof raw === 'object' && !Array.isArray(raw) ? raw : {}) as Record<string, unknown>;
+  const tapId = typeof r.tapId === 'string' ? r.tapId : '';
+  const bad = (why: string): TapResult => ({ tapId, status: 'REJECTED', reason: 'INVALID_TAP', detail: why });
+  if (!UUID.test(tapId)) return bad('tapId must be a UUID');
+  if (Object.keys(r).some((k) => !TAP_FIELDS.has(k))) return bad('unknown field');
+  if (typeof r.code !== 'string' || r.code.length === 0 || r.code.length > 1000) return bad('code must be a string');
+  if (typeof r.scannedAt !== 'string' || !ISO.test(r.scannedAt) || Number.isNaN(Date.parse(r.scannedAt))) return bad('scannedAt must be an ISO 8601 time');
+  if (typeof r.routeCode !== 'string' || r.routeCode.length === 0 || r.routeCode.length > 32) return bad('routeCode must be a string');
+  if (r.vehicleId !== undefined && r.vehicleId !== null && (typeof r.vehicleId !== 'string' || !UUID.test(r.vehicleId))) return bad('vehicleId must be a UUID');
+  if (r.stopIndex !== undefined && r.stopIndex !== null && (!Number.isSafeInteger(r.stopIndex) || (r.stopIndex as number) < 0 || (r.stopIndex as number) > MAX_STOPS)) {
+    return bad(`stopIndex must be an integer 0..${MAX_STOPS}`);
+  }
+  if (r.direction !== undefined && r.direction !== null && r.direction !== 'IN' && r.direction !== 'OUT') return bad('direction must be IN or OUT');
+  return {
+    index,
+    tapId: tapId.toLowerCase(),
+    code: r.code,
+    scannedAt: new Date(r.scannedAt),
+    routeCode: r.routeCode,
+    vehicleId: (r.vehicleId as string | undefined)?.toLowerCase() ?? null,
+    stopIndex: (r.stopIndex as number | undefined) ?? null,
+    direction: (r.direction as 'IN' | 'OUT' | undefined) ?? null,
+  };
+}
+
+const money = (amount: bigint, currency: string) => ({ amount: Number(amount), currency: currency.trim() });
+
+/**
+ * Batches of taps from bus readers (api.md tap rules), processed set-based
+ * in one transaction per batch: a handful of statements whatever the batch
+ * size. The database decides what must be decided once: a tapId already
+ * seen (primary key), a code already used (primary key of code_uses, across
+ * readers and batches), the order of one rider's taps (rider rows locked in
+ * id order). One bad tap is answered REJECTED and never fails the others.
+ */
+@Injectable()
+export class TapsService {
+  private readonly taps = new TapsRepository();
+  private readonly riders = new RidersRepository();
+  private readonly routes = new RoutesRepository();
+  private readonly trips = new TripsRepository();
+  private readonly pricing = new PricingRepository();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly charges: ChargesService,
+    @Inject(RIDE_CODE_KEYS) private readonly keys: RideCodeKeys,
+  ) {}
+
+  async upload(device: AuthenticatedDevice, rawTaps: readonly unknown[], now = new Date()): Promise<{ results: TapResult[] }> {
+    const results: TapResult[] = new Array(rawTaps.length);
+    const work: Work[] = [];
+    const firstIndex = new Map<string, number>();
+    const keySet = PaycodeKeySet.from(await this.keys.jwks());
+    rawTaps.forEach((raw, i) => {
+      const tap = parseTap(raw, i);
+      if (!('index' in tap)) {
+        results[i] = tap;
+        return;
+      }
+      if (firstIndex.has(tap.tapId)) return; // repeated in this batch: answered after the first
+      firstIndex.set(tap.tapId, i);
+      const w: Work = tap;
+      if (tap.scannedAt.getTime() > now.getTime() + FUTURE_SKEW_MS) {
+        w.result = { tapId: tap.tapId, status: 'REJECTED', reason: 'INVALID_TAP' };
+      } else {
+        // offline verification again, at the scan time: signature, use, time window (the blocklist is decided below, in the database)
+        const v = verifyCode(tap.code, keySet, { now: tap.scannedAt, use: 'ride', graceSeconds: TAP_GRACE_SECONDS });
+        if (!v.ok) w.result = { tapId: tap.tapId, status: 'REJECTED', reason: v.reason };
+        else {
+          w.sub = v.sub;
+          w.useKey = v.singleUseKey;
+        }
+      }
+      work.push(w);
+    });
+
+    if (work.length > 0) {
+      const decided = await withTransactionRetry(this.dataSource, (m) => this.process(m, device, work.map((w) => ({ ...w }))));
+      for (const r of decided) results[firstIndex.get(r.tapId)!] = r;
+    }
+    // a tapId repeated within the batch: DUPLICATE of its first occurrence
+    rawTaps.forEach((raw, i) => {
+      if (results[i]) return;
+      const tapId = String((raw as { tapId: string }).tapId).toLowerCase();
+      const first = results[firstIndex.get(tapId)!];
+      results[i] = { ...first, status: 'DUPLICATE', firstStatus: first.status };
+    });
+    return { results };
+  }
+
+  private async process(m: EntityManager, device: AuthenticatedDevice, work: Work[]): Promise<TapResult[]> {
+    const operatorId = device.organizationId;
+    // 1. tapIds: the first upload wins; the others are answered its result
+    const fresh = await this.taps.claim(
+      m,
+      device.id,
+      operatorId,
+      work.map((w) => ({ tapId: w.tapId, scannedAt: w.scannedAt, direction: w.direction })),
+    );
+    const dupes = work.filter((w) => !fresh.has(w.tapId));
+    const out: TapResult[] = [];
+    for (const s of await this.taps.stored(m, device.id, dupes.map((w) => w.tapId))) {
+      out.push({
+        tapId: s.tap_id,
+        status: 'DUPLICATE',
+        firstStatus: s.status,
+        ...(s.reason ? { reason: s.reason } : {}),
+        ...(s.fare !== null && s.currency ? { fare: money(BigInt(s.fare), s.currency) } : {}),
+        ...(s.trip_id ? { tripId: s.trip_id } : {}),
+      });
+    }
+    const live = work.filter((w) => fresh.has(w.tapId));
+    const pending = () => live.filter((w) => !w.result);
+
+    // 2. routes and vehicles of this operator
+    const routes = new Map((await this.routes.routesByCodes(m, operatorId, [...new Set(pending().map((w) => w.routeCode))])).map((r) => [r.code, r]));
+    const vehicleIds = [...new Set(pending().flatMap((w) => (w.vehicleId ? [w.vehicleId] : [])))];
+    const vehicles = new Map((vehicleIds.length ? await this.routes.vehiclesOf(m, operatorId, vehicleIds) : []).map((v) => [v.id, v]));
+    for (const w of pending()) {
+      w.route = routes.get(w.routeCode);
+      if (!w.route) w.result = { tapId: w.tapId, status: 'REJECTED', reason: 'UNKNOWN_ROUTE' };
+      else if (w.vehicleId && !vehicles.has(w.vehicleId)) w.result = { tapId: w.tapId, status: 'REJECTED', reason: 'UNKNOWN_VEHICLE' };
+      else if (w.route.fare_type === 'DISTANCE' && w.stopIndex === null) w.result = { tapId: w.tapId, status: 'REJECTED', reason: 'INVALID_TAP' };
+    }
+
+    // 3. riders, locked in id order: one rider's taps are decided one batch at a time
+    const riders = new Map((await this.riders.lockByRefs(m, [...new Set(pending().map((w) => w.sub!))])).map((r) => [r.ref, r]));
+    for (const w of pending()) {
+      w.rider = riders.get(w.sub!);
+      if (!w.rider) w.result = { tapId: w.tapId, status: 'REJECTED', reason: 'INVALID_CODE' };
+      // blocklisted when scanned: a tap made before the rider fell into arrears still counts
+      else if (w.rider.in_arrears && w.rider.arrears_since && w.rider.arrears_since.getTime() <= w.scannedAt.getTime()) {
+        w.result = { tapId: w.tapId, status: 'REJECTED', reason: 'BLOCKED' };
+      }
+    }
+
+    // 4. single use, decided by the database (first insert of the code's key wins)
+    const byOrder = pending().sort((a, b) => a.scannedAt.getTime() - b.scannedAt.getTime() || a.index - b.index);
+    const tripIds = new Map(byOrder.map((w) => [w.tapId, randomUUID()]));
+    const first = await this.taps.useCodes(
+      m,
+      device.id,
+      byOrder.map((w) => ({ key: w.useKey!, tapId: w.tapId, tripId: null })),
+    );
+    for (const w of byOrder) if (!first.has(w.tapId)) w.result = { tapId: w.tapId, status: 'REJECTED', reason: 'CODE_ALREADY_USED' };
+
+    // 5. fares, per rider in scan order
+    const ok = pending().sort((a, b) => a.scannedAt.getTime() - b.scannedAt.getTime() || a.index - b.index);
+    const open = new Map<string, { id: string; routeId: string; boardedAt: Date; stopIn: number; fresh?: TripWrite }[]>();
+    for (const t of await this.trips.openTapIns(m, [...new Set(ok.map((w) => w.rider!.user_id))])) {
+      const list = open.get(t.rider_user_id) ?? [];
+      list.push({ id: t.id, routeId: t.route_id, boardedAt: t.boarded_at, stopIn: t.stop_in ?? 0 });
+      open.set(t.rider_user_id, list);
+    }
+    const pricer = await Pricer.load(m, this.pricing, operatorId, [...new Set(ok.map((w) => w.rider!.user_id))], [
+      ...ok.map((w) => w.scannedAt),
+      ...[...open.values()].flat().map((o) => o.boardedAt),
+    ]);
+    const inserts: TripWrite[] = [];
+    const closes: TripWrite[] = [];
+    const charges: Charge[] = [];
+    const tapOfTrip = new Map<string, Work>();
+    for (const w of ok) {
+      const route = w.route!;
+      const rider = w.rider!;
+      const fare = fareOf(route);
+      const currency = fare.currency;
+      const walletAccountId = currency === 'CNY' ? rider.wallet_account_id : await this.charges.walletAccount(rider.user_id, currency, m);
+      const base = { riderUserId: rider.user_id, operatorId, routeId: route.id, vehicleId: w.vehicleId, source: 'TAP' as const, currency };
+      const charge = (tripId: string, amount: bigint) => charges.push({ tripId, riderUserId: rider.user_id, walletAccountId, operatorId, currency, fare: amount, description: `Bus fare, route ${route.code}` });
+      if (fare.type === 'FLAT') {
+        const id = tripIds.get(w.tapId)!;
+        const priced = pricer.price(rider.user_id, { id, routeId: route.id, boardedAt: w.scannedAt, base: fare.amount, currency });
+        inserts.push({ ...base, id, status: 'CHARGED', boardedAt: w.scannedAt, alightedAt: null, stopIn: w.stopIndex, stopOut: null, fare: priced.fare, chargedAt: new Date(), fareBreakdown: priced.breakdown });
+        charge(id, priced.fare);
+        tapOfTrip.set(id, w);
+      } else if (w.direction !== 'OUT') {
+        const id = tripIds.get(w.tapId)!;
+        const trip: TripWrite = { ...base, id, status: 'PENDING_TAP_OUT', boardedAt: w.scannedAt, alightedAt: null, stopIn: w.stopIndex, stopOut: null, fare: null, chargedAt: null };
+        inserts.push(trip);
+        const list = open.get(rider.user_id) ?? [];
+        list.push({ id, routeId: route.id, boardedAt: w.scannedAt, stopIn: w.stopIndex!, fresh: trip });
+        open.set(rider.user_id, list);
+        w.result = { tapId: w.tapId, status: 'PENDING_TAP_OUT', tripId: id };
+      } else {
+        const list = open.get(rider.user_id) ?? [];
+        const match = matchTapOut(list, { routeId: route.id, scannedAt: w.scannedAt });
+        if (!match) {
+          w.result = { tapId: w.tapId, status: 'REJECTED', reason: 'NO_TAP_IN' };
+          continue;
+        }
+        list.splice(list.indexOf(match), 1);
+        const priced = pricer.price(rider.user_id, { id: match.id, routeId: route.id, boardedAt: match.boardedAt, base: distanceFare(fare, match.stopIn, w.stopIndex!).amount, currency });
+        const amount = priced.fare;
+        const closed = { status: 'CHARGED' as const, alightedAt: w.scannedAt, stopOut: w.stopIndex, fare: amount, chargedAt: new Date(), fareBreakdown: priced.breakdown };
+        if (match.fresh) Object.assign(match.fresh, closed);
+        else closes.push({ ...base, id: match.id, boardedAt: match.boardedAt, stopIn: match.stopIn, ...closed });
+        charge(match.id, amount);
+        tapOfTrip.set(match.id, w);
+      }
+    }
+
+    // 6. money: one ledger call for the batch; a wallet that cannot pay makes the trip UNPAID
+    const charged = await this.charges.chargeMany(m, charges);
+    const unpaidRiders = new Set<string>();
+    for (const c of charges) {
+      const status = charged.get(c.tripId)!;
+      const trip = inserts.find((t) => t.id === c.tripId) ?? closes.find((t) => t.id === c.tripId)!;
+      if (status === 'UNPAID') {
+        trip.status = 'UNPAID';
+        trip.chargedAt = null;
+        unpaidRiders.add(c.riderUserId);
+      }
+      const w = tapOfTrip.get(c.tripId)!;
+      w.result = { tapId: w.tapId, status, fare: money(c.fare, c.currency), tripId: c.tripId };
+    }
+    await this.trips.insert(m, inserts);
+    await this.trips.close(m, closes);
+    await this.riders.enterArrears(m, [...unpaidRiders].sort(), new Date());
+
+    const decided = live.map((w) => w.result!);
+    await this.taps.saveResults(
+      m,
+      device.id,
+      decided.map(
+        (r): TapResultWrite => ({ tapId: r.tapId, status: r.status, reason: r.reason ?? null, fare: r.fare ? BigInt(r.fare.amount) : null, currency: r.fare?.currency ?? null, tripId: r.tripId ?? null }),
+      ),
+    );
+    return [...out, ...decided];
+  }
+}

@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { generateKeyPairSync } from 'node:crypto';
+import { compactVerify, createLocalJWKSet, importJWK } from 'jose';
+import { ecPublicJwk, mintCredential, mintProof, verifyCode } from '@app/paycode';
+import { RIDE_CODE_KEYS, type RideCodeKeys } from '@app/transit';
+import { expectError, startApp, type TestApp } from '../support/app.js';
+import { ADMIN, adminToken, registerUser } from '../support/factories.js';
+import { balance } from '../support/payments.js';
+import { makeOperator, makeRider, tap, upload, type TestOperator } from '../support/transit.js';
+
+describe('transit: phone-minted ride codes (offline credentials)', () => {
+  let app: TestApp;
+  let admin: string;
+  let op: TestOperator;
+
+  beforeAll(async () => {
+    app = await startApp({ ADMIN_PHONE: ADMIN.phone, ADMIN_PASSWORD: ADMIN.password });
+    admin = await adminToken(app);
+    op = await makeOperator(app, admin);
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  const phone = () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    return { privateKey, publicKey: ecPublicJwk(privateKey) };
+  };
+
+  it('certifies the phone key for 24 h; codes it mints offline verify with jose and libs/paycode, board once per counter', async () => {
+    const rider = await makeRider(app, admin, 1000);
+    const p = phone();
+    const res = await app.request('POST', '/v1/transit/ride-credentials', { token: rider.accessToken, body: { publicKey: p.publicKey } });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ credential: expect.any(String), credentialId: expect.any(String), maxCodes: 200 });
+    expect(Date.parse(res.body.expiresAt) - Date.now()).toBeGreaterThan(23.9 * 3_600_000);
+    const jwks = (await app.request('GET', '/v1/transit/keys')).body;
+
+    const code1 = mintProof(res.body.credential, p.privateKey, { counter: 1, now: new Date() });
+    const [credential, proof] = code1.split('~');
+    // an independent JOSE implementation: the credential with the JWKS, the proof with the certified phone key
+    const cred = JSON.parse(new TextDecoder().decode((await compactVerify(credential, createLocalJWKSet(jwks))).payload));
+    expect(cred).toMatchObject({ use: 'ride-credential', jti: res.body.credentialId, max: 200, cnf: { jwk: { kty: 'EC', crv: 'P-256', x: p.publicKey.x, y: p.publicKey.y } } });
+    expect(cred.exp - cred.iat).toBe(86_400);
+    const claims = JSON.parse(new TextDecoder().decode((await compactVerify(proof, await importJWK(cred.cnf.jwk, 'ES256'))).payload));
+    expect(claims).toMatchObject({ cid: res.body.credentialId, n: 1 });
+    expect(verifyCode(code1, jwks, { now: Date.now(), use: 'ride' })).toMatchObject({ ok: true, kind: 'offline', counter: 1 });
+
+    const code2 = mintProof(res.body.credential, p.privateKey, { counter: 2, now: new Date() });
+    const reused = mintProof(res.body.credential, p.privateKey, { counter: 1, now: new Date(Date.now() + 1000) });
+    const results = await upload(app, op.reader, [tap(code1, op.flat.code), tap(code2, op.flat.code), tap(reused, op.flat.code)]);
+    expect(results.map((r) => [r.status, r.reason])).toEqual([
+      ['CHARGED', undefined],
+      ['CHARGED', undefined],
+      ['REJECTED', 'CODE_ALREADY_USED'],
+    ]);
+    expect(await balance(app, rider)).toBe(600);
+  });
+
+  it('refuses a counter above maxCodes, an expired credential, a proof by another key, a credential signed by a key not ours', async () => {
+    const rider = await makeRider(app, admin, 1000);
+    const p = phone();
+    const res = await app.request('POST', '/v1/transit/ride-credentials', { token: rider.accessToken, body: { publicKey: p.publicKey } });
+    const sub = JSON.parse(Buffer.from(res.body.credential.split('.')[1], 'base64url').toString()).sub as string;
+    // counter 201 of a 200-code credential: a tampered phone (mintProof itself refuses it)
+    const signer = await app.api.app.get<RideCodeKeys>(RIDE_CODE_KEYS).signer();
+    const big = mintCredential(signer, { sub, publicKey: p.publicKey, maxCodes: 300, now: new Date() });
+    const overMax = mintProof(big.credential, p.privateKey, { counter: 250, now: new Date() });
+    const stitched = `${res.body.credential}~${overMax.split('~')[1]}`;
+    const expired = mintCredential(signer, { sub, publicKey: p.publicKey, maxCodes: 10, now: new Date(Date.now() - 25 * 3_600_000) });
+    const other = phone();
+    const wrongKey = mintProof(res.body.credential, p.privateKey, { counter: 3, now: new Date() }).split('~')[0] + '~' + mintProof(mintCredential(signer, { sub, publicKey: other.publicKey, maxCodes: 10, now: new Date() }).credential, other.privateKey, { counter: 3, now: new Date() }).split('~')[1];
+    const { generatePaycodeSigner } = await import('@app/paycode');
+    const foreign = mintCredential(generatePaycodeSigner(), { sub, publicKey: p.publicKey, maxCodes: 10, now: new Date() });
+    const results = await upload(app, op.reader, [
+      tap(stitched, op.flat.code),
+      tap(mintProof(expired.credential, p.privateKey, { counter: 1, now: new Date() }), op.flat.code),
+      tap(wrongKey, op.flat.code),
+      tap(mintProof(foreign.credential, p.privateKey, { counter: 1, now: new Date() }), op.flat.code),
+    ]);
+    expect(results.map((r) => r.reason)).toEqual(['INVALID_CODE', 'INVALID_CODE', 'INVALID_CODE', 'INVALID_CODE']);
+    expect(await balance(app, rider)).toBe(1000);
+  });
+
+  it('validates the public key, wants real name, and gives no credential in arrears', async () => {
+    const rider = await makeRider(app, admin, 100);
+    const p = phone();
+    for (const publicKey of [{}, { ...p.publicKey, d: 'x'.repeat(43) }, { ...p.publicKey, crv: 'P-384' }, { ...p.publicKey, x: p.publicKey.y, y: p.publicKey.x }]) {
+      expectError(await app.request('POST', '/v1/transit/ride-credentials', { token: rider.accessToken, body: { publicKey } }), 400, 'VALIDATION_FAILED');
+    }
+    expectError(await app.request('POST', '/v1/transit/ride-credentials', { token: rider.accessToken, body: {} }), 400, 'VALIDATION_FAILED');
+    const anon = await registerUser(app);
+    expectError(await app.request('POST', '/v1/transit/ride-credentials', { token: anon.accessToken, body: { publicKey: p.publicKey } }), 403, 'KYC_REQUIRED');
+    const res = await app.request('POST', '/v1/transit/ride-credentials', { token: rider.accessToken, body: { publicKey: p.publicKey } });
+    const [unpaid] = await upload(app, op.reader, [tap(mintProof(res.body.credential, p.privateKey, { counter: 1, now: new Date() }), op.flat.code)]);
+    expect(unpaid.status).toBe('UNPAID');
+    expectError(await app.request('POST', '/v1/transit/ride-credentials', { token: rider.accessToken, body: { publicKey: p.publicKey } }), 403, 'IN_ARREARS');
+    // the credential already on the phone: its next codes are refused by the blocklist
+    const [blocked] = await upload(app, op.reader, [tap(mintProof(res.body.credential, p.privateKey, { counter: 2, now: new Date(Date.now() + 1000) }), op.flat.code, { scannedAt: new Date(Date.now() + 1000).toISOString() })]);
+    expect(blocked).toMatchObject({ status: 'REJECTED', reason: 'BLOCKED' });
+  });
+});
