@@ -44,7 +44,7 @@ describe('daily settlements over a range', () => {
     const db = new pg.Client({ connectionString: app.databaseUrl });
     await db.connect();
     try {
-      await db.query(`UPDATE bill_payments SET paid_at = $2 WHERE id = $1`, [ids[2], `${twoDaysAgo}T23:30:00+08:00`]);
+      await db.query(`UPDATE billing.bill_payments SET paid_at = $2 WHERE id = $1`, [ids[2], `${twoDaysAgo}T23:30:00+08:00`]);
     } finally {
       await db.end();
     }

@@ -361,7 +361,7 @@ export class BillPaymentsService implements OnModuleInit {
     const biller = await this.bills.biller(billerId);
     const rows = (await this.dataSource.query(
       `SELECT to_char(p.paid_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS day, count(*)::int AS count, sum(p.amount)::text AS total
-         FROM bill_payments p
+         FROM billing.bill_payments p
         WHERE p.biller_id = $1 AND p.status = 'SUCCEEDED' AND p.paid_at >= $2 AND p.paid_at < $3
         GROUP BY 1`,
       [biller.id, start, end],

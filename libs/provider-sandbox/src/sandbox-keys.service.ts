@@ -3,6 +3,7 @@ import type { OnApplicationBootstrap } from '@nestjs/common';
 import { generateKeyPair } from 'node:crypto';
 import { promisify } from 'node:util';
 import { DataSource } from 'typeorm';
+import { sqlState } from '@app/database';
 import { SANDBOX_GATEWAYS } from './sandbox.types.js';
 import type { GatewaySecrets, KeyPair, SandboxGateway, SandboxProvider } from './sandbox.types.js';
 
@@ -40,7 +41,13 @@ export class SandboxKeysService implements OnApplicationBootstrap {
    * is already counting.
    */
   async onApplicationBootstrap(): Promise<void> {
-    await this.accounts();
+    try {
+      await this.accounts();
+    } catch (err) {
+      // a start with MIGRATIONS_RUN=false before `npm run db:migrate`: the accounts are opened on first use
+      if (sqlState(err) !== '42P01') throw err;
+      this.logger.warn('sandbox.sandbox_merchants does not exist yet (migrations pending): the sandbox accounts are opened on first use');
+    }
   }
 
   /** Every gateway's merchant account, provisioned if absent (concurrent starts agree on one). */
