@@ -4,6 +4,7 @@ import { IdentityModule, OrganizationProfiles } from '@app/identity';
 import { JobsService } from '@app/jobs';
 import { LedgerModule } from '@app/ledger';
 import { PaycodeKeysModule } from '@app/paycode-keys';
+import { PaymentsModule } from '@app/payments';
 import { MerchantProfile, UniversityProfile } from './campus-profiles.js';
 import { CampusRepository } from './campus.repository.js';
 import { CampusCardsController, CampusPosController, CampusUniversityController } from './campus.controllers.js';
@@ -38,7 +39,7 @@ class CampusSetup implements OnModuleInit {
  * POS charges, refunds, subsidies and their expiry, settlements.
  */
 @Module({
-  imports: [IdentityModule, LedgerModule, PaycodeKeysModule],
+  imports: [IdentityModule, LedgerModule, PaymentsModule, PaycodeKeysModule],
   controllers: [CampusUniversityController, CampusCardsController, CampusPosController],
   providers: [
     CampusRepository,
