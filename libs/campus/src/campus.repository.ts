@@ -185,11 +185,13 @@ export class CampusRepository {
   }
 
   /** Changes the status (and records when); false when it already was. */
-  async setStatus(m: EntityManager, id: string, status: 'ACTIVE' | 'FROZEN', reason: string): Promise<boolean> {
-    const rows = (await m.query(`UPDATE campus.cards SET status = $2 WHERE id = $1 AND status <> $2 RETURNING 1`, [id, status])) as unknown[];
-    if (!rows.length) return false;
-    await m.query(`INSERT INTO campus.card_status_events (card_id, status, reason) VALUES ($1, $2, $3)`, [id, status, reason]);
-    return true;
+  /** The id of the status event written, or null when the card already had this status. */
+  async setStatus(m: EntityManager, id: string, status: 'ACTIVE' | 'FROZEN', reason: string): Promise<string | null> {
+    // TypeORM answers an UPDATE with [rows, rowCount]
+    const [rows] = (await m.query(`UPDATE campus.cards SET status = $2 WHERE id = $1 AND status <> $2 RETURNING 1`, [id, status])) as [unknown[], number];
+    if (!rows.length) return null;
+    const [event] = (await m.query(`INSERT INTO campus.card_status_events (card_id, status, reason) VALUES ($1, $2, $3) RETURNING id`, [id, status, reason])) as { id: string }[];
+    return String(event!.id);
   }
 
   /** The card's status at a past moment (offline uploads are judged at chargedAt). */
