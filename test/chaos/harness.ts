@@ -1,5 +1,6 @@
 import { type HttpResult, request, type RequestOptions } from '../support/app.js';
 import { type Child, childEnv, runNode, waitReady } from '../support/process.js';
+import { signDeviceRequest } from '@app/identity';
 
 const MAIN = 'dist/apps/api/src/main.js';
 
@@ -109,6 +110,13 @@ export interface SendOptions extends RequestOptions {
   deadline: number;
   /** A 4xx answer with this code is final (e.g. the sandbox's "already paid" on a retried pay). */
   finalCodes?: string[];
+  /** Sign as this device (X-Device-*), afresh on every attempt: a device signature is accepted once. */
+  device?: { id: string; secret: string };
+}
+
+function deviceHeaders(device: { id: string; secret: string }, method: string, path: string, raw: string): Record<string, string> {
+  const timestamp = String(Date.now());
+  return { 'x-device-id': device.id, 'x-device-timestamp': timestamp, 'x-device-signature': signDeviceRequest(device.secret, method, path, timestamp, raw) };
 }
 
 /**
@@ -129,7 +137,13 @@ export class RetryingClient {
       let res: HttpResult;
       try {
         this.figures.requests++;
-        res = await request(this.api.baseUrl, method, path, { ...options, headers });
+        if (options.device) {
+          const raw = options.body === undefined ? '' : JSON.stringify(options.body);
+          const signed = { ...headers, ...deviceHeaders(options.device, method, path, raw), ...(options.body === undefined ? {} : { 'content-type': 'application/json' }) };
+          res = await request(this.api.baseUrl, method, path, { headers: signed, ...(options.body === undefined ? {} : { raw }) });
+        } else {
+          res = await request(this.api.baseUrl, method, path, { ...options, headers });
+        }
       } catch {
         this.figures.networkErrors++;
         await pause(100, 300);
@@ -137,7 +151,7 @@ export class RetryingClient {
       }
       this.figures.count(res);
       const code = (res.body as { code?: string } | undefined)?.code ?? '';
-      if (res.status === 500 || (res.status === 401 && options.token)) {
+      if (res.status === 500 || (res.status === 401 && (options.token || options.device))) {
         this.figures.violations.push(`${method} ${path}: ${res.status} ${res.text.slice(0, 200)}`);
       }
       if (res.status < 400) return res;

@@ -3,6 +3,7 @@ import type { OnModuleInit } from '@nestjs/common';
 import { IdentityModule, OrganizationProfiles } from '@app/identity';
 import { JobsService } from '@app/jobs';
 import { LedgerModule } from '@app/ledger';
+import { NotificationsModule } from '@app/notifications';
 import { PaycodeKeysModule } from '@app/paycode-keys';
 import { PaymentsModule } from '@app/payments';
 import { MerchantProfile, UniversityProfile } from './campus-profiles.js';
@@ -39,7 +40,7 @@ class CampusSetup implements OnModuleInit {
  * POS charges, refunds, subsidies and their expiry, settlements.
  */
 @Module({
-  imports: [IdentityModule, LedgerModule, PaymentsModule, PaycodeKeysModule],
+  imports: [IdentityModule, LedgerModule, PaymentsModule, NotificationsModule, PaycodeKeysModule],
   controllers: [CampusUniversityController, CampusCardsController, CampusPosController],
   providers: [
     CampusRepository,

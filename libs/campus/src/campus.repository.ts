@@ -3,6 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { UUID } from '@app/common';
 import type { Currency } from '@app/common';
+import { returnedRows } from '@app/database';
 
 export interface CardRow {
   id: string;
@@ -185,11 +186,13 @@ export class CampusRepository {
   }
 
   /** Changes the status (and records when); false when it already was. */
-  async setStatus(m: EntityManager, id: string, status: 'ACTIVE' | 'FROZEN', reason: string): Promise<boolean> {
-    const rows = (await m.query(`UPDATE campus.cards SET status = $2 WHERE id = $1 AND status <> $2 RETURNING 1`, [id, status])) as unknown[];
-    if (!rows.length) return false;
-    await m.query(`INSERT INTO campus.card_status_events (card_id, status, reason) VALUES ($1, $2, $3)`, [id, status, reason]);
-    return true;
+  /** The id of the status event written, or null when the card already had this status. */
+  async setStatus(m: EntityManager, id: string, status: 'ACTIVE' | 'FROZEN', reason: string): Promise<string | null> {
+    // TypeORM answers an UPDATE with [rows, rowCount]
+    const [rows] = (await m.query(`UPDATE campus.cards SET status = $2 WHERE id = $1 AND status <> $2 RETURNING 1`, [id, status])) as [unknown[], number];
+    if (!rows.length) return null;
+    const [event] = (await m.query(`INSERT INTO campus.card_status_events (card_id, status, reason) VALUES ($1, $2, $3) RETURNING id`, [id, status, reason])) as { id: string }[];
+    return String(event!.id);
   }
 
   /** The card's status at a past moment (offline uploads are judged at chargedAt). */
@@ -437,10 +440,11 @@ export class CampusRepository {
 
   /** PENDING -> SUCCEEDED or FAILED once; answers the row when this call made the change. */
   async endTopUp(m: EntityManager, id: string, status: 'SUCCEEDED' | 'FAILED'): Promise<{ card_id: string; amount: string } | undefined> {
-    const [row] = (await m.query(`UPDATE campus.top_ups SET status = $2, completed_at = now() WHERE id = $1 AND status = 'PENDING' RETURNING card_id, amount`, [
+    // TypeORM answers an UPDATE with [rows, rowCount]: the row is there only when this call ended the top-up
+    const [row] = returnedRows<{ card_id: string; amount: string }>(await m.query(`UPDATE campus.top_ups SET status = $2, completed_at = now() WHERE id = $1 AND status = 'PENDING' RETURNING card_id, amount`, [
       id,
       status,
-    ])) as { card_id: string; amount: string }[];
+    ]));
     return row;
   }
 }

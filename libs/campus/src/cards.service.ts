@@ -10,6 +10,7 @@ import { withTransactionRetry } from '@app/database';
 import { hasOrgRole, isPlatformAdmin, UsersService } from '@app/identity';
 import type { AuthenticatedUser } from '@app/identity';
 import { LedgerService, WalletService } from '@app/ledger';
+import { NotificationsService } from '@app/notifications';
 import { mintOnlineCode } from '@app/paycode';
 import { PaymentOrdersService, PaymentPurposes, paymentOrderView } from '@app/payments';
 import type { PaymentOrder, PaymentOrderView, ProviderCode } from '@app/payments';
@@ -82,7 +83,13 @@ export class CardsService implements OnModuleInit {
     private readonly orders: PaymentOrdersService,
     private readonly purposes: PaymentPurposes,
     private readonly idempotency: IdempotencyService,
+    private readonly notifications: NotificationsService,
   ) {}
+
+  /** CARD_FROZEN to the owner, in the freeze's transaction; `event`: the status event (one notification per freeze). */
+  async notifyFrozen(m: EntityManager, card: CardRow, event: string): Promise<void> {
+    await this.notifications.notify(m, { userId: card.user_id, type: 'CARD_FROZEN', key: `${card.id}:${event}`, data: { cardId: card.id } });
+  }
 
   onModuleInit(): void {
     this.purposes.register(CAMPUS_TOP_UP, {
@@ -189,7 +196,8 @@ export class CardsService implements OnModuleInit {
       const allowed = card && (card.user_id === caller.id || hasOrgRole(caller, card.university_id, ['ORG_ADMIN', 'ORG_OPERATOR']) || isPlatformAdmin(caller));
       if (!card || !allowed) throw new NotFoundError('No such card');
       const who = card.user_id === caller.id ? 'owner' : 'university staff';
-      await this.repo.setStatus(m, card.id, frozen ? 'FROZEN' : 'ACTIVE', `${frozen ? 'frozen' : 'unfrozen'} by ${who}`);
+      const event = await this.repo.setStatus(m, card.id, frozen ? 'FROZEN' : 'ACTIVE', `${frozen ? 'frozen' : 'unfrozen'} by ${who}`);
+      if (frozen && event) await this.notifyFrozen(m, card, event);
       // unfreezing starts the day's wrong-PIN count afresh
       if (!frozen) await this.repo.resetPinFailures(m, card.id, shanghaiDay(new Date()));
       const updated = (await this.repo.card(card.id, m))!;
@@ -322,6 +330,12 @@ export class CardsService implements OnModuleInit {
     if (split.subsidy > 0n) await this.repo.insertLot(m, { cardId: card.id, batchId: batch.id, amount: split.subsidy, expiresAt: batch.expiresAt });
     const after = { cash: before.cash + split.repay, subsidy: before.subsidy + split.subsidy };
     await this.repo.movement(m, { cardId: card.id, kind: 'SUBSIDY', amount: batch.amount, subsidyAmount: split.subsidy, balanceAfter: after.cash + after.subsidy, subsidyBalanceAfter: after.subsidy, refId: batch.id, description: batch.memo });
+    await this.notifications.notify(m, {
+      userId: card.user_id,
+      type: 'SUBSIDY_CREDITED',
+      key: `${batch.id}:${card.id}`,
+      data: { amount: { amount: Number(batch.amount), currency }, batchId: batch.id, cardId: card.id, universityId: batch.universityId },
+    });
     return true;
   }
 }

@@ -9,6 +9,7 @@ import type { AuthenticatedDevice, AuthenticatedUser } from '@app/identity';
 import { hasOrgRole } from '@app/identity';
 import { InsufficientFundsError, LedgerService } from '@app/ledger';
 import type { LedgerAccount } from '@app/ledger';
+import { NotificationsService } from '@app/notifications';
 import { verifyCode } from '@app/paycode';
 import type { Jwks } from '@app/paycode';
 import { CampusRepository } from './campus.repository.js';
@@ -84,6 +85,7 @@ export class ChargesService {
     private readonly ledger: LedgerService,
     private readonly keys: CampusCodeKeys,
     private readonly idempotency: IdempotencyService,
+    private readonly notifications: NotificationsService,
   ) {}
 
   /** Ledger accounts never change id: each merchant's receivable is looked up once per process (see merchantOf). */
@@ -163,7 +165,8 @@ export class ChargesService {
       await this.repo.lockCard(m, card.id);
       const failures = await this.repo.countPinFailure(m, card.id, shanghaiDay(new Date()));
       if (failures >= PIN_ATTEMPTS_PER_DAY) {
-        await this.repo.setStatus(m, card.id, 'FROZEN', `${failures} wrong PINs today`);
+        const event = await this.repo.setStatus(m, card.id, 'FROZEN', `${failures} wrong PINs today`);
+        if (event) await this.cards.notifyFrozen(m, card, event);
         return true;
       }
       return false;
@@ -214,6 +217,13 @@ export class ChargesService {
       subsidyBalanceAfter: after.subsidy,
       refId: c.id,
       description: c.description ?? (offline ? 'Campus charge (offline POS)' : 'Campus charge'),
+    });
+    // the owner hears of it if and only if this charge commits (a refusal above or a rollback writes none)
+    await this.notifications.notify(m, {
+      userId: card.user_id,
+      type: 'CARD_CHARGED',
+      key: c.id,
+      data: { chargeId: c.id, amount: { amount: Number(c.amount), currency }, cardId: card.id, merchantId: merchant.id, mode: c.mode },
     });
     return {
       id: c.id,
