@@ -81,7 +81,7 @@ beforeAll(async () => {
   const account = await gateway.provision(newKeyPair);
   merchant = account.merchant as unknown as UnionPayCredentials;
   secrets = account.gateway;
-});
+}, 60_000); // RSA key generation on a loaded machine
 
 beforeEach(() => {
   store = new FakeStore();

@@ -89,7 +89,7 @@ beforeAll(async () => {
   secrets = mine.gateway;
   other = { merchant: theirs.merchant as unknown as WechatPayCredentials, secrets: theirs.gateway };
   adapter = new WechatPayAdapter(merchant, (url) => ORIGIN + url);
-});
+}, 60_000); // RSA key generation on a loaded machine
 
 afterEach(() => {
   jest.restoreAllMocks();
