@@ -1,5 +1,6 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type { HttpResult } from '../support/app.js';
+import { randomPhone } from '../support/factories.js';
 import type { ApiProcess, Figures, RetryingClient } from './harness.js';
 
 /** A citizen of the run: verified (KYC 1), with money in the wallet. */
@@ -396,6 +397,113 @@ export class TopUpsThroughSandbox extends BaseWorkload {
   }
 }
 
+/**
+ * Bus fares paid at the door: each rider scans the vehicle's sticker
+ * (`POST /v1/transit/scan-to-pay`, one key per ride, the same on every
+ * retry). Each acknowledged ride is a trip in the rider's history, once,
+ * at the fare the answer gave; the wallet moved by those fares.
+ */
+export class ScanToPayFares extends BaseWorkload {
+  readonly name = 'bus fares by scan-to-pay';
+  private vehicleQr = '';
+  private readonly fare = 200;
+
+  async prepare(ctx: ChaosContext): Promise<void> {
+    const org = await ctx.call('POST', '/v1/admin/organizations', {
+      token: ctx.admin,
+      body: { name: `Chaos Buses ${randomInt(1e9)}`, kind: 'TRANSIT_OPERATOR' },
+    });
+    if (org.status !== 201) throw new Error(`transit operator: ${org.status} ${org.text.slice(0, 300)}`);
+    const operatorId = (org.body as { id: string }).id;
+    // the operator's ORG_ADMIN is a staff member of its own, not one of the riders
+    const staffPhone = randomPhone();
+    const reg = await ctx.call('POST', '/v1/auth/register', { body: { phone: staffPhone, password: 'chaos-password-123' } });
+    if (reg.status !== 201) throw new Error(`operator staff: ${reg.status} ${reg.text.slice(0, 300)}`);
+    const staffToken = (reg.body as { accessToken: string }).accessToken;
+    const grant = await ctx.call('POST', `/v1/organizations/${operatorId}/staff`, { token: ctx.admin, body: { phone: staffPhone, role: 'ORG_ADMIN' } });
+    if (grant.status !== 201) throw new Error(`staff grant: ${grant.status} ${grant.text.slice(0, 300)}`);
+    const suffix = randomInt(36 ** 4).toString(36).padStart(4, '0');
+    const routeCode = `C${suffix}`;
+    const route = await ctx.call('POST', '/v1/transit/routes', {
+      token: staffToken,
+      body: { code: routeCode, name: 'Chaos flat route', fare: { type: 'FLAT', amount: this.fare, currency: 'CNY' } },
+    });
+    if (route.status !== 201) throw new Error(`route: ${route.status} ${route.text.slice(0, 300)}`);
+    const vehicle = await ctx.call('POST', '/v1/transit/vehicles', { token: staffToken, body: { plate: `津C${suffix}`, routeCode } });
+    if (vehicle.status !== 201) throw new Error(`vehicle: ${vehicle.status} ${vehicle.text.slice(0, 300)}`);
+    this.vehicleQr = (vehicle.body as { staticQr: string }).staticQr;
+  }
+
+  async step(ctx: ChaosContext, i: number, deadline: number): Promise<boolean> {
+    this.attempted++;
+    const res = await ctx.client(i).send('POST', '/v1/transit/scan-to-pay', {
+      token: ctx.users[i].token,
+      idempotencyKey: randomUUID(),
+      body: { vehicleQr: this.vehicleQr },
+      deadline,
+    });
+    if (!res) this.unknown++;
+    else if (res.status === 201) {
+      const ride = res.body as { tripId: string; fare: { amount: number; currency: string } };
+      this.acks.push({ user: i, id: ride.tripId, amount: ride.fare.amount });
+    } else this.refused(res);
+    return true;
+  }
+
+  async settle(): Promise<void> {
+    // a scan-to-pay ride is charged when acknowledged
+  }
+
+  async verify(ctx: ChaosContext): Promise<WorkloadReport> {
+    const problems: string[] = [];
+    let persisted = 0;
+    let duplicates = 0;
+    let lost = 0;
+    for (const [i, user] of ctx.users.entries()) {
+      const trips = await tripsOf(ctx, user);
+      const seen = new Map<string, { fare: { amount: number } | null; status: string }[]>();
+      for (const t of trips) seen.set(t.id, [...(seen.get(t.id) ?? []), t]);
+      const mine = this.acks.filter((a) => a.user === i);
+      const acked = new Set(mine.map((a) => a.id));
+      for (const ack of mine) {
+        const found = seen.get(ack.id) ?? [];
+        if (found.length === 0) {
+          lost++;
+          problems.push(`${this.name}: acknowledged trip ${ack.id} of user ${i} is not in the history`);
+        } else if (found.length > 1) {
+          duplicates += found.length - 1;
+          problems.push(`${this.name}: trip ${ack.id} of user ${i} is listed ${found.length} times`);
+        } else if (found[0].status !== 'CHARGED' || found[0].fare?.amount !== ack.amount) {
+          problems.push(`${this.name}: trip ${ack.id} of user ${i} reads ${found[0].status} ${JSON.stringify(found[0].fare)}, acknowledged ${ack.amount}`);
+        } else persisted++;
+      }
+      // a key that made two trips leaves one that no answer named
+      const extra = trips.filter((t) => !acked.has(t.id));
+      duplicates += extra.length;
+      if (extra.length) problems.push(`${this.name}: user ${i} has ${extra.length} trips no acknowledged ride explains`);
+    }
+    const wallet = await this.compareWalletEntries(ctx, 'TRANSIT_FARE');
+    return this.report(persisted, duplicates + wallet.duplicates, lost + wallet.lost, [...problems, ...wallet.problems]);
+  }
+
+  override walletDelta(): Map<string, number> {
+    return sumByUser(this.acks, -1);
+  }
+}
+
+async function tripsOf(ctx: ChaosContext, user: ChaosUser): Promise<{ id: string; fare: { amount: number } | null; status: string }[]> {
+  const found: { id: string; fare: { amount: number } | null; status: string }[] = [];
+  let cursor: string | null = null;
+  do {
+    const res = await ctx.call('GET', `/v1/transit/trips?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { token: user.token });
+    if (res.status !== 200) throw new Error(`trips: ${res.status} ${res.text.slice(0, 300)}`);
+    const page = res.body as { items: { id: string; fare: { amount: number } | null; status: string }[]; nextCursor: string | null };
+    found.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return found;
+}
+
 function sumByUser(acks: Ack[], sign: 1 | -1): Map<string, number> {
   const out = new Map<string, number>();
   for (const a of acks) out.set(String(a.user), (out.get(String(a.user)) ?? 0) + sign * a.amount);
@@ -403,15 +511,17 @@ function sumByUser(acks: Ack[], sign: 1 | -1): Map<string, number> {
 }
 
 /**
+/**
  * The payments the chaos suite drives, in proportion to their weight (the
  * load time is fixed: a new workload takes its share from the others).
- * Transit taps (a bus-reader device uploading taps) join this list when
- * they exist.
+ * Bus fares are paid by scan-to-pay; transit taps from a bus-reader device
+ * could join this list as one more workload.
  */
 export function workloads(): { workload: Workload; weight: number }[] {
   return [
-    { workload: new BillsByWallet(225), weight: 3 },
+    { workload: new BillsByWallet(200), weight: 3 },
     { workload: new TopUpsThroughSandbox(), weight: 2 },
+    { workload: new ScanToPayFares(), weight: 2 },
     { workload: new CampusCharges(), weight: 1 },
   ];
 }
