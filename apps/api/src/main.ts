@@ -1,4 +1,4 @@
-import { isUnavailableError } from '@app/common';
+import { isUnavailableError, onUnhandledRejection } from '@app/common';
 import { ConfigError } from '@app/config';
 import { loadPlatformConfig, type PlatformConfig } from '@app/platform';
 import { createApi, type RunningApi } from './bootstrap.js';
@@ -60,6 +60,7 @@ async function main(): Promise<void> {
       },
     );
   };
+  process.on('unhandledRejection', (reason) => onUnhandledRejection(reason, (m) => api.logger.warn(m)));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
 }

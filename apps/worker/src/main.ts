@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
-import { createRootLogger } from '@app/common';
+import { createRootLogger, onUnhandledRejection } from '@app/common';
 import { resolveDatabase } from '@app/database';
 import { loadPlatformConfig } from '@app/platform';
 import { WorkerModule } from './worker.module.js';
@@ -31,6 +31,7 @@ async function main(): Promise<void> {
         },
       );
   };
+  process.on('unhandledRejection', (reason) => onUnhandledRejection(reason, (m) => log.warn(m)));
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
 }

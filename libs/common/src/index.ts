@@ -60,3 +60,4 @@ export { frameworkErrorHandler, clientErrorHandler, installLifecycleResponses } 
 export { SHANGHAI_OFFSET_MS, shanghaiDay, shanghaiDayRange, shanghaiIso, UUID, shanghaiDateTime, shanghaiCompact, parseShanghaiTime } from './time/business-day.js';
 export { nonPublicAddress, resolveTarget, postPinned, systemResolver } from './http/outbound.js';
 export type { ResolvedAddress, Resolver, PinnedResponse } from './http/outbound.js';
+export { onUnhandledRejection } from './errors/process-guards.js';
