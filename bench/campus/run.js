@@ -8,45 +8,21 @@
 // Prints hot / spread (goal >= 0.8) and charges/s / pgbench TPS (goal >= 0.5).
 // Usage: npm run bench:campus [-- --seconds 10 --clients 64]
 // Uses DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432/postgres).
-import { execFileSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { mintOnlineCode } from '../../dist/libs/paycode/src/index.js';
 import { CampusCodeKeys } from '../../dist/libs/campus/src/index.js';
 import { ChargesService } from '../../dist/libs/campus/src/charges.service.js';
 import { validateConfig } from '../../dist/config/index.js';
 import { createApi } from '../../dist/apps/api/src/bootstrap.js';
+import { dbUrl, pgbenchTps, recreate, server } from '../support/postgres.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, clients: { type: 'string', default: '64' }, 'cards-per-client': { type: 'string', default: '2' } } });
 const seconds = Number(values.seconds);
 const clients = Number(values.clients);
 const perClient = Number(values['cards-per-client']);
-const server = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const dbUrl = (name) => {
-  const u = new URL(server);
-  u.pathname = `/${name}`;
-  return u.toString();
-};
-
-async function recreate(name) {
-  const admin = new pg.Client({ connectionString: server });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-}
-
-async function pgbench() {
-  const name = 'citypay_bench_pgbench';
-  await recreate(name);
-  const url = dbUrl(name);
-  execFileSync('pgbench', ['-i', '-q', '-s', '10', url], { stdio: 'ignore' });
-  const out = execFileSync('pgbench', ['-b', 'tpcb-like', '-c', String(clients), '-j', '2', '-T', String(seconds), '-n', url], { encoding: 'utf8' });
-  const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(out) ?? /tps = ([\d.]+)/.exec(out);
-  return Number(tps[1]);
-}
+const pgbench = () => pgbenchTps({ clients, seconds });
 
 function prcId(i) {
   const first17 = `110105${1990 + (i % 15)}0${1 + (i % 9)}1${i % 10}${String(i % 1000).padStart(3, '0')}`;

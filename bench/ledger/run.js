@@ -5,42 +5,18 @@
 // Prints transfers / pgbench (goal >= 0.8) and hot / spread (goal >= 0.8).
 // Usage: npm run bench:ledger [-- --seconds 15 --clients 32]
 // Uses DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432/postgres).
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions, runMigrations } from '../../dist/libs/database/src/index.js';
 import { LedgerService } from '../../dist/libs/ledger/src/index.js';
 import { migrations } from '../../dist/libs/platform/src/index.js';
+import { dbUrl, pgbenchTps, recreate, server } from '../support/postgres.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '15' }, clients: { type: 'string', default: '32' } } });
 const seconds = Number(values.seconds);
 const clients = Number(values.clients);
-const server = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const dbUrl = (name) => {
-  const u = new URL(server);
-  u.pathname = `/${name}`;
-  return u.toString();
-};
-
-async function recreate(name) {
-  const admin = new pg.Client({ connectionString: server });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-}
-
-async function pgbench() {
-  const name = 'citypay_bench_pgbench';
-  await recreate(name);
-  const url = dbUrl(name);
-  execFileSync('pgbench', ['-i', '-q', '-s', '10', url], { stdio: 'ignore' });
-  const out = execFileSync('pgbench', ['-b', 'tpcb-like', '-c', String(clients), '-j', '2', '-T', String(seconds), '-n', url], { encoding: 'utf8' });
-  const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(out) ?? /tps = ([\d.]+)/.exec(out);
-  return Number(tps[1]);
-}
+const pgbench = () => pgbenchTps({ clients, seconds });
 
 /** Runs `work` from `clients` concurrent loops for `seconds`; returns completed operations per second. */
 async function drive(work) {

@@ -6,15 +6,14 @@
 // Prints taps/s, the ratio to pgbench TPS (goal >= 1.0) and the upload latency p50/p99.
 // Usage: npm run bench:transit [-- --seconds 15 --readers 8 --batch 500]
 // Uses DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432/postgres).
-import { execFileSync } from 'node:child_process';
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { validateConfig } from '../../dist/config/index.js';
 import { createApi } from '../../dist/apps/api/src/bootstrap.js';
 import { LedgerService } from '../../dist/libs/ledger/src/index.js';
 import { mintOnlineCode, newCodeId } from '../../dist/libs/paycode/src/index.js';
 import { RIDE_CODE_KEYS } from '../../dist/libs/transit/src/index.js';
+import { dbUrl, pgbenchTps, recreate, server } from '../support/postgres.js';
 
 const { values } = parseArgs({
   options: { seconds: { type: 'string', default: '15' }, readers: { type: 'string', default: '8' }, batch: { type: 'string', default: '500' } },
@@ -23,30 +22,7 @@ const seconds = Number(values.seconds);
 const readers = Number(values.readers);
 const batch = Number(values.batch);
 const RIDERS_PER_READER = 250;
-const server = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const dbUrl = (name) => {
-  const u = new URL(server);
-  u.pathname = `/${name}`;
-  return u.toString();
-};
-
-async function recreate(name) {
-  const admin = new pg.Client({ connectionString: server });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-}
-
-async function pgbench() {
-  const name = 'citypay_bench_pgbench';
-  await recreate(name);
-  const url = dbUrl(name);
-  execFileSync('pgbench', ['-i', '-q', '-s', '10', url], { stdio: 'ignore' });
-  const out = execFileSync('pgbench', ['-b', 'tpcb-like', '-c', String(readers), '-j', '2', '-T', String(seconds), '-n', url], { encoding: 'utf8' });
-  const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(out) ?? /tps = ([\d.]+)/.exec(out);
-  return Number(tps[1]);
-}
+const pgbench = () => pgbenchTps({ clients: readers, seconds });
 
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
