@@ -8,13 +8,13 @@
 // Prints hot / spread (goal >= 0.8) and charges/s / pgbench TPS (goal >= 0.5).
 // Usage: npm run bench:campus [-- --seconds 10 --clients 64]
 // Uses DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432/postgres).
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { mintOnlineCode } from '../../dist/libs/paycode/src/index.js';
 import { CampusCodeKeys } from '../../dist/libs/campus/src/index.js';
 import { ChargesService } from '../../dist/libs/campus/src/charges.service.js';
-import { validateConfig } from '../../dist/config/index.js';
+import { benchConfig } from '../support/config.js';
 import { createApi } from '../../dist/apps/api/src/bootstrap.js';
 import { dbUrl, pgbenchTps, recreate, server } from '../support/postgres.js';
 
@@ -58,18 +58,12 @@ const reference = await pgbench();
 
 await recreate('citypay_bench_campus');
 const admin = { phone: '+8613900000001', password: 'bench-admin-password' };
-const config = validateConfig({
-  NODE_ENV: 'development',
+const config = benchConfig({
   DATABASE_URL: dbUrl('citypay_bench_campus'),
-  LOG_LEVEL: 'warn',
   DB_POOL_SIZE: String(clients + 4),
   JOBS_IN_API: 'false',
   ADMIN_PHONE: admin.phone,
   ADMIN_PASSWORD: admin.password,
-  JWT_SECRET: randomBytes(48).toString('base64url'),
-  DEVICE_SECRET_KEY: randomBytes(32).toString('base64'),
-  ID_NUMBER_HASH_KEY: randomBytes(32).toString('base64'),
-  PAYCODE_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
 });
 const api = await createApi(config);
 await api.app.listen({ port: 0, host: '127.0.0.1' });

@@ -7,11 +7,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
-import { validateConfig } from '../../dist/config/index.js';
+import { benchConfig } from '../support/config.js';
 import { createApi } from '../../dist/apps/api/src/bootstrap.js';
 import { Reader } from '../../dist/apps/reader/src/reader.js';
 import { LedgerService, verifyLedger } from '../../dist/libs/ledger/src/index.js';
@@ -39,18 +39,11 @@ await admin0.query(`CREATE DATABASE citypay_bench_peak`);
 await admin0.end();
 
 const ADMIN = { phone: '+8613900000008', password: 'bench-admin-password' };
-const config = validateConfig({
-  NODE_ENV: 'test',
+const config = benchConfig({
   DATABASE_URL: dbUrl('citypay_bench_peak'),
-  LOG_LEVEL: 'warn',
   DB_POOL_SIZE: '20',
-  JWT_SECRET: randomBytes(48).toString('base64url'),
-  DEVICE_SECRET_KEY: randomBytes(32).toString('base64'),
-  ID_NUMBER_HASH_KEY: randomBytes(32).toString('base64'),
-  PAYCODE_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
   ADMIN_PHONE: ADMIN.phone,
   ADMIN_PASSWORD: ADMIN.password,
-  RATE_LIMIT_PER_IP_PER_MINUTE: '1000000',
 });
 const api = await createApi(config);
 await api.app.listen({ port: 0, host: '127.0.0.1' });

@@ -6,9 +6,9 @@
 // Prints taps/s, the ratio to pgbench TPS (goal >= 1.0) and the upload latency p50/p99.
 // Usage: npm run bench:transit [-- --seconds 15 --readers 8 --batch 500]
 // Uses DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432/postgres).
-import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { validateConfig } from '../../dist/config/index.js';
+import { benchConfig } from '../support/config.js';
 import { createApi } from '../../dist/apps/api/src/bootstrap.js';
 import { LedgerService } from '../../dist/libs/ledger/src/index.js';
 import { mintOnlineCode, newCodeId } from '../../dist/libs/paycode/src/index.js';
@@ -28,18 +28,11 @@ const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 10
 
 await recreate('citypay_bench_transit');
 const ADMIN = { phone: '+8613900000009', password: 'bench-admin-password' };
-const config = validateConfig({
-  NODE_ENV: 'test',
+const config = benchConfig({
   DATABASE_URL: dbUrl('citypay_bench_transit'),
-  LOG_LEVEL: 'warn',
   DB_POOL_SIZE: String(readers + 4),
-  JWT_SECRET: randomBytes(48).toString('base64url'),
-  DEVICE_SECRET_KEY: randomBytes(32).toString('base64'),
-  ID_NUMBER_HASH_KEY: randomBytes(32).toString('base64'),
-  PAYCODE_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
   ADMIN_PHONE: ADMIN.phone,
   ADMIN_PASSWORD: ADMIN.password,
-  RATE_LIMIT_PER_IP_PER_MINUTE: '1000000',
 });
 const api = await createApi(config);
 await api.app.listen({ port: 0, host: '127.0.0.1' });
