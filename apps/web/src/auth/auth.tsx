@@ -13,6 +13,11 @@ interface AuthState {
   logout(): Promise<void>;
 }
 
+/** The offline ride credential belongs to whoever was signed in: a new session starts without it. */
+function forgetRideCredential(): void {
+  void import('../pages/transit/offline').then((m) => m.clearCredential()).catch(() => undefined);
+}
+
 const AuthContext = createContext<AuthState | null>(null);
 
 export function AuthProvider({ children }: { children: ReactNode }) {
@@ -24,6 +29,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   const start = useCallback(
     (s: Session) => {
+      forgetRideCredential();
       queryClient.clear();
       session.set(s);
       queryClient.setQueryData(['me'], s.user);
@@ -44,6 +50,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
         try {
           if (refreshToken) await post('/v1/auth/logout', { refreshToken });
         } finally {
+          forgetRideCredential();
           session.clear();
           queryClient.clear();
         }

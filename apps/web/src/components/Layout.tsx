@@ -5,6 +5,7 @@ import { hasRole, useAuth } from '../auth/auth';
 import { FEATURES } from '../features';
 import { LANGUAGES, setLanguage, type Language } from '../i18n';
 import { Loading } from './ui';
+import { LiveNotificationsProvider, LiveToast } from '../notifications/live';
 
 export function LanguageSwitch() {
   const { t, i18n } = useTranslation('common');
@@ -24,6 +25,7 @@ export function Layout() {
   const { signedIn, user } = useAuth();
   const staff = !!user?.roles.some((r) => r.organizationId);
   return (
+    <LiveNotificationsProvider>
     <div className="shell">
       <a className="skip" href="#main">
         {t('skipToContent')}
@@ -39,6 +41,7 @@ export function Layout() {
           {FEATURES.filter((f) => f.nav).map((f) => (
             <NavLink key={f.id} to={f.nav!.to}>
               {t(f.nav!.labelKey)}
+              {f.navBadge && <f.navBadge />}
             </NavLink>
           ))}
           {staff && <NavLink to="/operator">{t('operator:nav')}</NavLink>}
@@ -51,6 +54,8 @@ export function Layout() {
           <Outlet />
         </Suspense>
       </main>
+      {signedIn && <LiveToast />}
     </div>
+    </LiveNotificationsProvider>
   );
 }
