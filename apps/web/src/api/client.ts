@@ -132,3 +132,13 @@ export async function authorizedFetch(path: string, init: { headers?: Record<str
   if (res.status === 401 && session.refreshToken() && (await refreshOnce())) res = await go();
   return res;
 }
+
+/**
+ * After a request with an Idempotency-Key fails: true when the key must be
+ * replaced before the user tries again. The server answers a key it has seen
+ * with its first answer, so a refusal (402, 422 ...) would come back for ever;
+ * a network error or a 5xx is retried with the same key (it may have run).
+ */
+export function needsNewKey(error: unknown): boolean {
+  return error instanceof ApiError && error.status < 500 && error.code !== 'IDEMPOTENCY_IN_PROGRESS';
+}

@@ -26,36 +26,36 @@ export function Layout() {
   const staff = !!user?.roles.some((r) => r.organizationId);
   return (
     <LiveNotificationsProvider>
-    <div className="shell">
-      <a className="skip" href="#main">
-        {t('skipToContent')}
-      </a>
-      <header className="top">
-        <NavLink to="/" className="brand">
-          {t('appName')}
-        </NavLink>
-        <LanguageSwitch />
-      </header>
-      {signedIn && (
-        <nav className="tabs" aria-label={t('mainNav')}>
-          {FEATURES.filter((f) => f.nav).map((f) => (
-            <NavLink key={f.id} to={f.nav!.to}>
-              {t(f.nav!.labelKey)}
-              {f.navBadge && <f.navBadge />}
-            </NavLink>
-          ))}
-          {staff && <NavLink to="/operator">{t('operator:nav')}</NavLink>}
-          {hasRole(user, 'PLATFORM_ADMIN') && <NavLink to="/admin">{t('admin:nav')}</NavLink>}
-          <NavLink to="/me">{t('me')}</NavLink>
-        </nav>
-      )}
-      <main id="main" tabIndex={-1}>
-        <Suspense fallback={<Loading />}>
-          <Outlet />
-        </Suspense>
-      </main>
-      {signedIn && <LiveToast />}
-    </div>
+      <div className="shell">
+        <a className="skip" href="#main">
+          {t('skipToContent')}
+        </a>
+        <header className="top">
+          <NavLink to="/" className="brand">
+            {t('appName')}
+          </NavLink>
+          <LanguageSwitch />
+        </header>
+        {signedIn && (
+          <nav className="tabs" aria-label={t('mainNav')}>
+            {FEATURES.filter((f) => f.nav).map((f) => (
+              <NavLink key={f.id} to={f.nav!.to}>
+                {t(f.nav!.labelKey)}
+                {f.navBadge && <f.navBadge />}
+              </NavLink>
+            ))}
+            {staff && <NavLink to="/operator">{t('operator:nav')}</NavLink>}
+            {hasRole(user, 'PLATFORM_ADMIN') && <NavLink to="/admin">{t('admin:nav')}</NavLink>}
+            <NavLink to="/me">{t('me')}</NavLink>
+          </nav>
+        )}
+        {signedIn && <LiveToast />}
+        <main id="main" tabIndex={-1}>
+          <Suspense fallback={<Loading />}>
+            <Outlet />
+          </Suspense>
+        </main>
+      </div>
     </LiveNotificationsProvider>
   );
 }

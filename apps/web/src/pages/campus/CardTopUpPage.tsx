@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { Link, useParams } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { newIdempotencyKey, post } from '../../api/client';
+import { needsNewKey, newIdempotencyKey, post } from '../../api/client';
 import type { CardTopUp, Provider } from '../../api/types';
 import { ErrorNotice, Field, MoneyText } from '../../components/ui';
 import { parseAmount } from '../../money';
@@ -38,6 +38,7 @@ export default function CardTopUpPage() {
       void queryClient.invalidateQueries({ queryKey: ['wallet'] });
     } catch (err) {
       setError(err);
+      if (needsNewKey(err)) setKey(newIdempotencyKey());
     } finally {
       setBusy(false);
     }

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { useParams } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { get, newIdempotencyKey, post } from '../../api/client';
+import { get, needsNewKey, newIdempotencyKey, post } from '../../api/client';
 import type { MerchantSettlement, Organization } from '../../api/types';
 import { DateTime, ErrorNotice, Field, Loading, MoneyText } from '../../components/ui';
 import { parseAmount } from '../../money';
@@ -35,6 +35,7 @@ function RefundButton({ chargeId, max, currency, onDone }: { chargeId: string; m
       onDone();
     } catch (err) {
       setError(err);
+      if (needsNewKey(err)) setKey(newIdempotencyKey());
     } finally {
       setBusy(false);
     }

@@ -2,7 +2,7 @@ import { useState, type ChangeEvent, type FormEvent } from 'react';
 import { useParams } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { ApiError, get, newIdempotencyKey, post } from '../../api/client';
+import { ApiError, get, needsNewKey, newIdempotencyKey, post } from '../../api/client';
 import type { Organization, SubsidyResult } from '../../api/types';
 import { ErrorNotice, Field, MoneyText } from '../../components/ui';
 import { parseAmount } from '../../money';
@@ -123,6 +123,7 @@ function Subsidies({ universityId }: { universityId: string }) {
       setKey(newIdempotencyKey());
     } catch (err) {
       setError(err);
+      if (needsNewKey(err)) setKey(newIdempotencyKey());
     } finally {
       setBusy(false);
     }

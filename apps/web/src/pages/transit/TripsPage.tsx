@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { get, newIdempotencyKey, post } from '../../api/client';
+import { get, needsNewKey, newIdempotencyKey, post } from '../../api/client';
 import type { ArrearsPaid, Page, Trip } from '../../api/types';
 import { DateTime, ErrorNotice, Loading, MoneyText } from '../../components/ui';
 
@@ -72,6 +72,7 @@ export default function TripsPage() {
       void queryClient.invalidateQueries({ queryKey: ['wallet'] });
     } catch (err) {
       setError(err);
+      if (needsNewKey(err)) setKey(newIdempotencyKey());
     } finally {
       setBusy(false);
     }
