@@ -283,7 +283,7 @@ describe('web app: transit, campus, notifications', () => {
 
     const { page } = await pageAs(operator.admin, DESKTOP);
     await page.goto(`/operator/transit/${operator.operatorId}`);
-    await page.getByRole('cell', { name: operator.flat.code, exact: true }).waitFor();
+    await page.getByRole('cell', { name: operator.flat.code, exact: true }).first().waitFor();
     await page.getByLabel('线路编号').fill('T88');
     await page.getByLabel('线路名称').fill('滨海 88 路');
     await page.getByLabel('票价（元）').fill('1.5');
