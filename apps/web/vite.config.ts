@@ -82,6 +82,18 @@ export default defineConfig({
     sourcemap: false,
     reportCompressedSize: true,
     rolldownOptions: {
+      output: {
+        codeSplitting: {
+          groups: [
+            // what every screen needs (React, the router, the query cache, i18n, the API client,
+            // the layout and live notifications): one file, so a first load is not a chain of small ones
+            {
+              name: 'app',
+              test: /node_modules[\\/](react|react-dom|scheduler|react-router|@tanstack|i18next|react-i18next)[\\/]|apps[\\/]web[\\/]src[\\/](api|auth|i18n|locales|notifications|components[\\/](Layout|ui)|pages[\\/]transit[\\/]offline)/,
+            },
+          ],
+        },
+      },
       onwarn(warning, warn) {
         // "use client" markers of React libraries mean nothing in a client-only bundle
         if (warning.code === 'MODULE_LEVEL_DIRECTIVE') return;

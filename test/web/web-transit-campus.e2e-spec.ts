@@ -305,7 +305,7 @@ describe('web app: transit, campus, notifications', () => {
     await expect(settlements).toHaveTextContent('¥2.00');
     await capture(page, '50-transit-console', violations);
 
-    await page.getByRole('link', { name: '打印 津B88888 的车门码' }).click();
+    await page.getByRole('link', { name: '打印车门码（津B88888）' }).click();
     const sticker = page.getByTestId('vehicle-sticker');
     await sticker.locator('svg').waitFor();
     const vehicles = (await app.request('GET', `/v1/transit/vehicles?operatorId=${operator.operatorId}`, { token: operator.admin.accessToken })).body as { plate: string; staticQr: string }[];

@@ -3,6 +3,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Navigate, useLocation } from 'react-router';
 import { get, post, session } from '../api/client';
 import type { Session, User } from '../api/types';
+import { clearCredential } from '../pages/transit/offline';
 
 interface AuthState {
   signedIn: boolean;
@@ -15,7 +16,7 @@ interface AuthState {
 
 /** The offline ride credential belongs to whoever was signed in: a new session starts without it. */
 function forgetRideCredential(): void {
-  void import('../pages/transit/offline').then((m) => m.clearCredential()).catch(() => undefined);
+  clearCredential().catch(() => undefined);
 }
 
 const AuthContext = createContext<AuthState | null>(null);
