@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
@@ -33,6 +34,33 @@ function precompress(): Plugin {
 }
 
 /**
+ * Writes /sw.js from apps/web/service-worker.js with the list of every file
+ * of this build (scripts, styles, index.html and the public files), so the
+ * app shell works with no network, and a version that changes with them.
+ */
+function serviceWorker(): Plugin {
+  let publicDir = '';
+  return {
+    name: 'citypay-service-worker',
+    apply: 'build',
+    enforce: 'post',
+    configResolved(config) {
+      publicDir = config.publicDir;
+    },
+    generateBundle(_options, bundle) {
+      const built = Object.keys(bundle).filter((f) => !f.endsWith('.map') && f !== 'index.html');
+      const extra = readdirSync(publicDir).filter((f) => f !== 'sw.js');
+      const files = ['/index.html', ...[...built, ...extra].map((f) => `/${f}`)].sort();
+      const version = createHash('sha256').update(files.join('\n')).update(readFileSync(resolve(publicDir, '..', 'index.html'))).digest('hex').slice(0, 16);
+      const source = readFileSync(resolve(publicDir, '..', 'service-worker.js'), 'utf8')
+        .replace('self.__PRECACHE__', JSON.stringify(files))
+        .replace('self.__VERSION__', JSON.stringify(version));
+      this.emitFile({ type: 'asset', fileName: 'sw.js', source });
+    },
+  };
+}
+
+/**
  * The web app (citizen wallet and operator console). No React plugin: Vite 8
  * compiles TSX with its built-in Oxc transform, configured for React's
  * automatic JSX runtime. Built into dist/web, which the API serves at `/`
@@ -42,7 +70,7 @@ export default defineConfig({
   root: 'apps/web',
   base: '/',
   publicDir: 'public',
-  plugins: [precompress()],
+  plugins: [precompress(), serviceWorker()],
   oxc: {
     jsx: { runtime: 'automatic', importSource: 'react' },
   },
@@ -54,6 +82,18 @@ export default defineConfig({
     sourcemap: false,
     reportCompressedSize: true,
     rolldownOptions: {
+      output: {
+        codeSplitting: {
+          groups: [
+            // what every screen needs (React, the router, the query cache, i18n, the API client,
+            // the layout and live notifications): one file, so a first load is not a chain of small ones
+            {
+              name: 'app',
+              test: /node_modules[\\/](react|react-dom|scheduler|react-router|@tanstack|i18next|react-i18next)[\\/]|apps[\\/]web[\\/]src[\\/](api|auth|i18n|locales|notifications|components[\\/](Layout|ui)|pages[\\/]transit[\\/]offline)/,
+            },
+          ],
+        },
+      },
       onwarn(warning, warn) {
         // "use client" markers of React libraries mean nothing in a client-only bundle
         if (warning.code === 'MODULE_LEVEL_DIRECTIVE') return;

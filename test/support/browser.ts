@@ -70,7 +70,13 @@ export async function axe(page: Page, name: string): Promise<AxeViolation[]> {
  */
 export async function capture(page: Page, name: string, violations: AxeViolation[]): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.waitForLoadState('networkidle').catch(() => undefined);
+  // the signed-in app keeps its live event stream (GET /v1/me/events) open, so the network is
+  // never idle: wait for the load, then for the pages' loading indicators (<Loading />) to go
+  await page.waitForLoadState('load').catch(() => undefined);
+  await page
+    .waitForFunction(() => !(globalThis as unknown as { document: { querySelector(s: string): unknown } }).document.querySelector('p.muted[role=status]'), undefined, { timeout: 10_000 })
+    .catch(() => undefined);
+  await page.waitForLoadState('networkidle', { timeout: 1_000 }).catch(() => undefined);
   violations.push(...(await axe(page, name)));
   const original = page.viewportSize();
   for (const [size, viewport] of [['phone', PHONE], ['desktop', DESKTOP]] as const) {

@@ -18,6 +18,13 @@ const queryClient = new QueryClient({
   },
 });
 
+// the installable app: its shell (and the offline ride code) works with no network (apps/web/service-worker.js)
+if (import.meta.env.PROD && 'serviceWorker' in navigator) {
+  window.addEventListener('load', () => {
+    navigator.serviceWorker.register('/sw.js').catch(() => undefined);
+  });
+}
+
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <QueryClientProvider client={queryClient}>

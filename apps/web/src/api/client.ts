@@ -118,3 +118,27 @@ export async function api<T>(method: string, path: string, opts: RequestOptions 
 
 export const get = <T>(path: string, opts?: RequestOptions) => api<T>('GET', path, opts);
 export const post = <T>(path: string, body?: unknown, opts?: RequestOptions) => api<T>('POST', path, { ...opts, body: body ?? {} });
+
+/**
+ * A request whose body the caller reads itself (the live event stream): the
+ * same session handling as api() (refresh before the first request and once
+ * on a 401), without parsing the answer.
+ */
+export async function authorizedFetch(path: string, init: { headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Response> {
+  if (!accessToken && session.refreshToken()) await refreshOnce();
+  const go = () =>
+    fetch(path, { signal: init.signal, headers: { ...init.headers, ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}) } });
+  let res = await go();
+  if (res.status === 401 && session.refreshToken() && (await refreshOnce())) res = await go();
+  return res;
+}
+
+/**
+ * After a request with an Idempotency-Key fails: true when the key must be
+ * replaced before the user tries again. The server answers a key it has seen
+ * with its first answer, so a refusal (402, 422 ...) would come back for ever;
+ * a network error or a 5xx is retried with the same key (it may have run).
+ */
+export function needsNewKey(error: unknown): boolean {
+  return error instanceof ApiError && error.status < 500 && error.code !== 'IDEMPOTENCY_IN_PROGRESS';
+}

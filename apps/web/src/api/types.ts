@@ -149,3 +149,141 @@ export interface ReconciliationReport {
     currency: Currency;
   }[];
 }
+
+export interface AppNotification {
+  id: string;
+  type: string;
+  title: string;
+  body: string;
+  data: Record<string, unknown>;
+  createdAt: string;
+  readAt?: string;
+}
+
+export interface NotificationPage extends Page<AppNotification> {
+  unreadCount: number;
+}
+
+export interface RideCode {
+  code: string;
+  expiresAt: string;
+  qrSvg?: string;
+}
+
+export interface RideCredential {
+  credential: string;
+  credentialId: string;
+  expiresAt: string;
+  maxCodes: number;
+}
+
+export interface Trip {
+  id: string;
+  routeCode: string;
+  boardedAt: string;
+  alightedAt?: string;
+  fare: Money | null;
+  fareBreakdown: { base?: number; concession?: number; transfer?: number; cap?: number } | null;
+  status: 'CHARGED' | 'UNPAID' | 'PENDING_TAP_OUT' | 'PENDING' | 'FAILED';
+  method: string;
+  vehicleId?: string;
+  chargedAt?: string;
+}
+
+export interface ArrearsPaid {
+  paidTrips: number;
+  total: Money[];
+  inArrears: boolean;
+}
+
+export type RouteFare =
+  | { type: 'FLAT'; amount: number; currency: Currency }
+  | { type: 'DISTANCE'; baseAmount: number; baseStops: number; perStopAmount: number; maxAmount: number; currency: Currency };
+
+export interface TransitRoute {
+  id: string;
+  operatorId: string;
+  code: string;
+  name: string;
+  fare: RouteFare;
+  createdAt: string;
+}
+
+export interface Vehicle {
+  id: string;
+  operatorId: string;
+  plate: string;
+  routeCode: string;
+  staticQr: string;
+  staticQrSvg: string;
+}
+
+export interface FarePolicy {
+  transfer?: { windowMinutes: number; discount: Money };
+  dailyCap?: Money;
+  concessions?: { SENIOR?: { percentOff: number; minAge?: number } };
+  effectiveFrom?: string | null;
+}
+
+export interface TransitSettlement {
+  date: string;
+  operatorId: string;
+  count: number;
+  routes: { routeCode: string; routeId: string; count: number; total: Money }[];
+}
+
+export interface CampusCard {
+  id: string;
+  universityId: string;
+  memberNo: string;
+  status: 'ACTIVE' | 'FROZEN';
+  balance: number;
+  subsidyBalance: number;
+  currency: Currency;
+  dailyLimit: number;
+  passwordFreeLimit: number;
+  offlineLimit: number;
+  pinSet: boolean;
+  createdAt: string;
+}
+
+export interface CardMovement {
+  id: string;
+  kind: string;
+  amount: number;
+  subsidyAmount: number;
+  currency: Currency;
+  balanceAfter: number;
+  subsidyBalanceAfter: number;
+  description: string | null;
+  referenceId: string | null;
+  createdAt: string;
+}
+
+export interface CardTopUp {
+  id: string;
+  status: 'SUCCEEDED' | 'PENDING';
+  amount: number;
+  currency: Currency;
+  source: string;
+  card?: CampusCard;
+  paymentOrder?: PaymentOrder;
+  checkout?: Checkout;
+}
+
+export interface SubsidyResult {
+  batchId: string;
+  credited: number;
+  skipped: { memberNo: string; reason: string }[];
+}
+
+export interface MerchantSettlement {
+  date: string;
+  currency: Currency;
+  count: number;
+  total: Money;
+  refunds: { count: number; amount: number; currency: Currency };
+  net: Money;
+  items: { id: string; amount: number; mode: string; chargedAt: string; postedAt: string }[];
+  refundItems: { id: string; chargeId: string; amount: number; createdAt: string }[];
+}

@@ -3,6 +3,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Navigate, useLocation } from 'react-router';
 import { get, post, session } from '../api/client';
 import type { Session, User } from '../api/types';
+import { clearCredential } from '../pages/transit/offline';
 
 interface AuthState {
   signedIn: boolean;
@@ -11,6 +12,11 @@ interface AuthState {
   login(phone: string, password: string): Promise<void>;
   register(phone: string, password: string, displayName?: string): Promise<void>;
   logout(): Promise<void>;
+}
+
+/** The offline ride credential belongs to whoever was signed in: a new session starts without it. */
+function forgetRideCredential(): void {
+  clearCredential().catch(() => undefined);
 }
 
 const AuthContext = createContext<AuthState | null>(null);
@@ -24,6 +30,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   const start = useCallback(
     (s: Session) => {
+      forgetRideCredential();
       queryClient.clear();
       session.set(s);
       queryClient.setQueryData(['me'], s.user);
@@ -44,6 +51,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
         try {
           if (refreshToken) await post('/v1/auth/logout', { refreshToken });
         } finally {
+          forgetRideCredential();
           session.clear();
           queryClient.clear();
         }

@@ -5,6 +5,7 @@ import { hasRole, useAuth } from '../auth/auth';
 import { FEATURES } from '../features';
 import { LANGUAGES, setLanguage, type Language } from '../i18n';
 import { Loading } from './ui';
+import { LiveNotificationsProvider, LiveToast } from '../notifications/live';
 
 export function LanguageSwitch() {
   const { t, i18n } = useTranslation('common');
@@ -24,33 +25,37 @@ export function Layout() {
   const { signedIn, user } = useAuth();
   const staff = !!user?.roles.some((r) => r.organizationId);
   return (
-    <div className="shell">
-      <a className="skip" href="#main">
-        {t('skipToContent')}
-      </a>
-      <header className="top">
-        <NavLink to="/" className="brand">
-          {t('appName')}
-        </NavLink>
-        <LanguageSwitch />
-      </header>
-      {signedIn && (
-        <nav className="tabs" aria-label={t('mainNav')}>
-          {FEATURES.filter((f) => f.nav).map((f) => (
-            <NavLink key={f.id} to={f.nav!.to}>
-              {t(f.nav!.labelKey)}
-            </NavLink>
-          ))}
-          {staff && <NavLink to="/operator">{t('operator:nav')}</NavLink>}
-          {hasRole(user, 'PLATFORM_ADMIN') && <NavLink to="/admin">{t('admin:nav')}</NavLink>}
-          <NavLink to="/me">{t('me')}</NavLink>
-        </nav>
-      )}
-      <main id="main" tabIndex={-1}>
-        <Suspense fallback={<Loading />}>
-          <Outlet />
-        </Suspense>
-      </main>
-    </div>
+    <LiveNotificationsProvider>
+      <div className="shell">
+        <a className="skip" href="#main">
+          {t('skipToContent')}
+        </a>
+        <header className="top">
+          <NavLink to="/" className="brand">
+            {t('appName')}
+          </NavLink>
+          <LanguageSwitch />
+        </header>
+        {signedIn && (
+          <nav className="tabs" aria-label={t('mainNav')}>
+            {FEATURES.filter((f) => f.nav).map((f) => (
+              <NavLink key={f.id} to={f.nav!.to}>
+                {t(f.nav!.labelKey)}
+                {f.navBadge && <f.navBadge />}
+              </NavLink>
+            ))}
+            {staff && <NavLink to="/operator">{t('operator:nav')}</NavLink>}
+            {hasRole(user, 'PLATFORM_ADMIN') && <NavLink to="/admin">{t('admin:nav')}</NavLink>}
+            <NavLink to="/me">{t('me')}</NavLink>
+          </nav>
+        )}
+        {signedIn && <LiveToast />}
+        <main id="main" tabIndex={-1}>
+          <Suspense fallback={<Loading />}>
+            <Outlet />
+          </Suspense>
+        </main>
+      </div>
+    </LiveNotificationsProvider>
   );
 }

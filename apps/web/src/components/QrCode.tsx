@@ -2,7 +2,8 @@ import { useEffect, useState } from 'react';
 import QRCode from 'qrcode';
 
 /** Renders a payload (a provider's checkout code, a ride code) as an SVG QR code. */
-export function QrCode({ payload, label, size = 220 }: { payload: string; label: string; size?: number }) {
+/** `caption: false` hides the payload text (a long signed code means nothing to a person). */
+export function QrCode({ payload, label, size = 220, caption = true }: { payload: string; label: string; size?: number; caption?: boolean }) {
   const [svg, setSvg] = useState<string | null>(null);
   useEffect(() => {
     let live = true;
@@ -17,7 +18,7 @@ export function QrCode({ payload, label, size = 220 }: { payload: string; label:
   return (
     <figure className="qr" style={{ width: size }}>
       <div role="img" aria-label={label} data-qr-payload={payload} dangerouslySetInnerHTML={svg ? { __html: svg } : undefined} />
-      <figcaption className="qr-payload">{payload}</figcaption>
+      {caption && <figcaption className="qr-payload">{payload}</figcaption>}
     </figure>
   );
 }

@@ -8,11 +8,14 @@ import { ErrorNotice, Loading } from '../../components/ui';
 
 /**
  * The caller's organisations (roles from GET /v1/me), each opening the
- * console of its kind. Billers have theirs; transit operators, universities
- * and merchants get theirs with those modules (see src/features.tsx).
+ * console of its kind: billers, transit operators, universities and campus
+ * merchants (see src/features.tsx).
  */
 const CONSOLES: Partial<Record<Organization['kind'], (id: string) => string>> = {
   BILLER: (id) => `/operator/billers/${id}`,
+  TRANSIT_OPERATOR: (id) => `/operator/transit/${id}`,
+  UNIVERSITY: (id) => `/operator/universities/${id}`,
+  MERCHANT: (id) => `/operator/merchants/${id}`,
 };
 
 export default function OperatorHome() {
