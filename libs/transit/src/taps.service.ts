@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import { UUID } from '@app/common';
 import { withTransactionRetry } from '@app/database';
-import type { AuthenticatedDevice } from '@app/identity';
+import { UsersService, type AuthenticatedDevice } from '@app/identity';
 import { MAX_GRACE_SECONDS, PaycodeKeySet, verifyCode } from '@app/paycode';
 import { distanceFare, MAX_STOPS } from './domain/route-fare.js';
 import { matchTapOut } from './domain/tap-rules.js';
@@ -114,6 +114,7 @@ export class TapsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly charges: ChargesService,
+    private readonly users: UsersService,
     @Inject(RIDE_CODE_KEYS) private readonly keys: RideCodeKeys,
   ) {}
 
@@ -223,10 +224,15 @@ export class TapsService {
       list.push({ id: t.id, routeId: t.route_id, boardedAt: t.boarded_at, stopIn: t.stop_in ?? 0 });
       open.set(t.rider_user_id, list);
     }
-    const pricer = await Pricer.load(m, this.pricing, operatorId, [...new Set(ok.map((w) => w.rider!.user_id))], [
-      ...ok.map((w) => w.scannedAt),
-      ...[...open.values()].flat().map((o) => o.boardedAt),
-    ]);
+    const okRiders = [...new Set(ok.map((w) => w.rider!.user_id))];
+    const pricer = await Pricer.load(
+      m,
+      this.pricing,
+      operatorId,
+      okRiders,
+      [...ok.map((w) => w.scannedAt), ...[...open.values()].flat().map((o) => o.boardedAt)],
+      await this.users.birthDates(okRiders, m),
+    );
     const inserts: TripWrite[] = [];
     const closes: TripWrite[] = [];
     const charges: Charge[] = [];

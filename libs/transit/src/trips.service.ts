@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { decodeCursor, encodeCursor, IdempotencyService, NotFoundError, shanghaiDayRange } from '@app/common';
 import type { Currency, Page } from '@app/common';
 import { withTransactionRetry } from '@app/database';
+import { UsersService } from '@app/identity';
 import { EmvError, readVehicleSticker } from '@app/paycode';
 import { overdueBefore } from './domain/tap-rules.js';
 import { ChargesService, type Charge } from './charges.service.js';
@@ -63,6 +64,7 @@ export class TripsService {
     private readonly charges: ChargesService,
     private readonly riders: RidersService,
     private readonly idempotency: IdempotencyService,
+    private readonly users: UsersService,
   ) {}
 
   async history(userId: string, limit: number, cursor?: string): Promise<Page<TripView>> {
@@ -111,7 +113,7 @@ export class TripsService {
       const tripId = randomUUID();
       const wallet = currency === 'CNY' ? rider.wallet_account_id : await this.charges.walletAccount(userId, currency, m);
       const now = new Date();
-      const pricer = await Pricer.load(m, this.pricing, vehicle.operator_id, [userId], [now]);
+      const pricer = await Pricer.load(m, this.pricing, vehicle.operator_id, [userId], [now], await this.users.birthDates([userId], m));
       const priced = pricer.price(userId, { id: tripId, routeId: route.id, boardedAt: now, base: amount, currency });
       await this.charges.chargeOne(m, { tripId, riderUserId: userId, walletAccountId: wallet, operatorId: vehicle.operator_id, currency, fare: priced.fare, description: `Bus fare, route ${route.code} (scan)` });
       await this.trips.insert(m, [
@@ -143,7 +145,8 @@ export class TripsService {
         const pricers = new Map<string, Pricer>();
         for (const op of new Set(overdue.map((t) => t.operator_id))) {
           const mine = overdue.filter((t) => t.operator_id === op);
-          pricers.set(op, await Pricer.load(m, this.pricing, op, [...new Set(mine.map((t) => t.rider_user_id))], mine.map((t) => t.boarded_at)));
+          const ids = [...new Set(mine.map((t) => t.rider_user_id))];
+          pricers.set(op, await Pricer.load(m, this.pricing, op, ids, mine.map((t) => t.boarded_at), await this.users.birthDates(ids, m)));
         }
         for (const t of overdue) {
           const route = routes.get(t.route_id)!;
