@@ -101,6 +101,20 @@ export class TripsRepository {
     ])) as TripRow[];
   }
 
+  /**
+   * DISTANCE tap-ins of these riders that the overdue job closed at maxAmount
+   * (no tap-out), boarded since `since`: a tap-out uploaded after that is not held.
+   */
+  async closedWithoutTapOut(m: EntityManager, riderUserIds: readonly string[], since: Date): Promise<TripRow[]> {
+    if (riderUserIds.length === 0) return [];
+    return (await m.query(
+      `SELECT t.* FROM transit.trips t JOIN transit.routes r ON r.id = t.route_id AND r.fare_type = 'DISTANCE'
+        WHERE t.rider_user_id = ANY($1::uuid[]) AND t.boarded_at >= $2 AND t.source = 'TAP'
+          AND t.status IN ('CHARGED', 'UNPAID') AND t.alighted_at IS NULL ORDER BY t.boarded_at`,
+      [riderUserIds, since],
+    )) as TripRow[];
+  }
+
   /** Riders with a tap-in open since before `before`, at most `limit`, in rider order. */
   async ridersOverdue(m: EntityManager, before: Date, limit: number): Promise<string[]> {
     const rows = (await m.query(
