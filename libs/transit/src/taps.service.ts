@@ -320,6 +320,7 @@ export class TapsService {
     const charged = await this.charges.chargeMany(m, charges);
     for (const h of heldMatches) h.status = charged.get(h.tripId)!;
     const unpaidRiders = new Set<string>();
+    const notices: Parameters<ChargesService['notifyTrips']>[1][number][] = [];
     for (const c of charges) {
       const status = charged.get(c.tripId)!;
       const trip = inserts.find((t) => t.id === c.tripId) ?? closes.find((t) => t.id === c.tripId)!;
@@ -330,7 +331,9 @@ export class TapsService {
       }
       const w = tapOfTrip.get(c.tripId)!;
       w.result = { tapId: w.tapId, status, fare: money(c.fare, c.currency), tripId: c.tripId };
+      notices.push({ tripId: c.tripId, riderUserId: c.riderUserId, status, fare: c.fare, currency: c.currency, routeName: w.route!.name });
     }
+    await this.charges.notifyTrips(m, notices);
     await this.trips.insert(m, inserts);
     await this.trips.close(m, closes);
     await this.riders.enterArrears(m, [...unpaidRiders].sort(), new Date());

@@ -3,6 +3,7 @@ import type { OnModuleInit } from '@nestjs/common';
 import { IdentityModule, OrganizationProfiles } from '@app/identity';
 import { JobsService } from '@app/jobs';
 import { LedgerModule } from '@app/ledger';
+import { NotificationsModule } from '@app/notifications';
 import { PaycodeKeysModule, PaycodeKeysService } from '@app/paycode-keys';
 import { ChargesService } from './charges.service.js';
 import { transitMigrations } from './migrations/index.js';
@@ -37,7 +38,7 @@ class TransitJobs implements OnModuleInit {
  * Schema `transit`; meets the other contexts in identity and the ledger.
  */
 @Module({
-  imports: [IdentityModule, LedgerModule, PaycodeKeysModule],
+  imports: [IdentityModule, LedgerModule, NotificationsModule, PaycodeKeysModule],
   controllers: [TransitController],
   providers: [
     ChargesService,

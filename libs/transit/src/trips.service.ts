@@ -119,6 +119,7 @@ export class TripsService {
       await this.trips.insert(m, [
         { id: tripId, riderUserId: userId, operatorId: vehicle.operator_id, routeId: route.id, vehicleId: vehicle.id, source: 'SCAN', status: 'CHARGED', boardedAt: now, alightedAt: null, stopIn: null, stopOut: null, fare: priced.fare, currency, chargedAt: now, fareBreakdown: priced.breakdown },
       ]);
+      await this.charges.notifyTrips(m, [{ tripId, riderUserId: userId, status: 'CHARGED', fare: priced.fare, currency, routeName: route.name }]);
       const result = { tripId, fare: { amount: Number(priced.fare), currency }, fareBreakdown: priced.breakdown, status: 'CHARGED' as const };
       await this.idempotency.record(m, result);
       return result;
@@ -172,6 +173,10 @@ export class TripsService {
           }
         }
         await this.trips.close(m, closes);
+        await this.charges.notifyTrips(
+          m,
+          closes.map((c) => ({ tripId: c.id, riderUserId: c.riderUserId, status: c.status === 'UNPAID' ? ('UNPAID' as const) : ('CHARGED' as const), fare: c.fare!, currency: c.currency, routeName: routes.get(c.routeId)!.name })),
+        );
         await this.riderRepo.enterArrears(m, [...unpaid].sort(), new Date());
         return closes.length;
       });
