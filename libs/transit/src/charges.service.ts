@@ -4,7 +4,7 @@ import type { EntityManager } from 'typeorm';
 import type { Currency } from '@app/common';
 import { LedgerService } from '@app/ledger';
 import { NotificationsService } from '@app/notifications';
-import type { EntryInput } from '@app/ledger';
+import type { EntryInput, LedgerAccount } from '@app/ledger';
 import type { RiderRow } from './riders.repository.js';
 import { TripsRepository } from './trips.repository.js';
 
@@ -54,6 +54,10 @@ export class ChargesService {
 
   async revenueAccount(operatorId: string, currency: Currency, m: EntityManager): Promise<string> {
     return (await this.ledger.account({ ownerType: 'ORGANIZATION', ownerId: operatorId, purpose: 'REVENUE', currency, hot: true }, m)).id;
+  }
+
+  async revenueLedgerAccount(operatorId: string, currency: Currency, m: EntityManager): Promise<LedgerAccount> {
+    return this.ledger.account({ ownerType: 'ORGANIZATION', ownerId: operatorId, purpose: 'REVENUE', currency, hot: true }, m);
   }
 
   async walletAccount(riderUserId: string, currency: Currency, m: EntityManager): Promise<string> {
