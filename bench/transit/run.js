@@ -65,6 +65,8 @@ for (let i = 0; i < readers * RIDERS_PER_READER; i++) {
   const wallet = await ledger.account({ ownerType: 'USER', ownerId: userId, purpose: 'WALLET', currency: 'CNY' });
   await ledger.post({ reference: `fund:${userId}`, kind: 'ADJUSTMENT', postings: [{ accountId: system.id, currency: 'CNY', amount: -100_000_000n }, { accountId: wallet.id, currency: 'CNY', amount: 100_000_000n }] });
   const ref = newCodeId();
+  // the user row too: notifications and the fare pipeline (birth dates) refer to it
+  await ds.query(`INSERT INTO identity.users (id, phone, password_hash) VALUES ($1, $2, 'bench')`, [userId, `+8617${String(i).padStart(9, '0')}`]);
   await ds.query(`INSERT INTO transit.riders (user_id, ref, wallet_account_id) VALUES ($1, $2, $3)`, [userId, ref, wallet.id]);
   riders.push(ref);
 }

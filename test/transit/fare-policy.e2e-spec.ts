@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { verifyLedger } from '@app/ledger';
 import { DataSource } from 'typeorm';
 import { expectError, startApp, type TestApp } from '../support/app.js';
-import { ADMIN, adminToken, registerUser } from '../support/factories.js';
+import { ADMIN, adminToken, randomPrcId, registerUser, verifiedUser } from '../support/factories.js';
+import { credit } from '../support/billing.js';
 import { balance } from '../support/payments.js';
 import { makeOperator, makeRider, rideCode, tap, upload, type TestOperator } from '../support/transit.js';
 
@@ -59,5 +60,41 @@ describe('transit: fare policy (transfer, daily cap) applied to taps', () => {
       { base: 200, concession: 0, transfer: 0, cap: 0 },
     ]);
     expect((await verifyLedger(app.api.app.get(DataSource))).ok).toBe(true);
+  });
+
+  it('a senior pays the concession from the 60th birthday (Shanghai date), not the day before', async () => {
+    const senior = await makeOperator(app, admin);
+    const put = await app.request('PUT', `/v1/transit/operators/${senior.operatorId}/fare-policy`, {
+      token: senior.admin.accessToken,
+      body: { concessions: { SENIOR: { percentOff: 50 } } },
+    });
+    expect(put.status).toBe(200);
+    // the Shanghai calendar day of now, and the next one, sixty years back
+    const shanghaiDay = (ms: number) => new Date(ms + 8 * 3600_000).toISOString().slice(0, 10);
+    const sixtyYearsBefore = (day: string) => `${Number(day.slice(0, 4)) - 60}${day.slice(5, 7)}${day.slice(8, 10)}`;
+    const rider = async (birth: string) => {
+      const u = await verifiedUser(app, { idNumber: randomPrcId(birth) });
+      await credit(app, admin, u, 1000);
+      return u;
+    };
+    const today = await rider(sixtyYearsBefore(shanghaiDay(Date.now())));
+    const tomorrow = await rider(sixtyYearsBefore(shanghaiDay(Date.now() + 24 * 3600_000)));
+    const at = new Date(Date.now() + 1000).toISOString();
+    const [a, b] = await upload(app, senior.reader, [
+      tap(await rideCode(app, today), senior.flat.code, { scannedAt: at }),
+      tap(await rideCode(app, tomorrow), senior.flat.code, { scannedAt: at }),
+    ]);
+    expect(a).toMatchObject({ status: 'CHARGED', fare: { amount: 100, currency: 'CNY' } });
+    expect(b).toMatchObject({ status: 'CHARGED', fare: { amount: 200, currency: 'CNY' } });
+    const [trip] = (await app.request('GET', '/v1/transit/trips', { token: today.accessToken })).body.items;
+    expect(trip.fareBreakdown).toEqual({ base: 200, concession: 100, transfer: 0, cap: 0 });
+    expect(await balance(app, today)).toBe(900);
+    expect(await balance(app, tomorrow)).toBe(800);
+    // scan-to-pay prices the same way
+    const scan = await app.request('POST', '/v1/transit/scan-to-pay', { token: today.accessToken, headers: { 'Idempotency-Key': `senior-${today.id}` }, body: { vehicleQr: senior.vehicle.staticQr } });
+    expect(scan.status).toBe(201);
+    expect(scan.body.fare).toEqual({ amount: 100, currency: 'CNY' });
+    // the ID number never reaches transit's answers
+    expect(JSON.stringify(trip)).not.toMatch(/\d{17}[\dX]/);
   });
 });

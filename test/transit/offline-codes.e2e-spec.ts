@@ -99,4 +99,29 @@ describe('transit: phone-minted ride codes (offline credentials)', () => {
     const [blocked] = await upload(app, op.reader, [tap(mintProof(res.body.credential, p.privateKey, { counter: 2, now: new Date(Date.now() + 1000) }), op.flat.code, { scannedAt: new Date(Date.now() + 1000).toISOString() })]);
     expect(blocked).toMatchObject({ status: 'REJECTED', reason: 'BLOCKED' });
   });
+
+  it('after a key rotation, a server code and a credential signed by the old key still board until they expire; new ones carry the new kid', async () => {
+    const rider = await makeRider(app, admin, 1000);
+    const p = phone();
+    const kidOf = (jws: string) => JSON.parse(Buffer.from(jws.split('.')[0], 'base64url').toString()).kid as string;
+    const oldCode = (await app.request('POST', '/v1/transit/ride-codes', { token: rider.accessToken })).body.code as string;
+    const cred = await app.request('POST', '/v1/transit/ride-credentials', { token: rider.accessToken, body: { publicKey: p.publicKey } });
+    expect(cred.status).toBe(201);
+    const oldKid = kidOf(cred.body.credential);
+    expect(kidOf(oldCode)).toBe(oldKid);
+    const rotated = await app.request('POST', '/v1/admin/paycode-keys/rotate', { token: admin });
+    expect(rotated.status).toBe(201);
+    expect(rotated.body.kid).not.toBe(oldKid);
+    const jwks = (await app.request('GET', '/v1/transit/keys')).body as { keys: { kid: string }[] };
+    expect(jwks.keys.map((k) => k.kid)).toEqual(expect.arrayContaining([oldKid, rotated.body.kid]));
+    const newCode = (await app.request('POST', '/v1/transit/ride-codes', { token: rider.accessToken })).body.code as string;
+    expect(kidOf(newCode)).toBe(rotated.body.kid);
+    const results = await upload(app, op.reader, [
+      tap(oldCode, op.flat.code),
+      tap(mintProof(cred.body.credential, p.privateKey, { counter: 1, now: new Date() }), op.flat.code),
+      tap(newCode, op.flat.code),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['CHARGED', 'CHARGED', 'CHARGED']);
+    expect(await balance(app, rider)).toBe(400);
+  });
 });

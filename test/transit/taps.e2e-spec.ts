@@ -152,7 +152,7 @@ describe('transit: ride codes and taps from bus readers', () => {
     expectError(await app.request('POST', '/v1/transit/scan-to-pay', { token: rider.accessToken, headers: { 'idempotency-key': idemKey(), 'content-type': 'application/json' }, raw: '{"vehicleQr":' }), 400, 'MALFORMED_JSON');
   });
 
-  it('DISTANCE: IN then OUT charges by stops; an OUT with no IN is NO_TAP_IN; an IN with no OUT for 4 h is charged maxAmount', async () => {
+  it('DISTANCE: IN then OUT charges by stops; an OUT with no IN is held; an IN with no OUT for 4 h is charged maxAmount, and a tap-out arriving after that is NO_TAP_IN', async () => {
     const rider = await makeRider(app, admin, 2000);
     const d = op.distance.code;
     const tin = tap(await rideCode(app, rider), d, { direction: 'IN', stopIndex: 2 });
@@ -164,7 +164,7 @@ describe('transit: ride codes and taps from bus readers', () => {
     // 6 stops: 100 + 50 * (6 - 3)
     expect(out).toMatchObject({ status: 'CHARGED', fare: { amount: 250 }, tripId: boarded.tripId });
     const [none] = await upload(app, op.reader, [tap(await rideCode(app, rider), d, { direction: 'OUT', stopIndex: 8 })]);
-    expect(none).toMatchObject({ status: 'REJECTED', reason: 'NO_TAP_IN' });
+    expect(none).toMatchObject({ status: 'PENDING_TAP_OUT', reason: 'AWAITING_TAP_IN' });
     const [noStop] = await upload(app, op.reader, [tap(await rideCode(app, rider), d, { direction: 'IN' })]);
     expect(noStop).toMatchObject({ status: 'REJECTED', reason: 'INVALID_TAP' });
     const [open] = await upload(app, op.reader, [tap(await rideCode(app, rider), d, { direction: 'IN', stopIndex: 0 })]);
@@ -181,6 +181,39 @@ describe('transit: ride codes and taps from bus readers', () => {
     // a tap-out arriving after that finds nothing open
     const [late] = await upload(app, op.reader, [tap(await rideCode(app, rider), d, { direction: 'OUT', stopIndex: 4 })]);
     expect(late).toMatchObject({ status: 'REJECTED', reason: 'NO_TAP_IN' });
+  });
+
+  it('DISTANCE: a tap-out uploaded before its tap-in is held, then closes the trip when the tap-in arrives (the 4-hour job leaves it alone)', async () => {
+    const rider = await makeRider(app, admin, 2000);
+    const d = op.distance.code;
+    const other = await newReader(app, op.operatorId, op.admin);
+    const t0 = Date.now() + 1000;
+    const at = (s: number) => new Date(t0 + s * 1000).toISOString();
+    // minted now, scanned within their window; the rear-door reader uploads first
+    const inCode = await rideCode(app, rider);
+    const outCode = await rideCode(app, rider);
+    const tout = tap(outCode, d, { direction: 'OUT', stopIndex: 9, scannedAt: at(40) });
+    const [held] = await upload(app, other, [tout]);
+    expect(held).toMatchObject({ status: 'PENDING_TAP_OUT', reason: 'AWAITING_TAP_IN' });
+    expect(held.tripId).toBeUndefined();
+    expect(await balance(app, rider)).toBe(2000);
+    const trips = app.api.app.get(TripsService);
+    // the job does not charge a held tap-out (nothing is boarded yet)
+    await trips.chargeOverdue(new Date(Date.now() + 5 * 3_600_000));
+    expect(await balance(app, rider)).toBe(2000);
+    const [tin] = await upload(app, op.reader, [tap(inCode, d, { direction: 'IN', stopIndex: 1, scannedAt: at(0) })]);
+    // 8 stops: min(400, 100 + 50 * (8 - 3)) = 350
+    expect(tin).toMatchObject({ status: 'CHARGED', fare: { amount: 350, currency: 'CNY' }, tripId: expect.any(String) });
+    expect(await balance(app, rider)).toBe(2000 - 350);
+    // the held tap sent again answers the trip it closed
+    const [again] = await upload(app, other, [tout]);
+    expect(again).toMatchObject({ status: 'DUPLICATE', firstStatus: 'CHARGED', tripId: tin.tripId, fare: { amount: 350 } });
+    const trip = (await app.request('GET', '/v1/transit/trips', { token: rider.accessToken })).body.items.find((t: { id: string }) => t.id === tin.tripId);
+    expect(trip).toMatchObject({ status: 'CHARGED', boardedAt: at(0), alightedAt: at(40), fare: { amount: 350 } });
+    // closed: the job charges nothing more
+    await trips.chargeOverdue(new Date(Date.now() + 5 * 3_600_000));
+    expect(await balance(app, rider)).toBe(2000 - 350);
+    expect((await verifyLedger(app.api.app.get(DataSource))).ok).toBe(true);
   });
 
   it('a wallet that cannot pay makes the trip UNPAID, the rider blocklisted (deltas) until arrears/pay', async () => {

@@ -81,6 +81,21 @@ export class UsersService {
   }
 
   /**
+   * The birth dates (YYYY-MM-DD) of these users' verified PRC IDs, for age
+   * rules in other contexts (e.g. senior fares); users without one are absent.
+   * Neither the number nor anything else of the document is answered.
+   */
+  async birthDates(userIds: readonly string[], manager: EntityManager = this.dataSource.manager): Promise<Map<string, string>> {
+    if (userIds.length === 0) return new Map();
+    const rows = (await manager.query(
+      `SELECT id, to_char(birth_date, 'YYYY-MM-DD') AS birth_date FROM identity.users
+        WHERE id = ANY($1::uuid[]) AND kyc_level = 1 AND id_type = 'PRC_ID' AND birth_date IS NOT NULL`,
+      [userIds],
+    )) as { id: string; birth_date: string }[];
+    return new Map(rows.map((r) => [r.id, r.birth_date]));
+  }
+
+  /**
    * The caller of a request bearing an access token: the user, their roles,
    * and whether the token's session is still open (logout and refresh-token
    * reuse end it). One query.

@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Currency } from '@app/common';
 import { LedgerService } from '@app/ledger';
-import type { EntryInput } from '@app/ledger';
+import { NotificationsService } from '@app/notifications';
+import type { EntryInput, LedgerAccount } from '@app/ledger';
 import type { RiderRow } from './riders.repository.js';
 import { TripsRepository } from './trips.repository.js';
 
@@ -28,10 +30,34 @@ export const tripReference = (tripId: string): string => `transit-trip:${tripId}
 export class ChargesService {
   private readonly trips = new TripsRepository();
 
-  constructor(private readonly ledger: LedgerService) {}
+  constructor(
+    private readonly ledger: LedgerService,
+    private readonly notifications: NotificationsService,
+  ) {}
+
+  /**
+   * RIDE_CHARGED or TRIP_UNPAID for each trip, in the caller's transaction
+   * (an outbox: none for a batch that rolls back), keyed by the trip so each
+   * is written once whatever the retries.
+   */
+  async notifyTrips(m: EntityManager, trips: readonly { tripId: string; riderUserId: string; status: 'CHARGED' | 'UNPAID'; fare: bigint; currency: string; routeName: string }[]): Promise<void> {
+    await this.notifications.notifyMany(
+      m,
+      trips.map((t) => ({
+        userId: t.riderUserId,
+        type: t.status === 'CHARGED' ? ('RIDE_CHARGED' as const) : ('TRIP_UNPAID' as const),
+        key: t.tripId,
+        data: { tripId: t.tripId, fare: { amount: Number(t.fare), currency: t.currency.trim() as Currency }, routeName: t.routeName },
+      })),
+    );
+  }
 
   async revenueAccount(operatorId: string, currency: Currency, m: EntityManager): Promise<string> {
     return (await this.ledger.account({ ownerType: 'ORGANIZATION', ownerId: operatorId, purpose: 'REVENUE', currency, hot: true }, m)).id;
+  }
+
+  async revenueLedgerAccount(operatorId: string, currency: Currency, m: EntityManager): Promise<LedgerAccount> {
+    return this.ledger.account({ ownerType: 'ORGANIZATION', ownerId: operatorId, purpose: 'REVENUE', currency, hot: true }, m);
   }
 
   async walletAccount(riderUserId: string, currency: Currency, m: EntityManager): Promise<string> {
@@ -95,6 +121,13 @@ export class ChargesService {
       unpaid.map((t) => t.id),
       new Date(),
     );
-    return { count: unpaid.length, totals: [...totals].map(([currency, amount]) => ({ amount: Number(amount), currency })) };
+    const result = { count: unpaid.length, totals: [...totals].map(([currency, amount]) => ({ amount: Number(amount), currency })) };
+    if (unpaid.length > 0) {
+      // once per clearing: the trips it paid are paid only once
+      const key = createHash('sha256').update(unpaid.map((t) => t.id).sort().join(',')).digest('hex');
+      const amount = result.totals.find((t) => t.currency === 'CNY') ?? result.totals[0];
+      await this.notifications.notify(m, { userId: rider.user_id, type: 'ARREARS_CLEARED', key, data: { amount: { amount: amount.amount, currency: amount.currency as Currency }, totals: result.totals, trips: unpaid.length } });
+    }
+    return result;
   }
 }

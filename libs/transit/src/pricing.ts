@@ -42,10 +42,21 @@ export interface Priced {
 export class Pricer {
   private readonly charged = new Map<string, ChargedTrip[]>();
 
-  private constructor(private readonly versions: FarePolicyVersion[]) {}
+  private constructor(
+    private readonly versions: FarePolicyVersion[],
+    private readonly birthDates: ReadonlyMap<string, string>,
+  ) {}
 
-  static async load(m: EntityManager, repo: PricingRepository, operatorId: string, riderIds: readonly string[], boardings: readonly Date[]): Promise<Pricer> {
-    const pricer = new Pricer(await repo.versions(m, operatorId));
+  /** `birthDates`: of the riders' verified PRC IDs (identity's UsersService.birthDates), for the senior concession. */
+  static async load(
+    m: EntityManager,
+    repo: PricingRepository,
+    operatorId: string,
+    riderIds: readonly string[],
+    boardings: readonly Date[],
+    birthDates: ReadonlyMap<string, string> = new Map(),
+  ): Promise<Pricer> {
+    const pricer = new Pricer(await repo.versions(m, operatorId), birthDates);
     if (boardings.length === 0 || riderIds.length === 0) return pricer;
     const ranges = boardings.map((b) => chargedTripsRange(b, policyAt(pricer.versions, b)));
     const from = new Date(Math.min(...ranges.map((r) => r.from.getTime())));
@@ -60,14 +71,14 @@ export class Pricer {
     this.charged.set(riderId, list);
   }
 
-  /** The fare of a trip, remembered as charged for the trips priced after it. Riders' birth dates are not known to transit yet (no concession). */
+  /** The fare of a trip, remembered as charged for the trips priced after it. */
   price(riderId: string, trip: { id: string; routeId: string; boardedAt: Date; base: bigint; currency: Currency }): Priced {
     const policy = policyAt(this.versions, trip.boardedAt);
     const range = chargedTripsRange(trip.boardedAt, policy);
     const chargedTrips = (this.charged.get(riderId) ?? []).filter((c) => c.boardedAt >= range.from && c.boardedAt < range.to && c.tripId !== trip.id);
     const result = computeFare({
       trip: { routeId: trip.routeId, boardedAt: trip.boardedAt, base: Money.of(trip.base, trip.currency) },
-      rider: { birthDate: null },
+      rider: { birthDate: this.birthDates.get(riderId) ?? null },
       policy,
       chargedTrips,
     });

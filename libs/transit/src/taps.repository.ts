@@ -70,3 +70,82 @@ export class TapsRepository {
     );
   }
 }
+
+/** A DISTANCE tap-out that arrived before its tap-in, held for it. */
+export interface HeldTapOut {
+  deviceId: string;
+  tapId: string;
+  riderUserId: string;
+  operatorId: string;
+  routeId: string;
+  vehicleId: string | null;
+  scannedAt: Date;
+  stopOut: number;
+}
+
+/** A held tap-out closed by its tap-in: the trip, and the result its tap is answered from then on. */
+export interface HeldMatch {
+  deviceId: string;
+  tapId: string;
+  tripId: string;
+  status: string;
+  fare: bigint;
+  currency: string;
+}
+
+/** SQL of held tap-outs (schema transit), read and written under the riders' locks. */
+export class HeldTapOutsRepository {
+  async hold(m: EntityManager, held: readonly HeldTapOut[]): Promise<void> {
+    if (held.length === 0) return;
+    await m.query(
+      `INSERT INTO transit.held_tap_outs (device_id, tap_id, rider_user_id, operator_id, route_id, vehicle_id, scanned_at, stop_out)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::uuid[], $7::timestamptz[], $8::int[])`,
+      [
+        held.map((h) => h.deviceId),
+        held.map((h) => h.tapId),
+        held.map((h) => h.riderUserId),
+        held.map((h) => h.operatorId),
+        held.map((h) => h.routeId),
+        held.map((h) => h.vehicleId),
+        held.map((h) => h.scannedAt),
+        held.map((h) => h.stopOut),
+      ],
+    );
+  }
+
+  /** The tap-outs of these riders still waiting for their tap-in, oldest scan first. */
+  async waiting(m: EntityManager, riderUserIds: readonly string[]): Promise<HeldTapOut[]> {
+    if (riderUserIds.length === 0) return [];
+    const rows = (await m.query(
+      `SELECT device_id, tap_id, rider_user_id, operator_id, route_id, vehicle_id, scanned_at, stop_out FROM transit.held_tap_outs
+        WHERE rider_user_id = ANY($1::uuid[]) AND trip_id IS NULL ORDER BY scanned_at, tap_id`,
+      [riderUserIds],
+    )) as { device_id: string; tap_id: string; rider_user_id: string; operator_id: string; route_id: string; vehicle_id: string | null; scanned_at: Date; stop_out: number }[];
+    return rows.map((r) => ({ deviceId: r.device_id, tapId: r.tap_id, riderUserId: r.rider_user_id, operatorId: r.operator_id, routeId: r.route_id, vehicleId: r.vehicle_id, scannedAt: r.scanned_at, stopOut: r.stop_out }));
+  }
+
+  /** Closes held tap-outs with their trips (call after the trips are written); their taps answer the trip's result from then on. */
+  async matched(m: EntityManager, matches: readonly HeldMatch[]): Promise<void> {
+    if (matches.length === 0) return;
+    const args = [
+      matches.map((x) => x.deviceId),
+      matches.map((x) => x.tapId),
+      matches.map((x) => x.tripId),
+      matches.map((x) => x.status),
+      matches.map((x) => x.fare.toString()),
+      matches.map((x) => x.currency),
+    ];
+    await m.query(
+      `UPDATE transit.held_tap_outs h SET trip_id = x.trip, matched_at = now()
+         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS x(dev, tap, trip)
+        WHERE h.device_id = x.dev AND h.tap_id = x.tap AND h.trip_id IS NULL`,
+      args.slice(0, 3),
+    );
+    await m.query(
+      `UPDATE transit.taps t SET status = x.status, reason = NULL, fare = x.fare, currency = x.currency, trip_id = x.trip
+         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::bigint[], $6::text[]) AS x(dev, tap, trip, status, fare, currency)
+        WHERE t.device_id = x.dev AND t.tap_id = x.tap`,
+      args,
+    );
+  }
+}

@@ -4,16 +4,16 @@ import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import { UUID } from '@app/common';
 import { withTransactionRetry } from '@app/database';
-import type { AuthenticatedDevice } from '@app/identity';
+import { UsersService, type AuthenticatedDevice } from '@app/identity';
 import { MAX_GRACE_SECONDS, PaycodeKeySet, verifyCode } from '@app/paycode';
 import { distanceFare, MAX_STOPS } from './domain/route-fare.js';
-import { matchTapOut } from './domain/tap-rules.js';
+import { matchHeldTapOut, matchTapOut, TAP_OUT_LIMIT_MS } from './domain/tap-rules.js';
 import { ChargesService, type Charge } from './charges.service.js';
 import { Pricer, PricingRepository } from './pricing.js';
 import { RIDE_CODE_KEYS, type RideCodeKeys } from './ride-code-keys.js';
 import { RidersRepository, type RiderRow } from './riders.repository.js';
 import { fareOf, RoutesRepository, type RouteRow } from './routes.repository.js';
-import { TapsRepository, type TapResultWrite } from './taps.repository.js';
+import { HeldTapOutsRepository, TapsRepository, type HeldMatch, type HeldTapOut, type TapResultWrite } from './taps.repository.js';
 import { TripsRepository, type TripWrite } from './trips.repository.js';
 
 export type TapStatus = 'CHARGED' | 'PENDING_TAP_OUT' | 'UNPAID' | 'DUPLICATE' | 'REJECTED';
@@ -25,7 +25,7 @@ export type TapStatus = 'CHARGED' | 'PENDING_TAP_OUT' | 'UNPAID' | 'DUPLICATE' |
  * future), UNKNOWN_ROUTE, UNKNOWN_VEHICLE, NO_TAP_IN (a tap-out with no open
  * tap-in of this rider on this route in the 4 hours before).
  */
-export type TapReason = 'CODE_ALREADY_USED' | 'CODE_EXPIRED' | 'INVALID_CODE' | 'BLOCKED' | 'INVALID_TAP' | 'UNKNOWN_ROUTE' | 'UNKNOWN_VEHICLE' | 'NO_TAP_IN';
+export type TapReason = 'CODE_ALREADY_USED' | 'CODE_EXPIRED' | 'INVALID_CODE' | 'BLOCKED' | 'INVALID_TAP' | 'UNKNOWN_ROUTE' | 'UNKNOWN_VEHICLE' | 'NO_TAP_IN' | 'AWAITING_TAP_IN';
 
 export interface TapResult {
   tapId: string;
@@ -110,10 +110,12 @@ export class TapsService {
   private readonly routes = new RoutesRepository();
   private readonly trips = new TripsRepository();
   private readonly pricing = new PricingRepository();
+  private readonly held = new HeldTapOutsRepository();
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly charges: ChargesService,
+    private readonly users: UsersService,
     @Inject(RIDE_CODE_KEYS) private readonly keys: RideCodeKeys,
   ) {}
 
@@ -223,10 +225,22 @@ export class TapsService {
       list.push({ id: t.id, routeId: t.route_id, boardedAt: t.boarded_at, stopIn: t.stop_in ?? 0 });
       open.set(t.rider_user_id, list);
     }
-    const pricer = await Pricer.load(m, this.pricing, operatorId, [...new Set(ok.map((w) => w.rider!.user_id))], [
-      ...ok.map((w) => w.scannedAt),
-      ...[...open.values()].flat().map((o) => o.boardedAt),
-    ]);
+    const okRiders = [...new Set(ok.map((w) => w.rider!.user_id))];
+    // tap-outs uploaded before their tap-in, waiting for it (only looked up when the batch has DISTANCE taps)
+    const distanceRiders = [...new Set(ok.filter((w) => w.route!.fare_type === 'DISTANCE').map((w) => w.rider!.user_id))];
+    const waiting = new Map<string, HeldTapOut[]>();
+    for (const h of await this.held.waiting(m, distanceRiders)) waiting.set(h.riderUserId, [...(waiting.get(h.riderUserId) ?? []), h]);
+    const heldMatches: HeldMatch[] = [];
+    const unmatchedOuts: Work[] = [];
+    const pendingHolds: HeldTapOut[] = [];
+    const pricer = await Pricer.load(
+      m,
+      this.pricing,
+      operatorId,
+      okRiders,
+      [...ok.map((w) => w.scannedAt), ...[...open.values()].flat().map((o) => o.boardedAt)],
+      await this.users.birthDates(okRiders, m),
+    );
     const inserts: TripWrite[] = [];
     const closes: TripWrite[] = [];
     const charges: Charge[] = [];
@@ -247,6 +261,18 @@ export class TapsService {
         tapOfTrip.set(id, w);
       } else if (w.direction !== 'OUT') {
         const id = tripIds.get(w.tapId)!;
+        const heldList = waiting.get(rider.user_id) ?? [];
+        const heldOut = matchHeldTapOut(heldList, { routeId: route.id, boardedAt: w.scannedAt });
+        if (heldOut) {
+          // its tap-out came first: the trip closes now
+          heldList.splice(heldList.indexOf(heldOut), 1);
+          const priced = pricer.price(rider.user_id, { id, routeId: route.id, boardedAt: w.scannedAt, base: distanceFare(fare, w.stopIndex!, heldOut.stopOut).amount, currency });
+          inserts.push({ ...base, id, status: 'CHARGED', boardedAt: w.scannedAt, alightedAt: heldOut.scannedAt, stopIn: w.stopIndex, stopOut: heldOut.stopOut, fare: priced.fare, chargedAt: new Date(), fareBreakdown: priced.breakdown });
+          charge(id, priced.fare);
+          tapOfTrip.set(id, w);
+          heldMatches.push({ deviceId: heldOut.deviceId, tapId: heldOut.tapId, tripId: id, status: 'CHARGED', fare: priced.fare, currency });
+          continue;
+        }
         const trip: TripWrite = { ...base, id, status: 'PENDING_TAP_OUT', boardedAt: w.scannedAt, alightedAt: null, stopIn: w.stopIndex, stopOut: null, fare: null, chargedAt: null };
         inserts.push(trip);
         const list = open.get(rider.user_id) ?? [];
@@ -257,7 +283,7 @@ export class TapsService {
         const list = open.get(rider.user_id) ?? [];
         const match = matchTapOut(list, { routeId: route.id, scannedAt: w.scannedAt });
         if (!match) {
-          w.result = { tapId: w.tapId, status: 'REJECTED', reason: 'NO_TAP_IN' };
+          unmatchedOuts.push(w);
           continue;
         }
         list.splice(list.indexOf(match), 1);
@@ -271,9 +297,30 @@ export class TapsService {
       }
     }
 
+    // a tap-out with no open tap-in: NO_TAP_IN when the 4-hour job already charged its tap-in maxAmount, else held for its tap-in
+    if (unmatchedOuts.length > 0) {
+      const since = new Date(Math.min(...unmatchedOuts.map((w) => w.scannedAt.getTime())) - TAP_OUT_LIMIT_MS);
+      const closed = new Map<string, { id: string; routeId: string; boardedAt: Date }[]>();
+      for (const t of await this.trips.closedWithoutTapOut(m, [...new Set(unmatchedOuts.map((w) => w.rider!.user_id))], since)) {
+        closed.set(t.rider_user_id, [...(closed.get(t.rider_user_id) ?? []), { id: t.id, routeId: t.route_id, boardedAt: t.boarded_at }]);
+      }
+      const holds: HeldTapOut[] = [];
+      for (const w of unmatchedOuts) {
+        if (matchTapOut(closed.get(w.rider!.user_id) ?? [], { routeId: w.route!.id, scannedAt: w.scannedAt })) {
+          w.result = { tapId: w.tapId, status: 'REJECTED', reason: 'NO_TAP_IN' };
+          continue;
+        }
+        holds.push({ deviceId: device.id, tapId: w.tapId, riderUserId: w.rider!.user_id, operatorId, routeId: w.route!.id, vehicleId: w.vehicleId, scannedAt: w.scannedAt, stopOut: w.stopIndex! });
+        w.result = { tapId: w.tapId, status: 'PENDING_TAP_OUT', reason: 'AWAITING_TAP_IN' };
+      }
+      pendingHolds.push(...holds);
+    }
+
     // 6. money: one ledger call for the batch; a wallet that cannot pay makes the trip UNPAID
     const charged = await this.charges.chargeMany(m, charges);
+    for (const h of heldMatches) h.status = charged.get(h.tripId)!;
     const unpaidRiders = new Set<string>();
+    const notices: Parameters<ChargesService['notifyTrips']>[1][number][] = [];
     for (const c of charges) {
       const status = charged.get(c.tripId)!;
       const trip = inserts.find((t) => t.id === c.tripId) ?? closes.find((t) => t.id === c.tripId)!;
@@ -284,12 +331,15 @@ export class TapsService {
       }
       const w = tapOfTrip.get(c.tripId)!;
       w.result = { tapId: w.tapId, status, fare: money(c.fare, c.currency), tripId: c.tripId };
+      notices.push({ tripId: c.tripId, riderUserId: c.riderUserId, status, fare: c.fare, currency: c.currency, routeName: w.route!.name });
     }
+    await this.charges.notifyTrips(m, notices);
     await this.trips.insert(m, inserts);
     await this.trips.close(m, closes);
     await this.riders.enterArrears(m, [...unpaidRiders].sort(), new Date());
 
     const decided = live.map((w) => w.result!);
+    await this.held.matched(m, heldMatches);
     await this.taps.saveResults(
       m,
       device.id,
@@ -297,6 +347,7 @@ export class TapsService {
         (r): TapResultWrite => ({ tapId: r.tapId, status: r.status, reason: r.reason ?? null, fare: r.fare ? BigInt(r.fare.amount) : null, currency: r.fare?.currency ?? null, tripId: r.tripId ?? null }),
       ),
     );
+    await this.held.hold(m, pendingHolds); // after its tap's row is final (foreign key)
     return [...out, ...decided];
   }
 }

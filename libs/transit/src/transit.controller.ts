@@ -85,7 +85,7 @@ export class TransitController {
   @Idempotent()
   @ApiHeader({ name: 'Idempotency-Key', required: true })
   scanToPay(@CurrentUser() user: AuthenticatedUser, @Body() body: ScanToPayDto): ReturnType<TripsService['scanToPay']> {
-    return this.trips.scanToPay(user.id, body.vehicleQr);
+    return this.trips.scanToPay(user.id, body.vehicleQr, body.method ?? 'WALLET');
   }
 
   @Get('trips')

@@ -1,3 +1,4 @@
+import { returnedRows } from '@app/database';
 import type { EntityManager } from 'typeorm';
 
 export type TripStatus = 'PENDING_TAP_OUT' | 'CHARGED' | 'UNPAID' | 'PENDING' | 'FAILED';
@@ -41,6 +42,9 @@ export interface TripWrite {
   chargedAt: Date | null;
   /** The amounts the fare pipeline took off (api.md fareBreakdown). */
   fareBreakdown?: Record<string, number> | null;
+  /** Scan-to-pay: WALLET (default) or the provider paying, with its payment order. */
+  method?: string;
+  paymentOrderId?: string | null;
 }
 
 /** SQL of trips (schema transit); batches are written with one statement each. */
@@ -48,11 +52,11 @@ export class TripsRepository {
   async insert(m: EntityManager, trips: readonly TripWrite[]): Promise<void> {
     if (trips.length === 0) return;
     await m.query(
-      `INSERT INTO transit.trips (id, rider_user_id, operator_id, route_id, vehicle_id, source, status, boarded_at, alighted_at, stop_in, stop_out, fare, currency, charged_at, ledger_reference, fare_breakdown)
+      `INSERT INTO transit.trips (id, rider_user_id, operator_id, route_id, vehicle_id, source, status, boarded_at, alighted_at, stop_in, stop_out, fare, currency, charged_at, ledger_reference, fare_breakdown, method, payment_order_id)
        SELECT t.id, t.rider, t.op, t.route, t.vehicle, t.source, t.status, t.boarded, t.alighted, t.stop_in, t.stop_out, t.fare, t.currency, t.charged,
-              CASE WHEN t.charged IS NOT NULL AND t.fare > 0 THEN 'transit-trip:' || t.id END, t.breakdown
-         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::int[], $11::int[], $12::bigint[], $13::text[], $14::timestamptz[], $15::jsonb[])
-           AS t(id, rider, op, route, vehicle, source, status, boarded, alighted, stop_in, stop_out, fare, currency, charged, breakdown)`,
+              CASE WHEN t.charged IS NOT NULL AND t.fare > 0 AND t.method = 'WALLET' THEN 'transit-trip:' || t.id END, t.breakdown, t.method, t.order_id
+         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::int[], $11::int[], $12::bigint[], $13::text[], $14::timestamptz[], $15::jsonb[], $16::text[], $17::uuid[])
+           AS t(id, rider, op, route, vehicle, source, status, boarded, alighted, stop_in, stop_out, fare, currency, charged, breakdown, method, order_id)`,
       [
         trips.map((t) => t.id),
         trips.map((t) => t.riderUserId),
@@ -69,8 +73,24 @@ export class TripsRepository {
         trips.map((t) => t.currency),
         trips.map((t) => t.chargedAt),
         trips.map((t) => (t.fareBreakdown ? JSON.stringify(t.fareBreakdown) : null)),
+        trips.map((t) => t.method ?? 'WALLET'),
+        trips.map((t) => t.paymentOrderId ?? null),
       ],
     );
+  }
+
+  /** A scan-to-pay trip paid through a provider, locked (its payment order's capture or end decides it). */
+  async lockById(m: EntityManager, id: string): Promise<TripRow | undefined> {
+    const [row] = (await m.query(`SELECT * FROM transit.trips WHERE id = $1 FOR UPDATE`, [id])) as TripRow[];
+    return row;
+  }
+
+  /** PENDING -> CHARGED (captured) or FAILED (ended unpaid, or captured too late); answers whether it changed. */
+  async settlePending(m: EntityManager, id: string, status: 'CHARGED' | 'FAILED'): Promise<boolean> {
+    const rows = returnedRows<{ id: string }>(
+      await m.query(`UPDATE transit.trips SET status = $2, charged_at = CASE WHEN $2 = 'CHARGED' THEN now() END WHERE id = $1 AND status = 'PENDING' RETURNING id`, [id, status]),
+    );
+    return rows.length === 1;
   }
 
   /** Closes open tap-ins (or charges overdue ones): status, fare, tap-out. Only trips still PENDING_TAP_OUT change. */
@@ -99,6 +119,20 @@ export class TripsRepository {
     return (await m.query(`SELECT * FROM transit.trips WHERE rider_user_id = ANY($1::uuid[]) AND status = 'PENDING_TAP_OUT' ORDER BY boarded_at`, [
       riderUserIds,
     ])) as TripRow[];
+  }
+
+  /**
+   * DISTANCE tap-ins of these riders that the overdue job closed at maxAmount
+   * (no tap-out), boarded since `since`: a tap-out uploaded after that is not held.
+   */
+  async closedWithoutTapOut(m: EntityManager, riderUserIds: readonly string[], since: Date): Promise<TripRow[]> {
+    if (riderUserIds.length === 0) return [];
+    return (await m.query(
+      `SELECT t.* FROM transit.trips t JOIN transit.routes r ON r.id = t.route_id AND r.fare_type = 'DISTANCE'
+        WHERE t.rider_user_id = ANY($1::uuid[]) AND t.boarded_at >= $2 AND t.source = 'TAP'
+          AND t.status IN ('CHARGED', 'UNPAID') AND t.alighted_at IS NULL ORDER BY t.boarded_at`,
+      [riderUserIds, since],
+    )) as TripRow[];
   }
 
   /** Riders with a tap-in open since before `before`, at most `limit`, in rider order. */

@@ -1,10 +1,12 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { decodeCursor, encodeCursor, IdempotencyService, NotFoundError, shanghaiDayRange } from '@app/common';
 import type { Currency, Page } from '@app/common';
 import { withTransactionRetry } from '@app/database';
+import { UsersService } from '@app/identity';
 import { EmvError, readVehicleSticker } from '@app/paycode';
+import { PaymentOrdersService, PaymentPurposes, paymentOrderView, type CaptureDecision, type PaymentOrder, type PaymentOrderView, type ProviderCode } from '@app/payments';
 import { overdueBefore } from './domain/tap-rules.js';
 import { ChargesService, type Charge } from './charges.service.js';
 import { Pricer, PricingRepository } from './pricing.js';
@@ -25,6 +27,7 @@ export interface TripView {
   method: string;
   vehicleId?: string;
   chargedAt?: string;
+  paymentOrderId?: string;
 }
 
 export interface RouteSettlement {
@@ -35,6 +38,22 @@ export interface RouteSettlement {
 }
 
 const OVERDUE_BATCH = 500;
+
+/** The payment-order purpose of a scan-to-pay fare paid through a provider. */
+export const TRANSIT_FARE_PURPOSE = 'TRANSIT_FARE';
+
+export type ScanMethod = 'WALLET' | ProviderCode;
+
+export interface ScanResult {
+  tripId: string;
+  fare: { amount: number; currency: string };
+  fareBreakdown: Record<string, number>;
+  status: 'CHARGED' | 'PENDING';
+  method: ScanMethod;
+  paymentOrderId?: string;
+  providerAmount?: PaymentOrderView['providerAmount'];
+  checkout?: PaymentOrderView['checkout'];
+}
 
 const tripView = (t: TripRow): TripView => ({
   id: t.id,
@@ -47,11 +66,12 @@ const tripView = (t: TripRow): TripView => ({
   method: t.method,
   ...(t.vehicle_id ? { vehicleId: t.vehicle_id } : {}),
   ...(t.charged_at ? { chargedAt: t.charged_at.toISOString() } : {}),
+  ...(t.payment_order_id ? { paymentOrderId: t.payment_order_id } : {}),
 });
 
 /** Trips: history, operator settlements, scan-to-pay at the bus door, and the missing tap-out job. */
 @Injectable()
-export class TripsService {
+export class TripsService implements OnModuleInit {
   private readonly logger = new Logger('Transit');
   private readonly trips = new TripsRepository();
   private readonly routes = new RoutesRepository();
@@ -63,6 +83,9 @@ export class TripsService {
     private readonly charges: ChargesService,
     private readonly riders: RidersService,
     private readonly idempotency: IdempotencyService,
+    private readonly users: UsersService,
+    private readonly orders: PaymentOrdersService,
+    private readonly purposes: PaymentPurposes,
   ) {}
 
   async history(userId: string, limit: number, cursor?: string): Promise<Page<TripView>> {
@@ -84,12 +107,17 @@ export class TripsService {
   }
 
   /**
-   * Paying at the bus door by scanning its sticker, from the wallet: one
-   * transaction (the trip, wallet -> operator revenue, the idempotent
-   * response); a wallet short is 402, a rider in arrears 403. A DISTANCE
-   * route, where no tap-out follows, is charged its maxAmount.
+   * Paying at the bus door by scanning its sticker. WALLET: one transaction
+   * (the trip, wallet -> operator revenue, the idempotent response); a
+   * wallet short is 402. A provider method: the trip is PENDING with its
+   * payment order (ALIPAY_HK in HKD, the rate recorded by the order) and
+   * becomes CHARGED when the order is captured, FAILED when it fails or
+   * expires (money captured after that is refunded by payments). A rider in
+   * arrears is 403. A DISTANCE route, where no tap-out follows, is charged
+   * its maxAmount (as an IN with no OUT is). The fare goes through the fare
+   * pipeline (concession, transfer, cap) at the scan.
    */
-  async scanToPay(userId: string, vehicleQr: string): Promise<{ tripId: string; fare: { amount: number; currency: string }; fareBreakdown: Record<string, number>; status: 'CHARGED' }> {
+  async scanToPay(userId: string, vehicleQr: string, method: ScanMethod = 'WALLET'): Promise<ScanResult> {
     let sticker: ReturnType<typeof readVehicleSticker>;
     try {
       sticker = readVehicleSticker(vehicleQr);
@@ -105,21 +133,87 @@ export class TripsService {
     const amount = fare.type === 'FLAT' ? fare.amount : fare.maxAmount;
     const currency: Currency = fare.currency;
     await this.riders.rider(userId);
-    return withTransactionRetry(this.dataSource, async (m) => {
+    const priceIn = async (m: EntityManager, tripId: string, now: Date) => {
       const [rider] = await this.riderRepo.lockByUsers(m, [userId]);
       if (rider.in_arrears) throw new InArrearsError();
-      const tripId = randomUUID();
-      const wallet = currency === 'CNY' ? rider.wallet_account_id : await this.charges.walletAccount(userId, currency, m);
+      const pricer = await Pricer.load(m, this.pricing, vehicle.operator_id, [userId], [now], await this.users.birthDates([userId], m));
+      return { rider, priced: pricer.price(userId, { id: tripId, routeId: route.id, boardedAt: now, base: amount, currency }) };
+    };
+    const trip = (tripId: string, now: Date, fareAmount: bigint, breakdown: Record<string, number>) => ({
+      id: tripId, riderUserId: userId, operatorId: vehicle.operator_id, routeId: route.id, vehicleId: vehicle.id, source: 'SCAN' as const,
+      boardedAt: now, alightedAt: null, stopIn: null, stopOut: null, fare: fareAmount, currency, fareBreakdown: breakdown, method,
+    });
+
+    if (method === 'WALLET') {
+      return withTransactionRetry(this.dataSource, async (m) => {
+        const tripId = randomUUID();
+        const now = new Date();
+        const { rider, priced } = await priceIn(m, tripId, now);
+        const wallet = currency === 'CNY' ? rider.wallet_account_id : await this.charges.walletAccount(userId, currency, m);
+        await this.charges.chargeOne(m, { tripId, riderUserId: userId, walletAccountId: wallet, operatorId: vehicle.operator_id, currency, fare: priced.fare, description: `Bus fare, route ${route.code} (scan)` });
+        await this.trips.insert(m, [{ ...trip(tripId, now, priced.fare, priced.breakdown), status: 'CHARGED', chargedAt: now }]);
+        await this.charges.notifyTrips(m, [{ tripId, riderUserId: userId, status: 'CHARGED', fare: priced.fare, currency, routeName: route.name }]);
+        const result: ScanResult = { tripId, fare: { amount: Number(priced.fare), currency }, fareBreakdown: priced.breakdown, status: 'CHARGED', method };
+        await this.idempotency.record(m, result);
+        return result;
+      });
+    }
+
+    // a provider: the trip waits for its payment order
+    const tripId = randomUUID();
+    const created = await withTransactionRetry(this.dataSource, async (m) => {
       const now = new Date();
-      const pricer = await Pricer.load(m, this.pricing, vehicle.operator_id, [userId], [now]);
-      const priced = pricer.price(userId, { id: tripId, routeId: route.id, boardedAt: now, base: amount, currency });
-      await this.charges.chargeOne(m, { tripId, riderUserId: userId, walletAccountId: wallet, operatorId: vehicle.operator_id, currency, fare: priced.fare, description: `Bus fare, route ${route.code} (scan)` });
-      await this.trips.insert(m, [
-        { id: tripId, riderUserId: userId, operatorId: vehicle.operator_id, routeId: route.id, vehicleId: vehicle.id, source: 'SCAN', status: 'CHARGED', boardedAt: now, alightedAt: null, stopIn: null, stopOut: null, fare: priced.fare, currency, chargedAt: now, fareBreakdown: priced.breakdown },
-      ]);
-      const result = { tripId, fare: { amount: Number(priced.fare), currency }, fareBreakdown: priced.breakdown, status: 'CHARGED' as const };
+      const { priced } = await priceIn(m, tripId, now);
+      if (priced.fare === 0n) {
+        // nothing to pay (free senior ride, capped day): charged at once, no order
+        await this.trips.insert(m, [{ ...trip(tripId, now, 0n, priced.breakdown), status: 'CHARGED', chargedAt: now }]);
+        await this.charges.notifyTrips(m, [{ tripId, riderUserId: userId, status: 'CHARGED', fare: 0n, currency, routeName: route.name }]);
+        const result: ScanResult = { tripId, fare: { amount: 0, currency }, fareBreakdown: priced.breakdown, status: 'CHARGED', method };
+        await this.idempotency.record(m, result);
+        return { done: result };
+      }
+      const order = await this.orders.create(
+        { userId, purpose: TRANSIT_FARE_PURPOSE, purposeRef: tripId, provider: method, amount: priced.fare, currency, subject: `Bus fare, route ${route.code}`.slice(0, 120) },
+        m,
+      );
+      await this.trips.insert(m, [{ ...trip(tripId, now, priced.fare, priced.breakdown), status: 'PENDING', chargedAt: null, paymentOrderId: order.id }]);
+      return { order, priced };
+    });
+    if ('done' in created) return created.done!;
+    const checkout = await this.orders.openCheckout(created.order);
+    return withTransactionRetry(this.dataSource, async (m) => {
+      const saved = paymentOrderView(await this.orders.saveCheckout(m, created.order.id, checkout));
+      const result: ScanResult = {
+        tripId,
+        fare: { amount: Number(created.priced.fare), currency },
+        fareBreakdown: created.priced.breakdown,
+        status: 'PENDING',
+        method,
+        paymentOrderId: saved.id,
+        ...(saved.providerAmount ? { providerAmount: saved.providerAmount } : {}),
+        ...(saved.checkout ? { checkout: saved.checkout } : {}),
+      };
       await this.idempotency.record(m, result);
       return result;
+    });
+  }
+
+  /** The payment order of a provider scan-to-pay was captured: the trip is CHARGED and the money goes to the operator, unless it had ended (then refunded). */
+  private async onCaptured(order: PaymentOrder, m: EntityManager): Promise<CaptureDecision> {
+    const trip = order.purposeRef ? await this.trips.lockById(m, order.purposeRef) : undefined;
+    if (!trip || !(await this.trips.settlePending(m, trip.id, 'CHARGED'))) return { accept: false, reason: 'The trip payment had already ended: refunded' };
+    const currency = trip.currency.trim() as Currency;
+    const [route] = await this.routes.routesByIds(m, [trip.route_id]);
+    await this.charges.notifyTrips(m, [{ tripId: trip.id, riderUserId: trip.rider_user_id, status: 'CHARGED', fare: BigInt(trip.fare!), currency, routeName: route.name }]);
+    return { accept: true, account: await this.charges.revenueLedgerAccount(trip.operator_id, currency, m), kind: 'TRANSIT_FARE', description: `Bus fare, route ${route.code} (${order.provider})` };
+  }
+
+  onModuleInit(): void {
+    this.purposes.register(TRANSIT_FARE_PURPOSE, {
+      onCaptured: (order, m) => this.onCaptured(order, m),
+      // failed or expired: nothing charged
+      onEnded: async (order, m) => void (order.purposeRef && (await this.trips.settlePending(m, order.purposeRef, 'FAILED'))),
+      onReturned: async (order, m) => void (order.purposeRef && (await this.trips.settlePending(m, order.purposeRef, 'FAILED'))),
     });
   }
 
@@ -143,7 +237,8 @@ export class TripsService {
         const pricers = new Map<string, Pricer>();
         for (const op of new Set(overdue.map((t) => t.operator_id))) {
           const mine = overdue.filter((t) => t.operator_id === op);
-          pricers.set(op, await Pricer.load(m, this.pricing, op, [...new Set(mine.map((t) => t.rider_user_id))], mine.map((t) => t.boarded_at)));
+          const ids = [...new Set(mine.map((t) => t.rider_user_id))];
+          pricers.set(op, await Pricer.load(m, this.pricing, op, ids, mine.map((t) => t.boarded_at), await this.users.birthDates(ids, m)));
         }
         for (const t of overdue) {
           const route = routes.get(t.route_id)!;
@@ -169,6 +264,10 @@ export class TripsService {
           }
         }
         await this.trips.close(m, closes);
+        await this.charges.notifyTrips(
+          m,
+          closes.map((c) => ({ tripId: c.id, riderUserId: c.riderUserId, status: c.status === 'UNPAID' ? ('UNPAID' as const) : ('CHARGED' as const), fare: c.fare!, currency: c.currency, routeName: routes.get(c.routeId)!.name })),
+        );
         await this.riderRepo.enterArrears(m, [...unpaid].sort(), new Date());
         return closes.length;
       });

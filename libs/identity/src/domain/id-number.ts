@@ -64,3 +64,8 @@ export function maskIdNumber(normalized: string): string {
   const keep = normalized.length >= 8 ? 2 : 1;
   return normalized.slice(0, keep) + '*'.repeat(normalized.length - 2 * keep) + normalized.slice(-keep);
 }
+
+/** The birth date (YYYY-MM-DD) a checked, normalized PRC ID number carries (digits 7-14). */
+export function prcIdBirthDate(normalized: string): string {
+  return `${normalized.slice(6, 10)}-${normalized.slice(10, 12)}-${normalized.slice(12, 14)}`;
+}

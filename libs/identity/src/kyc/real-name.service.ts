@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import type { RequestMeta } from '@app/common';
 import { IdentityConfig } from '../identity.config.js';
 import { AuditService } from '../audit/audit.service.js';
-import { checkIdNumber, type IdType, maskIdNumber } from '../domain/id-number.js';
+import { checkIdNumber, type IdType, maskIdNumber, prcIdBirthDate } from '../domain/id-number.js';
 import { IdAlreadyBoundError, InvalidIdNumberError, RealNameAlreadyVerifiedError } from '../identity.errors.js';
 import { isUniqueViolation } from '@app/database';
 import { UsersService, type UserView } from '../users.service.js';
@@ -45,9 +45,9 @@ export class RealNameService {
         }
         await m.query(
           `UPDATE identity.users SET kyc_level = 1, real_full_name = $2, id_type = $3, id_number_masked = $4,
-                  id_number_hash = $5, kyc_verified_at = now()
+                  id_number_hash = $5, birth_date = $6::date, kyc_verified_at = now()
             WHERE id = $1`,
-          [userId, fullName.trim(), idType, maskIdNumber(check.normalized), hash],
+          [userId, fullName.trim(), idType, maskIdNumber(check.normalized), hash, idType === 'PRC_ID' ? prcIdBirthDate(check.normalized) : null],
         );
         await this.audit.record(
           { action: 'REAL_NAME_VERIFIED', actorUserId: userId, targetType: 'user', targetId: userId, details: { idType }, meta },

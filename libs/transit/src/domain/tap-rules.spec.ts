@@ -6,6 +6,7 @@ import {
   checkCredentialUse,
   codeAcceptWindow,
   isTapOutOverdue,
+  matchHeldTapOut,
   matchTapOut,
   overdueBefore,
   tapOutDeadline,
@@ -78,6 +79,29 @@ describe('matchTapOut', () => {
           if (got) expect(candidates.every((c) => c.boardedAt <= got.boardedAt)).toBe(true);
         },
       ),
+    );
+  });
+});
+
+describe('matchHeldTapOut', () => {
+  const held = (routeId: string, ms: number) => ({ routeId, scannedAt: plus(ms) });
+  it('closes with the first held tap-out of the route at or after boarding, within 4 h inclusive', () => {
+    const a = held('r1', 30 * 60_000);
+    const b = held('r1', 10 * 60_000);
+    expect(matchHeldTapOut([a, b, held('r2', 60_000)], { routeId: 'r1', boardedAt })).toBe(b);
+    expect(matchHeldTapOut([held('r1', 0)], { routeId: 'r1', boardedAt })).not.toBeNull();
+    expect(matchHeldTapOut([held('r1', TAP_OUT_LIMIT_MS)], { routeId: 'r1', boardedAt })).not.toBeNull();
+  });
+  it('never a tap-out before the boarding, more than 4 h after, or on another route', () => {
+    expect(matchHeldTapOut([held('r1', -1), held('r1', TAP_OUT_LIMIT_MS + 1), held('r2', 60_000)], { routeId: 'r1', boardedAt })).toBeNull();
+  });
+  it('is the inverse of matchTapOut for one ride: the IN found by its OUT finds that OUT', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: TAP_OUT_LIMIT_MS }), (ms) => {
+        const out = held('r1', ms);
+        const tapIn = { routeId: 'r1', boardedAt };
+        return matchTapOut([tapIn], { routeId: 'r1', scannedAt: out.scannedAt }) === tapIn && matchHeldTapOut([out], tapIn) === out;
+      }),
     );
   });
 });

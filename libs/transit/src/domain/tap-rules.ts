@@ -56,6 +56,28 @@ export function matchTapOut<T extends OpenTapIn>(openIns: readonly T[], out: { r
   return best;
 }
 
+export interface HeldOut {
+  routeId: string;
+  scannedAt: Date;
+}
+
+/**
+ * The held tap-out (of one rider, uploaded before its tap-in) that a tap-in
+ * on `tapIn.routeId` boarded at `tapIn.boardedAt` closes: on the same route,
+ * scanned at or after the boarding and at most 4 h after it; of those, the
+ * earliest (the first tap-out after boarding ends the ride). Null when none.
+ */
+export function matchHeldTapOut<T extends HeldOut>(held: readonly T[], tapIn: { routeId: string; boardedAt: Date }): T | null {
+  const b = tapIn.boardedAt.getTime();
+  let best: T | null = null;
+  for (const out of held) {
+    const t = out.scannedAt.getTime();
+    if (out.routeId !== tapIn.routeId || t < b || t - b > TAP_OUT_LIMIT_MS) continue;
+    if (!best || t < best.scannedAt.getTime()) best = out;
+  }
+  return best;
+}
+
 function checkGrace(graceSeconds: number): void {
   if (!Number.isInteger(graceSeconds) || graceSeconds < 0 || graceSeconds > MAX_CODE_GRACE_SECONDS) {
     throw new RangeError(`code grace must be an integer of seconds, 0 to ${MAX_CODE_GRACE_SECONDS}; got ${graceSeconds}`);

@@ -61,7 +61,7 @@ export class TapsDto {
   taps: unknown[];
 }
 
-export const SCAN_METHODS = ['WALLET'] as const;
+export const SCAN_METHODS = ['WALLET', 'ALIPAY', 'WECHAT_PAY', 'UNIONPAY', 'ALIPAY_HK'] as const;
 
 export class ScanToPayDto {
   @ApiProperty({ description: 'the EMVCo payload of the sticker at the bus door' })
