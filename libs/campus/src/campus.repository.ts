@@ -228,6 +228,11 @@ export class CampusRepository {
     return rows.length > 0;
   }
 
+  /** Gives refunded room back to a day's spending (under the card's row lock); never below zero. */
+  async unspend(m: EntityManager, id: string, day: string, amount: bigint): Promise<void> {
+    await m.query(`UPDATE campus.card_days SET spent = GREATEST(spent - $3::bigint, 0) WHERE card_id = $1 AND day = $2`, [id, day, amount.toString()]);
+  }
+
   /** Marks a code used; false when it already was. */
   async useCode(m: EntityManager, jti: string, cardId: string): Promise<boolean> {
     const rows = (await m.query(`INSERT INTO campus.used_codes (jti, card_id) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING RETURNING 1`, [jti, cardId])) as unknown[];

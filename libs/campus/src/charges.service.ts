@@ -317,6 +317,8 @@ export class ChargesService {
       const before = await this.cards.purses(card, m);
       await this.repo.addRefund(m, { id, chargeId: locked.id, merchantId: locked.merchant_id, subsidy: split.subsidy, cash: split.cash });
       if (split.subsidy > 0n) await this.repo.restoreToLots(m, locked.id, split.subsidy);
+      // what is refunded no longer counts against the daily limit of the day the charge counted on
+      await this.repo.unspend(m, card.id, shanghaiDay(locked.charged_at), amount);
       const receivable = await this.receivable(locked.merchant_id, currency, m);
       const postings = [{ accountId: receivable.id, currency, amount: -amount }];
       if (split.subsidy > 0n) postings.push({ accountId: card.subsidy_account_id, currency, amount: split.subsidy });
