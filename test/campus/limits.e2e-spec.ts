@@ -37,6 +37,13 @@ describe('campus card limits: daily room after refunds, offlineLimit and its led
     expect(res.status).toBe(200);
     return res.body.results[0] as { status: string; reason?: string; cardBalanceAfter?: number };
   };
+  const ledgerFloor = async (card: TestCard): Promise<number> => {
+    const [row] = (await app.api.app.get(DataSource).query(
+      `SELECT a.floor::int AS floor FROM ledger.ledger_accounts a WHERE a.owner_id = $1 AND a.purpose = 'CAMPUS_CARD'`,
+      [card.id],
+    )) as { floor: number }[];
+    return row.floor;
+  };
 
   it("a refund gives its amount back to the day's spending room", async () => {
     const card = await studentWithCard(app, admin, uni, 20_000);
@@ -54,6 +61,42 @@ describe('campus card limits: daily room after refunds, offlineLimit and its led
     expect(await offline(card, 600)).toMatchObject({ status: 'SUCCEEDED' });
     expect(await offline(card, 1)).toMatchObject({ status: 'REJECTED', reason: 'DAILY_LIMIT_EXCEEDED' });
     expect((await cardView(app, card)).balance).toBe(20_000 - 1_000 + 1_000 - 400 - 600);
+  });
+
+  it('offlineLimit: 5000 by default; the owner may lower it (up to the default), the university staff set any; the ledger floor follows', async () => {
+    const card = await studentWithCard(app, admin, uni, 1_000);
+    expect(await cardView(app, card)).toMatchObject({ offlineLimit: 5_000 });
+    expect(await ledgerFloor(card)).toBe(5_000);
+
+    const lowered = await patch(card, { offlineLimit: 500 });
+    expect(lowered.status).toBe(200);
+    expect(lowered.body).toMatchObject({ offlineLimit: 500 });
+    expect(await ledgerFloor(card)).toBe(500);
+    // 1000 - 1600 = -600: beyond the new floor; 1000 - 1500 = -500: at it
+    expect(await offline(card, 1_600)).toMatchObject({ status: 'REJECTED', reason: 'INSUFFICIENT_FUNDS' });
+    expect(await offline(card, 1_500)).toMatchObject({ status: 'SUCCEEDED', cardBalanceAfter: -500 });
+    expect(await offline(card, 1)).toMatchObject({ status: 'REJECTED', reason: 'INSUFFICIENT_FUNDS' });
+
+    // below what the card already owes: refused, nothing changes
+    expectError(await patch(card, { offlineLimit: 499 }), 422, 'OFFLINE_LIMIT_BELOW_BALANCE');
+    expect(await ledgerFloor(card)).toBe(500);
+    // the owner may not raise it above the default; the staff of another university may not touch it
+    expectError(await patch(card, { offlineLimit: 5_001 }), 403, 'OFFLINE_LIMIT_NEEDS_UNIVERSITY');
+    const otherUni = await makeUniversity(app, admin);
+    expectError(await patch(card, { offlineLimit: 100 }, otherUni.staff.accessToken), 404, 'NOT_FOUND');
+    // university staff set the offline limit, and only that
+    expectError(await patch(card, { dailyLimit: 100 }, uni.staff.accessToken), 403, 'FORBIDDEN');
+    const raised = await patch(card, { offlineLimit: 20_000 }, uni.staff.accessToken);
+    expect(raised.status).toBe(200);
+    expect(raised.body).toMatchObject({ offlineLimit: 20_000 });
+    expect(await ledgerFloor(card)).toBe(20_000);
+    expect(await offline(card, 19_500)).toMatchObject({ status: 'SUCCEEDED', cardBalanceAfter: -20_000 });
+    expect(await offline(card, 1)).toMatchObject({ status: 'REJECTED', reason: 'INSUFFICIENT_FUNDS' });
+    // online charges still stop at zero whatever the offline limit
+    expectError(await charge(app, canteen.pos, { code: await cardCode(app, card), amount: 1 }), 402, 'INSUFFICIENT_FUNDS');
+    for (const bad of [{ offlineLimit: -1 }, { offlineLimit: 1.5 }, { offlineLimit: '100' }, { offlineLimit: 100_000_001 }]) {
+      expectError(await patch(card, bad, uni.staff.accessToken), 400, 'VALIDATION_FAILED');
+    }
   });
 
   it('keeps the ledger balanced', async () => {

@@ -181,6 +181,17 @@ export class CampusRepository {
     );
   }
 
+  /**
+   * The card's offlineLimit and its cash purse's ledger floor together
+   * (through the ledger's own SQL function, under the ledger account's row
+   * lock); false, nothing changed, when the purse is already below it.
+   */
+  async setOfflineLimit(m: EntityManager, card: { id: string; cash_account_id: string }, limit: bigint): Promise<boolean> {
+    const [{ ok }] = (await m.query(`SELECT ledger.ledger_set_floor($1, $2) AS ok`, [card.cash_account_id, limit.toString()])) as { ok: boolean }[];
+    if (ok) await m.query(`UPDATE campus.cards SET offline_limit = $2 WHERE id = $1`, [card.id, limit.toString()]);
+    return ok;
+  }
+
   async setPin(id: string, hash: string): Promise<void> {
     await this.dataSource.query(`UPDATE campus.cards SET pin_hash = $2 WHERE id = $1`, [id, hash]);
   }
