@@ -11,6 +11,7 @@
 import { randomInt } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { mintOnlineCode } from '../../dist/libs/paycode/src/index.js';
 import { CampusCodeKeys } from '../../dist/libs/campus/src/index.js';
 import { ChargesService } from '../../dist/libs/campus/src/charges.service.js';
@@ -31,9 +32,20 @@ function prcId(i) {
   return first17 + '10X98765432'[sum % 11];
 }
 
+// every statement the API process sends to PostgreSQL (BEGIN and COMMIT included): statements per charge
+// do not depend on how busy the machine is, unlike the rates
+let statements = 0;
+let lastStatementsPerOp = 0;
+const query = pg.Client.prototype.query;
+pg.Client.prototype.query = function (...args) {
+  statements++;
+  return query.apply(this, args);
+};
+
 /** Runs one loop per client for `seconds`; returns completed operations per second. */
 async function drive(work) {
   let done = 0;
+  const statementsBefore = statements;
   const failures = new Map();
   const until = Date.now() + seconds * 1000;
   const started = Date.now();
@@ -51,6 +63,7 @@ async function drive(work) {
     }),
   );
   if (failures.size) console.log(`  (failures: ${JSON.stringify(Object.fromEntries(failures))})`);
+  lastStatementsPerOp = (statements - statementsBefore) / Math.max(done, 1);
   return done / ((Date.now() - started) / 1000);
 }
 
@@ -123,6 +136,7 @@ try {
     return charges.charge(canteen(i).device, { code, amount: 1 });
   };
   const spread = await drive(chargeAt((i) => canteens[i]));
+  const perCharge = lastStatementsPerOp;
   const hot = await drive(chargeAt(() => canteens[0]));
   const verify = await call('GET', `/v1/campus/merchants/${canteens[0].merchantId}/settlements?date=${new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10)}`, undefined, adminToken).catch(() => null);
 
@@ -130,6 +144,7 @@ try {
   console.log(`  pgbench tpcb-like (reference)           ${reference.toFixed(0).padStart(7)} tps`);
   console.log(`  charges, one canteen per client (spread) ${spread.toFixed(0).padStart(7)} /s   ratio to pgbench ${(spread / reference).toFixed(2)} (goal >= 0.50)`);
   console.log(`  charges, all clients at one canteen (hot) ${hot.toFixed(0).padStart(6)} /s   ratio hot/spread ${(hot / spread).toFixed(2)} (goal >= 0.80)`);
+  console.log(`  statements to PostgreSQL per charge     ${perCharge.toFixed(1).padStart(7)}   (BEGIN and COMMIT included; spread phase)`);
   if (verify) console.log(`  the hot canteen's settlement today: ${verify.count} charges, ${verify.total.amount} fen`);
 } finally {
   await api.close();

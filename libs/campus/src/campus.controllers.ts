@@ -73,9 +73,10 @@ export class CampusCardsController {
     return this.cards.myCards(user.id);
   }
 
+  /** The owner sets dailyLimit, passwordFreeLimit and offlineLimit (up to the default); the university's staff set offlineLimit. */
   @Patch(':cardId')
   update(@CurrentUser() user: AuthenticatedUser, @Param('cardId') cardId: string, @Body() body: UpdateCardDto): Promise<CardView> {
-    return this.cards.update(user.id, cardId, body);
+    return this.cards.update(user, cardId, body);
   }
 
   @Post(':cardId/top-ups')

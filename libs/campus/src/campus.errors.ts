@@ -78,3 +78,15 @@ export class InvalidExpiryError extends BusinessRuleError {
     super('INVALID_EXPIRY', 'expiresAt must lie in the future');
   }
 }
+
+export class OfflineLimitNeedsUniversityError extends ForbiddenError {
+  constructor(max: bigint) {
+    super(`A card owner may set offlineLimit up to ${max}; above that, the university's staff set it`, 'OFFLINE_LIMIT_NEEDS_UNIVERSITY');
+  }
+}
+
+export class OfflineLimitBelowBalanceError extends BusinessRuleError {
+  constructor() {
+    super('OFFLINE_LIMIT_BELOW_BALANCE', 'The card already owes more than this offlineLimit: top it up first');
+  }
+}

@@ -54,11 +54,13 @@ export interface MovementRow {
   created_at: Date;
 }
 
-export interface LotRow {
-  id: string;
+export interface ChargeApplied {
   card_id: string;
-  remaining: string;
-  expires_at: Date | null;
+  user_id: string;
+  currency: string;
+  subsidy_amount: string;
+  balance_after: string;
+  subsidy_balance_after: string;
 }
 
 const CARD_SELECT = `SELECT c.*, m.active AS member_active, u.code_ref AS university_ref
@@ -181,6 +183,17 @@ export class CampusRepository {
     );
   }
 
+  /**
+   * The card's offlineLimit and its cash purse's ledger floor together
+   * (through the ledger's own SQL function, under the ledger account's row
+   * lock); false, nothing changed, when the purse is already below it.
+   */
+  async setOfflineLimit(m: EntityManager, card: { id: string; cash_account_id: string }, limit: bigint): Promise<boolean> {
+    const [{ ok }] = (await m.query(`SELECT ledger.ledger_set_floor($1, $2) AS ok`, [card.cash_account_id, limit.toString()])) as { ok: boolean }[];
+    if (ok) await m.query(`UPDATE campus.cards SET offline_limit = $2 WHERE id = $1`, [card.id, limit.toString()]);
+    return ok;
+  }
+
   async setPin(id: string, hash: string): Promise<void> {
     await this.dataSource.query(`UPDATE campus.cards SET pin_hash = $2 WHERE id = $1`, [id, hash]);
   }
@@ -193,14 +206,6 @@ export class CampusRepository {
     if (!rows.length) return null;
     const [event] = (await m.query(`INSERT INTO campus.card_status_events (card_id, status, reason) VALUES ($1, $2, $3) RETURNING id`, [id, status, reason])) as { id: string }[];
     return String(event!.id);
-  }
-
-  /** The card's status at a past moment (offline uploads are judged at chargedAt). */
-  async statusAt(m: EntityManager, id: string, at: Date): Promise<'ACTIVE' | 'FROZEN'> {
-    const [row] = (await m.query(`SELECT status FROM campus.card_status_events WHERE card_id = $1 AND at <= $2 ORDER BY at DESC, id DESC LIMIT 1`, [id, at])) as {
-      status: 'ACTIVE' | 'FROZEN';
-    }[];
-    return row?.status ?? 'ACTIVE';
   }
 
   /** Counts a wrong PIN for the Shanghai day; answers the count so far. */
@@ -217,21 +222,9 @@ export class CampusRepository {
     await m.query(`DELETE FROM campus.pin_failures WHERE card_id = $1 AND day = $2`, [id, day]);
   }
 
-  /** Adds to the day's spending if it stays within the limit (under the card's row lock); false when it would not. */
-  async spend(m: EntityManager, id: string, day: string, amount: bigint, limit: bigint): Promise<boolean> {
-    const rows = (await m.query(
-      `INSERT INTO campus.card_days AS d (card_id, day, spent) SELECT $1::uuid, $2::date, $3::bigint WHERE $3::bigint <= $4::bigint
-       ON CONFLICT (card_id, day) DO UPDATE SET spent = d.spent + EXCLUDED.spent WHERE d.spent + EXCLUDED.spent <= $4::bigint
-       RETURNING 1`,
-      [id, day, amount.toString(), limit.toString()],
-    )) as unknown[];
-    return rows.length > 0;
-  }
-
-  /** Marks a code used; false when it already was. */
-  async useCode(m: EntityManager, jti: string, cardId: string): Promise<boolean> {
-    const rows = (await m.query(`INSERT INTO campus.used_codes (jti, card_id) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING RETURNING 1`, [jti, cardId])) as unknown[];
-    return rows.length > 0;
+  /** Gives refunded room back to a day's spending (under the card's row lock); never below zero. */
+  async unspend(m: EntityManager, id: string, day: string, amount: bigint): Promise<void> {
+    await m.query(`UPDATE campus.card_days SET spent = GREATEST(spent - $3::bigint, 0) WHERE card_id = $1 AND day = $2`, [id, day, amount.toString()]);
   }
 
   async movement(
@@ -253,19 +246,6 @@ export class CampusRepository {
   }
 
   // ---------------------------------------------------------------- subsidy lots
-
-  async lotsForSpending(m: EntityManager, cardId: string): Promise<LotRow[]> {
-    return (await m.query(
-      `SELECT id, card_id, remaining, expires_at FROM campus.subsidy_lots WHERE card_id = $1 AND remaining > 0
-        ORDER BY expires_at ASC NULLS LAST, created_at, id FOR UPDATE`,
-      [cardId],
-    )) as LotRow[];
-  }
-
-  async takeFromLot(m: EntityManager, lotId: string, chargeId: string, amount: bigint): Promise<void> {
-    await m.query(`UPDATE campus.subsidy_lots SET remaining = remaining - $2 WHERE id = $1`, [lotId, amount.toString()]);
-    await m.query(`INSERT INTO campus.charge_lot_uses (charge_id, lot_id, amount) VALUES ($1, $2, $3)`, [chargeId, lotId, amount.toString()]);
-  }
 
   /** Gives a refunded subsidy part back to the lots the charge took it from, latest expiry first. */
   async restoreToLots(m: EntityManager, chargeId: string, amount: bigint): Promise<void> {
@@ -339,15 +319,16 @@ export class CampusRepository {
 
   // ---------------------------------------------------------------- charges and refunds
 
-  async insertCharge(
+  /** One POS charge by campus.pos_charge() (the rules: see its migration); throws its refusal (SQLSTATE CP422) or the ledger's (LD402). */
+  async applyCharge(
     m: EntityManager,
-    c: { id: string; cardId: string; merchantId: string; deviceId: string | null; amount: bigint; subsidy: bigint; cash: bigint; currency: string; description: string | null; mode: 'ONLINE' | 'OFFLINE'; jti: string; chargedAt: Date },
-  ): Promise<ChargeRow> {
+    c: { id: string; ref: string; universityId: string; merchantId: string; receivableId: string; deviceId: string | null; amount: bigint; jti: string; chargedAt: Date; description: string | null; offline: boolean; pinChecked: boolean },
+  ): Promise<ChargeApplied> {
     const [row] = (await m.query(
-      `INSERT INTO campus.charges (id, card_id, merchant_id, device_id, amount, subsidy_amount, cash_amount, currency, description, mode, code_jti, charged_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *`,
-      [c.id, c.cardId, c.merchantId, c.deviceId, c.amount.toString(), c.subsidy.toString(), c.cash.toString(), c.currency, c.description, c.mode, c.jti, c.chargedAt],
-    )) as ChargeRow[];
+      `SELECT card_id, user_id, currency, subsidy_amount::text, balance_after::text, subsidy_balance_after::text
+         FROM campus.pos_charge($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      [c.id, c.ref, c.universityId, c.merchantId, c.receivableId, c.deviceId, c.amount.toString(), c.jti, c.chargedAt, c.description, c.offline, c.pinChecked],
+    )) as ChargeApplied[];
     return row;
   }
 

@@ -4,7 +4,7 @@ import argon2 from 'argon2';
 import { randomUUID } from 'node:crypto';
 import QRCode from 'qrcode';
 import { DataSource, type EntityManager } from 'typeorm';
-import { DEFAULT_PAGE_SIZE, decodeSequenceCursor, IdempotencyService, NotFoundError, shanghaiDay, toPage } from '@app/common';
+import { DEFAULT_PAGE_SIZE, decodeSequenceCursor, ForbiddenError, IdempotencyService, NotFoundError, shanghaiDay, toPage } from '@app/common';
 import type { Currency, Page } from '@app/common';
 import { withTransactionRetry } from '@app/database';
 import { hasOrgRole, isPlatformAdmin, UsersService } from '@app/identity';
@@ -16,7 +16,7 @@ import { PaymentOrdersService, PaymentPurposes, paymentOrderView } from '@app/pa
 import type { PaymentOrder, PaymentOrderView, ProviderCode } from '@app/payments';
 import { CampusRepository } from './campus.repository.js';
 import type { CardRow, MovementRow } from './campus.repository.js';
-import { CardExistsError, CardFrozenError, MemberInactiveError, MemberMismatchError } from './campus.errors.js';
+import { CardExistsError, CardFrozenError, MemberInactiveError, MemberMismatchError, OfflineLimitBelowBalanceError, OfflineLimitNeedsUniversityError } from './campus.errors.js';
 import { CampusCodeKeys } from './code-keys.js';
 import { nameKey, splitSubsidy } from './domain/purses.js';
 import type { MemberDto, TopUpSource } from './dto/campus.dto.js';
@@ -180,9 +180,23 @@ export class CardsService implements OnModuleInit {
     return card;
   }
 
-  async update(userId: string, cardId: string, input: { dailyLimit?: number; passwordFreeLimit?: number }): Promise<CardView> {
+  /**
+   * The owner sets the daily and password-free limits, and offlineLimit up to
+   * the default (their own exposure); the university's staff set offlineLimit
+   * (and only it) to any value. The ledger floor of the cash purse follows
+   * offlineLimit in the same transaction; a card already owing more than the
+   * new limit keeps its old one (OFFLINE_LIMIT_BELOW_BALANCE).
+   */
+  async update(caller: AuthenticatedUser, cardId: string, input: { dailyLimit?: number; passwordFreeLimit?: number; offlineLimit?: number }): Promise<CardView> {
     return withTransactionRetry(this.dataSource, async (m) => {
-      const card = await this.owned(userId, cardId, m, true);
+      const card = await this.repo.card(cardId, m, true);
+      const owner = card?.user_id === caller.id;
+      const staff = !!card && (hasOrgRole(caller, card.university_id, ['ORG_ADMIN', 'ORG_OPERATOR']) || isPlatformAdmin(caller));
+      if (!card || (!owner && !staff)) throw new NotFoundError('No such card');
+      if (!owner && (input.dailyLimit !== undefined || input.passwordFreeLimit !== undefined)) throw new ForbiddenError("Only the card's owner sets its daily and password-free limits");
+      const offlineLimit = input.offlineLimit === undefined ? undefined : BigInt(input.offlineLimit);
+      if (offlineLimit !== undefined && !staff && offlineLimit > DEFAULT_OFFLINE_LIMIT) throw new OfflineLimitNeedsUniversityError(DEFAULT_OFFLINE_LIMIT);
+      if (offlineLimit !== undefined && !(await this.repo.setOfflineLimit(m, card, offlineLimit))) throw new OfflineLimitBelowBalanceError();
       await this.repo.setLimits(m, card.id, input.dailyLimit === undefined ? undefined : BigInt(input.dailyLimit), input.passwordFreeLimit === undefined ? undefined : BigInt(input.passwordFreeLimit));
       const updated = (await this.repo.card(card.id, m))!;
       return this.view(updated, await this.purses(updated, m));

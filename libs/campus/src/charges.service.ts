@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DomainError, IdempotencyService, NotFoundError, shanghaiDay, shanghaiDayRange } from '@app/common';
 import type { Currency } from '@app/common';
-import { withTransactionRetry } from '@app/database';
+import { sqlState, withTransactionRetry } from '@app/database';
 import type { AuthenticatedDevice, AuthenticatedUser } from '@app/identity';
 import { hasOrgRole } from '@app/identity';
 import { InsufficientFundsError, LedgerService } from '@app/ledger';
@@ -13,7 +13,7 @@ import { NotificationsService } from '@app/notifications';
 import { verifyCode } from '@app/paycode';
 import type { Jwks } from '@app/paycode';
 import { CampusRepository } from './campus.repository.js';
-import type { CardRow, ChargeRow } from './campus.repository.js';
+import type { CardRow, ChargeApplied, ChargeRow } from './campus.repository.js';
 import {
   CardCodeRefusedError,
   CardFrozenError,
@@ -27,7 +27,7 @@ import {
 } from './campus.errors.js';
 import { CardsService } from './cards.service.js';
 import { CampusCodeKeys } from './code-keys.js';
-import { splitCharge, splitRefund, takeFromLots } from './domain/purses.js';
+import { splitRefund } from './domain/purses.js';
 import type { OfflineChargeDto } from './dto/campus.dto.js';
 
 /** Seconds a card code is still taken after its expiry (POS clocks and queues); api.md allows at most 30. */
@@ -36,6 +36,8 @@ export const CARD_CODE_GRACE_SECONDS = 30;
 export const PIN_ATTEMPTS_PER_DAY = 5;
 /** An offline charge stamped further in the future than this is refused. */
 const FUTURE_SKEW_MS = 5 * 60_000;
+/** How long a merchant's university is remembered by a process. */
+const MERCHANT_CACHE_MS = 60_000;
 
 export interface ChargeResult {
   id: string;
@@ -104,12 +106,20 @@ export class ChargesService {
     this.receivables.set(key, account);
   }
 
+  /** Campus merchants by organisation id, briefly (their university does not change; a charge is refused in SQL if it did). */
+  private readonly merchants = new Map<string, { merchant: Merchant; at: number }>();
+
   /** The POS device's merchant, which must be a campus merchant of a university. */
   private async merchantOf(device: AuthenticatedDevice): Promise<Merchant> {
-    const merchant = await this.repo.merchant(device.organizationId);
-    if (!merchant?.university_id || !merchant.university_ref) throw new NotCampusMerchantError();
-    await this.warmReceivable(merchant.organization_id, 'CNY');
-    return { id: merchant.organization_id, universityId: merchant.university_id, universityRef: merchant.university_ref };
+    const cached = this.merchants.get(device.organizationId);
+    if (cached && Date.now() - cached.at < MERCHANT_CACHE_MS) return cached.merchant;
+    const row = await this.repo.merchant(device.organizationId);
+    if (!row?.university_id || !row.university_ref) throw new NotCampusMerchantError();
+    await this.warmReceivable(row.organization_id, 'CNY');
+    const merchant = { id: row.organization_id, universityId: row.university_id, universityRef: row.university_ref };
+    if (this.merchants.size >= 10_000) this.merchants.clear();
+    this.merchants.set(device.organizationId, { merchant, at: Date.now() });
+    return merchant;
   }
 
   async posConfig(device: AuthenticatedDevice): Promise<{ deviceId: string; merchantId: string; universityId: string; universityRef: string; codeGraceSeconds: number; jwks: Jwks }> {
@@ -131,25 +141,35 @@ export class ChargesService {
 
   // ---------------------------------------------------------------- online
 
+  /**
+   * An online charge: the code verified here, then one transaction of three
+   * statements: campus.pos_charge() (every rule of the charge, the ledger
+   * entry and the history row: see its migration), the owner's notification,
+   * the idempotent response. Above the password-free limit the function
+   * answers PIN_REQUIRED until the PIN was checked here (argon2, outside any
+   * lock), then runs again.
+   */
   async charge(device: AuthenticatedDevice, input: { code: string; amount: number; description?: string; pin?: string }): Promise<ChargeResult> {
     const merchant = await this.merchantOf(device);
     const now = new Date();
     const verified = await this.verify(input.code, now, merchant);
     if ('refusal' in verified) throw verified.refusal === 'WRONG_UNIVERSITY' ? new WrongUniversityError() : new CardCodeRefusedError(verified.refusal);
-    const amount = BigInt(input.amount);
-    const card = await this.repo.cardByRef(verified.ref);
-    if (!card) throw new CardCodeRefusedError('INVALID_CODE');
-    if (card.university_id !== merchant.universityId) throw new WrongUniversityError();
-    if (card.status === 'FROZEN') throw new CardFrozenError();
-    if (amount > BigInt(card.password_free_limit)) await this.checkPin(card, input.pin);
-
     const id = randomUUID();
-    return withTransactionRetry(this.dataSource, async (m) => {
-      const locked = (await this.repo.card(card.id, m, true))!;
-      const result = await this.apply(m, locked, merchant, device.id, { id, amount, jti: verified.jti, chargedAt: now, description: input.description ?? null, mode: 'ONLINE' });
-      await this.idempotency.record(m, result);
-      return result;
-    });
+    const run = (pinChecked: boolean) =>
+      withTransactionRetry(this.dataSource, async (m) => {
+        const result = await this.apply(m, merchant, device.id, { id, ref: verified.ref, amount: BigInt(input.amount), jti: verified.jti, chargedAt: now, description: input.description ?? null, mode: 'ONLINE', pinChecked });
+        await this.idempotency.record(m, result);
+        return result;
+      });
+    try {
+      return await run(false);
+    } catch (err) {
+      if (!(err instanceof PinRequiredError)) throw err;
+      const card = await this.repo.cardByRef(verified.ref);
+      if (!card) throw err;
+      await this.checkPin(card, input.pin);
+      return run(true);
+    }
   }
 
   /**
@@ -174,64 +194,35 @@ export class ChargesService {
     throw new PinInvalidError(frozen);
   }
 
-  /** The charge itself, under the card's row lock (checks that depend on state happen here). */
+  /** The charge itself (campus.pos_charge(): the rules, in SQL, under the card's row lock) and the owner's notification. */
   private async apply(
     m: EntityManager,
-    card: CardRow,
     merchant: Merchant,
     deviceId: string,
-    c: { id: string; amount: bigint; jti: string; chargedAt: Date; description: string | null; mode: 'ONLINE' | 'OFFLINE' },
+    c: { id: string; ref: string; amount: bigint; jti: string; chargedAt: Date; description: string | null; mode: 'ONLINE' | 'OFFLINE'; pinChecked: boolean },
   ): Promise<ChargeResult> {
-    const offline = c.mode === 'OFFLINE';
-    if (offline ? (await this.repo.statusAt(m, card.id, c.chargedAt)) === 'FROZEN' : card.status === 'FROZEN') throw new CardFrozenError();
-    if (!card.member_active) throw new MemberInactiveError();
-    if (!(await this.repo.useCode(m, c.jti, card.id))) throw new CardCodeRefusedError('CODE_ALREADY_USED');
-    if (!(await this.repo.spend(m, card.id, shanghaiDay(c.chargedAt), c.amount, BigInt(card.daily_limit)))) throw new DailyLimitExceededError();
-    const currency = card.currency.trim() as Currency;
-    const before = await this.cards.purses(card, m);
-    const split = splitCharge(c.amount, before.subsidy);
-    // online charges stop at zero; offline ones may reach -offlineLimit (the ledger enforces both)
-    const lowest = offline ? -BigInt(card.offline_limit) : 0n;
-    if (before.cash - split.cash < lowest) throw new InsufficientFundsError();
-    await this.repo.insertCharge(m, { ...c, cardId: card.id, merchantId: merchant.id, deviceId, subsidy: split.subsidy, cash: split.cash, currency });
-    if (split.subsidy > 0n) {
-      const lots = await this.repo.lotsForSpending(m, card.id);
-      for (const take of takeFromLots(split.subsidy, lots.map((l) => ({ id: l.id, remaining: BigInt(l.remaining) })))) await this.repo.takeFromLot(m, take.id, c.id, take.amount);
+    const receivable = await this.receivable(merchant.id, 'CNY', m);
+    let row: ChargeApplied;
+    try {
+      row = await this.repo.applyCharge(m, { ...c, universityId: merchant.universityId, merchantId: merchant.id, receivableId: receivable.id, deviceId, offline: c.mode === 'OFFLINE' });
+    } catch (err) {
+      throw chargeRefusal(err) ?? err;
     }
-    const receivable = await this.receivable(merchant.id, currency, m);
-    const postings = [{ accountId: receivable.id, currency, amount: c.amount }];
-    if (split.subsidy > 0n) postings.push({ accountId: card.subsidy_account_id, currency, amount: -split.subsidy });
-    if (split.cash > 0n) postings.push({ accountId: card.cash_account_id, currency, amount: -split.cash });
-    await this.ledger.post(
-      { reference: `campus:charge:${c.id}`, kind: 'CAMPUS_CHARGE', description: c.description ?? 'Campus card charge', metadata: { cardId: card.id, chargeId: c.id, merchantId: merchant.id, mode: c.mode }, postings },
-      m,
-      { useFloor: offline },
-    );
-    const after = { cash: before.cash - split.cash, subsidy: before.subsidy - split.subsidy };
-    await this.repo.movement(m, {
-      cardId: card.id,
-      kind: 'CHARGE',
-      amount: -c.amount,
-      subsidyAmount: -split.subsidy,
-      balanceAfter: after.cash + after.subsidy,
-      subsidyBalanceAfter: after.subsidy,
-      refId: c.id,
-      description: c.description ?? (offline ? 'Campus charge (offline POS)' : 'Campus charge'),
-    });
+    const currency = row.currency as Currency;
     // the owner hears of it if and only if this charge commits (a refusal above or a rollback writes none)
     await this.notifications.notify(m, {
-      userId: card.user_id,
+      userId: row.user_id,
       type: 'CARD_CHARGED',
       key: c.id,
-      data: { chargeId: c.id, amount: { amount: Number(c.amount), currency }, cardId: card.id, merchantId: merchant.id, mode: c.mode },
+      data: { chargeId: c.id, amount: { amount: Number(c.amount), currency }, cardId: row.card_id, merchantId: merchant.id, mode: c.mode },
     });
     return {
       id: c.id,
       status: 'SUCCEEDED',
       amount: Number(c.amount),
       currency,
-      subsidyAmount: Number(split.subsidy),
-      cardBalanceAfter: Number(after.cash + after.subsidy),
+      subsidyAmount: Number(row.subsidy_amount),
+      cardBalanceAfter: Number(row.balance_after),
       chargedAt: c.chargedAt.toISOString(),
     };
   }
@@ -255,12 +246,10 @@ export class ChargesService {
         if (Number.isNaN(chargedAt.getTime()) || chargedAt.getTime() > Date.now() + FUTURE_SKEW_MS) throw new Rejected('INVALID_CHARGED_AT');
         const verified = await this.verify(item.code, chargedAt, merchant);
         if ('refusal' in verified) throw new Rejected(verified.refusal);
-        const ref = await this.repo.cardByRef(verified.ref, m);
-        if (!ref) throw new Rejected('INVALID_CODE');
-        if (ref.university_id !== merchant.universityId) throw new Rejected('WRONG_UNIVERSITY');
-        const card = (await this.repo.card(ref.id, m, true))!;
         // a savepoint: a refusal inside undoes the charge's writes but keeps the claim
-        const result = await this.savepoint(m, () => this.apply(m, card, merchant, device.id, { id: chargeId, amount, jti: verified.jti, chargedAt, description: null, mode: 'OFFLINE' }));
+        const result = await this.savepoint(m, () =>
+          this.apply(m, merchant, device.id, { id: chargeId, ref: verified.ref, amount, jti: verified.jti, chargedAt, description: null, mode: 'OFFLINE', pinChecked: false }),
+        );
         await this.repo.finishOffline(m, chargeId, 'SUCCEEDED', null, BigInt(result.cardBalanceAfter));
         return { chargeId, status: 'SUCCEEDED', cardBalanceAfter: result.cardBalanceAfter };
       } catch (err) {
@@ -317,6 +306,8 @@ export class ChargesService {
       const before = await this.cards.purses(card, m);
       await this.repo.addRefund(m, { id, chargeId: locked.id, merchantId: locked.merchant_id, subsidy: split.subsidy, cash: split.cash });
       if (split.subsidy > 0n) await this.repo.restoreToLots(m, locked.id, split.subsidy);
+      // what is refunded no longer counts against the daily limit of the day the charge counted on
+      await this.repo.unspend(m, card.id, shanghaiDay(locked.charged_at), amount);
       const receivable = await this.receivable(locked.merchant_id, currency, m);
       const postings = [{ accountId: receivable.id, currency, amount: -amount }];
       if (split.subsidy > 0n) postings.push({ accountId: card.subsidy_account_id, currency, amount: split.subsidy });
@@ -361,5 +352,29 @@ export class ChargesService {
       items: charges.map((c) => ({ id: c.id, amount: Number(c.amount), mode: c.mode, chargedAt: c.charged_at.toISOString(), postedAt: c.posted_at.toISOString() })),
       refundItems: refunds.map((r) => ({ id: r.id, chargeId: r.charge_id, amount: Number(r.amount), createdAt: r.created_at.toISOString() })),
     };
+  }
+}
+
+/** The API error for a refusal of campus.pos_charge() (SQLSTATE CP422, the code as message) or of the ledger (LD402). */
+function chargeRefusal(err: unknown): DomainError | undefined {
+  if (sqlState(err) === 'LD402') return new InsufficientFundsError();
+  if (sqlState(err) !== 'CP422') return undefined;
+  const code = (err as Error).message;
+  switch (code) {
+    case 'INVALID_CODE':
+    case 'CODE_ALREADY_USED':
+      return new CardCodeRefusedError(code);
+    case 'WRONG_UNIVERSITY':
+      return new WrongUniversityError();
+    case 'CARD_FROZEN':
+      return new CardFrozenError();
+    case 'MEMBER_INACTIVE':
+      return new MemberInactiveError();
+    case 'PIN_REQUIRED':
+      return new PinRequiredError();
+    case 'DAILY_LIMIT_EXCEEDED':
+      return new DailyLimitExceededError();
+    default:
+      return undefined;
   }
 }

@@ -3,4 +3,4 @@ export { MERCHANT_CATEGORIES } from './campus-profiles.js';
 export * from './campus.errors.js';
 export { CampusCodeKeys } from './code-keys.js';
 export { SubsidiesService } from './subsidies.service.js';
-export { nameKey, splitCharge, splitRefund, splitSubsidy } from './domain/purses.js';
+export { nameKey, splitRefund, splitSubsidy } from './domain/purses.js';

@@ -1,18 +1,13 @@
 /**
  * The two purses of a campus card (api.md "Campus purses"): `balance` is the
  * total, `subsidyBalance` the part from subsidies. Pure rules, unit-tested.
+ * (How a charge splits between the purses, subsidy first and from the
+ * earliest-expiring subsidy, is in SQL: campus.pos_charge().)
  */
 
 /** Name matching for card issue: width folded (NFKC), every kind of space removed, Latin letters compared case-insensitively. */
 export function nameKey(name: string): string {
   return name.normalize('NFKC').replace(/[\s\u00b7\u30fb.]+/gu, '').toLowerCase();
-}
-
-/** A charge spends the subsidy purse first (never below zero), then cash. */
-export function splitCharge(amount: bigint, subsidyBalance: bigint): { subsidy: bigint; cash: bigint } {
-  if (amount <= 0n) throw new RangeError('amount must be positive');
-  const subsidy = subsidyBalance > 0n ? (subsidyBalance < amount ? subsidyBalance : amount) : 0n;
-  return { subsidy, cash: amount - subsidy };
 }
 
 /**
@@ -35,20 +30,4 @@ export function splitSubsidy(amount: bigint, cashBalance: bigint): { repay: bigi
   const owed = cashBalance < 0n ? -cashBalance : 0n;
   const repay = owed < amount ? owed : amount;
   return { repay, subsidy: amount - repay };
-}
-
-/** Takes `amount` from lots in the order given (earliest expiry first); returns what each gives. */
-export function takeFromLots(amount: bigint, lots: readonly { id: string; remaining: bigint }[]): { id: string; amount: bigint }[] {
-  const taken: { id: string; amount: bigint }[] = [];
-  let left = amount;
-  for (const lot of lots) {
-    if (left === 0n) break;
-    const part = lot.remaining < left ? lot.remaining : left;
-    if (part > 0n) {
-      taken.push({ id: lot.id, amount: part });
-      left -= part;
-    }
-  }
-  if (left !== 0n) throw new Error(`subsidy lots hold ${amount - left}, less than ${amount}: lots and the subsidy purse disagree`);
-  return taken;
 }

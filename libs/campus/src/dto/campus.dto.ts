@@ -117,6 +117,17 @@ export class UpdateCardDto {
   @Min(0)
   @Max(MAX_PAYMENT_MINOR)
   passwordFreeLimit?: number;
+
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: MAX_PAYMENT_MINOR,
+    description: 'how far below zero offline charges may take the card (default 5000); the owner may set up to 5000, the university staff any value',
+  })
+  @OptionalField()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_PAYMENT_MINOR)
+  offlineLimit?: number;
 }
 
 export class PinDto {

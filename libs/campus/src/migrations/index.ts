@@ -1,4 +1,5 @@
 import { Campus1764500000500 } from './1764500000500-campus.js';
 import { CampusCards1764500000700 } from './1764500000700-campus-cards.js';
+import { CampusChargeFunction1764700500100 } from './1764700500100-campus-charge-function.js';
 
-export const campusMigrations = [Campus1764500000500, CampusCards1764500000700];
+export const campusMigrations = [Campus1764500000500, CampusCards1764500000700, CampusChargeFunction1764700500100];
