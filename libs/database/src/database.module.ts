@@ -17,6 +17,8 @@ export interface DatabaseModuleOptions {
 }
 
 const poolLog = new Logger('DatabasePool');
+/** SQL text at LOG_LEVEL=trace, under the request's id like every log line of a request. */
+const sqlLog = new Logger('SQL');
 
 @Global()
 @Module({})
@@ -39,6 +41,7 @@ export class DatabaseModule {
               applicationName: config.SERVICE_NAME,
               migrations,
               log: { warn: (m) => poolLog.warn(m) },
+              ...(config.LOG_LEVEL === 'trace' ? { sqlLog: (sql: string) => sqlLog.verbose(sql) } : {}),
             }),
             autoLoadEntities: true,
             retryAttempts: 3,
