@@ -6,6 +6,7 @@ import type { AppConfig } from '@app/config';
 import { buildDataSourceOptions, type MigrationClass } from './data-source-options.js';
 import { DatabaseHealthIndicator } from './database-health.js';
 import { runMigrations } from './migrations.js';
+import { READ_REPLICA_OPTIONS, ReplicaReads } from './read-replica.js';
 import { databaseMigrations } from './migrations/index.js';
 
 export const DATABASE_URL = Symbol('DATABASE_URL');
@@ -62,8 +63,21 @@ export class DatabaseModule {
           },
         }),
       ],
-      providers: [{ provide: DATABASE_URL, useValue: url }, DatabaseHealthIndicator],
-      exports: [DATABASE_URL, DatabaseHealthIndicator, TerminusModule],
+      providers: [
+        { provide: DATABASE_URL, useValue: url },
+        {
+          provide: READ_REPLICA_OPTIONS,
+          useValue: {
+            url: config.DATABASE_READ_URL,
+            poolSize: config.DB_POOL_SIZE,
+            statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+            applicationName: config.SERVICE_NAME,
+          },
+        },
+        DatabaseHealthIndicator,
+        ReplicaReads,
+      ],
+      exports: [DATABASE_URL, DatabaseHealthIndicator, TerminusModule, ReplicaReads],
     };
   }
 }
