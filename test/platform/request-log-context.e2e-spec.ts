@@ -17,7 +17,7 @@ describe('request id in the log lines of a payment', () => {
     // trace: every SQL statement is logged, so a payment writes many lines deep in its async path
     app = await startApp({ ADMIN_PHONE: ADMIN.phone, ADMIN_PASSWORD: ADMIN.password, LOG_LEVEL: 'trace', PAYMENT_QUERY_INTERVAL_MS: '3600000' });
     admin = await adminToken(app);
-  });
+  }, 120_000);
   afterAll(async () => {
     await app?.close();
   });
