@@ -59,6 +59,16 @@ export class AppConfig {
   @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL?: string;
 
+  /**
+   * A streaming replica of DATABASE_URL for reads that tolerate its lag
+   * (histories, past days' settlements, reconciliation views). Unset: those
+   * reads go to DATABASE_URL. Read-your-writes routes never use it.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_READ_URL must be a postgres:// URL' })
+  DATABASE_READ_URL?: string;
+
   /** Where the embedded PostgreSQL keeps its data (only without DATABASE_URL). */
   @IsString()
   @MinLength(1)
@@ -108,6 +118,17 @@ export class AppConfig {
   @Min(1024)
   @Max(64 * 1024 * 1024)
   BODY_LIMIT_BYTES = 1024 * 1024;
+
+  /**
+   * API processes sharing PORT (node:cluster): the primary starts the embedded
+   * database and runs migrations once, then forks and supervises this many.
+   * 1: a single process, no primary.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  WEB_CONCURRENCY = 1;
 
   /** Run background jobs (pg-boss workers) inside the API process. Off when apps/worker runs them. */
   @Transform(toBool)

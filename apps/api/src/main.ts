@@ -1,7 +1,9 @@
+import cluster from 'node:cluster';
 import { isUnavailableError, onUnhandledRejection } from '@app/common';
 import { ConfigError } from '@app/config';
 import { loadPlatformConfig, type PlatformConfig } from '@app/platform';
 import { createApi, type RunningApi } from './bootstrap.js';
+import { runPrimary } from './cluster.js';
 
 /** Attempts at starting while the database is unreachable or restarting (about a second apart). */
 const START_ATTEMPTS = 10;
@@ -33,6 +35,10 @@ async function main(): Promise<void> {
       process.exit(78); // EX_CONFIG
     }
     throw err;
+  }
+  if (config.WEB_CONCURRENCY > 1 && cluster.isPrimary) {
+    await runPrimary(config);
+    return;
   }
   const started = Date.now();
   const api = await createApiWhenDatabaseAnswers(config);

@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import { IdempotencyService, NotFoundError, shanghaiDay, shanghaiDayRange, UUID, ValidationFailedError } from '@app/common';
 import type { Currency } from '@app/common';
-import { returnedRows, withTransactionRetry } from '@app/database';
+import { ReplicaReads, returnedRows, withTransactionRetry } from '@app/database';
 import { InsufficientFundsError, LedgerService, WalletService } from '@app/ledger';
 import type { LedgerAccount } from '@app/ledger';
 import { PaymentOrdersService, PaymentPurposes, paymentOrderView } from '@app/payments';
@@ -107,6 +107,7 @@ export class BillPaymentsService implements OnModuleInit {
     private readonly idempotency: IdempotencyService,
     private readonly webhooks: WebhooksService,
     private readonly notices: BillNotices,
+    private readonly reads: ReplicaReads,
   ) {}
 
   onModuleInit(): void {
@@ -323,7 +324,9 @@ export class BillPaymentsService implements OnModuleInit {
   }> {
     const biller = await this.bills.biller(billerId);
     const { start, end } = shanghaiDayRange(date);
-    const rows = (await this.dataSource.query(
+    // a day that has ended may be read from the replica, once it has replayed past that day (exact either way)
+    const rows = (await this.reads.queryCommittedBefore(
+      end,
       `SELECT p.*, b.customer_ref, b.period FROM billing.bill_payments p JOIN billing.bills b ON b.id = p.bill_id
         WHERE p.biller_id = $1 AND p.status = 'SUCCEEDED' AND p.paid_at >= $2 AND p.paid_at < $3
         ORDER BY p.paid_at, p.id`,

@@ -1,4 +1,4 @@
-import type { DataSourceOptions, MigrationInterface } from 'typeorm';
+import type { DataSourceOptions, Logger, MigrationInterface } from 'typeorm';
 import { MIGRATIONS_SCHEMA, MIGRATIONS_TABLE } from './migrations.js';
 import { permanentErrorListener, type PoolErrorLog } from './pool-errors.js';
 
@@ -13,6 +13,23 @@ export interface DataSourceSettings {
   entities?: DataSourceOptions['entities'];
   /** Where a pool client's connection errors are logged (they never crash the process either way). */
   log?: PoolErrorLog;
+  /** Every SQL statement, text only (never its parameters), when the logger is at its most verbose. */
+  sqlLog?: (sql: string) => void;
+}
+
+/**
+ * TypeORM's logger hook, for the SQL trace only (errors reach callers as
+ * exceptions and are logged once, by the exception filter, under the request's id).
+ */
+function sqlTrace(log: (sql: string) => void): Logger {
+  return {
+    logQuery: (query) => log(query),
+    logQueryError: () => undefined,
+    logQuerySlow: () => undefined,
+    logSchemaBuild: () => undefined,
+    logMigration: () => undefined,
+    log: () => undefined,
+  };
 }
 
 /** The one DataSource shape: schema only through migrations, never synchronize. */
@@ -30,6 +47,7 @@ export function buildDataSourceOptions(s: DataSourceSettings): DataSourceOptions
     migrations: s.migrations,
     entities: s.entities ?? [],
     poolSize: s.poolSize,
+    ...(s.sqlLog ? { logger: sqlTrace(s.sqlLog) } : {}),
     extra: {
       max: s.poolSize,
       connectionTimeoutMillis: 10_000,

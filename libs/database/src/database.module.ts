@@ -6,6 +6,7 @@ import type { AppConfig } from '@app/config';
 import { buildDataSourceOptions, type MigrationClass } from './data-source-options.js';
 import { DatabaseHealthIndicator } from './database-health.js';
 import { runMigrations } from './migrations.js';
+import { READ_REPLICA_OPTIONS, ReplicaReads } from './read-replica.js';
 import { databaseMigrations } from './migrations/index.js';
 
 export const DATABASE_URL = Symbol('DATABASE_URL');
@@ -17,6 +18,8 @@ export interface DatabaseModuleOptions {
 }
 
 const poolLog = new Logger('DatabasePool');
+/** SQL text at LOG_LEVEL=trace, under the request's id like every log line of a request. */
+const sqlLog = new Logger('SQL');
 
 @Global()
 @Module({})
@@ -39,6 +42,7 @@ export class DatabaseModule {
               applicationName: config.SERVICE_NAME,
               migrations,
               log: { warn: (m) => poolLog.warn(m) },
+              ...(config.LOG_LEVEL === 'trace' ? { sqlLog: (sql: string) => sqlLog.verbose(sql) } : {}),
             }),
             autoLoadEntities: true,
             retryAttempts: 3,
@@ -59,8 +63,21 @@ export class DatabaseModule {
           },
         }),
       ],
-      providers: [{ provide: DATABASE_URL, useValue: url }, DatabaseHealthIndicator],
-      exports: [DATABASE_URL, DatabaseHealthIndicator, TerminusModule],
+      providers: [
+        { provide: DATABASE_URL, useValue: url },
+        {
+          provide: READ_REPLICA_OPTIONS,
+          useValue: {
+            url: config.DATABASE_READ_URL,
+            poolSize: config.DB_POOL_SIZE,
+            statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+            applicationName: config.SERVICE_NAME,
+          },
+        },
+        DatabaseHealthIndicator,
+        ReplicaReads,
+      ],
+      exports: [DATABASE_URL, DatabaseHealthIndicator, TerminusModule, ReplicaReads],
     };
   }
 }

@@ -27,3 +27,4 @@ export { collectMigrations, migrationTimestamp } from './data-context.js';
 export type { DataContext } from './data-context.js';
 export { moveToSchema, moveToPublic } from './schema-move.js';
 export type { SchemaObjects } from './schema-move.js';
+export { ReplicaReads } from './read-replica.js';

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import { AuditTrail, IdempotencyService, toPage, UserDirectory } from '@app/common';
 import type { Currency, Page, RequestMeta } from '@app/common';
-import { withTransactionRetry } from '@app/database';
+import { ReplicaReads, withTransactionRetry } from '@app/database';
 import { LedgerService } from './ledger.service.js';
 import type { LedgerAccount } from './ledger.service.js';
 
@@ -38,6 +38,7 @@ export class WalletService {
     private readonly users: UserDirectory,
     private readonly audit: AuditTrail,
     private readonly idempotency: IdempotencyService,
+    private readonly reads: ReplicaReads,
   ) {}
 
   walletAccount(userId: string, currency: Currency, manager?: EntityManager): Promise<LedgerAccount> {
@@ -52,9 +53,13 @@ export class WalletService {
     return out;
   }
 
-  /** Newest first; the cursor is the position after the last row (a posting id). */
+  /**
+   * Newest first; the cursor is the position after the last row (a posting id).
+   * A history: read from the replica when there is one (it may lag by its
+   * replay delay; the balance and a payment's receipt never do).
+   */
   async transactions(userId: string, limit: number, before?: bigint): Promise<Page<WalletTransaction>> {
-    const rows = (await this.dataSource.query(
+    const rows = (await this.reads.query(
       `SELECT p.id::text AS pid, e.id, e.kind, p.amount::text, p.currency, p.balance_after::text, e.description, p.created_at
          FROM ledger.ledger_accounts a
          JOIN ledger.postings p ON p.account_id = a.id

@@ -1,8 +1,12 @@
 import { Controller, Get } from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
 import { Public } from '@app/common';
 import { DatabaseHealthIndicator } from '@app/database';
+
+/** Load balancers poll these: no per-IP limit (not even its hook). */
+const NOT_RATE_LIMITED = { rateLimit: false };
 
 @ApiTags('operations')
 @Controller('health')
@@ -14,6 +18,7 @@ export class HealthController {
 
   /** The process is up and serving HTTP. */
   @Public()
+  @RouteConfig(NOT_RATE_LIMITED)
   @Get('live')
   live(): { status: 'ok' } {
     return { status: 'ok' };
@@ -21,6 +26,7 @@ export class HealthController {
 
   /** Ready for traffic: the database answers and the schema is migrated. */
   @Public()
+  @RouteConfig(NOT_RATE_LIMITED)
   @Get('ready')
   @HealthCheck()
   ready() {

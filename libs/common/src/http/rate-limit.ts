@@ -1,9 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DomainError } from '../errors/domain-error.js';
-
-/** Operations endpoints that load balancers and scrapers poll: never limited. */
-const UNLIMITED = /^\/(health\/|metrics(\?|$))/;
+import { OPERATIONS_PATH } from '../logging/logging.js';
 
 /**
  * A generous per-client-IP limit on every route (429 RATE_LIMITED), per API
@@ -16,7 +14,8 @@ export async function installIpRateLimit(app: NestFastifyApplication, perMinute:
     global: true,
     max: perMinute,
     timeWindow: 60_000,
-    allowList: (req) => UNLIMITED.test(req.url),
+    // operations endpoints that load balancers and scrapers poll: never limited
+    allowList: (req) => OPERATIONS_PATH.test(req.url),
     errorResponseBuilder: (_req, ctx) =>
       new DomainError('RATE_LIMITED', 429, `Too many requests from this address; retry in ${Math.ceil(ctx.ttl / 1000)} s`),
   });

@@ -1,4 +1,5 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../auth/public.decorator.js';
@@ -10,6 +11,7 @@ export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}
 
   @Public()
+  @RouteConfig({ rateLimit: false }) // scrapers poll it: no per-IP limit (not even its hook)
   @Get()
   @Header('cache-control', 'no-store')
   async scrape(@Res() reply: FastifyReply): Promise<void> {

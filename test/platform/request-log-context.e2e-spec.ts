@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startApp, type TestApp } from '../support/app.js';
+import { ADMIN, adminToken, verifiedUser } from '../support/factories.js';
+import { bill, credit, fetchBill, loadBills, makeBiller } from '../support/billing.js';
+import { idemKey } from '../support/payments.js';
+
+/**
+ * Every log line of a payment carries its request id (the AsyncLocalStorage
+ * context survives every await down to the SQL), while health checks, which
+ * skip that context and their access line for speed, still answer their id.
+ */
+describe('request id in the log lines of a payment', () => {
+  let app: TestApp;
+  let admin: string;
+
+  beforeAll(async () => {
+    // trace: every SQL statement is logged, so a payment writes many lines deep in its async path
+    app = await startApp({ ADMIN_PHONE: ADMIN.phone, ADMIN_PASSWORD: ADMIN.password, LOG_LEVEL: 'trace', PAYMENT_QUERY_INTERVAL_MS: '3600000' });
+    admin = await adminToken(app);
+  }, 120_000);
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('binds each of two concurrent payments\' SQL lines and access line to its own request id', async () => {
+    const biller = await makeBiller(app, admin, {});
+    await loadBills(app, biller, [bill('CTX-1', 1_000), bill('CTX-2', 2_000)]);
+    const users = [await verifiedUser(app), await verifiedUser(app)];
+    for (const u of users) await credit(app, admin, u, 5_000);
+    const bills = [await fetchBill(app, users[0], biller, 'CTX-1'), await fetchBill(app, users[1], biller, 'CTX-2')];
+    const ids = ['payment-ctx-0001', 'payment-ctx-0002'];
+    const before = app.logs.length;
+
+    const results = await Promise.all(
+      [0, 1].map((i) =>
+        app.request('POST', `/v1/bills/${bills[i].id}/payments`, {
+          token: users[i].accessToken,
+          headers: { 'idempotency-key': idemKey(), 'x-request-id': ids[i] },
+          body: { method: 'WALLET' },
+        }),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual([201, 201]);
+    expect(results.map((r) => r.headers.get('x-request-id'))).toEqual(ids);
+    await new Promise((r) => setTimeout(r, 50)); // the access line is written on the response's end
+
+    const lines = app.logs.slice(before);
+    for (const id of ids) {
+      const mine = lines.filter((l) => l.reqId === id);
+      const sql = mine.filter((l) => l.context === 'SQL');
+      // the payment's statements (many awaits after the request began) carry its id
+      expect(sql.length).toBeGreaterThanOrEqual(3);
+      expect(sql.some((l) => /\b(INSERT|UPDATE|SELECT)\b/i.test(String(l.msg)) && /billing\./.test(String(l.msg)))).toBe(true);
+      expect(mine.filter((l) => l.msg === 'request completed')).toEqual([
+        expect.objectContaining({ req: { method: 'POST', url: `/v1/bills/${bills[ids.indexOf(id)].id}/payments` }, res: { statusCode: 201 } }),
+      ]);
+    }
+  });
+
+  it('answers health checks with a request id, without an access line unless they fail', async () => {
+    const before = app.logs.length;
+    const res = await app.request('GET', '/health/live', { headers: { 'x-request-id': 'health-ctx-0001' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-request-id')).toBe('health-ctx-0001');
+    const notFound = await app.request('GET', '/health/nothing-here', { headers: { 'x-request-id': 'health-ctx-0002' } });
+    expect(notFound.status).toBe(404);
+    await new Promise((r) => setTimeout(r, 50));
+    const lines = app.logs.slice(before).filter((l) => l.msg === 'request completed');
+    expect(lines.map((l) => l.reqId)).toEqual(['health-ctx-0002']);
+  });
+});
