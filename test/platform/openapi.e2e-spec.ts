@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { CONTRACT_ERRORS } from '../../apps/api/src/openapi/contract-errors.js';
+import { SUMMARIES } from '../../apps/api/src/openapi/summaries.js';
 import { startApp, type TestApp } from '../support/app.js';
 import { registerUser, verifiedUser } from '../support/factories.js';
 import { clientTypes, typeCheck } from '../support/openapi-client.js';
@@ -180,6 +181,10 @@ describe('OpenAPI document', () => {
     expect(withDate.length).toBe(reconciliation.flatMap(([, item]) => Object.values(item)).length);
     expect(op('POST', '/sandbox/{provider}/trades/{tradeId}/pay')).toBeDefined();
     expect(op('GET', '/sandbox/{provider}/settlements/{date}')!.responses['200'].content['text/csv']).toBeDefined();
+    for (const route of Object.keys(SUMMARIES)) {
+      const [method, path] = route.split(' ');
+      expect({ route, documented: Boolean(op(method, path)) }).toEqual({ route, documented: true });
+    }
     for (const [route, errors] of Object.entries(CONTRACT_ERRORS)) {
       const [method, path] = route.split(' ');
       const o = op(method, path);

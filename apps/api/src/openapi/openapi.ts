@@ -15,6 +15,7 @@ import {
 } from '@app/common';
 import { CONTRACT_ERRORS } from './contract-errors.js';
 import { GENERATED_OPERATIONS } from './operations.generated.js';
+import { SUMMARIES } from './summaries.js';
 
 type Schema = Record<string, any>;
 type Operation = Record<string, any>;
@@ -117,7 +118,7 @@ function completeOperation(method: string, path: string, op: Operation, facts: H
   const generated = GENERATED_OPERATIONS[op.operationId as string];
   const description = generated?.description;
   if (description && !op.description) op.description = description;
-  if (!op.summary) op.summary = description ? firstSentence(description) : fallbackSummary(method, path);
+  op.summary ||= SUMMARIES[`${method.toUpperCase()} ${path}`] ?? (description ? firstSentence(description) : fallbackSummary(method, path));
 
   // the success answer and its body
   op.responses ??= {};
