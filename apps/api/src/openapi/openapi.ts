@@ -19,6 +19,7 @@ import { SUMMARIES } from './summaries.js';
 
 type Schema = Record<string, any>;
 type Operation = Record<string, any>;
+type Class = abstract new (...args: any[]) => unknown;
 
 /** What the document needs to know about one route handler, read from Nest's metadata. */
 interface HandlerFacts {
@@ -69,7 +70,7 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
       )
       .build(),
   );
-  const dtoClasses = new Set<Function>();
+  const dtoClasses = new Set<Class>();
   const facts = handlerFacts(app, dtoClasses);
   document.components ??= {};
   document.components.schemas ??= {};
@@ -86,7 +87,7 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
   return document;
 }
 
-function handlerFacts(app: INestApplication, dtoClasses: Set<Function>): Map<string, HandlerFacts> {
+function handlerFacts(app: INestApplication, dtoClasses: Set<Class>): Map<string, HandlerFacts> {
   const out = new Map<string, HandlerFacts>();
   for (const module of app.get(ModulesContainer).values()) {
     for (const wrapper of module.controllers.values()) {
@@ -97,7 +98,7 @@ function handlerFacts(app: INestApplication, dtoClasses: Set<Function>): Map<str
         if (typeof handler !== 'function' || Reflect.getMetadata(METHOD_METADATA, handler) === undefined) continue;
         if (Reflect.getMetadata(PATH_METADATA, handler) === undefined) continue;
         for (const param of (Reflect.getMetadata('design:paramtypes', type.prototype, name) as unknown[] | undefined) ?? []) {
-          if (typeof param === 'function' && param !== Object && param !== String && param !== Number) dtoClasses.add(param);
+          if (typeof param === 'function' && param !== Object && param !== String && param !== Number) dtoClasses.add(param as Class);
         }
         const meta = (key: string): unknown => Reflect.getMetadata(key, handler) ?? Reflect.getMetadata(key, type);
         out.set(`${type.name}_${name}`, {
@@ -239,10 +240,10 @@ const MONEY_FIELD = /(^amount$|Amount$|^balance$|Balance$|^total$|Total$|Limit$|
  * API enforces): integers (money: int64 minor units), enums, UUIDs, dates,
  * bounds and lengths.
  */
-function enrichDtoSchemas(schemas: Record<string, Schema>, dtoClasses: Set<Function>): void {
+function enrichDtoSchemas(schemas: Record<string, Schema>, dtoClasses: Set<Class>): void {
   const storage = getMetadataStorage();
-  const byName = new Map<string, Function>();
-  const known = (storage as unknown as { validationMetadatas: Map<Function, unknown> }).validationMetadatas;
+  const byName = new Map<string, Class>();
+  const known = (storage as unknown as { validationMetadatas: Map<Class, unknown> }).validationMetadatas;
   for (const type of [...known.keys(), ...dtoClasses]) byName.set(type.name, type);
   for (const [name, schema] of Object.entries(schemas)) {
     const type = byName.get(name);
