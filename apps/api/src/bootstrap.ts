@@ -105,8 +105,8 @@ export async function createApi(appConfig: PlatformConfig, options: CreateApiOpt
     installBodyLimits(fastify, config.BODY_LIMIT_BYTES);
     app.get(MetricsService).instrument(fastify);
 
-    const document = createOpenApiDocument(app);
-    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+    // built on the first request for it, not on the start path
+    SwaggerModule.setup('docs', app, () => createOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
     // the web app at / (never under the API's prefixes)
     await installWebApp(fastify, config.WEB_DIR, root.child({ context: 'WebApp' }));
 
