@@ -21,7 +21,7 @@ export const OUTPUT = join(root, 'apps', 'api', 'src', 'openapi', 'operations.ge
 const HTTP_DECORATORS = new Set(['Get', 'Post', 'Put', 'Patch', 'Delete', 'All', 'Head', 'Options']);
 /** Integer money in minor units (api.md, Money), as the API sends it: a JSON integer. */
 const MONEY = /^(amount|maxAmount|minAmount|baseAmount|perStopAmount|providerAmount|balance|balanceAfter|subsidyBalance|total|totalAmount|paidAmount|outstanding|fare|base|concession|transfer|cap|discount|dailyLimit|passwordFreeLimit|offlineLimit|credited|debited|spent|refunded|refundedAmount|expected|actual|difference|net|gross|fee|cash|subsidy|limit)$/;
-const INTEGER = /^(count|created|updated|statusCode|kycLevel|index|version|attempts|attempt|stopIndex|stops|line|windowMinutes|percentOff|minAge|maxCodes|delayMs|unreadCount|seq|sequence|maxCount|size|port)$/;
+const INTEGER = /(StatusCode|Count|Index)$|^(count|created|updated|statusCode|kycLevel|index|version|attempts|attempt|stopIndex|stops|line|windowMinutes|percentOff|minAge|maxCodes|delayMs|unreadCount|seq|sequence|maxCount|size|port)$/;
 
 function decoratorName(d) {
   const e = d.expression;
@@ -40,6 +40,13 @@ export function generate() {
   const checker = program.getTypeChecker();
   const operations = {};
 
+  /** ISO 8601 times (api.md: `...At` fields) and Asia/Shanghai business days. */
+  function stringSchema(name) {
+    if (name && /[a-z]At$/.test(name)) return { type: 'string', format: 'date-time' };
+    if (name === 'date' || name === 'dueDate') return { type: 'string', format: 'date' };
+    return { type: 'string' };
+  }
+
   function numberSchema(name) {
     if (name && MONEY.test(name)) return { type: 'integer', format: 'int64', description: 'minor units (fen, cents)' };
     if (name && INTEGER.test(name)) return { type: 'integer' };
@@ -51,7 +58,7 @@ export function generate() {
     const f = type.flags;
     if (f & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return {};
     if (f & ts.TypeFlags.Never) return {};
-    if (f & ts.TypeFlags.String || f & ts.TypeFlags.TemplateLiteral) return { type: 'string' };
+    if (f & ts.TypeFlags.String || f & ts.TypeFlags.TemplateLiteral) return stringSchema(name);
     if (f & ts.TypeFlags.StringLiteral) return { type: 'string', enum: [type.value] };
     if (f & ts.TypeFlags.Number) return numberSchema(name);
     if (f & ts.TypeFlags.NumberLiteral) return { ...numberSchema(name), enum: [type.value] };

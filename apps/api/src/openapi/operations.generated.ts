@@ -43,7 +43,8 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
           "type": "string"
         },
         "createdAt": {
-          "type": "string"
+          "type": "string",
+          "format": "date-time"
         }
       },
       "required": [
@@ -82,7 +83,8 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
           "type": "string"
         },
         "createdAt": {
-          "type": "string"
+          "type": "string",
+          "format": "date-time"
         }
       },
       "required": [
@@ -121,7 +123,8 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
             "type": "string"
           },
           "createdAt": {
-            "type": "string"
+            "type": "string",
+            "format": "date-time"
           }
         },
         "required": [
@@ -162,7 +165,8 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
                 "type": "string"
               },
               "occurredAt": {
-                "type": "string"
+                "type": "string",
+                "format": "date-time"
               },
               "action": {
                 "type": "string"
@@ -457,7 +461,8 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
             "type": "object",
             "properties": {
               "date": {
-                "type": "string"
+                "type": "string",
+                "format": "date"
               },
               "count": {
                 "type": "integer"
@@ -530,7 +535,7 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
                 "type": "integer"
               },
               "lastStatusCode": {
-                "type": "number",
+                "type": "integer",
                 "nullable": true
               },
               "lastError": {
@@ -539,10 +544,12 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
               },
               "payload": {},
               "createdAt": {
-                "type": "string"
+                "type": "string",
+                "format": "date-time"
               },
               "deliveredAt": {
                 "type": "string",
+                "format": "date-time",
                 "nullable": true
               }
             },
@@ -614,7 +621,8 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
             ]
           },
           "dueDate": {
-            "type": "string"
+            "type": "string",
+            "format": "date"
           },
           "status": {
             "type": "string",
@@ -728,7 +736,8 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
       "type": "object",
       "properties": {
         "date": {
-          "type": "string"
+          "type": "string",
+          "format": "date"
         },
         "timeZone": {
           "type": "string",
@@ -808,10 +817,12 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
                 "type": "string"
               },
               "paidAt": {
-                "type": "string"
+                "type": "string",
+                "format": "date-time"
               },
               "createdAt": {
-                "type": "string"
+                "type": "string",
+                "format": "date-time"
               },
               "customerRef": {
                 "type": "string"
@@ -910,10 +921,12 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
           "type": "string"
         },
         "paidAt": {
-          "type": "string"
+          "type": "string",
+          "format": "date-time"
         },
         "createdAt": {
-          "type": "string"
+          "type": "string",
+          "format": "date-time"
         },
         "receipt": {
           "type": "object",
@@ -944,7 +957,8 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
               ]
             },
             "paidAt": {
-              "type": "string"
+              "type": "string",
+              "format": "date-time"
             }
           },
           "required": [
@@ -1025,10 +1039,12 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
               "type": "string"
             },
             "paidAt": {
-              "type": "string"
+              "type": "string",
+              "format": "date-time"
             },
             "createdAt": {
-              "type": "string"
+              "type": "string",
+              "format": "date-time"
             }
           },
           "required": [
@@ -1080,7 +1096,8 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
               ]
             },
             "dueDate": {
-              "type": "string"
+              "type": "string",
+              "format": "date"
             },
             "status": {
               "type": "string",
@@ -1144,7 +1161,8 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
           "type": "string"
         },
         "expiresAt": {
-          "type": "string"
+          "type": "string",
+          "format": "date-time"
         },
         "qrSvg": {
           "type": "string"
@@ -1215,7 +1233,8 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
           "type": "boolean"
         },
         "createdAt": {
-          "type": "string"
+          "type": "string",
+          "format": "date-time"
         }
       },
       "required": [
@@ -1292,7 +1311,8 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
           "type": "boolean"
         },
         "createdAt": {
-          "type": "string"
+          "type": "string",
+          "format": "date-time"
         }
       },
       "required": [
@@ -1371,7 +1391,8 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
             "type": "boolean"
           },
           "createdAt": {
-            "type": "string"
+            "type": "string",
+            "format": "date-time"
           }
         },
         "required": [
@@ -1488,7 +1509,8 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
               "type": "boolean"
             },
             "createdAt": {
-              "type": "string"
+              "type": "string",
+              "format": "date-time"
             }
           },
           "required": [
@@ -1600,13 +1622,16 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
               "nullable": true
             },
             "expiresAt": {
-              "type": "string"
+              "type": "string",
+              "format": "date-time"
             },
             "createdAt": {
-              "type": "string"
+              "type": "string",
+              "format": "date-time"
             },
             "completedAt": {
-              "type": "string"
+              "type": "string",
+              "format": "date-time"
             },
             "refundedAmount": {
               "type": "integer",
@@ -1711,7 +1736,8 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
                 "nullable": true
               },
               "createdAt": {
-                "type": "string"
+                "type": "string",
+                "format": "date-time"
               }
             },
             "required": [
@@ -1797,7 +1823,8 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
           "type": "boolean"
         },
         "createdAt": {
-          "type": "string"
+          "type": "string",
+          "format": "date-time"
         }
       },
       "required": [
@@ -1874,7 +1901,8 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
           "type": "boolean"
         },
         "createdAt": {
-          "type": "string"
+          "type": "string",
+          "format": "date-time"
         }
       },
       "required": [
@@ -1927,7 +1955,8 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
           "type": "number"
         },
         "chargedAt": {
-          "type": "string"
+          "type": "string",
+          "format": "date-time"
         }
       },
       "required": [
@@ -2151,7 +2180,8 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
       "type": "object",
       "properties": {
         "date": {
-          "type": "string"
+          "type": "string",
+          "format": "date"
         },
         "timeZone": {
           "type": "string",
@@ -2261,10 +2291,12 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
                 ]
               },
               "chargedAt": {
-                "type": "string"
+                "type": "string",
+                "format": "date-time"
               },
               "postedAt": {
-                "type": "string"
+                "type": "string",
+                "format": "date-time"
               }
             },
             "required": [
@@ -2293,7 +2325,8 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
                 "description": "minor units (fen, cents)"
               },
               "createdAt": {
-                "type": "string"
+                "type": "string",
+                "format": "date-time"
               }
             },
             "required": [
@@ -3684,7 +3717,8 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
             "nullable": true
           },
           "createdAt": {
-            "type": "string"
+            "type": "string",
+            "format": "date-time"
           }
         },
         "required": [
@@ -3742,7 +3776,8 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
                 "nullable": true
               },
               "updatedAt": {
-                "type": "string"
+                "type": "string",
+                "format": "date-time"
               }
             },
             "required": [
@@ -3814,7 +3849,8 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
           "nullable": true
         },
         "createdAt": {
-          "type": "string"
+          "type": "string",
+          "format": "date-time"
         }
       },
       "required": [
@@ -3874,7 +3910,8 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
           "nullable": true
         },
         "createdAt": {
-          "type": "string"
+          "type": "string",
+          "format": "date-time"
         }
       },
       "required": [
@@ -3933,7 +3970,8 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
           "nullable": true
         },
         "createdAt": {
-          "type": "string"
+          "type": "string",
+          "format": "date-time"
         }
       },
       "required": [
@@ -3990,7 +4028,8 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
             ]
           },
           "dueDate": {
-            "type": "string"
+            "type": "string",
+            "format": "date"
           },
           "status": {
             "type": "string",
@@ -4070,10 +4109,12 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
                 "additionalProperties": {}
               },
               "createdAt": {
-                "type": "string"
+                "type": "string",
+                "format": "date-time"
               },
               "readAt": {
                 "type": "string",
+                "format": "date-time",
                 "description": "Present once read."
               }
             },
@@ -4134,10 +4175,12 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
           ]
         },
         "createdAt": {
-          "type": "string"
+          "type": "string",
+          "format": "date-time"
         },
         "revokedAt": {
-          "type": "string"
+          "type": "string",
+          "format": "date-time"
         },
         "secret": {
           "type": "string"
@@ -4178,7 +4221,8 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
           "type": "string"
         },
         "createdAt": {
-          "type": "string"
+          "type": "string",
+          "format": "date-time"
         }
       },
       "required": [
@@ -4244,10 +4288,12 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
             ]
           },
           "createdAt": {
-            "type": "string"
+            "type": "string",
+            "format": "date-time"
           },
           "revokedAt": {
-            "type": "string"
+            "type": "string",
+            "format": "date-time"
           }
         },
         "required": [
@@ -4292,7 +4338,8 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
       "type": "object",
       "properties": {
         "date": {
-          "type": "string"
+          "type": "string",
+          "format": "date"
         },
         "timeZone": {
           "type": "string",
@@ -4315,7 +4362,8 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
                 ]
               },
               "ranAt": {
-                "type": "string"
+                "type": "string",
+                "format": "date-time"
               },
               "platformRows": {
                 "type": "number"
@@ -4429,7 +4477,8 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
       "type": "object",
       "properties": {
         "date": {
-          "type": "string"
+          "type": "string",
+          "format": "date"
         },
         "timeZone": {
           "type": "string",
@@ -4452,7 +4501,8 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
                 ]
               },
               "ranAt": {
-                "type": "string"
+                "type": "string",
+                "format": "date-time"
               },
               "platformRows": {
                 "type": "number"
@@ -5046,7 +5096,8 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
           }
         },
         "createdAt": {
-          "type": "string"
+          "type": "string",
+          "format": "date-time"
         }
       },
       "required": [
@@ -5202,10 +5253,12 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
                 "type": "string"
               },
               "boardedAt": {
-                "type": "string"
+                "type": "string",
+                "format": "date-time"
               },
               "alightedAt": {
-                "type": "string"
+                "type": "string",
+                "format": "date-time"
               },
               "fare": {
                 "type": "object",
@@ -5250,7 +5303,8 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
                 "type": "string"
               },
               "chargedAt": {
-                "type": "string"
+                "type": "string",
+                "format": "date-time"
               }
             },
             "required": [
@@ -5325,7 +5379,8 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
             }
           },
           "createdAt": {
-            "type": "string"
+            "type": "string",
+            "format": "date-time"
           }
         },
         "required": [
@@ -5518,7 +5573,8 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
           "type": "string"
         },
         "expiresAt": {
-          "type": "string"
+          "type": "string",
+          "format": "date-time"
         },
         "qrSvg": {
           "type": "string"
@@ -5544,7 +5600,8 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
           "type": "string"
         },
         "expiresAt": {
-          "type": "string"
+          "type": "string",
+          "format": "date-time"
         },
         "maxCodes": {
           "type": "integer"
@@ -5612,7 +5669,8 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
       "type": "object",
       "properties": {
         "date": {
-          "type": "string"
+          "type": "string",
+          "format": "date"
         },
         "operatorId": {
           "type": "string"
@@ -5795,7 +5853,8 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
                 "nullable": true
               },
               "createdAt": {
-                "type": "string"
+                "type": "string",
+                "format": "date-time"
               }
             },
             "required": [
@@ -5947,13 +6006,16 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
           "nullable": true
         },
         "expiresAt": {
-          "type": "string"
+          "type": "string",
+          "format": "date-time"
         },
         "createdAt": {
-          "type": "string"
+          "type": "string",
+          "format": "date-time"
         },
         "completedAt": {
-          "type": "string"
+          "type": "string",
+          "format": "date-time"
         },
         "refundedAmount": {
           "type": "integer",
@@ -6071,13 +6133,16 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
           "nullable": true
         },
         "expiresAt": {
-          "type": "string"
+          "type": "string",
+          "format": "date-time"
         },
         "createdAt": {
-          "type": "string"
+          "type": "string",
+          "format": "date-time"
         },
         "completedAt": {
-          "type": "string"
+          "type": "string",
+          "format": "date-time"
         },
         "refundedAmount": {
           "type": "integer",
