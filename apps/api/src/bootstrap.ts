@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { FastifyRequest } from 'fastify';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import type { Logger as PinoInstance } from 'pino';
 import { withGeneratedSecrets } from '@app/config';
@@ -26,6 +26,7 @@ import {
 import { type DatabaseRuntime, resolveDatabase } from '@app/database';
 import { AppModule, type ModuleImport } from './app.module.js';
 import { installWebApp } from './web-app.js';
+import { createOpenApiDocument } from './openapi/openapi.js';
 
 export interface RunningApi {
   app: NestFastifyApplication;
@@ -104,16 +105,8 @@ export async function createApi(appConfig: PlatformConfig, options: CreateApiOpt
     installBodyLimits(fastify, config.BODY_LIMIT_BYTES);
     app.get(MetricsService).instrument(fastify);
 
-    const document = SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle('City Pay API')
-        .setDescription('City-wide cashless services: bills, transit fares, campus card. Contract: api.md (v1).')
-        .setVersion('1')
-        .addBearerAuth()
-        .build(),
-    );
-    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+    // built on the first request for it, not on the start path
+    SwaggerModule.setup('docs', app, () => createOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
     // the web app at / (never under the API's prefixes)
     await installWebApp(fastify, config.WEB_DIR, root.child({ context: 'WebApp' }));
 

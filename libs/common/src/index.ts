@@ -14,6 +14,8 @@ export { STATUS_CODES } from './http/error-body.js';
 export { AllExceptionsFilter } from './http/all-exceptions.filter.js';
 export { createValidationPipe, flattenValidationErrors } from './http/validation.js';
 export { OptionalField } from './http/optional-field.decorator.js';
+export { ApiErrors, API_ERRORS_KEY } from './http/api-errors.decorator.js';
+export type { ApiError } from './http/api-errors.decorator.js';
 export { BodyLimit, installBodyLimits, BODY_LIMIT_CEILING } from './http/body-limit.js';
 export { requestIdFor } from './http/request-id.js';
 export { Public, IS_PUBLIC_KEY } from './auth/public.decorator.js';
@@ -53,6 +55,7 @@ export {
   IdempotencyKeyRequiredError,
   IdempotencyKeyReusedError,
   IdempotencyInProgressError,
+  IDEMPOTENT_KEY,
 } from './idempotency/idempotency.interceptor.js';
 export { Idempotency1763700150000, IdempotencyOwners1764500000950 } from './idempotency/migration.js';
 export { parseJsonBody, MalformedJsonError, MAX_JSON_DEPTH } from './http/json-body.js';

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import type { FastifyReply } from 'fastify';
@@ -88,7 +88,7 @@ function provider(raw: string): SandboxProvider {
  * pay or fail a trade, switch notification faults, read settlement files.
  * Anyone may call it: it stands for the outside world.
  */
-@ApiExcludeController()
+@ApiTags('sandbox')
 @Public()
 @Controller('sandbox/:provider')
 export class SandboxController {
@@ -144,6 +144,8 @@ export class SandboxController {
 
   /** The provider's settlement file for an Asia/Shanghai day, in its own format. */
   @Get('settlements/:date')
+  @ApiProduces('text/csv')
+  @ApiOkResponse({ description: "The provider's settlement file (CSV in its own layout)", content: { 'text/csv': { schema: { type: 'string' } } } })
   async settlement(@Param('provider') p: string, @Param('date') date: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     const code = provider(p);
     const { start, end } = shanghaiDayRange(date);

@@ -1,11 +1,11 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../auth/public.decorator.js';
 import { MetricsService } from './metrics.service.js';
 
-@ApiExcludeController()
+@ApiTags('operations')
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}
@@ -13,6 +13,9 @@ export class MetricsController {
   @Public()
   @RouteConfig({ rateLimit: false }) // scrapers poll it: no per-IP limit (not even its hook)
   @Get()
+  @ApiOperation({ summary: 'Prometheus metrics (text exposition format)' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'Prometheus text format 0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } })
   @Header('cache-control', 'no-store')
   async scrape(@Res() reply: FastifyReply): Promise<void> {
     const text = await this.metrics.registry.metrics();

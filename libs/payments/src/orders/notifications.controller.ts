@@ -1,5 +1,5 @@
 import { Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BodyLimit, NotFoundError, Public } from '@app/common';
 import { parseProviderCode } from '../provider/payment-provider.js';
@@ -19,7 +19,14 @@ export class ProviderNotificationsController {
   @Post()
   @HttpCode(200)
   @BodyLimit(64 * 1024)
-  @ApiExcludeEndpoint()
+  @ApiOperation({
+    summary: "A provider's payment notification, in its own signed wire format",
+    description: 'Called by the payment providers, not by clients: the signature is verified with the provider key; a bad one changes nothing.',
+  })
+  @ApiParam({ name: 'provider', enum: ['ALIPAY', 'WECHAT_PAY', 'UNIONPAY', 'ALIPAY_HK'] })
+  @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
+  @ApiBody({ description: "the provider's notification: a signed form (Alipay, UnionPay) or JSON (WeChat Pay, Alipay+)", schema: { type: 'string' } })
+  @ApiOkResponse({ description: 'what the provider expects (`success` for Alipay, `ok` for UnionPay, JSON for WeChat Pay and Alipay+)', content: { 'text/plain': { schema: { type: 'string' } }, 'application/json': { schema: { type: 'object' } } } })
   async notify(
     @Param('provider') raw: string,
     @Req() req: FastifyRequest & { rawBody?: Buffer },

@@ -1,11 +1,12 @@
 import { Body, Controller, Get, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { Matches } from 'class-validator';
 import { PlatformAdmin } from '@app/common';
 import { ReconciliationService } from './reconciliation.service.js';
 import type { ReconciliationReport } from './reconciliation.service.js';
 
 export class ReconciliationDateDto {
+  @ApiProperty({ format: 'date', example: '2026-11-21', description: 'an Asia/Shanghai business day, YYYY-MM-DD' })
   @Matches(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, { message: 'date must be a day, YYYY-MM-DD (Asia/Shanghai)' })
   date: string;
 }
