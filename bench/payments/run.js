@@ -62,7 +62,6 @@ function prcId(i) {
   const sum = [...first17].reduce((s, d, k) => s + Number(d) * w[k], 0);
   return first17 + '10X98765432'[sum % 11];
 }
-const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const rssMb = (pid) => {
   try {
     return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
@@ -121,7 +120,9 @@ async function drive(conns, billsOf, tokens) {
         let code = String(status);
         try {
           code = `${status} ${JSON.parse(body).code}`;
-        } catch {}
+        } catch {
+          // not JSON: the status alone
+        }
         failures.set(code, (failures.get(code) ?? 0) + 1);
       }
     },
