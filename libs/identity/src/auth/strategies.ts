@@ -9,8 +9,9 @@ import { Strategy as LocalStrategyBase } from 'passport-local';
 import { IdentityConfig } from '../identity.config.js';
 import { DevicesService } from '../devices/devices.service.js';
 import type { AuthenticatedDevice, AuthenticatedUser } from '../identity.types.js';
-import { type UserRow, UsersService } from '../users.service.js';
+import type { UserRow } from '../users.service.js';
 import { AuthService } from './auth.service.js';
+import { CallerCache } from './caller-cache.js';
 import type { AccessTokenPayload } from './tokens.service.js';
 
 /** Phone and password (POST /v1/auth/login). The body is validated by LocalAuthGuard first. */
@@ -30,14 +31,15 @@ const IAT_SKEW_SECONDS = 60;
 
 /**
  * Bearer access tokens: HS256 only, issuer, audience and expiry checked (exp
- * and iat required), session still open. The HMAC key is a KeyObject made once: given the
+ * and iat required), session still open (per CallerCache: read at most every
+ * few seconds per session). The HMAC key is a KeyObject made once: given the
  * secret as a string, jsonwebtoken would try it as a public key and then
  * build a secret key on every verification.
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(JwtStrategyBase, 'jwt') {
   constructor(
-    private readonly users: UsersService,
+    private readonly callers: CallerCache,
     @Inject(IdentityConfig) config: IdentityConfig,
   ) {
     super({
@@ -57,7 +59,7 @@ export class JwtStrategy extends PassportStrategy(JwtStrategyBase, 'jwt') {
     if (!Number.isFinite(payload.exp) || !Number.isFinite(payload.iat)) return false;
     if ((payload.iat as number) > Date.now() / 1000 + IAT_SKEW_SECONDS || (payload.exp as number) <= (payload.iat as number)) return false;
     if (!UUID.test(payload.sub) || !UUID.test(payload.sid)) return false;
-    return (await this.users.loadCaller(payload.sub, payload.sid)) ?? false;
+    return (await this.callers.caller(payload.sub, payload.sid)) ?? false;
   }
 }
 
