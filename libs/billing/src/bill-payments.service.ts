@@ -5,8 +5,8 @@ import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import { IdempotencyService, NotFoundError, shanghaiDay, shanghaiDayRange, UUID, ValidationFailedError } from '@app/common';
 import type { Currency } from '@app/common';
-import { returnedRows, withTransactionRetry } from '@app/database';
-import { InsufficientFundsError, LedgerService, WalletService } from '@app/ledger';
+import { returnedRows, sqlState, withTransactionRetry } from '@app/database';
+import { InsufficientFundsError, LedgerService } from '@app/ledger';
 import type { LedgerAccount } from '@app/ledger';
 import { PaymentOrdersService, PaymentPurposes, paymentOrderView } from '@app/payments';
 import type { PaymentOrder, ProviderCode } from '@app/payments';
@@ -82,8 +82,24 @@ const REFUSAL = {
   PARTIAL_NOT_ALLOWED: (o: bigint) => new PartialNotAllowedError(o),
 } as const;
 
-// a human-readable receipt number: BP, the Shanghai business day, a sequence (8 digits at least, never cut)
-const RECEIPT_NO = `'BP' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || '-' || (SELECT lpad(n::text, greatest(8, length(n::text)), '0') FROM nextval('billing.bill_receipt_numbers') n)`;
+/** The refusals of billing.pay_from_wallet() (SQLSTATEs of the pay-from-wallet migration) as the API's errors. */
+function walletRefusal(err: unknown): Error {
+  const e = err as { message?: string; detail?: string; driverError?: { message?: string; detail?: string } };
+  const message = e.driverError?.message ?? e.message;
+  const outstanding = BigInt(e.driverError?.detail ?? e.detail ?? '0');
+  switch (sqlState(err)) {
+    case 'BP404':
+      return new NotFoundError('No such bill');
+    case 'BP409':
+      return REFUSAL.BILL_ALREADY_PAID();
+    case 'BP422':
+      return message === 'OVERPAYMENT' ? REFUSAL.OVERPAYMENT(outstanding) : REFUSAL.PARTIAL_NOT_ALLOWED(outstanding);
+    case 'LD402':
+      return new InsufficientFundsError();
+    default:
+      return err as Error;
+  }
+}
 
 /**
  * Paying bills: from the wallet (settled at once, one transaction: the
@@ -101,7 +117,6 @@ export class BillPaymentsService implements OnModuleInit {
     private readonly dataSource: DataSource,
     private readonly bills: BillsService,
     private readonly ledger: LedgerService,
-    private readonly wallets: WalletService,
     private readonly orders: PaymentOrdersService,
     private readonly purposes: PaymentPurposes,
     private readonly idempotency: IdempotencyService,
@@ -132,18 +147,20 @@ export class BillPaymentsService implements OnModuleInit {
   }
 
   async pay(userId: string, billId: string, input: { amount?: number; method: PaymentMethod }): Promise<PayResult> {
-    const bill = await this.bills.bill(billId);
-    const biller = await this.bills.biller(bill.biller_id);
     const requested = input.amount === undefined ? undefined : BigInt(input.amount);
-    // decided on the bill as read (quick refusals); decided again under the row lock when the money lands
-    const amount = this.decide(bill, biller, requested);
     if (input.method === 'WALLET') {
+      if (!UUID.test(billId)) throw new NotFoundError('No such bill');
+      // round trips: the idempotency claim (before), BEGIN, the payment, the stored response, COMMIT
       return withTransactionRetry(this.dataSource, async (m) => {
-        const result = await this.payFromWallet(m, userId, bill.id, requested);
+        const result = await this.payFromWallet(m, userId, billId, requested);
         await this.idempotency.record(m, result);
         return result;
       });
     }
+    const bill = await this.bills.bill(billId);
+    const biller = await this.bills.biller(bill.biller_id);
+    // decided on the bill as read (quick refusals); decided again under the row lock when the money lands
+    const amount = this.decide(bill, biller, requested);
     return this.payThroughProvider(userId, bill, biller, amount, requested !== undefined, input.method);
   }
 
@@ -182,33 +199,28 @@ export class BillPaymentsService implements OnModuleInit {
     return { bill, amount: decision.amount };
   }
 
-  /** One transaction: the bill, the payment and its receipt, wallet -> receivable (402 when short), the webhook outbox. */
+  /**
+   * In the caller's transaction, one statement (billing.pay_from_wallet, see
+   * its migration): the bill under its row lock and the amount rules, the
+   * payment and its receipt, wallet -> receivable (402 when short), the
+   * BILL_PAID notification; then the webhook outbox if the biller has one.
+   */
   async payFromWallet(m: EntityManager, userId: string, billId: string, requested: bigint | undefined, autopayAccountId?: string): Promise<PayResult> {
-    const { bill, amount } = await this.applyToBill(m, billId, requested);
-    const currency = bill.currency.trim() as Currency;
-    const id = randomUUID();
-    const [payment] = (await m.query(
-      `INSERT INTO billing.bill_payments (id, bill_id, biller_id, payer_user_id, amount, currency, method, status, autopay_account_id, receipt_no, paid_at)
-       VALUES ($1, $2, $3, $4, $5, $6, 'WALLET', 'SUCCEEDED', $7, ${RECEIPT_NO}, now()) RETURNING *`,
-      [id, bill.id, bill.biller_id, userId, amount.toString(), currency, autopayAccountId ?? null],
-    )) as PaymentRow[];
-    const wallet = await this.wallets.walletAccount(userId, currency, m);
-    const receivable = await this.receivable(bill.biller_id, currency, m);
-    await this.ledger.post(
-      {
-        reference: `bill-payment:${id}`,
-        kind: 'BILL_PAYMENT',
-        description: `Bill ${bill.customer_ref} ${bill.period}, receipt ${payment.receipt_no}`,
-        metadata: { billId: bill.id, paymentId: id, billerId: bill.biller_id },
-        postings: [
-          { accountId: wallet.id, currency, amount: -amount },
-          { accountId: receivable.id, currency, amount },
-        ],
-      },
-      m,
-    );
-    await this.webhooks.paymentSucceeded(m, bill, payment);
-    await this.notices.billPaid(m, bill, payment);
+    let row: { bill: BillRowDb; payment: Omit<PaymentRow, 'created_at' | 'paid_at'> & { created_at: string; paid_at: string }; has_webhook: boolean };
+    try {
+      [row] = (await m.query(`SELECT bill, payment, has_webhook FROM billing.pay_from_wallet($1, $2, $3, $4, $5)`, [
+        randomUUID(),
+        billId,
+        userId,
+        requested?.toString() ?? null,
+        autopayAccountId ?? null,
+      ])) as (typeof row)[];
+    } catch (err) {
+      throw walletRefusal(err);
+    }
+    const bill: BillRowDb = { ...row.bill, amount: String(row.bill.amount), paid_amount: String(row.bill.paid_amount) };
+    const payment: PaymentRow = { ...row.payment, amount: String(row.payment.amount), created_at: new Date(row.payment.created_at), paid_at: new Date(row.payment.paid_at) };
+    if (row.has_webhook) await this.webhooks.paymentSucceeded(m, bill, payment);
     return { payment: toPaymentView(payment), bill: toBillView(bill) };
   }
 
@@ -267,10 +279,10 @@ export class BillPaymentsService implements OnModuleInit {
       return { accept: false, reason: 'The bill was paid meanwhile: refunded' };
     }
     const [succeeded] = returnedRows<PaymentRow>(
-      await m.query(`UPDATE billing.bill_payments SET status = 'SUCCEEDED', receipt_no = ${RECEIPT_NO}, paid_at = now() WHERE id = $1 RETURNING *`, [payment.id]),
+      await m.query(`UPDATE billing.bill_payments SET status = 'SUCCEEDED', receipt_no = billing.next_receipt_no(), paid_at = now() WHERE id = $1 RETURNING *`, [payment.id]),
     );
     await this.webhooks.paymentSucceeded(m, bill, succeeded);
-    await this.notices.billPaid(m, bill, succeeded);
+    await this.notices.billPaid(m, succeeded.id);
     return {
       accept: true,
       account: await this.receivable(bill.biller_id, order.currency, m),
