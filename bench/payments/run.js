@@ -8,11 +8,12 @@
 //      ratio hot/spread (goal >= 0.8)
 // Every payment must succeed (the bench fails otherwise) and `ledger:verify` must pass after it.
 // The API process's RSS (VmRSS) is sampled during the run; its peak is printed.
-// Usage: npm run bench:payments [-- --seconds 10 --clients 32 --payers 64 --bills 1000]
+// Usage: npm run bench:payments [-- --seconds 10 --clients 32 --payers 64 --bills 1000 --port 0]
 // Uses DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432/postgres).
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
@@ -26,14 +27,22 @@ const { values } = parseArgs({
     clients: { type: 'string', default: '32' },
     payers: { type: 'string', default: '64' },
     bills: { type: 'string', default: '1000' },
-    port: { type: 'string', default: '3917' },
+    port: { type: 'string', default: '0' },
   },
 });
 const seconds = Number(values.seconds);
 const clients = Number(values.clients);
 const payers = Math.max(Number(values.payers), clients);
 const billsEach = Number(values.bills); // bills per payer at its own biller (phase 1 and spread share them)
-const port = Number(values.port);
+/** A free local port (or --port). */
+async function freePort() {
+  const probe = createServer();
+  await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port: free } = probe.address();
+  await new Promise((resolve) => probe.close(resolve));
+  return free;
+}
+const port = Number(values.port) || (await freePort());
 const DB = 'citypay_bench_payments';
 const ADMIN = { phone: '+8613900000031', password: 'bench-admin-password' };
 
