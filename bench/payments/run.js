@@ -230,10 +230,16 @@ try {
     }
   }
 
-  const verify = await promisify(execFile)(process.execPath, ['dist/apps/api/src/ledger-verify.js'], { env }).then(
-    (r) => ({ ok: true, out: r.stdout }),
-    (err) => ({ ok: false, out: `${err.stdout ?? ''}${err.stderr ?? ''}` }),
-  );
+  // a busy shared server may refuse a connection for a moment: retried, the ledger is the same
+  let verify;
+  for (let attempt = 1; attempt <= 10; attempt++) {
+    verify = await promisify(execFile)(process.execPath, ['dist/apps/api/src/ledger-verify.js'], { env }).then(
+      (r) => ({ ok: true, out: r.stdout }),
+      (err) => ({ ok: false, out: `${err.stdout ?? ''}${err.stderr ?? ''}` }),
+    );
+    if (verify.ok || !/too many clients/.test(verify.out)) break;
+    await new Promise((r) => setTimeout(r, 2000));
+  }
   process.stdout.write(verify.out.replace(/^/gm, '  '));
   if (!verify.ok) failed = true;
 } catch (err) {
