@@ -21,6 +21,11 @@ const RECIPIENT_COLUMNS = `a.user_id, a.id AS account_id, b.id AS bill_id, b.bil
 /** The billing side of citizen notifications: whom a bill event concerns (billing's tables only). */
 @Injectable()
 export class BillNoticesRepository {
+  /** BILL_PAID to the payer of this payment (billing.notify_bill_paid, through notifications' SQL API). */
+  async notifyBillPaid(m: EntityManager, paymentId: string): Promise<void> {
+    await m.query(`SELECT billing.notify_bill_paid($1)`, [paymentId]);
+  }
+
   /** Citizens whose linked accounts these bills are on. */
   async recipientsOf(m: EntityManager, billIds: readonly string[]): Promise<BillRecipientRow[]> {
     if (billIds.length === 0) return [];

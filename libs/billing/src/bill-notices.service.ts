@@ -50,23 +50,9 @@ export class BillNotices {
     );
   }
 
-  /** BILL_PAID to the payer, in the payment's transaction. */
-  async billPaid(m: EntityManager, bill: { id: string; biller_id: string; customer_ref: string; period: string }, payment: { id: string; payer_user_id: string; amount: string; currency: string; receipt_no: string | null }): Promise<void> {
-    const names = await this.billerNames(m, [bill]);
-    await this.notifications.notify(m, {
-      userId: payment.payer_user_id,
-      type: 'BILL_PAID',
-      key: payment.id,
-      data: {
-        billId: bill.id,
-        paymentId: payment.id,
-        billerName: names.get(bill.biller_id) ?? '',
-        customerRef: bill.customer_ref,
-        period: bill.period,
-        amount: money(payment.amount, payment.currency),
-        receiptNo: payment.receipt_no ?? '',
-      },
-    });
+  /** BILL_PAID to the payer, in the payment's transaction (billing.notify_bill_paid, which pay_from_wallet calls too). */
+  async billPaid(m: EntityManager, paymentId: string): Promise<void> {
+    await this.repository.notifyBillPaid(m, paymentId);
   }
 
   /** Records why an auto-pay attempt did not pay and tells its account holder, in one transaction (once per attempt). */

@@ -41,8 +41,9 @@ export class BillerProfile implements OrganizationProfile<BillerProfileFields> {
   }
 
   async create(m: EntityManager, org: OrganizationRecord, input: BillerProfileFields): Promise<void> {
-    await m.query(`INSERT INTO billing.billers (organization_id, category, allows_partial, allows_advance) VALUES ($1, $2, $3, $4)`, [
+    await m.query(`INSERT INTO billing.billers (organization_id, name, category, allows_partial, allows_advance) VALUES ($1, $2, $3, $4, $5)`, [
       org.id,
+      org.name,
       input.billerCategory,
       input.billerAllowsPartial ?? false,
       input.billerAllowsAdvance ?? false,

@@ -3,8 +3,10 @@ import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
 import { BodyLimit, decodeTimeCursor, DEFAULT_PAGE_SIZE, Idempotent, PageQuery } from '@app/common';
 import { CurrentUser, OrgRole, RequireKyc } from '@app/identity';
 import type { AuthenticatedUser } from '@app/identity';
-import { BillPaymentsService } from './bill-payments.service.js';
-import type { PayResult } from './bill-payments.service.js';
+import type { PayResult } from './bill-payment.js';
+import { BillReceiptsService } from './bill-receipts.service.js';
+import { BillSettlementsService } from './bill-settlements.service.js';
+import { PayBillService } from './pay-bill.service.js';
 import { BillsService } from './bills.service.js';
 import type { Biller, BillerAccountView, BillView, LoadResult } from './bills.service.js';
 import { AutopayDto, BillersQuery, BillFetchQuery, BulkBillsDto, LinkAccountDto, PayBillDto, SettlementQuery, SettlementRangeQuery, WebhookDto } from './dto/billing.dto.js';
@@ -18,7 +20,7 @@ const STAFF = ['ORG_ADMIN', 'ORG_OPERATOR'] as const;
 export class BillersController {
   constructor(
     private readonly bills: BillsService,
-    private readonly payments: BillPaymentsService,
+    private readonly settlements: BillSettlementsService,
     private readonly webhooks: WebhooksService,
   ) {}
 
@@ -44,15 +46,15 @@ export class BillersController {
 
   @Get(':billerId/settlements')
   @OrgRole([...STAFF], { param: 'billerId' })
-  settlement(@Param('billerId') billerId: string, @Query() q: SettlementQuery): ReturnType<BillPaymentsService['settlement']> {
-    return this.payments.settlement(billerId, q.date);
+  settlement(@Param('billerId') billerId: string, @Query() q: SettlementQuery): ReturnType<BillSettlementsService['settlement']> {
+    return this.settlements.settlement(billerId, q.date);
   }
 
   /** Daily totals over a range of business days (both included, at most 92), zero days included: the operator console's chart. */
   @Get(':billerId/settlements/daily')
   @OrgRole([...STAFF], { param: 'billerId' })
-  dailySettlements(@Param('billerId') billerId: string, @Query() q: SettlementRangeQuery): ReturnType<BillPaymentsService['dailySettlements']> {
-    return this.payments.dailySettlements(billerId, q.from, q.to);
+  dailySettlements(@Param('billerId') billerId: string, @Query() q: SettlementRangeQuery): ReturnType<BillSettlementsService['dailySettlements']> {
+    return this.settlements.dailySettlements(billerId, q.from, q.to);
   }
 
   /** Registers the biller's webhook URL; answers the signing secret (shown this once; registering again rotates it). */
@@ -115,7 +117,10 @@ export class MyBillsController {
 @ApiBearerAuth()
 @Controller('v1')
 export class BillPaymentsController {
-  constructor(private readonly payments: BillPaymentsService) {}
+  constructor(
+    private readonly payBill: PayBillService,
+    private readonly receipts: BillReceiptsService,
+  ) {}
 
   /** By WALLET (settled at once) or a provider (PENDING with a checkout). */
   @Post('bills/:billId/payments')
@@ -123,12 +128,12 @@ export class BillPaymentsController {
   @Idempotent()
   @ApiHeader({ name: 'Idempotency-Key', required: true })
   pay(@CurrentUser() user: AuthenticatedUser, @Param('billId') billId: string, @Body() body: PayBillDto): Promise<PayResult> {
-    return this.payments.pay(user.id, billId, body);
+    return this.payBill.pay(user.id, billId, body);
   }
 
   /** A bill payment and its receipt, for its payer (the path is api.md's; what it shows is a bill payment). */
   @Get('payments/:id')
-  billPayment(@CurrentUser() user: AuthenticatedUser, @Param('id') id: string): ReturnType<BillPaymentsService['billPaymentOfPayer']> {
-    return this.payments.billPaymentOfPayer(user.id, id);
+  billPayment(@CurrentUser() user: AuthenticatedUser, @Param('id') id: string): ReturnType<BillReceiptsService['billPaymentOfPayer']> {
+    return this.receipts.billPaymentOfPayer(user.id, id);
   }
 }

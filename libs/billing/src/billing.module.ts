@@ -8,7 +8,12 @@ import { NotificationsModule } from '@app/notifications';
 import { BILL_DUE_JOB, BillNotices } from './bill-notices.service.js';
 import { BillNoticesRepository } from './bill-notices.repository.js';
 import { BillPaymentsController, BillersController, MyBillsController } from './billing.controllers.js';
-import { BillPaymentsService } from './bill-payments.service.js';
+import { AutopayService } from './autopay.service.js';
+import { BillCaptureHook } from './bill-capture.service.js';
+import { BillPaymentsRepository } from './bill-payments.repository.js';
+import { BillReceiptsService } from './bill-receipts.service.js';
+import { BillSettlementsService } from './bill-settlements.service.js';
+import { PayBillService } from './pay-bill.service.js';
 import { AUTOPAY_JOB, BillsService } from './bills.service.js';
 import { WEBHOOK_JOB, WebhooksService } from './webhooks.service.js';
 import { BillerProfile } from './biller-profile.js';
@@ -19,7 +24,7 @@ import { billingMigrations } from './migrations/index.js';
 class BillingJobs implements OnModuleInit {
   constructor(
     private readonly jobs: JobsService,
-    private readonly payments: BillPaymentsService,
+    private readonly autopay: AutopayService,
     private readonly webhooks: WebhooksService,
     private readonly profiles: OrganizationProfiles,
     private readonly notices: BillNotices,
@@ -34,7 +39,7 @@ class BillingJobs implements OnModuleInit {
       return j.retryCount !== undefined && j.retryLimit !== undefined && j.retryCount >= j.retryLimit;
     };
     const work = { pollingIntervalSeconds: 0.5, includeMetadata: true } as const;
-    this.jobs.register<{ attemptId: string }>({ name: AUTOPAY_JOB, work, handler: ({ attemptId }, job) => this.payments.runAutopay(attemptId, last(job)) });
+    this.jobs.register<{ attemptId: string }>({ name: AUTOPAY_JOB, work, handler: ({ attemptId }, job) => this.autopay.runAutopay(attemptId, last(job)) });
     this.jobs.register<{ deliveryId: string }>({ name: WEBHOOK_JOB, work, handler: ({ deliveryId }, job) => this.webhooks.deliver(deliveryId, last(job)) });
     this.jobs.register({ name: BILL_DUE_JOB, cron: this.config.BILL_DUE_CRON, handler: async () => void (await this.notices.remindDue()) });
   }
@@ -52,13 +57,18 @@ class BillingJobs implements OnModuleInit {
   providers: [
     BillsService,
     WebhooksService,
-    BillPaymentsService,
+    BillPaymentsRepository,
+    PayBillService,
+    BillCaptureHook,
+    BillReceiptsService,
+    BillSettlementsService,
+    AutopayService,
     BillNoticesRepository,
     BillNotices,
     {
       provide: BillingJobs,
-      inject: [JobsService, BillPaymentsService, WebhooksService, OrganizationProfiles, BillNotices, BillingConfig],
-      useFactory: (j: JobsService, p: BillPaymentsService, w: WebhooksService, o: OrganizationProfiles, n: BillNotices, c: BillingConfig) => new BillingJobs(j, p, w, o, n, c),
+      inject: [JobsService, AutopayService, WebhooksService, OrganizationProfiles, BillNotices, BillingConfig],
+      useFactory: (j: JobsService, p: AutopayService, w: WebhooksService, o: OrganizationProfiles, n: BillNotices, c: BillingConfig) => new BillingJobs(j, p, w, o, n, c),
     },
   ],
 })

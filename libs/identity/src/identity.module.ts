@@ -13,6 +13,7 @@ import { AuthenticationGuard, LocalAuthGuard } from './auth/guards.js';
 import { LoginThrottle } from './auth/login-throttle.js';
 import { MeController } from './auth/me.controller.js';
 import { PasswordHasher } from './auth/password-hasher.js';
+import { CallerCache } from './auth/caller-cache.js';
 import { DeviceStrategy, JwtStrategy, LocalStrategy } from './auth/strategies.js';
 import { TokensService } from './auth/tokens.service.js';
 import { DeviceSelfController } from './devices/device-self.controller.js';
@@ -58,6 +59,7 @@ import { UsersService } from './users.service.js';
     PasswordHasher,
     LoginThrottle,
     TokensService,
+    CallerCache,
     AuthService,
     RealNameService,
     OrganizationsService,

@@ -20,6 +20,7 @@ import { LoginDto } from '../dto/auth.dto.js';
 import { DeviceAuthFailedError, KycRequiredError } from '../identity.errors.js';
 import { type Caller, type DeviceKind, hasOrgRole, isPlatformAdmin, type StaffRole } from '../identity.types.js';
 import { DEVICE_KEY, KYC_KEY, ORG_ROLES_KEY, ROLES_KEY } from '@app/common';
+import { CallerCache } from './caller-cache.js';
 
 /**
  * An error raised while checking credentials (looking up the session, the
@@ -63,16 +64,33 @@ export class AuthenticationGuard implements CanActivate {
   private readonly device = new DeviceGuard();
   private readonly authorization: AuthorizationGuard;
 
-  constructor(private readonly reflector: Reflector) {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly callers: CallerCache,
+  ) {
     this.authorization = new AuthorizationGuard(reflector);
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
-    const guard = this.reflector.getAllAndOverride<DeviceKind[]>(DEVICE_KEY, targets) ? this.device : this.jwt;
-    if (!((await guard.canActivate(context)) as boolean)) return false;
-    return this.authorization.canActivate(context);
+    const isDevice = !!this.reflector.getAllAndOverride<DeviceKind[]>(DEVICE_KEY, targets);
+    if (!((await (isDevice ? this.device : this.jwt).canActivate(context)) as boolean)) return false;
+    try {
+      return this.authorization.canActivate(context);
+    } catch (err) {
+      // the user may come from the caller cache: a refusal is decided on fresh data (a role or KYC just granted)
+      const request = context.switchToHttp().getRequest<FastifyRequest & { user?: Caller }>();
+      const cached = request.user;
+      if (isDevice || cached?.kind !== 'user' || !(err instanceof ForbiddenError || err instanceof KycRequiredError || err instanceof NotFoundError)) throw err;
+      const fresh = await this.callers.caller(cached.id, cached.sessionId, { fresh: true }).catch((e: unknown) => {
+        rethrowInfrastructure(e);
+        throw e;
+      });
+      if (!fresh) throw new UnauthenticatedError('A valid access token is required');
+      request.user = fresh;
+      return this.authorization.canActivate(context);
+    }
   }
 }
 

@@ -7,6 +7,7 @@ import { IdentityConfig } from '../identity.config.js';
 import { AuditService } from '../audit/audit.service.js';
 import { RefreshTokenRejectedError } from '../identity.errors.js';
 import { returnedRows } from '@app/database';
+import { CallerCache } from './caller-cache.js';
 
 export interface TokenPair {
   accessToken: string;
@@ -34,6 +35,7 @@ export class TokensService {
     private readonly dataSource: DataSource,
     private readonly jwt: JwtService,
     private readonly audit: AuditService,
+    private readonly callers: CallerCache,
     @Inject(IdentityConfig) private readonly config: IdentityConfig,
   ) {}
 
@@ -70,14 +72,17 @@ export class TokensService {
           { action: 'REFRESH_TOKEN_REUSED', actorUserId: token.user_id, targetType: 'session', targetId: token.session_id, meta },
           m,
         );
-        return { rejected: 'The refresh token was already used; the session has been ended' } as const;
+        return { rejected: 'The refresh token was already used; the session has been ended', endedSessionId: token.session_id } as const;
       }
       if (token.expired) return { rejected: 'The refresh token has expired; log in again' } as const;
       await m.query(`UPDATE identity.refresh_tokens SET spent_at = now() WHERE id = $1`, [token.id]);
       const next = await this.insertRefreshToken(m, token.session_id, token.id);
       return { userId: token.user_id, sessionId: token.session_id, refreshToken: next } as const;
     });
-    if ('rejected' in outcome) throw new RefreshTokenRejectedError(outcome.rejected);
+    if ('rejected' in outcome) {
+      if (outcome.endedSessionId) this.callers.forgetSession(outcome.endedSessionId);
+      throw new RefreshTokenRejectedError(outcome.rejected);
+    }
     return { accessToken: await this.signAccess(outcome.userId, outcome.sessionId), refreshToken: outcome.refreshToken };
   }
 
@@ -86,7 +91,7 @@ export class TokensService {
    * caller's current session. Idempotent.
    */
   async endSession(userId: string, currentSessionId: string, refreshToken: string, meta: RequestMeta): Promise<void> {
-    await this.dataSource.transaction(async (m) => {
+    const ended = await this.dataSource.transaction(async (m) => {
       const rows = (await m.query(
         `SELECT rt.session_id FROM identity.refresh_tokens rt JOIN identity.auth_sessions s ON s.id = rt.session_id
           WHERE rt.token_hash = $1 AND s.user_id = $2`,
@@ -101,7 +106,10 @@ export class TokensService {
       if (returnedRows(ended).length > 0) {
         await this.audit.record({ action: 'LOGOUT', actorUserId: userId, targetType: 'session', targetId: sessionId, meta }, m);
       }
+      return sessionId;
     });
+    // refused from the next request on in this process (in another, within CALLER_TTL_MS)
+    this.callers.forgetSession(ended);
   }
 
   private async insertRefreshToken(manager: EntityManager, sessionId: string, parentId: string | null): Promise<string> {

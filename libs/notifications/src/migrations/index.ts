@@ -1,3 +1,4 @@
 import { Notifications1764600001500 } from './1764600001500-notifications.js';
+import { NotifyFunction1764700100100 } from './1764700100100-notify-function.js';
 
-export const notificationsMigrations = [Notifications1764600001500];
+export const notificationsMigrations = [Notifications1764600001500, NotifyFunction1764700100100];

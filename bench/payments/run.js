@@ -1,0 +1,255 @@
+// Bench: bill payments over HTTP against pgbench on the same PostgreSQL, in one run.
+//   1. pgbench -b tpcb-like with the same client count (the reference: one transaction per payment)
+//   2. the built API (node dist/apps/api/src/main.js, its own process) on a fresh database;
+//      N clients each paying its own bills (1 fen each) from its own funded wallet with
+//      POST /v1/bills/:billId/payments {method: WALLET}, a fresh Idempotency-Key each:
+//      payments/s, p50/p99, ratio to pgbench (goal >= 0.5)
+//   3. 64 payers paying 64 billers (spread) vs 64 payers paying ONE biller's bills (hot):
+//      ratio hot/spread (goal >= 0.8)
+// Every payment must succeed (the bench fails otherwise) and `ledger:verify` must pass after it.
+// The API process's RSS (VmRSS) is sampled during the run; its peak is printed.
+// Usage: npm run bench:payments [-- --seconds 10 --clients 32 --payers 64 --bills 1000 --port 0]
+// Uses DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432/postgres).
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, loadavg } from 'node:os';
+import { promisify } from 'node:util';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { dbUrl, pgbenchTps, recreate, server } from '../support/postgres.js';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    clients: { type: 'string', default: '32' },
+    payers: { type: 'string', default: '64' },
+    bills: { type: 'string', default: '1000' },
+    port: { type: 'string', default: '0' },
+  },
+});
+const seconds = Number(values.seconds);
+const clients = Number(values.clients);
+const payers = Math.max(Number(values.payers), clients);
+const billsEach = Number(values.bills); // bills per payer at its own biller (phase 1 and spread share them)
+/** A free local port (or --port). */
+async function freePort() {
+  const probe = createServer();
+  await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port: free } = probe.address();
+  await new Promise((resolve) => probe.close(resolve));
+  return free;
+}
+const port = Number(values.port) || (await freePort());
+const DB = 'citypay_bench_payments';
+const ADMIN = { phone: '+8613900000031', password: 'bench-admin-password' };
+
+const env = {
+  ...process.env,
+  NODE_ENV: 'test',
+  LOG_LEVEL: 'warn',
+  JWT_SECRET: randomBytes(48).toString('base64url'),
+  DEVICE_SECRET_KEY: randomBytes(32).toString('base64'),
+  ID_NUMBER_HASH_KEY: randomBytes(32).toString('base64'),
+  PAYCODE_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+  RATE_LIMIT_PER_IP_PER_MINUTE: '1000000',
+  DATABASE_URL: dbUrl(DB),
+  DB_POOL_SIZE: String(payers + 4),
+  JOBS_IN_API: 'false',
+  ADMIN_PHONE: ADMIN.phone,
+  ADMIN_PASSWORD: ADMIN.password,
+  PORT: String(port),
+  HOST: '127.0.0.1',
+};
+const base = `http://127.0.0.1:${port}`;
+
+function prcId(i) {
+  const first17 = `110105${1990 + (i % 15)}0${1 + (i % 9)}1${i % 10}${String(i % 1000).padStart(3, '0')}`;
+  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const sum = [...first17].reduce((s, d, k) => s + Number(d) * w[k], 0);
+  return first17 + '10X98765432'[sum % 11];
+}
+const rssMb = (pid) => {
+  try {
+    return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+  } catch {
+    return 0;
+  }
+};
+
+let keyNo = 0;
+async function call(method, path, body, token, idem = false) {
+  const res = await fetch(base + path, {
+    method,
+    headers: {
+      ...(body ? { 'content-type': 'application/json' } : {}),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(idem ? { 'idempotency-key': `setup-${++keyNo}` } : {}),
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = await res.json().catch(() => null);
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+/** Runs `n` setup calls, 8 at a time. */
+async function times(n, f) {
+  const out = new Array(n);
+  let next = 0;
+  await Promise.all(Array.from({ length: 8 }, async () => { for (let i; (i = next++) < n; ) out[i] = await f(i); }));
+  return out;
+}
+
+/**
+ * `conns` connections, connection k paying as payer k the bills `billsOf(k)` in turn, for `seconds`.
+ * Returns payments/s, latencies and failures; any non-201 is a failure.
+ */
+async function drive(conns, billsOf, tokens) {
+  const turn = new Array(conns).fill(0);
+  let nextConn = 0;
+  const failures = new Map();
+  let ranOut = 0;
+  const request = (k) => ({
+    method: 'POST',
+    setupRequest: (req) => {
+      const bills = billsOf(k);
+      const bill = bills[turn[k]++];
+      if (!bill) ranOut++;
+      return {
+        ...req,
+        path: `/v1/bills/${bill ?? bills[0]}/payments`,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[k]}`, 'idempotency-key': randomBytes(12).toString('base64url') },
+        body: '{"method":"WALLET"}',
+      };
+    },
+    onResponse: (status, body) => {
+      if (status !== 201) {
+        let code = String(status);
+        try {
+          code = `${status} ${JSON.parse(body).code}`;
+        } catch {
+          // not JSON: the status alone
+        }
+        failures.set(code, (failures.get(code) ?? 0) + 1);
+      }
+    },
+  });
+  const result = await autocannon({
+    url: base,
+    connections: conns,
+    duration: seconds,
+    pipelining: 1,
+    timeout: 30, // seconds: a slow payment on a loaded machine is slow, not failed
+    // each connection is one payer: its own token, its own bills
+    requests: [{ method: 'GET', path: '/health/live' }],
+    setupClient: (client) => client.setRequests([request(nextConn++)]),
+  });
+  const errors = result.errors + result.timeouts;
+  if (errors) failures.set('socket errors/timeouts', errors);
+  if (ranOut) failures.set(`ran out of bills (raise --bills above ${billsEach})`, ranOut);
+  const ok = result.requests.total - [...failures.values()].reduce((a, b) => a + b, 0);
+  return { rate: ok / (result.duration || seconds), p50: result.latency.p50, p99: result.latency.p99, failures, total: result.requests.total };
+}
+
+// ---- 1. the reference
+const reference = await pgbenchTps({ clients, seconds });
+
+// ---- 2. the API in its own process, on a fresh database
+if (await fetch(`${base}/health/live`).then(() => true, () => false)) throw new Error(`port ${port} is taken: pass --port`);
+await recreate(DB);
+const api = spawn(process.execPath, ['dist/apps/api/src/main.js'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+const apiExited = new Promise((resolve) => api.once('exit', resolve));
+process.once('exit', () => api.kill('SIGKILL')); // never left behind, whatever stops the bench
+let failed = false;
+try {
+  for (let i = 0; ; i++) {
+    if (api.exitCode !== null) throw new Error(`the API exited (${api.exitCode})`);
+    const up = await fetch(`${base}/health/ready`).then((r) => r.ok, () => false);
+    if (up) break;
+    if (i > 600) throw new Error('the API did not become ready in 60 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const setupStarted = Date.now();
+  const adminToken = (await call('POST', '/v1/auth/login', ADMIN)).accessToken;
+  const billers = await times(payers, async (i) => {
+    const org = await call('POST', '/v1/admin/organizations', { kind: 'BILLER', name: `Bench Power ${i}`, billerCategory: 'ELECTRICITY' }, adminToken);
+    await call('POST', `/v1/organizations/${org.id}/staff`, { phone: ADMIN.phone, role: 'ORG_ADMIN' }, adminToken);
+    return org.id;
+  });
+  const users = await times(payers, async (i) => {
+    const reg = await call('POST', '/v1/auth/register', { phone: `+86136${String(10_000_000 + i).slice(-8)}`, password: 'bench-password-1' });
+    await call('POST', '/v1/me/real-name', { fullName: `付款人${i}`, idType: 'PRC_ID', idNumber: prcId(i) }, reg.accessToken);
+    await call('POST', '/v1/admin/adjustments', { userId: reg.user.id, direction: 'CREDIT', amount: 10_000_000, currency: 'CNY', reason: 'bench funds' }, adminToken, true);
+    return { id: reg.user.id, token: reg.accessToken };
+  });
+  // bills of 1 fen, each paid once: for phase 1 (A, payer i at biller i), spread (S, payer i at
+  // biller i) and hot (H, every payer at biller 0)
+  const upload = async (billerId, refs) => {
+    for (let s = 0; s < refs.length; s += 10_000) {
+      const chunk = refs.slice(s, s + 10_000).map((customerRef) => ({ customerRef, period: '2026-11', amount: 1, currency: 'CNY', dueDate: '2026-12-31' }));
+      const r = await call('POST', `/v1/billers/${billerId}/bills`, { bills: chunk }, adminToken);
+      if (r.rejected.length) throw new Error(`bills rejected: ${JSON.stringify(r.rejected.slice(0, 3))}`);
+    }
+  };
+  const refs = (kind, i) => Array.from({ length: billsEach }, (_, k) => `${kind}${i}-${k}`);
+  await times(payers, (i) => upload(billers[i], [...(i < clients ? refs('A', i) : []), ...refs('S', i)]));
+  await upload(billers[0], Array.from({ length: payers }, (_, i) => refs('H', i)).flat());
+  const db = new pg.Client({ connectionString: dbUrl(DB) });
+  await db.connect();
+  const pool = { A: [], S: [], H: [] };
+  for (const kind of Object.keys(pool)) for (let i = 0; i < payers; i++) pool[kind].push([]);
+  for (const { id, customer_ref: ref } of (await db.query(`SELECT id, customer_ref FROM billing.bills`)).rows) {
+    const [, kind, i] = /^([ASH])(\d+)-/.exec(ref);
+    pool[kind][Number(i)].push(id);
+  }
+  await db.end();
+  const billCount = Object.values(pool).flat(2).length;
+  console.log(`  setup: ${payers} billers, ${payers} funded payers, ${billCount} bills in ${((Date.now() - setupStarted) / 1000).toFixed(0)} s`);
+
+  // the API's RSS, sampled through the run
+  let rssPeak = 0;
+  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssMb(api.pid))), 250);
+  const tokens = users.map((u) => u.token);
+  const main = await drive(clients, (k) => pool.A[k], tokens);
+  const spread = await drive(payers, (k) => pool.S[k], tokens);
+  const hotRun = await drive(payers, (k) => pool.H[k], tokens);
+  clearInterval(sampler);
+
+  console.log(`payments bench: ${seconds} s a phase, same PostgreSQL (${new URL(server).host}), ${cpus().length} CPUs, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(`  pgbench tpcb-like, ${clients} clients (reference)   ${reference.toFixed(0).padStart(7)} tps`);
+  console.log(`  bill payments, ${clients} payers, own billers       ${main.rate.toFixed(0).padStart(7)} /s   p50 ${main.p50} ms  p99 ${main.p99} ms   ratio to pgbench ${(main.rate / reference).toFixed(2)} (goal >= 0.50)`);
+  console.log(`  bill payments, ${payers} payers, ${payers} billers (spread) ${spread.rate.toFixed(0).padStart(7)} /s   p50 ${spread.p50} ms  p99 ${spread.p99} ms`);
+  console.log(`  bill payments, ${payers} payers, ONE biller (hot)   ${hotRun.rate.toFixed(0).padStart(7)} /s   p50 ${hotRun.p50} ms  p99 ${hotRun.p99} ms   ratio hot/spread ${(hotRun.rate / spread.rate).toFixed(2)} (goal >= 0.80)`);
+  console.log(`  API process RSS: peak ${rssPeak.toFixed(0)} MB during the run, ${rssMb(api.pid).toFixed(0)} MB after (goal <= 300 MB)`);
+  for (const [name, r] of [['main', main], ['spread', spread], ['hot', hotRun]]) {
+    if (r.failures.size) {
+      failed = true;
+      console.log(`  FAILED payments (${name}): ${JSON.stringify(Object.fromEntries(r.failures))}`);
+    }
+  }
+
+  // a busy shared server may refuse a connection for a moment: retried, the ledger is the same
+  let verify;
+  for (let attempt = 1; attempt <= 10; attempt++) {
+    verify = await promisify(execFile)(process.execPath, ['dist/apps/api/src/ledger-verify.js'], { env }).then(
+      (r) => ({ ok: true, out: r.stdout }),
+      (err) => ({ ok: false, out: `${err.stdout ?? ''}${err.stderr ?? ''}` }),
+    );
+    if (verify.ok || !/too many clients/.test(verify.out)) break;
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  process.stdout.write(verify.out.replace(/^/gm, '  '));
+  if (!verify.ok) failed = true;
+} catch (err) {
+  failed = true;
+  console.error(err);
+} finally {
+  api.kill('SIGTERM');
+  await apiExited;
+}
+if (failed) {
+  console.error('payments bench: FAILED (every payment must succeed and the ledger must verify)');
+  process.exit(1);
+}

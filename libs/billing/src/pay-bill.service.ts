@@ -1,0 +1,116 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { IdempotencyService, NotFoundError, UUID } from '@app/common';
+import type { Currency } from '@app/common';
+import { withTransactionRetry } from '@app/database';
+import { PaymentOrdersService, paymentOrderView } from '@app/payments';
+import type { ProviderCode } from '@app/payments';
+import { REFUSAL, toPaymentView, walletRefusal } from './bill-payment.js';
+import type { PaymentMethod, PayResult } from './bill-payment.js';
+import { BillPaymentsRepository } from './bill-payments.repository.js';
+import { BillsService, toBillView } from './bills.service.js';
+import type { BillRowDb, Biller } from './bills.service.js';
+import { decideAmount } from './domain/amount-rule.js';
+import { WebhooksService } from './webhooks.service.js';
+
+/**
+ * Paying a bill: from the wallet (settled at once, in one statement:
+ * billing.pay_from_wallet) or through a provider (PENDING with a checkout;
+ * settled by BillCaptureHook when the provider captures).
+ */
+@Injectable()
+export class PayBillService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly bills: BillsService,
+    private readonly repository: BillPaymentsRepository,
+    private readonly orders: PaymentOrdersService,
+    private readonly idempotency: IdempotencyService,
+    private readonly webhooks: WebhooksService,
+  ) {}
+
+  async pay(userId: string, billId: string, input: { amount?: number; method: PaymentMethod }): Promise<PayResult> {
+    const requested = input.amount === undefined ? undefined : BigInt(input.amount);
+    if (input.method === 'WALLET') {
+      if (!UUID.test(billId)) throw new NotFoundError('No such bill');
+      // round trips: the idempotency claim (before), BEGIN, the payment, the stored response, COMMIT
+      return withTransactionRetry(this.dataSource, async (m) => {
+        const result = await this.payFromWallet(m, userId, billId, requested);
+        await this.idempotency.record(m, result);
+        return result;
+      });
+    }
+    const bill = await this.bills.bill(billId);
+    const biller = await this.bills.biller(bill.biller_id);
+    // decided on the bill as read (quick refusals); decided again under the row lock when the money lands
+    const amount = this.decide(bill, biller, requested);
+    return this.payThroughProvider(userId, bill, biller, amount, requested !== undefined, input.method);
+  }
+
+  /**
+   * In the caller's transaction, one statement (billing.pay_from_wallet, see
+   * its migration): the bill under its row lock and the amount rules, the
+   * payment and its receipt, wallet -> receivable (402 when short), the
+   * BILL_PAID notification; then the webhook outbox if the biller has one.
+   * An amount the payer did not choose (the default, auto-pay) is what is
+   * outstanding under the lock, never more.
+   */
+  async payFromWallet(m: EntityManager, userId: string, billId: string, requested: bigint | undefined, autopayAccountId?: string): Promise<PayResult> {
+    let paid: Awaited<ReturnType<BillPaymentsRepository['payFromWallet']>>;
+    try {
+      paid = await this.repository.payFromWallet(m, { paymentId: randomUUID(), billId, payerId: userId, requested, autopayAccountId });
+    } catch (err) {
+      throw walletRefusal(err);
+    }
+    if (paid.hasWebhook) await this.webhooks.paymentSucceeded(m, paid.bill, paid.payment);
+    return { payment: toPaymentView(paid.payment), bill: toBillView(paid.bill) };
+  }
+
+  /** The amount rules against the bill as read; the capture re-applies them under the bill's lock. */
+  private decide(bill: BillRowDb, biller: Biller, requested: bigint | undefined): bigint {
+    const outstanding = BigInt(bill.amount) - BigInt(bill.paid_amount);
+    const decision = decideAmount(outstanding, requested, biller);
+    if (!decision.ok) throw REFUSAL[decision.code](outstanding);
+    return decision.amount;
+  }
+
+  private async payThroughProvider(userId: string, bill: BillRowDb, biller: Biller, amount: bigint, explicit: boolean, method: ProviderCode): Promise<PayResult> {
+    const id = randomUUID();
+    const order = await this.dataSource.transaction(async (m) => {
+      const created = await this.orders.create(
+        {
+          userId,
+          purpose: 'BILL_PAYMENT',
+          purposeRef: id,
+          provider: method,
+          amount,
+          currency: bill.currency.trim() as Currency,
+          subject: `${biller.name} ${bill.customer_ref} ${bill.period}`.slice(0, 120),
+        },
+        m,
+      );
+      await this.repository.insertPending(m, {
+        id,
+        billId: bill.id,
+        billerId: bill.biller_id,
+        payerId: userId,
+        amount,
+        explicit,
+        currency: bill.currency.trim(),
+        method,
+        orderId: created.id,
+      });
+      return created;
+    });
+    const checkout = await this.orders.openCheckout(order);
+    return withTransactionRetry(this.dataSource, async (m) => {
+      const saved = paymentOrderView(await this.orders.saveCheckout(m, order.id, checkout));
+      const payment = (await this.repository.find(m, id))!;
+      const result: PayResult = { payment: toPaymentView(payment), bill: toBillView(await this.bills.bill(bill.id, m)), checkout: saved.checkout ?? undefined };
+      await this.idempotency.record(m, result);
+      return result;
+    });
+  }
+}

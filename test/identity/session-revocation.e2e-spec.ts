@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
+import { expectError, startApp, type TestApp } from '../support/app.js';
+import { ADMIN, adminToken, registerUser, verifiedUser } from '../support/factories.js';
+
+/** The bound documented for a session ended in another API process (CallerCache: 3 s, documented as at most 5 s). */
+const REVOCATION_BOUND_MS = 5_000;
+
+/**
+ * Callers are cached for a few seconds per session (no identity query per
+ * request): an ended session must still be refused at once in the process
+ * that ended it, and within the bound everywhere else; a grant the cached
+ * caller lacks must never be refused on stale data.
+ */
+describe('identity: a revoked session is refused within its bound', () => {
+  let app: TestApp;
+  let db: pg.Client;
+
+  beforeAll(async () => {
+    app = await startApp({ ADMIN_PHONE: ADMIN.phone, ADMIN_PASSWORD: ADMIN.password });
+    db = new pg.Client({ connectionString: app.databaseUrl });
+    await db.connect();
+  });
+  afterAll(async () => {
+    await db?.end();
+    await app?.close();
+  });
+
+  it('logout refuses the access token at once, even one used (cached) just before', async () => {
+    const user = await registerUser(app);
+    expect((await app.request('GET', '/v1/me', { token: user.accessToken })).status).toBe(200);
+    expect((await app.request('POST', '/v1/auth/logout', { token: user.accessToken, body: { refreshToken: user.refreshToken } })).status).toBe(204);
+    expectError(await app.request('GET', '/v1/me', { token: user.accessToken }), 401, 'UNAUTHENTICATED');
+  });
+
+  it('a refresh-token reuse ends the session: its access token is refused at once', async () => {
+    const user = await registerUser(app);
+    expect((await app.request('GET', '/v1/me', { token: user.accessToken })).status).toBe(200);
+    expect((await app.request('POST', '/v1/auth/refresh', { body: { refreshToken: user.refreshToken } })).status).toBe(200);
+    expectError(await app.request('POST', '/v1/auth/refresh', { body: { refreshToken: user.refreshToken } }), 401, 'UNAUTHENTICATED');
+    expectError(await app.request('GET', '/v1/me', { token: user.accessToken }), 401, 'UNAUTHENTICATED');
+  });
+
+  it('a session ended elsewhere (another process, straight in the database) is refused within the bound', async () => {
+    const user = await registerUser(app);
+    expect((await app.request('GET', '/v1/me', { token: user.accessToken })).status).toBe(200);
+    await db.query(`UPDATE identity.auth_sessions SET revoked_at = now(), revoke_reason = 'LOGOUT' WHERE user_id = $1`, [user.id]);
+    const ended = Date.now();
+    let status = 200;
+    while (status === 200 && Date.now() - ended < REVOCATION_BOUND_MS + 2_000) {
+      status = (await app.request('GET', '/v1/me', { token: user.accessToken })).status;
+      if (status === 200) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(status).toBe(401);
+    expect(Date.now() - ended).toBeLessThanOrEqual(REVOCATION_BOUND_MS);
+  });
+
+  it('a role granted just now is honoured at once, though the caller was cached without it', async () => {
+    const admin = await adminToken(app);
+    const staff = await verifiedUser(app);
+    const org = await app.request('POST', '/v1/admin/organizations', { token: admin, body: { kind: 'TRANSIT_OPERATOR', name: 'Cache Test Bus' } });
+    expect(org.status).toBe(201);
+    // cached without the role: refused
+    expectError(await app.request('POST', `/v1/organizations/${org.body.id}/devices`, { token: staff.accessToken, body: { kind: 'BUS_READER', label: 'r1' } }), 403, 'FORBIDDEN');
+    expect((await app.request('POST', `/v1/organizations/${org.body.id}/staff`, { token: admin, body: { phone: staff.phone, role: 'ORG_ADMIN' } })).status).toBe(201);
+    const device = await app.request('POST', `/v1/organizations/${org.body.id}/devices`, { token: staff.accessToken, body: { kind: 'BUS_READER', label: 'r1' } });
+    expect(device.status).toBe(201);
+  });
+});
