@@ -1,7 +1,9 @@
 export { PaymentCredentialsModule, PaymentsModule, SWEEP_JOB, RECONCILE_JOB } from './payments.module.js';
 export type { PaymentsModuleOptions } from './payments.module.js';
 export { PaymentOrdersService } from './orders/payment-orders.service.js';
-export type { NewPaymentOrder, ApplyOutcome } from './orders/payment-orders.service.js';
+export type { NewPaymentOrder } from './orders/payment-orders.service.js';
+export { PaymentOrderSweep } from './orders/payment-order-sweep.service.js';
+export type { ApplyOutcome } from './orders/payment-transitions.service.js';
 export { PaymentPurposes } from './orders/payment-purposes.js';
 export { toView as paymentOrderView } from './orders/payment-order.js';
 export type { PaymentOrder, PaymentOrderView, PaymentOrderStatus, PaymentPurposeHandler, CaptureDecision } from './orders/payment-order.js';
