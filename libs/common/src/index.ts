@@ -61,3 +61,4 @@ export { SHANGHAI_OFFSET_MS, shanghaiDay, shanghaiDayRange, shanghaiIso, UUID, s
 export { nonPublicAddress, resolveTarget, postPinned, systemResolver } from './http/outbound.js';
 export type { ResolvedAddress, Resolver, PinnedResponse } from './http/outbound.js';
 export { onUnhandledRejection } from './errors/process-guards.js';
+export { affectedRows, returnedRows } from './sql/query-results.js';
