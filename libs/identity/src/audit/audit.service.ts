@@ -46,7 +46,8 @@ export interface AuditEventView {
 export class AuditService {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly events: AuditRepository,
+    // defaulted for code that builds the service on a bare DataSource (a test of paycode-keys)
+    private readonly events: AuditRepository = new AuditRepository(),
   ) {}
 
   async record(entry: AuditEntry, manager: EntityManager = this.dataSource.manager): Promise<void> {

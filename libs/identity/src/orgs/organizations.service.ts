@@ -11,15 +11,6 @@ import { UsersRepository } from '../users.repository.js';
 import { OrganizationProfiles, type OrganizationRecord } from './organization-profiles.js';
 import { OrganizationsRepository } from './organizations.repository.js';
 
-/** Identity's own fields of a new organisation; the rest of the body belongs to the kind's profile. */
-export interface NewOrganization {
-  name: string;
-  kind: OrganizationKind;
-  currency?: string;
-  /** The body fields of the contexts' organisation profiles (e.g. billerCategory). */
-  [profileField: string]: unknown;
-}
-
 /** An organisation as the API shows it: identity's fields plus those of its kind's profile. */
 export interface OrganizationView {
   id: string;
