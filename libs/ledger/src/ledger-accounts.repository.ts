@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { LedgerAccountEntity } from './entities/ledger-account.entity.js';
-import type { AccountSpec, OwnerType } from './ledger.service.js';
+import type { AccountSpec, OwnerType } from './account-spec.js';
 
 /** Data access of ledger accounts and the credit queue of hot accounts (schema ledger). */
 @Injectable()

@@ -8,23 +8,8 @@ import type { PostingInput } from './domain/entry.js';
 import type { LedgerAccountEntity } from './entities/ledger-account.entity.js';
 import { JournalRepository, type PostedManyRow, type PostedRow } from './journal.repository.js';
 import { LedgerAccountsRepository } from './ledger-accounts.repository.js';
+import type { AccountSpec, OwnerType } from './account-spec.js';
 import { InsufficientFundsError, LedgerReferenceConflictError } from './ledger.errors.js';
-
-export type OwnerType = 'USER' | 'ORGANIZATION' | 'PLATFORM' | 'PROVIDER';
-
-export interface AccountSpec {
-  ownerType: OwnerType;
-  ownerId: string;
-  /** What the account holds, e.g. WALLET, RECEIVABLE, CLEARING, ADJUSTMENTS. */
-  purpose: string;
-  currency: Currency;
-  /** Platform and provider accounts may; wallets, cards and receivables may not. */
-  allowNegative?: boolean;
-  /** Receives many concurrent credits: credits are queued instead of updating the row. */
-  hot?: boolean;
-  /** How far below zero a posting with `useFloor` may take it (campus cards: the offline limit); default 0. */
-  floor?: bigint;
-}
 
 export interface LedgerAccount {
   id: string;
@@ -67,6 +52,8 @@ function toAccount(r: LedgerAccountEntity): LedgerAccount {
     hot: r.hot,
   };
 }
+
+export type { AccountSpec, OwnerType };
 
 /**
  * The only writer of the ledger tables. `post()` is the one way money moves:

@@ -1,5 +1,19 @@
 import type { EntityManager } from 'typeorm';
-import type { LedgerReport } from './verification.js';
+
+/** What `npm run ledger:verify` reports. */
+export interface LedgerReport {
+  ok: boolean;
+  /** Sum of all postings per currency: must be zero. */
+  currencyTotals: { currency: string; total: string }[];
+  /** Accounts whose stored balance (plus queued hot credits) differs from the sum of their postings. */
+  drift: { accountId: string; stored: string; computed: string }[];
+  /** Accounts that may not go negative (or below their floor) but are. */
+  negative: { accountId: string; balance: string }[];
+  /** Journal entries whose postings do not sum to zero in some currency. */
+  unbalanced: { entryId: string; currency: string; total: string }[];
+  accounts: number;
+  entries: number;
+}
 
 /** The set-based checks of `verifyLedger`, over the whole ledger schema. */
 export class VerificationRepository {

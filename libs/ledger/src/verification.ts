@@ -1,19 +1,7 @@
 import type { DataSource } from 'typeorm';
-import { VerificationRepository } from './verification.repository.js';
+import { type LedgerReport, VerificationRepository } from './verification.repository.js';
 
-export interface LedgerReport {
-  ok: boolean;
-  /** Sum of all postings per currency: must be zero. */
-  currencyTotals: { currency: string; total: string }[];
-  /** Accounts whose stored balance (plus queued hot credits) differs from the sum of their postings. */
-  drift: { accountId: string; stored: string; computed: string }[];
-  /** Accounts that may not go negative (or below their floor) but are. */
-  negative: { accountId: string; balance: string }[];
-  /** Journal entries whose postings do not sum to zero in some currency. */
-  unbalanced: { entryId: string; currency: string; total: string }[];
-  accounts: number;
-  entries: number;
-}
+export type { LedgerReport };
 
 /**
  * Recomputes every balance from its postings and checks the invariants of

@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { bigintTransformer } from '@app/database';
-import type { OwnerType } from '../ledger.service.js';
+import type { OwnerType } from '../account-spec.js';
 
 /**
  * An account of the double-entry ledger (ledger.ledger_accounts). Only the

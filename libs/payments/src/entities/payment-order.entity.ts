@@ -1,7 +1,8 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { bigintTransformer } from '@app/database';
 import type { ProviderCode } from '../provider/payment-provider.js';
-import type { PaymentOrderStatus } from '../orders/payment-order.js';
+
+export type PaymentOrderStatus = 'PENDING' | 'SUCCEEDED' | 'FAILED' | 'EXPIRED';
 
 /**
  * The platform's record of a provider payment (payments.payment_orders).

@@ -1,10 +1,10 @@
 import type { Currency } from '@app/common';
 import type { EntityManager } from 'typeorm';
 import type { LedgerAccount } from '@app/ledger';
-import type { PaymentOrderEntity } from '../entities/payment-order.entity.js';
+import type { PaymentOrderEntity, PaymentOrderStatus } from '../entities/payment-order.entity.js';
 import type { ProviderCode } from '../provider/payment-provider.js';
 
-export type PaymentOrderStatus = 'PENDING' | 'SUCCEEDED' | 'FAILED' | 'EXPIRED';
+export type { PaymentOrderStatus };
 
 export interface PaymentOrder {
   id: string;
