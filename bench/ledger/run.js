@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions, runMigrations } from '../../dist/libs/database/src/index.js';
 import { LedgerService } from '../../dist/libs/ledger/src/index.js';
-import { migrations } from '../../dist/libs/platform/src/index.js';
+import { entities, migrations } from '../../dist/libs/platform/src/index.js';
 import { dbUrl, pgbenchTps, recreate, server } from '../support/postgres.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '15' }, clients: { type: 'string', default: '32' } } });
@@ -42,7 +42,7 @@ async function drive(work) {
 
 await recreate('citypay_bench_ledger');
 const ds = await new DataSource(
-  buildDataSourceOptions({ url: dbUrl('citypay_bench_ledger'), poolSize: clients + 2, statementTimeoutMs: 0, applicationName: 'bench-ledger', migrations }),
+  buildDataSourceOptions({ url: dbUrl('citypay_bench_ledger'), poolSize: clients + 2, statementTimeoutMs: 0, applicationName: 'bench-ledger', migrations, entities }),
 ).initialize();
 await runMigrations(ds);
 const ledger = new LedgerService(ds);

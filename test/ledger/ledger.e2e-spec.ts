@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '@app/database';
 import { InsufficientFundsError, LedgerReferenceConflictError, LedgerService, verifyLedger } from '@app/ledger';
 import type { LedgerAccount } from '@app/ledger';
-import { migrations } from '@app/platform';
+import { entities, migrations } from '@app/platform';
 import { freshDatabase } from '../support/database.js';
 
 describe('ledger on real PostgreSQL, with real parallel connections', () => {
@@ -17,7 +17,7 @@ describe('ledger on real PostgreSQL, with real parallel connections', () => {
   beforeAll(async () => {
     url = (await freshDatabase()).url;
     ds = await new DataSource(
-      buildDataSourceOptions({ url, poolSize: 24, statementTimeoutMs: 20_000, applicationName: 'ledger-test', migrations }),
+      buildDataSourceOptions({ url, poolSize: 24, statementTimeoutMs: 20_000, applicationName: 'ledger-test', migrations, entities }),
     ).initialize();
     ledger = new LedgerService(ds);
   });

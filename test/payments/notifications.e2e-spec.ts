@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { PaymentOrdersService } from '@app/payments';
+import { PaymentOrdersService, PaymentOrderSweep } from '@app/payments';
 import { startApp, type TestApp } from '../support/app.js';
 import { verifiedUser } from '../support/factories.js';
 import { balance, eventually, order, pay, PROVIDERS, sandbox, setFaults, topUp, topUpCredits } from '../support/payments.js';
@@ -67,10 +67,11 @@ describe('notification integrity (no background queries)', () => {
       await setFaults(app, provider, { notifications: 'NORMAL' });
     }
     const orders = app.api.app.get(PaymentOrdersService);
+    const sweep = app.api.app.get(PaymentOrderSweep);
     const pending = (await orders.get(o.id))!;
     await Promise.all([
       ...Array.from({ length: 5 }, (_, i) => sandbox(app, provider, `trades/${o.checkout.providerTradeId}/notifications`, { notificationId: `n${i}` })),
-      ...Array.from({ length: 5 }, () => orders.follow(pending)),
+      ...Array.from({ length: 5 }, () => sweep.follow(pending)),
     ]);
     expect((await order(app, user, o.id)).status).toBe('SUCCEEDED');
     expect(await balance(app, user)).toBe(800);

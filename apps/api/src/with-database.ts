@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import type { Logger as PinoInstance } from 'pino';
 import { createRootLogger } from '@app/common';
 import { buildDataSourceOptions, resolveDatabase } from '@app/database';
-import { loadPlatformConfig, migrations } from '@app/platform';
+import { entities, loadPlatformConfig, migrations } from '@app/platform';
 
 /**
  * For one-shot commands (db:migrate, ledger:verify): the configured database
@@ -20,7 +20,7 @@ export async function withDatabase<T>(
   const log = createRootLogger({ level: options.quiet ? 'warn' : config.LOG_LEVEL, pretty: config.LOG_PRETTY, service: name });
   const database = await resolveDatabase(config, { info: (m) => log.info(m), warn: (m) => log.warn(m), debug: (m) => log.debug(m) }, { attach: true });
   const dataSource = new DataSource(
-    buildDataSourceOptions({ url: database.url, poolSize: 2, statementTimeoutMs: 0, applicationName: name, migrations, log }),
+    buildDataSourceOptions({ url: database.url, poolSize: 2, statementTimeoutMs: 0, applicationName: name, migrations, entities, log }),
   );
   try {
     await dataSource.initialize();

@@ -49,7 +49,7 @@ export { installIpRateLimit } from './http/rate-limit.js';
 export { Money, PaymentAmountDto, CurrencyMismatchError, CURRENCY_CODES, MAX_PAYMENT_MINOR } from './money/money.js';
 export type { Currency } from './money/money.js';
 export { IdempotencyModule } from './idempotency/idempotency.module.js';
-export { IdempotencyService, IdempotencyClaimLostError, IDEMPOTENCY_TTL_HOURS } from './idempotency/idempotency.service.js';
+export { IdempotencyService, IdempotencyClaimLostError } from './idempotency/idempotency.service.js';
 export {
   Idempotent,
   IdempotencyKeyRequiredError,
@@ -64,3 +64,4 @@ export { SHANGHAI_OFFSET_MS, shanghaiDay, shanghaiDayRange, shanghaiIso, UUID, s
 export { nonPublicAddress, resolveTarget, postPinned, systemResolver } from './http/outbound.js';
 export type { ResolvedAddress, Resolver, PinnedResponse } from './http/outbound.js';
 export { onUnhandledRejection } from './errors/process-guards.js';
+export { affectedRows, returnedRows } from './sql/query-results.js';

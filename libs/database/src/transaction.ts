@@ -68,18 +68,5 @@ export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   return pg.constraint === constraint;
 }
 
-/**
- * TypeORM's `query()` answers `[rows, rowCount]` for UPDATE and DELETE, and
- * plain rows otherwise: the rows an UPDATE/DELETE ... RETURNING returned.
- */
-export function returnedRows<T>(result: unknown): T[] {
-  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') {
-    return result[0] as T[];
-  }
-  return result as T[];
-}
-
-/** The row count of an UPDATE or DELETE run through TypeORM's `query()`. */
-export function affectedRows(result: unknown): number {
-  return Array.isArray(result) && typeof result[1] === 'number' ? result[1] : 0;
-}
+// the one helper for what an UPDATE/DELETE answered, shared with common (which imports nothing of ours)
+export { affectedRows, returnedRows } from '@app/common';

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { IdentityConfig } from './identity.config.js';
 import { AuditService } from './audit/audit.service.js';
 import { PasswordHasher } from './auth/password-hasher.js';
+import { UsersRepository } from './users.repository.js';
 
 /**
  * ADMIN_PHONE / ADMIN_PASSWORD: if no user has that phone, create one with
@@ -17,6 +18,7 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
     private readonly dataSource: DataSource,
     private readonly hasher: PasswordHasher,
     private readonly audit: AuditService,
+    private readonly userRows: UsersRepository,
     @Inject(IdentityConfig) private readonly config: IdentityConfig,
   ) {}
 
@@ -25,16 +27,11 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
     if (!phone || !password) return;
     const hash = await this.hasher.hash(password);
     const created = await this.dataSource.transaction(async (m) => {
-      const rows = (await m.query(
-        `INSERT INTO identity.users (phone, password_hash, display_name, kyc_level, real_full_name, kyc_verified_at)
-         VALUES ($1, $2, 'Platform administrator', 1, 'Platform administrator', now())
-         ON CONFLICT (phone) DO NOTHING RETURNING id`,
-        [phone, hash],
-      )) as { id: string }[];
-      if (!rows[0]) return undefined;
-      await m.query(`INSERT INTO identity.role_grants (user_id, role) VALUES ($1, 'PLATFORM_ADMIN')`, [rows[0].id]);
-      await this.audit.record({ action: 'ADMIN_BOOTSTRAPPED', targetType: 'user', targetId: rows[0].id, details: { phone } }, m);
-      return rows[0].id;
+      const id = await this.userRows.insertAdminIfAbsent(m, phone, hash);
+      if (!id) return undefined;
+      await this.userRows.grantRole(m, id, 'PLATFORM_ADMIN', null, null);
+      await this.audit.record({ action: 'ADMIN_BOOTSTRAPPED', targetType: 'user', targetId: id, details: { phone } }, m);
+      return id;
     });
     if (created) this.logger.log(`Created platform administrator ${phone}`);
   }

@@ -1,7 +1,8 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { affectedRows } from '@app/database';
 import { JobsService } from '@app/jobs';
+import { DevicesRepository } from './devices/devices.repository.js';
+import { HousekeepingRepository } from './housekeeping.repository.js';
 
 /** Housekeeping of identity tables, every minute on one worker. */
 @Injectable()
@@ -9,6 +10,8 @@ export class IdentityMaintenance implements OnModuleInit {
   constructor(
     private readonly dataSource: DataSource,
     private readonly jobs: JobsService,
+    private readonly devices: DevicesRepository,
+    private readonly housekeeping: HousekeepingRepository,
   ) {}
 
   onModuleInit(): void {
@@ -28,14 +31,11 @@ export class IdentityMaintenance implements OnModuleInit {
    * are kept, so that their reuse is still recognised.
    */
   async cleanup(): Promise<{ signatures: number; throttles: number; refreshTokens: number }> {
-    const del = async (sql: string): Promise<number> => affectedRows(await this.dataSource.query(sql));
+    const m = this.dataSource.manager;
     return {
-      signatures: await del(`DELETE FROM identity.device_signatures WHERE expires_at < now()`),
-      throttles: await del(`DELETE FROM identity.login_throttle WHERE window_started_at < now() - interval '10 minutes'`),
-      refreshTokens: await del(
-        `DELETE FROM identity.refresh_tokens WHERE session_id IN (
-           SELECT session_id FROM identity.refresh_tokens GROUP BY session_id HAVING max(expires_at) < now() - interval '30 days')`,
-      ),
+      signatures: await this.devices.deleteExpiredSignatures(m),
+      throttles: await this.housekeeping.deleteStaleLoginWindows(m),
+      refreshTokens: await this.housekeeping.deleteExpiredTokenFamilies(m),
     };
   }
 }

@@ -23,7 +23,13 @@ import { RealNameService } from './kyc/real-name.service.js';
 import { AdminOrganizationsController, OrganizationsController } from './orgs/organizations.controller.js';
 import { OrganizationProfiles } from './orgs/organization-profiles.js';
 import { OrganizationsService } from './orgs/organizations.service.js';
+import { identityEntities } from './entities/index.js';
 import { identityMigrations } from './migrations/index.js';
+import { AuditRepository } from './audit/audit.repository.js';
+import { DevicesRepository } from './devices/devices.repository.js';
+import { HousekeepingRepository } from './housekeeping.repository.js';
+import { OrganizationsRepository } from './orgs/organizations.repository.js';
+import { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
 
 /**
@@ -54,6 +60,11 @@ import { UsersService } from './users.service.js';
   controllers: [AuthController, MeController, AdminOrganizationsController, OrganizationsController, DeviceSelfController, AuditController],
   providers: [
     { provide: APP_GUARD, useClass: AuthenticationGuard },
+    AuditRepository,
+    UsersRepository,
+    OrganizationsRepository,
+    DevicesRepository,
+    HousekeepingRepository,
     AuditService,
     UsersService,
     PasswordHasher,
@@ -80,4 +91,5 @@ export class IdentityModule {
   static readonly schema = 'identity';
   static readonly config = IdentityConfig;
   static readonly migrations = identityMigrations;
+  static readonly entities = identityEntities;
 }

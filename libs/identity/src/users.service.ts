@@ -4,18 +4,11 @@ import { NotFoundError } from '@app/common';
 import { PhoneTakenError } from './identity.errors.js';
 import type { AuthenticatedUser, RoleGrant } from './identity.types.js';
 import { isUniqueViolation } from '@app/database';
+import type { UserEntity } from './entities/user.entity.js';
+import { UsersRepository } from './users.repository.js';
 
-export interface UserRow {
-  id: string;
-  phone: string;
-  password_hash: string;
-  display_name: string | null;
-  kyc_level: number;
-  real_full_name: string | null;
-  id_type: string | null;
-  id_number_masked: string | null;
-  id_number_hash: Buffer | null;
-}
+/** A user as identity's services and auth read it. */
+export type UserRow = UserEntity;
 
 /** `user` of api.md. */
 export interface UserView {
@@ -27,24 +20,16 @@ export interface UserView {
   roles: RoleGrant[];
 }
 
-const USER_COLUMNS = `id, phone, password_hash, display_name, kyc_level, real_full_name, id_type, id_number_masked, id_number_hash`;
-
 @Injectable()
 export class UsersService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly repo: UsersRepository,
+  ) {}
 
-  async create(
-    phone: string,
-    passwordHash: string,
-    displayName: string | undefined,
-    manager: EntityManager,
-  ): Promise<UserRow> {
+  async create(phone: string, passwordHash: string, displayName: string | undefined, manager: EntityManager): Promise<UserRow> {
     try {
-      const [row] = (await manager.query(
-        `INSERT INTO identity.users (phone, password_hash, display_name) VALUES ($1, $2, $3) RETURNING ${USER_COLUMNS}`,
-        [phone, passwordHash, displayName ?? null],
-      )) as UserRow[];
-      return row;
+      return await this.repo.insert(manager, phone, passwordHash, displayName ?? null);
     } catch (err) {
       if (isUniqueViolation(err, 'users_phone_key')) throw new PhoneTakenError();
       throw err;
@@ -52,8 +37,7 @@ export class UsersService {
   }
 
   async findByPhone(phone: string, manager: EntityManager = this.dataSource.manager): Promise<UserRow | undefined> {
-    const rows = (await manager.query(`SELECT ${USER_COLUMNS} FROM identity.users WHERE phone = $1`, [phone])) as UserRow[];
-    return rows[0];
+    return (await this.repo.byPhone(manager, phone)) ?? undefined;
   }
 
   /** UserDirectory: 404 for an unknown user. */
@@ -62,17 +46,13 @@ export class UsersService {
   }
 
   async getById(id: string, manager: EntityManager = this.dataSource.manager): Promise<UserRow> {
-    const rows = (await manager.query(`SELECT ${USER_COLUMNS} FROM identity.users WHERE id = $1`, [id])) as UserRow[];
-    if (!rows[0]) throw new NotFoundError('No such user');
-    return rows[0];
+    const row = await this.repo.byId(manager, id);
+    if (!row) throw new NotFoundError('No such user');
+    return row;
   }
 
-  async rolesOf(userId: string, manager: EntityManager = this.dataSource.manager): Promise<RoleGrant[]> {
-    const rows = (await manager.query(
-      `SELECT role, organization_id FROM identity.role_grants WHERE user_id = $1 ORDER BY created_at, role`,
-      [userId],
-    )) as { role: RoleGrant['role']; organization_id: string | null }[];
-    return rows.map((r) => (r.organization_id ? { role: r.role, organizationId: r.organization_id } : { role: r.role }));
+  rolesOf(userId: string, manager: EntityManager = this.dataSource.manager): Promise<RoleGrant[]> {
+    return this.repo.rolesOf(manager, userId);
   }
 
   async view(userId: string, manager: EntityManager = this.dataSource.manager): Promise<UserView> {
@@ -101,25 +81,8 @@ export class UsersService {
    * reuse end it). One query.
    */
   async loadCaller(userId: string, sessionId: string): Promise<AuthenticatedUser | undefined> {
-    const rows = (await this.dataSource.query(
-      `SELECT u.id, u.phone, u.kyc_level,
-              COALESCE((SELECT json_agg(json_build_object('role', g.role, 'organizationId', g.organization_id) ORDER BY g.created_at)
-                          FROM identity.role_grants g WHERE g.user_id = u.id), '[]'::json) AS roles
-         FROM identity.users u
-         JOIN identity.auth_sessions s ON s.user_id = u.id AND s.id = $2 AND s.revoked_at IS NULL
-        WHERE u.id = $1`,
-      [userId, sessionId],
-    )) as { id: string; phone: string; kyc_level: number; roles: { role: RoleGrant['role']; organizationId: string | null }[] }[];
-    const row = rows[0];
-    if (!row) return undefined;
-    return {
-      kind: 'user',
-      id: row.id,
-      phone: row.phone,
-      kycLevel: row.kyc_level === 1 ? 1 : 0,
-      roles: row.roles.map((r) => (r.organizationId ? { role: r.role, organizationId: r.organizationId } : { role: r.role })),
-      sessionId,
-    };
+    const caller = await this.repo.caller(this.dataSource.manager, userId, sessionId);
+    return caller && { kind: 'user', ...caller, sessionId };
   }
 }
 

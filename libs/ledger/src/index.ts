@@ -6,5 +6,5 @@ export type { WalletTransaction, AdjustmentResult } from './wallet.service.js';
 export { InsufficientFundsError, LedgerReferenceConflictError } from './ledger.errors.js';
 export { verifyLedger } from './verification.js';
 export type { LedgerReport } from './verification.js';
-export { normaliseEntry, UnbalancedEntryError } from './domain/entry.js';
+export { UnbalancedEntryError } from './domain/entry.js';
 export type { PostingInput } from './domain/entry.js';

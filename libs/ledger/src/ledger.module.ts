@@ -4,16 +4,20 @@ import { JobsService } from '@app/jobs';
 import { LedgerService } from './ledger.service.js';
 import { AdjustmentsController, WalletController } from './wallet.controller.js';
 import { WalletService } from './wallet.service.js';
+import { ledgerEntities } from './entities/index.js';
+import { JournalRepository } from './journal.repository.js';
+import { LedgerAccountsRepository } from './ledger-accounts.repository.js';
 import { ledgerMigrations } from './migrations/index.js';
 
 @Module({
   controllers: [WalletController, AdjustmentsController],
-  providers: [LedgerService, WalletService],
+  providers: [LedgerAccountsRepository, JournalRepository, LedgerService, WalletService],
   exports: [LedgerService, WalletService],
 })
 export class LedgerModule implements OnModuleInit {
   static readonly schema = 'ledger';
   static readonly migrations = ledgerMigrations;
+  static readonly entities = ledgerEntities;
 
   constructor(
     private readonly jobs: JobsService,

@@ -5,23 +5,11 @@ import type { Currency } from '@app/common';
 import { sqlState, withRetry, withTransactionRetry } from '@app/database';
 import { normaliseEntry } from './domain/entry.js';
 import type { PostingInput } from './domain/entry.js';
+import type { LedgerAccountEntity } from './entities/ledger-account.entity.js';
+import { JournalRepository, type PostedManyRow, type PostedRow } from './journal.repository.js';
+import { LedgerAccountsRepository } from './ledger-accounts.repository.js';
+import type { AccountSpec, OwnerType } from './account-spec.js';
 import { InsufficientFundsError, LedgerReferenceConflictError } from './ledger.errors.js';
-
-export type OwnerType = 'USER' | 'ORGANIZATION' | 'PLATFORM' | 'PROVIDER';
-
-export interface AccountSpec {
-  ownerType: OwnerType;
-  ownerId: string;
-  /** What the account holds, e.g. WALLET, RECEIVABLE, CLEARING, ADJUSTMENTS. */
-  purpose: string;
-  currency: Currency;
-  /** Platform and provider accounts may; wallets, cards and receivables may not. */
-  allowNegative?: boolean;
-  /** Receives many concurrent credits: credits are queued instead of updating the row. */
-  hot?: boolean;
-  /** How far below zero a posting with `useFloor` may take it (campus cards: the offline limit); default 0. */
-  floor?: bigint;
-}
 
 export interface LedgerAccount {
   id: string;
@@ -53,17 +41,7 @@ export interface PostedEntry {
   postings: { postingId: string; accountId: string; amount: bigint; balanceAfter: bigint | null }[];
 }
 
-interface AccountRow {
-  id: string;
-  owner_type: OwnerType;
-  owner_id: string;
-  purpose: string;
-  currency: string;
-  allow_negative: boolean;
-  hot: boolean;
-}
-
-function toAccount(r: AccountRow): LedgerAccount {
+function toAccount(r: LedgerAccountEntity): LedgerAccount {
   return {
     id: r.id,
     ownerType: r.owner_type,
@@ -75,6 +53,8 @@ function toAccount(r: AccountRow): LedgerAccount {
   };
 }
 
+export type { AccountSpec, OwnerType };
+
 /**
  * The only writer of the ledger tables. `post()` is the one way money moves:
  * one balanced journal entry, atomically (inside the caller's transaction
@@ -85,44 +65,35 @@ function toAccount(r: AccountRow): LedgerAccount {
  */
 @Injectable()
 export class LedgerService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    // defaulted for the ledger's benchmark and tests, which build the service on their own DataSource
+    private readonly accounts: LedgerAccountsRepository = new LedgerAccountsRepository(),
+    private readonly journal: JournalRepository = new JournalRepository(),
+  ) {}
 
   /** The account for this owner, purpose and currency, created on first need. */
   async account(spec: AccountSpec, manager: EntityManager = this.dataSource.manager): Promise<LedgerAccount> {
-    const found = (await manager.query(
-      `SELECT * FROM ledger.ledger_accounts WHERE owner_type = $1 AND owner_id = $2 AND purpose = $3 AND currency = $4`,
-      [spec.ownerType, spec.ownerId, spec.purpose, spec.currency],
-    )) as AccountRow[];
-    if (found[0]) return toAccount(found[0]);
-    await manager.query(
-      `INSERT INTO ledger.ledger_accounts (owner_type, owner_id, purpose, currency, allow_negative, hot, floor)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (owner_type, owner_id, purpose, currency) DO NOTHING`,
-      [spec.ownerType, spec.ownerId, spec.purpose, spec.currency, spec.allowNegative ?? false, spec.hot ?? false, (spec.floor ?? 0n).toString()],
-    );
-    const [row] = (await manager.query(
-      `SELECT * FROM ledger.ledger_accounts WHERE owner_type = $1 AND owner_id = $2 AND purpose = $3 AND currency = $4`,
-      [spec.ownerType, spec.ownerId, spec.purpose, spec.currency],
-    )) as AccountRow[];
-    return toAccount(row);
+    const found = await this.accounts.byOwner(manager, spec.ownerType, spec.ownerId, spec.purpose, spec.currency);
+    if (found) return toAccount(found);
+    await this.accounts.insertIfAbsent(manager, spec);
+    return toAccount((await this.accounts.byOwner(manager, spec.ownerType, spec.ownerId, spec.purpose, spec.currency))!);
   }
 
   async accountsOf(ownerType: OwnerType, ownerId: string, purpose: string): Promise<LedgerAccount[]> {
-    const rows = (await this.dataSource.query(
-      `SELECT * FROM ledger.ledger_accounts WHERE owner_type = $1 AND owner_id = $2 AND purpose = $3 ORDER BY currency`,
-      [ownerType, ownerId, purpose],
-    )) as AccountRow[];
-    return rows.map(toAccount);
+    return (await this.accounts.ofOwner(this.dataSource.manager, ownerType, ownerId, purpose)).map(toAccount);
   }
 
   /** Exact balance: the stored balance plus credits still queued for a hot account, read in one snapshot. */
   async balance(accountId: string, manager: EntityManager = this.dataSource.manager): Promise<Money> {
-    const [row] = (await manager.query(
-      `SELECT a.currency, a.balance + COALESCE((SELECT sum(h.amount) FROM ledger.hot_account_credits h WHERE h.account_id = a.id), 0) AS balance
-         FROM ledger.ledger_accounts a WHERE a.id = $1`,
-      [accountId],
-    )) as { currency: string; balance: string }[];
+    const row = await this.accounts.exactBalance(manager, accountId);
     if (!row) throw new Error(`no ledger account ${accountId}`);
-    return Money.of(BigInt(row.balance), row.currency.trim() as Currency);
+    return Money.of(row.balance, row.currency.trim() as Currency);
+  }
+
+  /** The id of the journal entry posted under this business reference, if any. */
+  async entryId(reference: string, manager: EntityManager = this.dataSource.manager): Promise<string | undefined> {
+    return this.journal.entryIdByReference(manager, reference);
   }
 
   /**
@@ -132,22 +103,16 @@ export class LedgerService {
    * deadlocks. Throws InsufficientFundsError (402) and rolls everything back
    * when an account that may not go negative would.
    */
-  /** The id of the journal entry posted under this business reference, if any. */
-  async entryId(reference: string, manager: EntityManager = this.dataSource.manager): Promise<string | undefined> {
-    const [row] = (await manager.query(`SELECT id FROM ledger.journal_entries WHERE reference = $1`, [reference])) as { id: string }[];
-    return row?.id;
-  }
-
   async post(entry: EntryInput, manager?: EntityManager, options: { useFloor?: boolean } = {}): Promise<PostedEntry> {
     const postings = normaliseEntry(entry.postings);
     const run = async (m: EntityManager) => {
       if (!options.useFloor) return this.postWith(m, entry, postings);
       // debits of this entry may take an account down to its floor (see the ledger-floor migration)
-      await m.query(`SELECT set_config('ledger.use_floor', 'on', true)`);
+      await this.journal.useFloor(m, true);
       try {
         return await this.postWith(m, entry, postings);
       } finally {
-        await m.query(`SELECT set_config('ledger.use_floor', 'off', true)`).catch(() => undefined);
+        await this.journal.useFloor(m, false).catch(() => undefined);
       }
     };
     if (options.useFloor && !manager) throw new Error('a posting with useFloor runs inside the caller\'s transaction');
@@ -157,22 +122,9 @@ export class LedgerService {
 
   /** One call of ledger_post() (see the ledger migration): the entry, its postings and their balance changes. */
   private async postWith(m: EntityManager, entry: EntryInput, postings: PostingInput[]): Promise<PostedEntry> {
-    let rows: { entry_id: string; duplicate: boolean; posting_id: string; account_id: string; amount: string; balance_after: string | null }[];
+    let rows: PostedRow[];
     try {
-      rows = (await m.query(
-        `SELECT entry_id, duplicate, posting_id::text, account_id, amount::text, balance_after::text
-           FROM ledger.ledger_post($1, $2, $3, $4, $5, $6::uuid[], $7::text[], $8::bigint[])`,
-        [
-          entry.reference,
-          entry.kind,
-          entry.description ?? null,
-          JSON.stringify(entry.metadata ?? {}),
-          entry.reverses ?? null,
-          postings.map((p) => p.accountId),
-          postings.map((p) => p.currency),
-          postings.map((p) => p.amount.toString()),
-        ],
-      )) as typeof rows;
+      rows = await this.journal.post(m, entry, postings);
     } catch (err) {
       if (sqlState(err) === 'LD402') throw new InsufficientFundsError();
       if (sqlState(err) === 'LD409') throw new LedgerReferenceConflictError(entry.reference);
@@ -202,22 +154,9 @@ export class LedgerService {
   async postMany(entries: readonly EntryInput[], manager: EntityManager): Promise<PostManyResult[]> {
     if (entries.length === 0) return [];
     const normalised = entries.map((e) => normaliseEntry(e.postings));
-    const flat = normalised.flat();
-    let rows: { idx: number; entry_id: string | null; duplicate: boolean; refused: string | null }[];
+    let rows: PostedManyRow[];
     try {
-      rows = (await manager.query(
-        `SELECT idx, entry_id, duplicate, refused FROM ledger.ledger_post_many($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::int[], $6::uuid[], $7::text[], $8::bigint[]) ORDER BY idx`,
-        [
-          entries.map((e) => e.reference),
-          entries.map((e) => e.kind),
-          entries.map((e) => e.description ?? null),
-          entries.map((e) => JSON.stringify(e.metadata ?? {})),
-          normalised.map((p) => p.length),
-          flat.map((p) => p.accountId),
-          flat.map((p) => p.currency),
-          flat.map((p) => p.amount.toString()),
-        ],
-      )) as typeof rows;
+      rows = await this.journal.postMany(manager, entries, normalised);
     } catch (err) {
       if (sqlState(err) === 'LD409') throw new LedgerReferenceConflictError('(one of a batch)');
       throw err;
@@ -233,21 +172,9 @@ export class LedgerService {
    * run), under the account's row lock, so reads stay exact throughout.
    */
   async rollUpHotAccounts(): Promise<number> {
-    const accounts = (await this.dataSource.query(`SELECT DISTINCT account_id FROM ledger.hot_account_credits`)) as { account_id: string }[];
     let folded = 0;
-    for (const { account_id } of accounts) {
-      folded += await withTransactionRetry(this.dataSource, async (m) => {
-        // NO KEY UPDATE: conflicts with other balance changes, not with the foreign-key
-        // share locks that concurrent credits take, so they go on during the roll-up
-        await m.query(`SELECT 1 FROM ledger.ledger_accounts WHERE id = $1 FOR NO KEY UPDATE`, [account_id]);
-        const [{ sum, n }] = (await m.query(
-          `WITH gone AS (DELETE FROM ledger.hot_account_credits WHERE account_id = $1 RETURNING amount)
-           SELECT COALESCE(sum(amount), 0)::text AS sum, count(*)::int AS n FROM gone`,
-          [account_id],
-        )) as { sum: string; n: number }[];
-        if (n > 0) await m.query(`UPDATE ledger.ledger_accounts SET balance = balance + $2 WHERE id = $1`, [account_id, sum]);
-        return n;
-      });
+    for (const accountId of await this.accounts.withQueuedCredits(this.dataSource.manager)) {
+      folded += await withTransactionRetry(this.dataSource, (m) => this.accounts.foldQueuedCredits(m, accountId));
     }
     return folded;
   }

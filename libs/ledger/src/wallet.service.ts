@@ -5,6 +5,7 @@ import type { EntityManager } from 'typeorm';
 import { AuditTrail, IdempotencyService, toPage, UserDirectory } from '@app/common';
 import type { Currency, Page, RequestMeta } from '@app/common';
 import { ReplicaReads, withTransactionRetry } from '@app/database';
+import { JournalRepository } from './journal.repository.js';
 import { LedgerService } from './ledger.service.js';
 import type { LedgerAccount } from './ledger.service.js';
 
@@ -39,6 +40,7 @@ export class WalletService {
     private readonly audit: AuditTrail,
     private readonly idempotency: IdempotencyService,
     private readonly reads: ReplicaReads,
+    private readonly journal: JournalRepository,
   ) {}
 
   walletAccount(userId: string, currency: Currency, manager?: EntityManager): Promise<LedgerAccount> {
@@ -59,17 +61,7 @@ export class WalletService {
    * replay delay; the balance and a payment's receipt never do).
    */
   async transactions(userId: string, limit: number, before?: bigint): Promise<Page<WalletTransaction>> {
-    const rows = (await this.reads.query(
-      `SELECT p.id::text AS pid, e.id, e.kind, p.amount::text, p.currency, p.balance_after::text, e.description, p.created_at
-         FROM ledger.ledger_accounts a
-         JOIN ledger.postings p ON p.account_id = a.id
-         JOIN ledger.journal_entries e ON e.id = p.entry_id
-        WHERE a.owner_type = 'USER' AND a.owner_id = $1 AND a.purpose = 'WALLET'
-          AND ($2::bigint IS NULL OR p.id < $2::bigint)
-        ORDER BY p.id DESC
-        LIMIT $3`,
-      [userId, before?.toString() ?? null, limit + 1],
-    )) as { pid: string; id: string; kind: string; amount: string; currency: string; balance_after: string | null; description: string | null; created_at: Date }[];
+    const rows = await this.journal.walletHistory(this.reads, userId, limit + 1, before);
     const page = toPage(rows, limit, (last) => ({ id: last.pid }));
     return {
       nextCursor: page.nextCursor,

@@ -9,7 +9,7 @@ import type { PaymentOrder } from './orders/payment-order.js';
  * FX position (both legs of a converted payment), and the suspense account
  * holding captured money that must go back to its payer.
  */
-export const clearingAccount = (ledger: LedgerService, order: PaymentOrder, m: EntityManager): Promise<LedgerAccount> =>
+const clearingAccount = (ledger: LedgerService, order: PaymentOrder, m: EntityManager): Promise<LedgerAccount> =>
   ledger.account({ ownerType: 'PROVIDER', ownerId: order.provider, purpose: 'CLEARING', currency: order.providerCurrency, allowNegative: true, hot: true }, m);
 
 export const suspenseAccount = (ledger: LedgerService, currency: Currency, m: EntityManager): Promise<LedgerAccount> =>

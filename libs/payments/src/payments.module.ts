@@ -8,7 +8,14 @@ import { LedgerModule } from '@app/ledger';
 import { NotificationsModule } from '@app/notifications';
 import { parseFxRates } from './domain/fx.js';
 import { ProviderNotificationsController } from './orders/notifications.controller.js';
+import { paymentsEntities } from './entities/index.js';
+import { PaymentNotificationsService } from './orders/payment-notifications.service.js';
+import { PaymentOrderSweep } from './orders/payment-order-sweep.service.js';
+import { PaymentOrdersRepository } from './orders/payment-orders.repository.js';
 import { FX_RATES, PaymentOrdersService } from './orders/payment-orders.service.js';
+import { PaymentTransitions } from './orders/payment-transitions.service.js';
+import { ReconciliationRepository } from './reconciliation/reconciliation.repository.js';
+import { RefundsRepository } from './refunds/refunds.repository.js';
 import { PaymentPurposes } from './orders/payment-purposes.js';
 import { PROVIDER_CREDENTIALS } from './provider/credentials.js';
 import type { ProviderCredentials } from './provider/credentials.js';
@@ -35,7 +42,7 @@ class PaymentJobs implements OnModuleInit, OnApplicationBootstrap, OnApplication
 
   constructor(
     private readonly jobs: JobsService,
-    private readonly orders: PaymentOrdersService,
+    private readonly sweep: PaymentOrderSweep,
     private readonly refunds: RefundsService,
     private readonly reconciliation: ReconciliationService,
     private readonly config: PaymentsConfig,
@@ -51,7 +58,7 @@ class PaymentJobs implements OnModuleInit, OnApplicationBootstrap, OnApplication
       name: SWEEP_JOB,
       queue: { policy: 'stately', expireInSeconds: 20 },
       work: { pollingIntervalSeconds: 0.5 },
-      handler: async () => void (await this.orders.sweep()),
+      handler: async () => void (await this.sweep.sweep()),
     });
     this.jobs.register<{ refundId: string }>({
       name: REFUND_JOB,
@@ -101,22 +108,29 @@ class PaymentJobs implements OnModuleInit, OnApplicationBootstrap, OnApplication
       useFactory: (config: PaymentsConfig) => parseFxRates(config.FX_RATES, config.FX_RATES_SOURCE, new Date(config.FX_RATES_AS_OF)),
     },
     PaymentPurposes,
+    PaymentOrdersRepository,
+    RefundsRepository,
+    ReconciliationRepository,
+    PaymentTransitions,
     PaymentOrdersService,
+    PaymentNotificationsService,
+    PaymentOrderSweep,
     RefundsService,
     ReconciliationService,
     WalletTopUps,
     {
       provide: PaymentJobs,
-      inject: [JobsService, PaymentOrdersService, RefundsService, ReconciliationService, PaymentsConfig],
-      useFactory: (j: JobsService, o: PaymentOrdersService, r: RefundsService, rc: ReconciliationService, c: PaymentsConfig) => new PaymentJobs(j, o, r, rc, c),
+      inject: [JobsService, PaymentOrderSweep, RefundsService, ReconciliationService, PaymentsConfig],
+      useFactory: (j: JobsService, o: PaymentOrderSweep, r: RefundsService, rc: ReconciliationService, c: PaymentsConfig) => new PaymentJobs(j, o, r, rc, c),
     },
   ],
-  exports: [PaymentPurposes, PaymentOrdersService, RefundsService, PaymentProviders],
+  exports: [PaymentPurposes, PaymentOrdersService, PaymentOrderSweep, RefundsService, PaymentProviders],
 })
 export class PaymentsModule {
   static readonly schema = 'payments';
   static readonly config = PaymentsConfig;
   static readonly migrations = paymentsMigrations;
+  static readonly entities = paymentsEntities;
 }
 
 /**

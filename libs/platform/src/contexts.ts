@@ -20,7 +20,12 @@ import type { BillingConfig } from '@app/billing';
  */
 export interface ContextModule extends DataContext {
   readonly config?: ConfigSection;
+  /** Its TypeORM entities (schema-qualified), registered with every DataSource of the platform. */
+  readonly entities?: readonly EntityClass[];
 }
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- TypeORM's own type of an entity class
+export type EntityClass = Function;
 
 /** Every context of the platform. A new context is one line here (and its module in PlatformModule's imports). */
 export const CONTEXTS: readonly ContextModule[] = [
@@ -39,6 +44,9 @@ export const CONTEXTS: readonly ContextModule[] = [
 
 /** Every context's migrations in the order TypeORM applies them, for the DataSource (and `npm run db:migrate`). */
 export const migrations: MigrationClass[] = collectMigrations(CONTEXTS);
+
+/** Every context's entities, for the DataSource (PlatformModule registers them; one-shot commands pass them). */
+export const entities: EntityClass[] = CONTEXTS.flatMap((c) => c.entities ?? []);
 
 /** Every context's settings class. */
 export const CONFIG_SECTIONS: readonly ConfigSection[] = CONTEXTS.flatMap((c) => (c.config ? [c.config] : []));

@@ -10,7 +10,8 @@ import { LedgerModule } from '@app/ledger';
 import { NotificationsModule } from '@app/notifications';
 import { PaymentCredentialsModule, PaymentsConfig, PaymentsModule, PROVIDER_CREDENTIALS } from '@app/payments';
 import { PaycodeKeysModule } from '@app/paycode-keys';
-import type { PlatformConfig } from './contexts.js';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { entities, type PlatformConfig } from './contexts.js';
 import { ProviderSandboxModule, SandboxKeysService } from '@app/provider-sandbox';
 import { loadProviderCredentials } from './provider-credentials.js';
 
@@ -34,6 +35,8 @@ export class PlatformModule {
     return {
       module: PlatformModule,
       imports: [
+        // every context's entities, on the DataSource of DatabaseModule (autoLoadEntities)
+        TypeOrmModule.forFeature(entities),
         IdempotencyModule.forRoot({ waitMs: config.IDEMPOTENCY_WAIT_MS }),
         IdentityModule,
         LedgerModule,

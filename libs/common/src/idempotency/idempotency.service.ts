@@ -3,6 +3,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { ConflictError } from '../errors/domain-error.js';
+import { affectedRows, returnedRows } from '../sql/query-results.js';
 import { OwnerSession } from './owner-session.js';
 
 /**
@@ -139,12 +140,14 @@ export class IdempotencyService implements OnApplicationBootstrap, OnModuleDestr
   async record(manager: EntityManager, body: unknown): Promise<void> {
     const ctx = this.current();
     if (!ctx) return;
-    const updated = (await manager.query(
-      `UPDATE common.idempotency_keys SET status = 'COMPLETED', response_status = $4, response_body = $5, completed_at = now()
-        WHERE scope = $1 AND key = $2 AND claim = $3 AND status = 'IN_PROGRESS' RETURNING 1`,
-      [ctx.scope, ctx.key, ctx.claim, ctx.status, JSON.stringify(body)],
-    )) as [unknown[], number];
-    if (updated[0].length === 0) throw new IdempotencyClaimLostError();
+    const updated = returnedRows(
+      await manager.query(
+        `UPDATE common.idempotency_keys SET status = 'COMPLETED', response_status = $4, response_body = $5, completed_at = now()
+          WHERE scope = $1 AND key = $2 AND claim = $3 AND status = 'IN_PROGRESS' RETURNING 1`,
+        [ctx.scope, ctx.key, ctx.claim, ctx.status, JSON.stringify(body)],
+      ),
+    );
+    if (updated.length === 0) throw new IdempotencyClaimLostError();
     ctx.recorded = true;
   }
 
@@ -187,9 +190,8 @@ export class IdempotencyService implements OnApplicationBootstrap, OnModuleDestr
   }
 
   async purgeExpired(): Promise<number> {
-    const result = (await this.dataSource.query(
-      `DELETE FROM common.idempotency_keys WHERE created_at < now() - make_interval(hours => ${IDEMPOTENCY_TTL_HOURS})`,
-    )) as [unknown[], number];
-    return result[1] ?? 0;
+    return affectedRows(
+      await this.dataSource.query(`DELETE FROM common.idempotency_keys WHERE created_at < now() - make_interval(hours => ${IDEMPOTENCY_TTL_HOURS})`),
+    );
   }
 }

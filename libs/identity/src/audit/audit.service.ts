@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { AuditRecord } from '@app/common';
+import { AuditRepository } from './audit.repository.js';
 
 export const AUDIT_ACTIONS = [
   'ADMIN_BOOTSTRAPPED',
@@ -43,51 +44,30 @@ export interface AuditEventView {
  */
 @Injectable()
 export class AuditService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    // defaulted for code that builds the service on a bare DataSource (a test of paycode-keys)
+    private readonly events: AuditRepository = new AuditRepository(),
+  ) {}
 
   async record(entry: AuditEntry, manager: EntityManager = this.dataSource.manager): Promise<void> {
-    await manager.query(
-      `INSERT INTO identity.audit_events (action, actor_user_id, actor_device_id, target_type, target_id, request_id, ip, details)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [
-        entry.action,
-        entry.actorUserId ?? null,
-        entry.actorDeviceId ?? null,
-        entry.targetType ?? null,
-        entry.targetId ?? null,
-        entry.meta?.requestId ?? null,
-        entry.meta?.ip ?? null,
-        JSON.stringify(entry.details ?? {}),
-      ],
-    );
+    await this.events.append(manager, {
+      action: entry.action,
+      actor_user_id: entry.actorUserId ?? null,
+      actor_device_id: entry.actorDeviceId ?? null,
+      target_type: entry.targetType ?? null,
+      target_id: entry.targetId ?? null,
+      request_id: entry.meta?.requestId ?? null,
+      ip: entry.meta?.ip ?? null,
+      details: entry.details ?? {},
+    });
   }
 
   /** Newest first; `before` is the id to continue below (cursor). */
   async list(options: { limit: number; before?: bigint; action?: string; targetId?: string }): Promise<AuditEventView[]> {
-    const rows = (await this.dataSource.query(
-      // ordered by the bigint column, not by the text it is answered as (9, 8, ... 2, 19 otherwise)
-      `SELECT e.id::text AS id, occurred_at, action, actor_user_id, actor_device_id, target_type, target_id, request_id, ip, details
-         FROM identity.audit_events e
-        WHERE ($1::bigint IS NULL OR e.id < $1::bigint)
-          AND ($2::text IS NULL OR action = $2)
-          AND ($3::text IS NULL OR target_id = $3)
-        ORDER BY e.id DESC
-        LIMIT $4`,
-      [options.before?.toString() ?? null, options.action ?? null, options.targetId ?? null, options.limit],
-    )) as {
-      id: string;
-      occurred_at: Date;
-      action: string;
-      actor_user_id: string | null;
-      actor_device_id: string | null;
-      target_type: string | null;
-      target_id: string | null;
-      request_id: string | null;
-      ip: string | null;
-      details: Record<string, unknown>;
-    }[];
+    const rows = await this.events.list(this.dataSource.manager, options);
     return rows.map((r) => ({
-      id: r.id,
+      id: r.id.toString(),
       occurredAt: r.occurred_at.toISOString(),
       action: r.action,
       actorUserId: r.actor_user_id,

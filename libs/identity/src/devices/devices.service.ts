@@ -8,7 +8,9 @@ import { signaturesMatch, signDeviceRequest } from '../domain/device-signature.j
 import { SecretBox } from '../domain/secret-box.js';
 import { DeviceAuthFailedError, DeviceKindNotAllowedError } from '../identity.errors.js';
 import type { AuthenticatedDevice, DeviceKind, OrganizationKind } from '../identity.types.js';
-import { returnedRows } from '@app/database';
+import type { DeviceEntity } from '../entities/device.entity.js';
+import { OrganizationsRepository } from '../orgs/organizations.repository.js';
+import { DevicesRepository } from './devices.repository.js';
 
 export interface DeviceView {
   id: string;
@@ -20,20 +22,10 @@ export interface DeviceView {
   revokedAt?: string;
 }
 
-interface DeviceRow {
-  id: string;
-  organization_id: string;
-  kind: DeviceKind;
-  label: string;
-  secret_sealed: Buffer;
-  created_at: Date;
-  revoked_at: Date | null;
-}
-
 /** Which organisations run which devices. */
 const DEVICE_OWNERS: Record<DeviceKind, OrganizationKind> = { BUS_READER: 'TRANSIT_OPERATOR', POS: 'MERCHANT' };
 
-function toView(r: DeviceRow): DeviceView {
+function toView(r: DeviceEntity): DeviceView {
   return {
     id: r.id,
     organizationId: r.organization_id,
@@ -61,6 +53,8 @@ export class DevicesService {
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     @Inject(IdentityConfig) private readonly config: IdentityConfig,
+    private readonly devices: DevicesRepository,
+    private readonly orgs: OrganizationsRepository,
   ) {
     this.box = new SecretBox(config.DEVICE_SECRET_KEY!);
   }
@@ -74,16 +68,19 @@ export class DevicesService {
     meta: RequestMeta,
   ): Promise<DeviceView & { secret: string }> {
     return this.dataSource.transaction(async (m) => {
-      const [org] = (await m.query(`SELECT kind FROM identity.organizations WHERE id = $1`, [organizationId])) as { kind: OrganizationKind }[];
+      const org = await this.orgs.byId(m, organizationId);
       if (!org) throw new NotFoundError('No such organisation');
       if (DEVICE_OWNERS[kind] !== org.kind) throw new DeviceKindNotAllowedError(kind, org.kind);
       const id = randomUUID();
       const secret = randomBytes(32).toString('hex');
-      const [row] = (await m.query(
-        `INSERT INTO identity.devices (id, organization_id, kind, label, secret_sealed, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
-        [id, organizationId, kind, label.trim(), this.box.seal(secret, `device:${id}`), actorUserId],
-      )) as DeviceRow[];
+      const row = await this.devices.insert(m, {
+        id,
+        organization_id: organizationId,
+        kind,
+        label: label.trim(),
+        secret_sealed: this.box.seal(secret, `device:${id}`),
+        created_by: actorUserId,
+      });
       await this.audit.record(
         { action: 'DEVICE_CREATED', actorUserId, targetType: 'device', targetId: id, details: { organizationId, kind }, meta },
         m,
@@ -96,30 +93,19 @@ export class DevicesService {
   async revoke(organizationId: string, deviceId: string, actorUserId: string, meta: RequestMeta): Promise<void> {
     if (!UUID.test(deviceId)) throw new NotFoundError('No such device');
     await this.dataSource.transaction(async (m) => {
-      const revoked = returnedRows(
-        await m.query(
-          `UPDATE identity.devices SET revoked_at = now() WHERE id = $1 AND organization_id = $2 AND revoked_at IS NULL RETURNING id`,
-          [deviceId, organizationId],
-        ),
-      );
-      if (revoked.length > 0) {
+      if (await this.devices.revoke(m, organizationId, deviceId)) {
         await this.audit.record(
           { action: 'DEVICE_REVOKED', actorUserId, targetType: 'device', targetId: deviceId, details: { organizationId }, meta },
           m,
         );
         return;
       }
-      const [exists] = (await m.query(`SELECT 1 FROM identity.devices WHERE id = $1 AND organization_id = $2`, [deviceId, organizationId])) as unknown[];
-      if (!exists) throw new NotFoundError('No such device');
+      if (!(await this.devices.exists(m, organizationId, deviceId))) throw new NotFoundError('No such device');
     });
   }
 
   async list(organizationId: string): Promise<DeviceView[]> {
-    const rows = (await this.dataSource.query(
-      `SELECT * FROM identity.devices WHERE organization_id = $1 ORDER BY created_at, id`,
-      [organizationId],
-    )) as DeviceRow[];
-    return rows.map(toView);
+    return (await this.devices.list(this.dataSource.manager, organizationId)).map(toView);
   }
 
   /**
@@ -146,10 +132,7 @@ export class DevicesService {
     if (!/^\d{1,16}$/.test(timestamp)) return refuse('malformed timestamp');
     if (Math.abs(Date.now() - Number(timestamp)) > this.config.DEVICE_CLOCK_SKEW_MS) return refuse('timestamp outside the allowed skew');
 
-    const [row] = (await this.dataSource.query(
-      `SELECT d.*, o.kind AS organization_kind FROM identity.devices d JOIN identity.organizations o ON o.id = d.organization_id WHERE d.id = $1`,
-      [deviceId],
-    )) as (DeviceRow & { organization_kind: OrganizationKind })[];
+    const row = await this.devices.withOrganizationKind(this.dataSource.manager, deviceId);
     if (!row) return refuse('unknown device');
     if (row.revoked_at) return refuse('device revoked');
 
@@ -162,12 +145,8 @@ export class DevicesService {
     const expected = signDeviceRequest(secret, req.method, req.url, timestamp, req.rawBody ?? '');
     if (!signaturesMatch(expected, signature)) return refuse('bad signature');
 
-    const fresh = (await this.dataSource.query(
-      `INSERT INTO identity.device_signatures (device_id, signature, expires_at)
-       VALUES ($1, $2, now() + make_interval(secs => $3)) ON CONFLICT DO NOTHING RETURNING 1`,
-      [row.id, signature, (2 * this.config.DEVICE_CLOCK_SKEW_MS) / 1000],
-    )) as unknown[];
-    if (fresh.length === 0) return refuse('signature replayed');
+    const fresh = await this.devices.acceptSignatureOnce(this.dataSource.manager, row.id, signature, (2 * this.config.DEVICE_CLOCK_SKEW_MS) / 1000);
+    if (!fresh) return refuse('signature replayed');
 
     return {
       kind: 'device',

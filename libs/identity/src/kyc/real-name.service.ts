@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import type { RequestMeta } from '@app/common';
+import { NotFoundError, type RequestMeta } from '@app/common';
 import { IdentityConfig } from '../identity.config.js';
 import { AuditService } from '../audit/audit.service.js';
 import { checkIdNumber, type IdType, maskIdNumber, prcIdBirthDate } from '../domain/id-number.js';
 import { IdAlreadyBoundError, InvalidIdNumberError, RealNameAlreadyVerifiedError } from '../identity.errors.js';
 import { isUniqueViolation } from '@app/database';
+import { UsersRepository } from '../users.repository.js';
 import { UsersService, type UserView } from '../users.service.js';
 
 /**
@@ -22,6 +23,7 @@ export class RealNameService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly users: UsersService,
+    private readonly userRows: UsersRepository,
     private readonly audit: AuditService,
     @Inject(IdentityConfig) config: IdentityConfig,
   ) {
@@ -35,20 +37,19 @@ export class RealNameService {
     const hash = createHmac('sha256', this.key).update(check.normalized).digest();
     try {
       return await this.dataSource.transaction(async (m) => {
-        const [current] = (await m.query(`SELECT kyc_level, id_number_hash FROM identity.users WHERE id = $1 FOR UPDATE`, [userId])) as {
-          kyc_level: number;
-          id_number_hash: Buffer | null;
-        }[];
+        const current = await this.userRows.lockKyc(m, userId);
+        if (!current) throw new NotFoundError('No such user');
         if (current.kyc_level === 1) {
           if (current.id_number_hash && timingSafeEqual(current.id_number_hash, hash)) return this.users.view(userId, m);
           throw new RealNameAlreadyVerifiedError();
         }
-        await m.query(
-          `UPDATE identity.users SET kyc_level = 1, real_full_name = $2, id_type = $3, id_number_masked = $4,
-                  id_number_hash = $5, birth_date = $6::date, kyc_verified_at = now()
-            WHERE id = $1`,
-          [userId, fullName.trim(), idType, maskIdNumber(check.normalized), hash, idType === 'PRC_ID' ? prcIdBirthDate(check.normalized) : null],
-        );
+        await this.userRows.bindRealName(m, userId, {
+          fullName: fullName.trim(),
+          idType,
+          idNumberMasked: maskIdNumber(check.normalized),
+          idNumberHash: hash,
+          birthDate: idType === 'PRC_ID' ? prcIdBirthDate(check.normalized) : null,
+        });
         await this.audit.record(
           { action: 'REAL_NAME_VERIFIED', actorUserId: userId, targetType: 'user', targetId: userId, details: { idType }, meta },
           m,

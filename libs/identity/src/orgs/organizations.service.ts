@@ -6,16 +6,10 @@ import { flattenValidationErrors, NotFoundError, type RequestMeta, ValidationFai
 import { AuditService } from '../audit/audit.service.js';
 import { CreateOrganizationDto } from '../dto/organization.dto.js';
 import type { OrganizationKind, StaffRole } from '../identity.types.js';
+import type { OrganizationEntity } from '../entities/organization.entity.js';
+import { UsersRepository } from '../users.repository.js';
 import { OrganizationProfiles, type OrganizationRecord } from './organization-profiles.js';
-
-/** Identity's own fields of a new organisation; the rest of the body belongs to the kind's profile. */
-export interface NewOrganization {
-  name: string;
-  kind: OrganizationKind;
-  currency?: string;
-  /** The body fields of the contexts' organisation profiles (e.g. billerCategory). */
-  [profileField: string]: unknown;
-}
+import { OrganizationsRepository } from './organizations.repository.js';
 
 /** An organisation as the API shows it: identity's fields plus those of its kind's profile. */
 export interface OrganizationView {
@@ -27,15 +21,7 @@ export interface OrganizationView {
   [profileField: string]: unknown;
 }
 
-interface OrganizationRow {
-  id: string;
-  name: string;
-  kind: OrganizationKind;
-  currency: string;
-  created_at: Date;
-}
-
-const record = (r: OrganizationRow): OrganizationRecord => ({ id: r.id, name: r.name, kind: r.kind, currency: r.currency.trim() });
+const record = (r: OrganizationEntity): OrganizationRecord => ({ id: r.id, name: r.name, kind: r.kind, currency: r.currency.trim() });
 
 const OWN_FIELDS = new Set(['name', 'kind', 'currency']);
 
@@ -45,6 +31,8 @@ export class OrganizationsService {
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly profiles: OrganizationProfiles,
+    private readonly orgs: OrganizationsRepository,
+    private readonly users: UsersRepository,
   ) {}
 
   /**
@@ -70,7 +58,7 @@ export class OrganizationsService {
     return { own, profileInput: checked.input };
   }
 
-  private async views(m: EntityManager, rows: OrganizationRow[]): Promise<OrganizationView[]> {
+  private async views(m: EntityManager, rows: OrganizationEntity[]): Promise<OrganizationView[]> {
     const records = rows.map(record);
     const extra = await this.profiles.views(m, records);
     return rows.map((r, i) => ({ ...records[i], ...extra.get(r.id), currency: records[i].currency, createdAt: r.created_at.toISOString() }));
@@ -79,11 +67,7 @@ export class OrganizationsService {
   async create(body: unknown, actorUserId: string, meta: RequestMeta): Promise<OrganizationView> {
     const { own, profileInput } = this.validate(body);
     return this.dataSource.transaction(async (m) => {
-      const [row] = (await m.query(`INSERT INTO identity.organizations (name, kind, currency) VALUES ($1, $2, $3) RETURNING *`, [
-        own.name.trim(),
-        own.kind,
-        own.currency ?? 'CNY',
-      ])) as OrganizationRow[];
+      const row = await this.orgs.insert(m, own.name.trim(), own.kind, own.currency ?? 'CNY');
       await this.profiles.create(m, record(row), profileInput);
       await this.audit.record(
         { action: 'ORGANIZATION_CREATED', actorUserId, targetType: 'organization', targetId: row.id, details: { kind: own.kind, name: row.name }, meta },
@@ -95,26 +79,20 @@ export class OrganizationsService {
 
   async get(id: string): Promise<OrganizationView> {
     const m = this.dataSource.manager;
-    const [row] = (await m.query(`SELECT * FROM identity.organizations WHERE id = $1`, [id])) as OrganizationRow[];
+    const row = await this.orgs.byId(m, id);
     if (!row) throw new NotFoundError('No such organisation');
     return (await this.views(m, [row]))[0];
   }
 
   async list(kind?: OrganizationKind): Promise<OrganizationView[]> {
     const m = this.dataSource.manager;
-    const rows = (await m.query(`SELECT * FROM identity.organizations WHERE ($1::text IS NULL OR kind = $1) ORDER BY name, id`, [
-      kind ?? null,
-    ])) as OrganizationRow[];
-    return this.views(m, rows);
+    return this.views(m, await this.orgs.list(m, kind));
   }
 
   /** Identity's own record of these organisations (those that exist), by name then id, for contexts that show them. */
   async records(ids: readonly string[], manager: EntityManager = this.dataSource.manager): Promise<OrganizationRecord[]> {
     if (ids.length === 0) return [];
-    const rows = (await manager.query(`SELECT * FROM identity.organizations WHERE id = ANY($1::uuid[]) ORDER BY name, id`, [
-      [...new Set(ids)],
-    ])) as OrganizationRow[];
-    return rows.map(record);
+    return (await this.orgs.byIds(manager, ids)).map(record);
   }
 
   /** Grants a staff role; granting one the user already has changes nothing. */
@@ -126,16 +104,10 @@ export class OrganizationsService {
     meta: RequestMeta,
   ): Promise<{ userId: string; organizationId: string; role: StaffRole }> {
     return this.dataSource.transaction(async (m) => {
-      const [org] = (await m.query(`SELECT id FROM identity.organizations WHERE id = $1`, [organizationId])) as { id: string }[];
-      if (!org) throw new NotFoundError('No such organisation');
-      const [user] = (await m.query(`SELECT id FROM identity.users WHERE phone = $1`, [phone])) as { id: string }[];
+      if (!(await this.orgs.byId(m, organizationId))) throw new NotFoundError('No such organisation');
+      const user = await this.users.byPhone(m, phone);
       if (!user) throw new NotFoundError('No user with this phone number');
-      const inserted = (await m.query(
-        `INSERT INTO identity.role_grants (user_id, role, organization_id, granted_by) VALUES ($1, $2, $3, $4)
-         ON CONFLICT DO NOTHING RETURNING id`,
-        [user.id, role, organizationId, actorUserId],
-      )) as unknown[];
-      if (inserted.length > 0) {
+      if (await this.users.grantRole(m, user.id, role, organizationId, actorUserId)) {
         await this.audit.record(
           { action: 'ROLE_GRANTED', actorUserId, targetType: 'user', targetId: user.id, details: { role, organizationId }, meta },
           m,

@@ -175,12 +175,12 @@ export class UnionPayAdapter implements PaymentProvider {
   }
 
   /** queryTrans.do by orderId alone: the original txnTime the real API also asks for is not known here. */
-  private query(orderId: string): Promise<Fields> {
+  private queryTrans(orderId: string): Promise<Fields> {
     return this.call('queryTrans.do', { txnType: '00', txnSubType: '00', orderId });
   }
 
   async queryPayment(outTradeNo: string): Promise<ProviderTrade> {
-    const answer = await this.query(outTradeNo);
+    const answer = await this.queryTrans(outTradeNo);
     if (answer.respCode === '34') return { outTradeNo, status: 'NOT_FOUND' };
     if (answer.respCode !== '00' || !answer.origRespCode) throw this.refused('query', answer);
     const currency = ALPHA[answer.currencyCode];
@@ -245,7 +245,7 @@ export class UnionPayAdapter implements PaymentProvider {
     if (IN_PROCESS.includes(answer.respCode)) return { status: 'PENDING' };
     if (CALL_TROUBLE.includes(answer.respCode)) throw this.refused('refund', answer);
     if (answer.respCode !== '00' && answer.respCode !== '12') return { status: 'FAILED', reason: `${answer.respCode}: ${answer.respMsg ?? ''}` };
-    const outcome = await this.query(request.outRefundNo);
+    const outcome = await this.queryTrans(request.outRefundNo);
     if (outcome.respCode === '34' || IN_PROCESS.includes(outcome.origRespCode)) return { status: 'PENDING', providerRefundId: answer.queryId };
     if (outcome.respCode !== '00') throw this.refused('refund query', outcome);
     if (outcome.txnAmt !== request.amount.toString()) return { status: 'FAILED', reason: `refund number already used for ${outcome.txnAmt}` };

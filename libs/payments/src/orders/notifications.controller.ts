@@ -3,7 +3,7 @@ import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiParam, ApiTags } 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BodyLimit, NotFoundError, Public } from '@app/common';
 import { parseProviderCode } from '../provider/payment-provider.js';
-import { PaymentOrdersService } from './payment-orders.service.js';
+import { PaymentNotificationsService } from './payment-notifications.service.js';
 
 /**
  * Where providers post payment notifications, in their own wire format.
@@ -14,7 +14,7 @@ import { PaymentOrdersService } from './payment-orders.service.js';
 @Public()
 @Controller('v1/providers/:provider/notifications')
 export class ProviderNotificationsController {
-  constructor(private readonly orders: PaymentOrdersService) {}
+  constructor(private readonly notifications: PaymentNotificationsService) {}
 
   @Post()
   @HttpCode(200)
@@ -34,7 +34,7 @@ export class ProviderNotificationsController {
   ): Promise<string> {
     const code = parseProviderCode(raw);
     if (!code) throw new NotFoundError(`No provider ${raw}`);
-    const answer = await this.orders.handleNotification(code, {
+    const answer = await this.notifications.handle(code, {
       path: req.url.split('?')[0],
       rawBody: req.rawBody ?? Buffer.alloc(0),
       headers: req.headers,

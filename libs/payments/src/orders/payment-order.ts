@@ -1,9 +1,10 @@
 import type { Currency } from '@app/common';
 import type { EntityManager } from 'typeorm';
 import type { LedgerAccount } from '@app/ledger';
+import type { PaymentOrderEntity, PaymentOrderStatus } from '../entities/payment-order.entity.js';
 import type { ProviderCode } from '../provider/payment-provider.js';
 
-export type PaymentOrderStatus = 'PENDING' | 'SUCCEEDED' | 'FAILED' | 'EXPIRED';
+export type { PaymentOrderStatus };
 
 export interface PaymentOrder {
   id: string;
@@ -33,35 +34,12 @@ export interface PaymentOrder {
   failureReason: string | null;
 }
 
-export interface PaymentOrderRow {
-  id: string;
-  out_trade_no: string;
-  user_id: string;
-  purpose: string;
-  purpose_ref: string | null;
-  provider: ProviderCode;
-  merchant_id: string;
-  status: PaymentOrderStatus;
-  amount: string;
-  currency: string;
-  provider_amount: string;
-  provider_currency: string;
-  fx_rate: string | null;
-  fx_source: string | null;
-  fx_as_of: Date | null;
-  subject: string;
-  provider_trade_id: string | null;
-  qr_payload: string | null;
-  redirect_url: string | null;
-  expires_at: Date;
-  created_at: Date;
-  completed_at: Date | null;
-  captured_at: Date | null;
-  late_capture: boolean;
-  refunded_amount: string;
-  refunded_provider_amount: string;
-  failure_reason: string | null;
-}
+/**
+ * A payment_orders row: the entity, or what a hand-written `RETURNING *`
+ * answers (its bigint columns as strings, which `toOrder` reads alike).
+ */
+export type PaymentOrderRow = Omit<PaymentOrderEntity, BigintColumn> & Record<BigintColumn, bigint | string>;
+type BigintColumn = 'amount' | 'provider_amount' | 'refunded_amount' | 'refunded_provider_amount';
 
 export function toOrder(r: PaymentOrderRow): PaymentOrder {
   return {

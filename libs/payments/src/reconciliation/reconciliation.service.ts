@@ -4,9 +4,10 @@ import { shanghaiDayRange } from '@app/common';
 import type { Currency } from '@app/common';
 import { withTransactionRetry } from '@app/database';
 import { compareSettlement } from '../domain/settlement-compare.js';
-import type { Line, MismatchKind } from '../domain/settlement-compare.js';
+import type { MismatchKind } from '../domain/settlement-compare.js';
 import type { ProviderCode, SettlementRow } from '../provider/payment-provider.js';
 import { PaymentProviders } from '../provider/provider-registry.js';
+import { ReconciliationRepository } from './reconciliation.repository.js';
 
 export type { MismatchKind };
 
@@ -38,9 +39,6 @@ export interface ReconciliationReport {
   mismatches: Mismatch[];
 }
 
-
-
-
 /**
  * Daily reconciliation: every capture and refund the platform recorded on an
  * Asia/Shanghai business day, against each provider's settlement file for
@@ -55,6 +53,8 @@ export class ReconciliationService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly providers: PaymentProviders,
+    // defaulted for `npm run reconcile`, which builds the service without Nest
+    private readonly store: ReconciliationRepository = new ReconciliationRepository(),
   ) {}
 
   async run(date: string): Promise<ReconciliationReport> {
@@ -68,72 +68,20 @@ export class ReconciliationService {
         error = (err as Error).message;
         this.logger.error({ err }, `${provider.code} settlement file for ${date} unavailable`);
       }
-      const ours = await this.platformLines(provider.code, date);
+      const { start, end } = shanghaiDayRange(date);
+      const ours = await this.store.platformLines(this.dataSource.manager, provider.code, start, end);
       const mismatches = settlement ? compareSettlement(ours, settlement) : [];
-      await withTransactionRetry(this.dataSource, async (m) => {
-        await m.query(`DELETE FROM payments.reconciliation_mismatches WHERE business_date = $1 AND provider = $2`, [date, provider.code]);
-        for (const x of mismatches) {
-          await m.query(
-            `INSERT INTO payments.reconciliation_mismatches (business_date, provider, kind, entry_type, out_trade_no, out_refund_no, order_id, platform_amount, provider_amount, currency)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-            [date, provider.code, x.kind, x.type, x.outTradeNo, x.outRefundNo, x.orderId ?? null, x.platformAmount?.toString() ?? null, x.providerAmount?.toString() ?? null, x.currency],
-          );
-        }
-        await m.query(
-          `INSERT INTO payments.reconciliation_runs (business_date, provider, platform_rows, provider_rows, mismatches, error) VALUES ($1, $2, $3, $4, $5, $6)
-           ON CONFLICT (business_date, provider) DO UPDATE
-             SET ran_at = now(), platform_rows = EXCLUDED.platform_rows, provider_rows = EXCLUDED.provider_rows,
-                 mismatches = EXCLUDED.mismatches, error = EXCLUDED.error`,
-          [date, provider.code, ours.length, settlement?.length ?? 0, mismatches.length, error],
-        );
-      });
+      await withTransactionRetry(this.dataSource, (m) =>
+        this.store.saveRun(m, date, provider.code, { platformRows: ours.length, providerRows: settlement?.length ?? 0, error }, mismatches),
+      );
     }
     return this.report(date);
   }
 
-  private async platformLines(provider: ProviderCode, date: string): Promise<Line[]> {
-    const { start, end } = shanghaiDayRange(date);
-    const payments = (await this.dataSource.query(
-      `SELECT id, out_trade_no, provider_amount::text AS amount, provider_currency AS currency FROM payments.payment_orders
-        WHERE provider = $1 AND captured_at >= $2 AND captured_at < $3`,
-      [provider, start, end],
-    )) as { id: string; out_trade_no: string; amount: string; currency: string }[];
-    const refunds = (await this.dataSource.query(
-      `SELECT o.id, o.out_trade_no, r.out_refund_no, r.provider_amount::text AS amount, o.provider_currency AS currency
-         FROM payments.payment_refunds r JOIN payments.payment_orders o ON o.id = r.order_id
-        WHERE o.provider = $1 AND r.status = 'SUCCEEDED' AND r.completed_at >= $2 AND r.completed_at < $3`,
-      [provider, start, end],
-    )) as { id: string; out_trade_no: string; out_refund_no: string; amount: string; currency: string }[];
-    return [
-      ...payments.map((p) => ({ type: 'PAYMENT' as const, outTradeNo: p.out_trade_no, outRefundNo: '', amount: BigInt(p.amount), currency: p.currency.trim() as Currency, orderId: p.id })),
-      ...refunds.map((r) => ({ type: 'REFUND' as const, outTradeNo: r.out_trade_no, outRefundNo: r.out_refund_no, amount: BigInt(r.amount), currency: r.currency.trim() as Currency, orderId: r.id })),
-    ];
-  }
-
   async report(date: string): Promise<ReconciliationReport> {
     shanghaiDayRange(date);
-    const runs = (await this.dataSource.query(`SELECT * FROM payments.reconciliation_runs WHERE business_date = $1 ORDER BY provider`, [date])) as {
-      provider: ProviderCode;
-      ran_at: Date;
-      platform_rows: number;
-      provider_rows: number;
-      mismatches: number;
-      error: string | null;
-    }[];
-    const rows = (await this.dataSource.query(
-      `SELECT * FROM payments.reconciliation_mismatches WHERE business_date = $1 ORDER BY provider, entry_type, out_trade_no, out_refund_no`,
-      [date],
-    )) as {
-      provider: ProviderCode;
-      kind: MismatchKind;
-      entry_type: 'PAYMENT' | 'REFUND';
-      out_trade_no: string;
-      out_refund_no: string;
-      order_id: string | null;
-      platform_amount: string | null;
-      provider_amount: string | null;
-      currency: string;
-    }[];
+    const runs = await this.store.runs(this.dataSource.manager, date);
+    const rows = await this.store.mismatches(this.dataSource.manager, date);
     return {
       date,
       timeZone: 'Asia/Shanghai',
