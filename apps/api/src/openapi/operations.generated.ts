@@ -1845,6 +1845,7 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
   },
   "CampusCardsController_update": {
     "file": "libs/campus/src/campus.controllers.ts",
+    "description": "The owner sets dailyLimit, passwordFreeLimit and offlineLimit (up to the default); the university's staff set offlineLimit.",
     "response": {
       "type": "object",
       "properties": {
@@ -5305,6 +5306,9 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
               "chargedAt": {
                 "type": "string",
                 "format": "date-time"
+              },
+              "paymentOrderId": {
+                "type": "string"
               }
             },
             "required": [
@@ -5650,15 +5654,83 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
         "status": {
           "type": "string",
           "enum": [
+            "PENDING",
             "CHARGED"
           ]
+        },
+        "method": {
+          "type": "string",
+          "enum": [
+            "ALIPAY",
+            "WECHAT_PAY",
+            "UNIONPAY",
+            "ALIPAY_HK",
+            "WALLET"
+          ]
+        },
+        "paymentOrderId": {
+          "type": "string"
+        },
+        "providerAmount": {
+          "type": "object",
+          "properties": {
+            "amount": {
+              "type": "integer",
+              "format": "int64",
+              "description": "minor units (fen, cents)"
+            },
+            "currency": {
+              "type": "string",
+              "enum": [
+                "CNY",
+                "HKD",
+                "MOP"
+              ]
+            },
+            "rate": {
+              "type": "string"
+            },
+            "rateSource": {
+              "type": "string"
+            },
+            "rateAsOf": {
+              "type": "string"
+            }
+          },
+          "required": [
+            "amount",
+            "currency",
+            "rate",
+            "rateSource",
+            "rateAsOf"
+          ]
+        },
+        "checkout": {
+          "type": "object",
+          "properties": {
+            "providerTradeId": {
+              "type": "string",
+              "nullable": true
+            },
+            "qrPayload": {
+              "type": "string"
+            },
+            "redirectUrl": {
+              "type": "string"
+            }
+          },
+          "required": [
+            "providerTradeId"
+          ],
+          "nullable": true
         }
       },
       "required": [
         "tripId",
         "fare",
         "fareBreakdown",
-        "status"
+        "status",
+        "method"
       ]
     }
   },
