@@ -66,4 +66,16 @@ describe('identity: a revoked session is refused within its bound', () => {
     const device = await app.request('POST', `/v1/organizations/${org.body.id}/devices`, { token: staff.accessToken, body: { kind: 'BUS_READER', label: 'r1' } });
     expect(device.status).toBe(201);
   });
+
+  it('a role granted just now is seen by a use case that checks staff itself, though the caller was cached without it', async () => {
+    const admin = await adminToken(app);
+    const staff = await verifiedUser(app);
+    const org = await app.request('POST', '/v1/admin/organizations', { token: admin, body: { kind: 'TRANSIT_OPERATOR', name: 'Cache Test Bus 2' } });
+    expect(org.status).toBe(201);
+    const route = { operatorId: org.body.id, code: 'CT1', name: 'Cache test', fare: { type: 'FLAT', amount: 200, currency: 'CNY' } };
+    // cached without the role: the transit service itself refuses
+    expectError(await app.request('POST', '/v1/transit/routes', { token: staff.accessToken, body: route }), 403, 'FORBIDDEN');
+    expect((await app.request('POST', `/v1/organizations/${org.body.id}/staff`, { token: admin, body: { phone: staff.phone, role: 'ORG_ADMIN' } })).status).toBe(201);
+    expect((await app.request('POST', '/v1/transit/routes', { token: staff.accessToken, body: route })).status).toBe(201);
+  });
 });

@@ -14,6 +14,7 @@ import { LoginThrottle } from './auth/login-throttle.js';
 import { MeController } from './auth/me.controller.js';
 import { PasswordHasher } from './auth/password-hasher.js';
 import { CallerCache } from './auth/caller-cache.js';
+import { CallerChanges } from './auth/caller-changes.js';
 import { DeviceStrategy, JwtStrategy, LocalStrategy } from './auth/strategies.js';
 import { TokensService } from './auth/tokens.service.js';
 import { DeviceSelfController } from './devices/device-self.controller.js';
@@ -71,6 +72,7 @@ import { UsersService } from './users.service.js';
     LoginThrottle,
     TokensService,
     CallerCache,
+    CallerChanges,
     AuthService,
     RealNameService,
     OrganizationsService,

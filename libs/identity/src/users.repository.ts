@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { affectedRows, returnedRows } from '@app/database';
+import { CallerChanges } from './auth/caller-changes.js';
 import { UserEntity } from './entities/user.entity.js';
 import type { AuthenticatedUser, RoleGrant } from './identity.types.js';
 
@@ -28,6 +29,8 @@ const grant = (role: RoleGrant['role'], organizationId: string | null): RoleGran
 /** Data access of users and their role grants (schema identity). */
 @Injectable()
 export class UsersRepository {
+  constructor(private readonly changes: CallerChanges) {}
+
   /** Inserts a user; a taken phone surfaces as the unique violation of `users_phone_key`. */
   async insert(m: EntityManager, phone: string, passwordHash: string, displayName: string | null): Promise<UserEntity> {
     const [row] = (await m.query(
@@ -73,6 +76,7 @@ export class UsersRepository {
 
   /** Binds a verified real name; a number bound elsewhere surfaces as the unique violation of `users_id_number_hash_key`. */
   async bindRealName(m: EntityManager, id: string, b: RealNameBinding): Promise<number> {
+    this.changes.changed(id);
     return affectedRows(
       await m.query(
         `UPDATE identity.users SET kyc_level = 1, real_full_name = $2, id_type = $3, id_number_masked = $4,
@@ -97,6 +101,7 @@ export class UsersRepository {
        ON CONFLICT DO NOTHING RETURNING id`,
       [userId, role, organizationId, grantedBy],
     )) as unknown[];
+    this.changes.changed(userId);
     return inserted.length > 0;
   }
 
