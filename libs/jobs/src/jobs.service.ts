@@ -79,10 +79,6 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     if (!this.started) return;
     this.started = false;
     await this.boss.stop({ graceful: true, wait: true, timeout: 10_000 });
-    // pg-boss checks its stopped workers once a second after stop() resolves
-    // (Manager.offWork); let that check end so nothing of it runs after us
-    // (under Jest it would load a module after the test file's teardown)
-    if (this.options.runWorkers) await new Promise((resolve) => setTimeout(resolve, 1_100));
   }
 
   /** Enqueues a job (its own statement, outside any transaction). */
