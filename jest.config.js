@@ -24,8 +24,10 @@ const shared = {
   transform: {
     '^.+\\.ts$': swc,
     [`/node_modules/(${esmRequiredByCjs.join('|')})/.+\\.js$`]: swcJs,
+    // see the transform: pg-boss's late require after a suite's teardown
+    '/node_modules/pg-boss/src/tools\\.js$': '<rootDir>/test/support/pg-boss-timers-transform.cjs',
   },
-  transformIgnorePatterns: [`/node_modules/(?!(${esmRequiredByCjs.join('|')})/)`],
+  transformIgnorePatterns: [`/node_modules/(?!(${esmRequiredByCjs.join('|')}|pg-boss/src/tools\\.js$))`],
   moduleNameMapper: {
     '^@app/config$': '<rootDir>/config/index.ts',
     '^@app/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
