@@ -9,11 +9,12 @@
 //      does for a rider's later codes of the day).
 // Rounds of each method alternate so that the noise of a shared machine hits all of them.
 // Usage: npm run bench:paycode [-- --seconds 2 --rounds 5 --codes 5000]
-import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
+import { createPublicKey, verify } from 'node:crypto';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import {
   ecPublicJwk,
+  generateP256KeyPair,
   generatePaycodeSigner,
   mintCredential,
   mintOnlineCode,
@@ -49,7 +50,7 @@ const onlineBare = online.map(bare);
 const offline = [];
 const offlineBare = [];
 for (let i = 0; i < count; i++) {
-  const phone = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const phone = generateP256KeyPair();
   const { credential } = mintCredential(signer, { sub: `r${i.toString(36).padStart(8, '0')}`, publicKey: ecPublicJwk(phone.publicKey), maxCodes: 50, now });
   const code = mintProof(credential, phone.privateKey, { counter: 1, now });
   offline.push(code);

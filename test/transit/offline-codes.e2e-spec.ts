@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { generateKeyPairSync } from 'node:crypto';
 import { compactVerify, createLocalJWKSet, importJWK } from 'jose';
-import { ecPublicJwk, mintCredential, mintProof, verifyCode } from '@app/paycode';
+import { ecPublicJwk, generateP256KeyPair, mintCredential, mintProof, verifyCode } from '@app/paycode';
 import { RIDE_CODE_KEYS, type RideCodeKeys } from '@app/transit';
 import { expectError, startApp, type TestApp } from '../support/app.js';
 import { ADMIN, adminToken, registerUser } from '../support/factories.js';
@@ -23,7 +22,7 @@ describe('transit: phone-minted ride codes (offline credentials)', () => {
   });
 
   const phone = () => {
-    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const { privateKey } = generateP256KeyPair();
     return { privateKey, publicKey: ecPublicJwk(privateKey) };
   };
 

@@ -12,14 +12,14 @@ import {
   type VerifiedOnlineCode,
   verifyCode,
 } from './codes.js';
-import { ecPublicJwk, generatePaycodeSigner, InvalidJwksError, type Jwks, PaycodeKeySet, paycodeJwk, type PaycodeSigner } from './keys.js';
+import { ecPublicJwk, generateP256KeyPair, generatePaycodeSigner, InvalidJwksError, type Jwks, PaycodeKeySet, paycodeJwk, type PaycodeSigner } from './keys.js';
 
 const T0 = Date.UTC(2026, 11, 1, 8, 0, 0);
 const signer = generatePaycodeSigner();
 const other = generatePaycodeSigner();
 const jwks: Jwks = { keys: [paycodeJwk(signer.privateKey, signer.kid), paycodeJwk(other.privateKey, other.kid)] };
 const keys = new PaycodeKeySet(jwks);
-const phone = () => generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const phone = () => generateP256KeyPair();
 const b64 = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('base64url');
 const RIDER = 'r_8Jk2mQ4xZ7';
 

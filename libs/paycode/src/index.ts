@@ -32,6 +32,7 @@ export {
   PaycodeKeySet,
   InvalidJwksError,
   generatePaycodeSigner,
+  generateP256KeyPair,
   paycodeKid,
   paycodeJwk,
   ecPublicJwk,

@@ -1,4 +1,4 @@
-import { createHash, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 
 /** A public signing key as published in a JWKS (paycode.md "Keys"). */
 export interface PaycodeJwk {
@@ -83,9 +83,27 @@ export function paycodeJwk(key: KeyObject, kid: string): PaycodeJwk {
   return { ...ecPublicJwk(key), kid, use: 'sig', alg: 'ES256' };
 }
 
+/**
+ * A new P-256 key pair, safe to export as JWK at once. Node 20's generateKeyPairSync
+ * returns KeyObjects that share a lock with the key-generation job; exporting one as
+ * JWK allocates while holding that lock, and a garbage collection that destroys the
+ * job at that moment takes the same lock: the process hangs for good (seen here, in
+ * about half the runs of 5,000 signers). Generating DER and importing it gives keys
+ * with no tie to the job.
+ */
+export function generateP256KeyPair(): { privateKey: KeyObject; publicKey: KeyObject } {
+  const { privateKey: der } = generateKeyPairSync('ec', {
+    namedCurve: 'P-256',
+    privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+    publicKeyEncoding: { type: 'spki', format: 'der' },
+  });
+  const privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+  return { privateKey, publicKey: createPublicKey(privateKey) };
+}
+
 /** A new P-256 signing key with its kid. */
 export function generatePaycodeSigner(): PaycodeSigner {
-  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const { privateKey } = generateP256KeyPair();
   return { kid: paycodeKid(privateKey), privateKey };
 }
 
