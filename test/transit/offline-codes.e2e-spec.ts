@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { compactVerify, createLocalJWKSet, importJWK } from 'jose';
 import { ecPublicJwk, generateP256KeyPair, mintCredential, mintProof, verifyCode } from '@app/paycode';
+import { PaycodeKeysService } from '@app/paycode-keys';
 import { RIDE_CODE_KEYS, type RideCodeKeys } from '@app/transit';
 import { expectError, startApp, type TestApp } from '../support/app.js';
 import { ADMIN, adminToken, registerUser } from '../support/factories.js';
@@ -122,5 +123,26 @@ describe('transit: phone-minted ride codes (offline credentials)', () => {
     ]);
     expect(results.map((r) => r.status)).toEqual(['CHARGED', 'CHARGED', 'CHARGED']);
     expect(await balance(app, rider)).toBe(400);
+  });
+  it('a credential whose key was rotated out of the JWKS no longer boards, though it has not expired', async () => {
+    const rider = await makeRider(app, admin, 1000);
+    const p = phone();
+    const cred = await app.request('POST', '/v1/transit/ride-credentials', { token: rider.accessToken, body: { publicKey: p.publicKey } });
+    expect(cred.status).toBe(201);
+    const kidOf = (jws: string) => JSON.parse(Buffer.from(jws.split('.')[0], 'base64url').toString()).kid as string;
+    const oldKid = kidOf(cred.body.credential);
+    // rotated with no publish time: the old key leaves the JWKS at once (a compromised key)
+    const { retiredKid } = await app.api.app.get(PaycodeKeysService).rotate({ publishSeconds: 0 });
+    expect(retiredKid).toBe(oldKid);
+    const jwks = (await app.request('GET', '/v1/transit/keys')).body as { keys: { kid: string }[] };
+    expect(jwks.keys.map((k) => k.kid)).not.toContain(oldKid);
+    const [result] = await upload(app, op.reader, [tap(mintProof(cred.body.credential, p.privateKey, { counter: 1, now: new Date() }), op.flat.code)]);
+    expect(result).toMatchObject({ status: 'REJECTED', reason: 'INVALID_CODE' });
+    expect(await balance(app, rider)).toBe(1000);
+    // a new credential, signed by the current key, boards
+    const fresh = await app.request('POST', '/v1/transit/ride-credentials', { token: rider.accessToken, body: { publicKey: p.publicKey } });
+    expect(kidOf(fresh.body.credential)).not.toBe(oldKid);
+    const [ok] = await upload(app, op.reader, [tap(mintProof(fresh.body.credential, p.privateKey, { counter: 1, now: new Date() }), op.flat.code)]);
+    expect(ok.status).toBe('CHARGED');
   });
 });
