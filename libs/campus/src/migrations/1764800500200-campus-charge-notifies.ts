@@ -10,7 +10,8 @@ import { CampusChargeFunction1764700500100 } from './1764700500100-campus-charge
  * commits of NOTIFYing transactions one after another, each through its WAL
  * flush): ChargesService wakes the owner's live streams after the commit
  * (NotificationsService.announce, coalesced). Rules and refusals unchanged
- * (see 1764700500100).
+ * (see 1764700500100). Also cheaper on the server: no subsidy-lot query when
+ * no subsidy is spent, the entry's three arrays built in one query.
  */
 export class CampusChargeNotifies1764800500200 implements MigrationInterface {
   name = 'CampusChargeNotifies1764800500200';
@@ -36,6 +37,9 @@ export class CampusChargeNotifies1764800500200 implements MigrationInterface {
         v_cash_after bigint;
         v_subsidy_after bigint;
         v_posted record;
+        v_accounts uuid[];
+        v_currencies text[];
+        v_amounts bigint[];
       BEGIN
         SELECT c.* INTO v_card FROM cards c WHERE c.ref = p_card_ref FOR UPDATE;
         IF NOT FOUND THEN
@@ -82,21 +86,25 @@ export class CampusChargeNotifies1764800500200 implements MigrationInterface {
                 CASE WHEN p_offline THEN 'OFFLINE' ELSE 'ONLINE' END, p_jti, p_charged_at);
         -- from the subsidies that expire first
         v_left := v_subsidy;
-        FOR v_lot IN
-          SELECT l.id, l.remaining FROM subsidy_lots l WHERE l.card_id = v_card.id AND l.remaining > 0
-           ORDER BY l.expires_at ASC NULLS LAST, l.created_at, l.id FOR UPDATE
-        LOOP
-          EXIT WHEN v_left = 0;
-          v_part := LEAST(v_lot.remaining, v_left);
-          UPDATE subsidy_lots SET remaining = remaining - v_part WHERE id = v_lot.id;
-          INSERT INTO charge_lot_uses (charge_id, lot_id, amount) VALUES (p_id, v_lot.id, v_part);
-          v_left := v_left - v_part;
-        END LOOP;
+        IF v_left > 0 THEN
+          FOR v_lot IN
+            SELECT l.id, l.remaining FROM subsidy_lots l WHERE l.card_id = v_card.id AND l.remaining > 0
+             ORDER BY l.expires_at ASC NULLS LAST, l.created_at, l.id FOR UPDATE
+          LOOP
+            EXIT WHEN v_left = 0;
+            v_part := LEAST(v_lot.remaining, v_left);
+            UPDATE subsidy_lots SET remaining = remaining - v_part WHERE id = v_lot.id;
+            INSERT INTO charge_lot_uses (charge_id, lot_id, amount) VALUES (p_id, v_lot.id, v_part);
+            v_left := v_left - v_part;
+          END LOOP;
+        END IF;
         IF v_left <> 0 THEN
           RAISE EXCEPTION 'card %: subsidy lots hold less than the subsidy purse', v_card.id;
         END IF;
 
         -- one balanced entry, postings in account id order (the ledger's lock order)
+        SELECT array_agg(a ORDER BY a), array_agg(v_currency ORDER BY a), array_agg(n ORDER BY a) INTO v_accounts, v_currencies, v_amounts
+          FROM unnest(ARRAY[p_receivable, v_card.subsidy_account_id, v_card.cash_account_id], ARRAY[p_amount, -v_subsidy, -v_cash]) AS t(a, n) WHERE n <> 0;
         IF p_offline THEN
           PERFORM set_config('ledger.use_floor', 'on', true);
         END IF;
@@ -106,9 +114,7 @@ export class CampusChargeNotifies1764800500200 implements MigrationInterface {
             'campus:charge:' || p_id, 'CAMPUS_CHARGE', COALESCE(p_description, 'Campus card charge'),
             jsonb_build_object('cardId', v_card.id, 'chargeId', p_id, 'merchantId', p_merchant_id, 'mode', CASE WHEN p_offline THEN 'OFFLINE' ELSE 'ONLINE' END),
             NULL,
-            (SELECT array_agg(a ORDER BY a) FROM unnest(ARRAY[p_receivable, v_card.subsidy_account_id, v_card.cash_account_id], ARRAY[p_amount, -v_subsidy, -v_cash]) AS t(a, n) WHERE n <> 0),
-            (SELECT array_agg(v_currency ORDER BY a) FROM unnest(ARRAY[p_receivable, v_card.subsidy_account_id, v_card.cash_account_id], ARRAY[p_amount, -v_subsidy, -v_cash]) AS t(a, n) WHERE n <> 0),
-            (SELECT array_agg(n ORDER BY a) FROM unnest(ARRAY[p_receivable, v_card.subsidy_account_id, v_card.cash_account_id], ARRAY[p_amount, -v_subsidy, -v_cash]) AS t(a, n) WHERE n <> 0)
+            v_accounts, v_currencies, v_amounts
           ) x
         LOOP
           IF v_posted.account_id = v_card.cash_account_id THEN
