@@ -36,6 +36,9 @@ function prcId(i) {
 // do not depend on how busy the machine is, unlike the rates
 let statements = 0;
 let lastStatementsPerOp = 0;
+// CPU time of this process (the API's use case and the bench's code minting) per operation: unlike the
+// rates, it hardly depends on how busy the machine is
+let lastCpuUsPerOp = 0;
 const query = pg.Client.prototype.query;
 pg.Client.prototype.query = function (...args) {
   statements++;
@@ -46,6 +49,7 @@ pg.Client.prototype.query = function (...args) {
 async function drive(work) {
   let done = 0;
   const statementsBefore = statements;
+  const cpuBefore = process.cpuUsage();
   const failures = new Map();
   const until = Date.now() + seconds * 1000;
   const started = Date.now();
@@ -64,6 +68,8 @@ async function drive(work) {
   );
   if (failures.size) console.log(`  (failures: ${JSON.stringify(Object.fromEntries(failures))})`);
   lastStatementsPerOp = (statements - statementsBefore) / Math.max(done, 1);
+  const cpu = process.cpuUsage(cpuBefore);
+  lastCpuUsPerOp = (cpu.user + cpu.system) / Math.max(done, 1);
   return done / ((Date.now() - started) / 1000);
 }
 
@@ -137,6 +143,7 @@ try {
   };
   const spread = await drive(chargeAt((i) => canteens[i]));
   const perCharge = lastStatementsPerOp;
+  const cpuPerCharge = lastCpuUsPerOp;
   const hot = await drive(chargeAt(() => canteens[0]));
   const verify = await call('GET', `/v1/campus/merchants/${canteens[0].merchantId}/settlements?date=${new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10)}`, undefined, adminToken).catch(() => null);
 
@@ -145,6 +152,7 @@ try {
   console.log(`  charges, one canteen per client (spread) ${spread.toFixed(0).padStart(7)} /s   ratio to pgbench ${(spread / reference).toFixed(2)} (goal >= 0.50)`);
   console.log(`  charges, all clients at one canteen (hot) ${hot.toFixed(0).padStart(6)} /s   ratio hot/spread ${(hot / spread).toFixed(2)} (goal >= 0.80)`);
   console.log(`  statements to PostgreSQL per charge     ${perCharge.toFixed(1).padStart(7)}   (BEGIN and COMMIT included; spread phase)`);
+  console.log(`  API process CPU per charge              ${cpuPerCharge.toFixed(0).padStart(7)} us (code minting by the bench included; spread phase)`);
   if (verify) console.log(`  the hot canteen's settlement today: ${verify.count} charges, ${verify.total.amount} fen`);
 } finally {
   await api.close();

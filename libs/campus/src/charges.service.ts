@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DomainError, IdempotencyService, NotFoundError, shanghaiDay, shanghaiDayRange } from '@app/common';
 import type { Currency } from '@app/common';
-import { sqlState, withTransactionRetry } from '@app/database';
+import { sqlState, withRetry, withTransactionRetry } from '@app/database';
 import type { AuthenticatedDevice, AuthenticatedUser } from '@app/identity';
 import { hasOrgRole } from '@app/identity';
 import { InsufficientFundsError, LedgerService } from '@app/ledger';
@@ -142,12 +142,16 @@ export class ChargesService {
   // ---------------------------------------------------------------- online
 
   /**
-   * An online charge: the code verified here, then one transaction of three
-   * statements: campus.pos_charge() (every rule of the charge, the ledger
-   * entry and the history row: see its migration), the owner's notification,
-   * the idempotent response. Above the password-free limit the function
-   * answers PIN_REQUIRED until the PIN was checked here (argon2, outside any
-   * lock), then runs again.
+   * An online charge: the code verified here, then campus.pos_charge()
+   * (every rule of the charge, the ledger entry, the history row and the
+   * owner's notification: see its migrations). Outside an idempotent request
+   * that is the whole charge: ONE autocommit statement, no BEGIN/COMMIT
+   * round trips. In one (POST /v1/campus/charges has an Idempotency-Key),
+   * the response is stored in the same transaction: BEGIN, the charge, the
+   * response, COMMIT. The owner's live streams are woken after the commit
+   * (coalesced: no NOTIFY inside the charge's commit). Above the
+   * password-free limit the function answers PIN_REQUIRED until the PIN was
+   * checked here (argon2, outside any lock), then runs again.
    */
   async charge(device: AuthenticatedDevice, input: { code: string; amount: number; description?: string; pin?: string }): Promise<ChargeResult> {
     const merchant = await this.merchantOf(device);
@@ -155,12 +159,18 @@ export class ChargesService {
     const verified = await this.verify(input.code, now, merchant);
     if ('refusal' in verified) throw verified.refusal === 'WRONG_UNIVERSITY' ? new WrongUniversityError() : new CardCodeRefusedError(verified.refusal);
     const id = randomUUID();
-    const run = (pinChecked: boolean) =>
-      withTransactionRetry(this.dataSource, async (m) => {
-        const result = await this.apply(m, merchant, device.id, { id, ref: verified.ref, amount: BigInt(input.amount), jti: verified.jti, chargedAt: now, description: input.description ?? null, mode: 'ONLINE', pinChecked });
-        await this.idempotency.record(m, result);
-        return result;
-      });
+    const charge = (pinChecked: boolean) => ({ id, ref: verified.ref, amount: BigInt(input.amount), jti: verified.jti, chargedAt: now, description: input.description ?? null, mode: 'ONLINE' as const, pinChecked });
+    const run = async (pinChecked: boolean): Promise<ChargeResult> => {
+      const { result, userId } = this.idempotency.current()
+        ? await withTransactionRetry(this.dataSource, async (m) => {
+            const applied = await this.apply(m, merchant, device.id, charge(pinChecked));
+            await this.idempotency.record(m, applied.result);
+            return applied;
+          })
+        : await withRetry(() => this.apply(this.dataSource.manager, merchant, device.id, charge(pinChecked)));
+      this.notifications.announce(userId);
+      return result;
+    };
     try {
       return await run(false);
     } catch (err) {
@@ -194,13 +204,18 @@ export class ChargesService {
     throw new PinInvalidError(frozen);
   }
 
-  /** The charge itself (campus.pos_charge(): the rules, in SQL, under the card's row lock) and the owner's notification. */
+  /**
+   * The charge itself: campus.pos_charge(), one statement (the rules, in SQL,
+   * under the card's row lock; the owner's notification written with it) in
+   * `m`'s transaction, or on its own as one autocommit statement. The caller
+   * wakes the owner (`userId`) after the commit.
+   */
   private async apply(
     m: EntityManager,
     merchant: Merchant,
     deviceId: string,
     c: { id: string; ref: string; amount: bigint; jti: string; chargedAt: Date; description: string | null; mode: 'ONLINE' | 'OFFLINE'; pinChecked: boolean },
-  ): Promise<ChargeResult> {
+  ): Promise<{ result: ChargeResult; userId: string }> {
     const receivable = await this.receivable(merchant.id, 'CNY', m);
     let row: ChargeApplied;
     try {
@@ -209,14 +224,7 @@ export class ChargesService {
       throw chargeRefusal(err) ?? err;
     }
     const currency = row.currency as Currency;
-    // the owner hears of it if and only if this charge commits (a refusal above or a rollback writes none)
-    await this.notifications.notify(m, {
-      userId: row.user_id,
-      type: 'CARD_CHARGED',
-      key: c.id,
-      data: { chargeId: c.id, amount: { amount: Number(c.amount), currency }, cardId: row.card_id, merchantId: merchant.id, mode: c.mode },
-    });
-    return {
+    const result: ChargeResult = {
       id: c.id,
       status: 'SUCCEEDED',
       amount: Number(c.amount),
@@ -225,6 +233,7 @@ export class ChargesService {
       cardBalanceAfter: Number(row.balance_after),
       chargedAt: c.chargedAt.toISOString(),
     };
+    return { result, userId: row.user_id };
   }
 
   // ---------------------------------------------------------------- offline
@@ -232,26 +241,32 @@ export class ChargesService {
   async offline(device: AuthenticatedDevice, charges: OfflineChargeDto[]): Promise<{ results: OfflineResult[] }> {
     const merchant = await this.merchantOf(device);
     const results: OfflineResult[] = [];
-    for (const item of charges) results.push(await this.offlineOne(device, merchant, item));
+    const owners = new Set<string>();
+    try {
+      for (const item of charges) results.push(await this.offlineOne(device, merchant, item, owners));
+    } finally {
+      // each accepted charge committed in its own transaction: its owner's streams are woken (once per batch)
+      this.notifications.announce(...owners);
+    }
     return { results };
   }
 
-  private async offlineOne(device: AuthenticatedDevice, merchant: Merchant, item: OfflineChargeDto): Promise<OfflineResult> {
+  private async offlineOne(device: AuthenticatedDevice, merchant: Merchant, item: OfflineChargeDto, owners: Set<string>): Promise<OfflineResult> {
     const chargeId = item.chargeId.toLowerCase();
     const chargedAt = new Date(item.chargedAt);
     const amount = BigInt(item.amount);
-    const judged = async (m: EntityManager): Promise<OfflineResult> => {
+    const judged = async (m: EntityManager): Promise<OfflineResult & { userId?: string }> => {
       if (!(await this.repo.claimOffline(m, chargeId, device.id))) return { chargeId, status: 'DUPLICATE' };
       try {
         if (Number.isNaN(chargedAt.getTime()) || chargedAt.getTime() > Date.now() + FUTURE_SKEW_MS) throw new Rejected('INVALID_CHARGED_AT');
         const verified = await this.verify(item.code, chargedAt, merchant);
         if ('refusal' in verified) throw new Rejected(verified.refusal);
         // a savepoint: a refusal inside undoes the charge's writes but keeps the claim
-        const result = await this.savepoint(m, () =>
+        const { result, userId } = await this.savepoint(m, () =>
           this.apply(m, merchant, device.id, { id: chargeId, ref: verified.ref, amount, jti: verified.jti, chargedAt, description: null, mode: 'OFFLINE', pinChecked: false }),
         );
         await this.repo.finishOffline(m, chargeId, 'SUCCEEDED', null, BigInt(result.cardBalanceAfter));
-        return { chargeId, status: 'SUCCEEDED', cardBalanceAfter: result.cardBalanceAfter };
+        return { chargeId, status: 'SUCCEEDED', cardBalanceAfter: result.cardBalanceAfter, userId };
       } catch (err) {
         const reason = err instanceof Rejected ? err.reason : err instanceof DomainError && err.status < 500 ? err.code : undefined;
         if (!reason) throw err;
@@ -260,7 +275,8 @@ export class ChargesService {
         return { chargeId, status: 'REJECTED', reason };
       }
     };
-    const result = await withTransactionRetry(this.dataSource, judged);
+    const { userId, ...result } = await withTransactionRetry(this.dataSource, judged);
+    if (userId) owners.add(userId);
     if (result.status !== 'DUPLICATE') return result;
     // the first result, marked DUPLICATE
     const first = await this.repo.offlineResult(chargeId);

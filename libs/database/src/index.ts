@@ -28,3 +28,4 @@ export type { DataContext } from './data-context.js';
 export { moveToSchema, moveToPublic } from './schema-move.js';
 export type { SchemaObjects } from './schema-move.js';
 export { ReplicaReads } from './read-replica.js';
+export { preparedQuery } from './prepared-query.js';

@@ -5,7 +5,7 @@ import { NOTIFY_CHANNEL } from './notifications.repository.js';
 export interface ListenerOptions {
   url: string;
   applicationName: string;
-  /** Called with the user id of each NOTIFY. */
+  /** Called with each user id a NOTIFY names. */
   onNotify(userId: string): void;
   /** Called once LISTEN is (again) in place: NOTIFYs may have been missed meanwhile. */
   onConnected(): void;
@@ -43,7 +43,8 @@ export class NotificationListener {
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client));
     client.on('notification', (msg) => {
-      if (msg.channel === NOTIFY_CHANNEL && msg.payload) this.options.onNotify(msg.payload);
+      // one user id, or several joined by commas (NotificationsService.announce coalesces)
+      if (msg.channel === NOTIFY_CHANNEL && msg.payload) for (const userId of msg.payload.split(',')) if (userId) this.options.onNotify(userId);
     });
     try {
       await client.connect();

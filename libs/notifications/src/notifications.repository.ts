@@ -4,8 +4,10 @@ import type { EntityManager } from 'typeorm';
 import { affectedRows } from '@app/database';
 import type { NotificationInput, NotificationType } from './domain/notification-types.js';
 
-/** The PostgreSQL channel the outbox wakes readers on; the payload is the user id. */
+/** The PostgreSQL channel the outbox wakes readers on; the payload is a user id, or several joined by commas. */
 export const NOTIFY_CHANNEL = 'citypay_notifications';
+/** User ids (36 characters and a comma each) per NOTIFY payload: PostgreSQL takes payloads up to 8000 bytes. */
+const USERS_PER_PAYLOAD = 200;
 
 export interface NotificationRow {
   id: string;
@@ -57,6 +59,17 @@ export class NotificationsRepository {
     const users = [...new Set(written.map((w) => w.user_id))];
     if (users.length > 0) await m.query(`SELECT pg_notify('${NOTIFY_CHANNEL}', u::text) FROM unnest($1::uuid[]) AS u`, [users]);
     return written;
+  }
+
+  /**
+   * Wakes the readers of these users in every process, outside any
+   * transaction (after the commits that wrote their rows): one statement,
+   * one NOTIFY per USERS_PER_PAYLOAD users.
+   */
+  async wake(userIds: readonly string[]): Promise<void> {
+    const payloads: string[] = [];
+    for (let i = 0; i < userIds.length; i += USERS_PER_PAYLOAD) payloads.push(userIds.slice(i, i + USERS_PER_PAYLOAD).join(','));
+    if (payloads.length > 0) await this.dataSource.query(`SELECT pg_notify('${NOTIFY_CHANNEL}', p) FROM unnest($1::text[]) AS p`, [payloads]);
   }
 
   /** Newest first: `limit + 1` rows before `beforeSeq` (the cursor). */

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import type { BeforeApplicationShutdown } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { NotFoundError, toPage, UUID } from '@app/common';
 import type { Page } from '@app/common';
@@ -43,8 +44,50 @@ export function toNotificationView(r: NotificationRow, language: NotificationLan
  * is NotificationStreams.
  */
 @Injectable()
-export class NotificationsService {
+export class NotificationsService implements BeforeApplicationShutdown {
+  private readonly logger = new Logger('Notifications');
+  /** Users to wake with the next NOTIFY (see announce). */
+  private readonly toWake = new Set<string>();
+  private waking?: Promise<void>;
+
   constructor(private readonly repository: NotificationsRepository) {}
+
+  /**
+   * Wakes the live streams of these users in every process, for rows
+   * written by `notifications.enqueue()` in SQL in a transaction that has
+   * COMMITTED (call it after the commit). Many calls are coalesced into one
+   * NOTIFY statement: at most one is in flight per process, and the users
+   * announced meanwhile go in the next. So committing a payment never waits
+   * for PostgreSQL's notification-queue lock, which a NOTIFY inside a
+   * transaction holds through its commit's WAL flush (every such commit
+   * one after another). The outbox stays the source of truth: a stream
+   * reads every row after its position whenever it is woken.
+   */
+  announce(...userIds: string[]): void {
+    for (const id of userIds) if (UUID.test(id)) this.toWake.add(id);
+    if (this.toWake.size > 0) this.waking ??= this.wakeLoop();
+  }
+
+  private async wakeLoop(): Promise<void> {
+    // the commits that finish in this turn of the event loop share the NOTIFY
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    while (this.toWake.size > 0) {
+      const users = [...this.toWake];
+      this.toWake.clear();
+      try {
+        await this.repository.wake(users);
+      } catch (err) {
+        // the rows are committed: a stream catches up at its user's next wake, or when its listener reconnects
+        this.logger.warn({ err, users: users.length }, 'live notification wake-up failed');
+      }
+    }
+    this.waking = undefined;
+  }
+
+  /** Wake-ups already announced are sent before the database connections close. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.waking;
+  }
 
   /**
    * Writes one notification in the caller's transaction `manager` (it exists

@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { IdempotencyService } from '@app/common';
+import { NotificationsService } from '@app/notifications';
+import type { AuthenticatedDevice } from '@app/identity';
+import { ChargesService } from '../../libs/campus/src/charges.service.js';
+import { startApp, type TestApp } from '../support/app.js';
+import { ADMIN, adminToken } from '../support/factories.js';
+import { openEvents, type SseClient } from '../support/sse.js';
+import { cardCode, charge, makeMerchant, makeUniversity, studentWithCard } from '../support/campus.js';
+import type { TestMerchant, TestUniversity } from '../support/campus.js';
+
+/**
+ * The canteen at noon: what a charge costs PostgreSQL. A charge is one
+ * statement (campus.pos_charge(), which also writes the owner's
+ * notification); with an Idempotency-Key, BEGIN, that statement, the stored
+ * response and COMMIT. No charge transaction sends a NOTIFY (PostgreSQL runs
+ * the commits of NOTIFYing transactions one after another): the owner's
+ * live streams are woken after the commit, coalesced.
+ */
+describe('campus charge path', () => {
+  let app: TestApp;
+  let admin: string;
+  let uni: TestUniversity;
+  let canteen: TestMerchant;
+  let device: AuthenticatedDevice;
+  const streams: SseClient[] = [];
+
+  // every statement this test's charges send, in order (the async context tells them from the app's others)
+  const traced = new AsyncLocalStorage<string[]>();
+  const query = pg.Client.prototype.query;
+
+  beforeAll(async () => {
+    app = await startApp({ ADMIN_PHONE: ADMIN.phone, ADMIN_PASSWORD: ADMIN.password });
+    admin = await adminToken(app);
+    uni = await makeUniversity(app, admin);
+    canteen = await makeMerchant(app, admin, uni);
+    device = { kind: 'device', id: canteen.pos.id, deviceKind: 'POS', label: 'till 1', organizationId: canteen.id, organizationKind: 'MERCHANT' };
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
+      traced.getStore()?.push(String(text).replace(/\s+/g, ' ').trim());
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof query;
+  });
+  afterAll(async () => {
+    pg.Client.prototype.query = query;
+    streams.forEach((s) => s.close());
+    await app?.close();
+  });
+
+  /** Runs `work`, returning the statements it had sent when it resolved (the wake-up of the live streams comes after). */
+  const statementsOf = async (work: () => Promise<unknown>): Promise<string[]> => {
+    const sent: string[] = [];
+    await traced.run(sent, work);
+    return [...sent];
+  };
+
+  it('a charge outside an idempotent request is ONE statement to PostgreSQL', async () => {
+    const charges = app.api.app.get(ChargesService);
+    const card = await studentWithCard(app, admin, uni, 5_000);
+    // the first charge of a POS looks its merchant up (then cached): not what is measured
+    await charges.charge(device, { code: await cardCode(app, card), amount: 100 });
+
+    const code = await cardCode(app, card);
+    let result: Awaited<ReturnType<ChargesService['charge']>> | undefined;
+    const sent = await statementsOf(async () => (result = await charges.charge(device, { code, amount: 200 })));
+    expect(result).toMatchObject({ status: 'SUCCEEDED', amount: 200, cardBalanceAfter: 4_700 });
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatch(/^SELECT .* FROM campus\.pos_charge\(/);
+  });
+
+  it('with an Idempotency-Key: BEGIN, the charge, the stored response, COMMIT (no NOTIFY inside)', async () => {
+    const charges = app.api.app.get(ChargesService);
+    const idempotency = app.api.app.get(IdempotencyService);
+    const card = await studentWithCard(app, admin, uni, 5_000);
+    await charges.charge(device, { code: await cardCode(app, card), amount: 100 });
+
+    const code = await cardCode(app, card);
+    const scope = `device:${device.id}`;
+    const key = `k-${randomBytes(8).toString('hex')}`;
+    const claimed = await idempotency.claim(scope, key, randomBytes(32));
+    if (claimed.kind !== 'claimed') throw new Error(`not claimed: ${claimed.kind}`);
+    const ctx = { scope, key, claim: claimed.claim, status: 201, recorded: false };
+    const sent = await statementsOf(() => idempotency.run(ctx, () => charges.charge(device, { code, amount: 300 })));
+    idempotency.finished(ctx);
+    expect(ctx.recorded).toBe(true);
+    expect(sent.map((s) => s.split(' ')[0])).toEqual(['START', 'SELECT', 'UPDATE', 'COMMIT']);
+    expect(sent[1]).toMatch(/campus\.pos_charge\(/);
+    expect(sent[2]).toMatch(/common\.idempotency_keys/);
+  });
+
+  it('CARD_CHARGED reaches each owner live, for charges committed together (their wake-ups coalesced)', async () => {
+    const cards = await Promise.all(Array.from({ length: 6 }, () => studentWithCard(app, admin, uni, 2_000)));
+    const live = await Promise.all(
+      cards.map(async (card) => {
+        const stream = await openEvents(app.baseUrl, '/v1/me/events', { authorization: `Bearer ${card.owner.accessToken}` });
+        streams.push(stream);
+        return stream;
+      }),
+    );
+    const codes = await Promise.all(cards.map((card) => cardCode(app, card)));
+    const results = await Promise.all(cards.map((_, i) => charge(app, canteen.pos, { code: codes[i], amount: 100 + i })));
+    expect(results.map((r) => r.status)).toEqual(cards.map(() => 201));
+    for (const [i, stream] of live.entries()) {
+      const event = await stream.next((e) => e.event === 'CARD_CHARGED', 10_000);
+      expect(JSON.parse(event.data)).toMatchObject({ type: 'CARD_CHARGED', data: { chargeId: results[i].body.id, amount: { amount: 100 + i, currency: 'CNY' }, cardId: cards[i].id } });
+    }
+  });
+
+  it('one wake-up names many users: each of their streams reads its rows', async () => {
+    const cards = await Promise.all(Array.from({ length: 3 }, () => studentWithCard(app, admin, uni)));
+    const live = await Promise.all(
+      cards.map(async (card) => {
+        const stream = await openEvents(app.baseUrl, '/v1/me/events', { authorization: `Bearer ${card.owner.accessToken}` });
+        streams.push(stream);
+        return stream;
+      }),
+    );
+    // rows committed without a NOTIFY (as campus.pos_charge() writes them), then one announce for all three
+    const db = new pg.Client({ connectionString: app.databaseUrl });
+    await db.connect();
+    try {
+      for (const [i, card] of cards.entries()) {
+        await db.query(`SELECT notifications.enqueue($1, 'CARD_CHARGED', $2, $3)`, [card.owner.id, `t-${i}-${card.id}`, { chargeId: card.id, amount: { amount: 7 + i, currency: 'CNY' } }]);
+      }
+    } finally {
+      await db.end();
+    }
+    app.api.app.get(NotificationsService).announce(...cards.map((c) => c.owner.id));
+    for (const [i, stream] of live.entries()) {
+      const event = await stream.next((e) => e.event === 'CARD_CHARGED', 10_000);
+      expect(JSON.parse(event.data)).toMatchObject({ data: { chargeId: cards[i].id, amount: { amount: 7 + i } } });
+    }
+  });
+});
