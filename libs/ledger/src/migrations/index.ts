@@ -4,6 +4,7 @@ import { LedgerFloor1764500000600 } from './1764500000600-ledger-floor.js';
 import { LedgerPostMany1764600000200 } from './1764600000200-ledger-post-many.js';
 import { LedgerAccountFunction1764700100000 } from './1764700100000-ledger-account-function.js';
 import { LedgerFloorApi1764700500000 } from './1764700500000-ledger-floor-api.js';
+import { LedgerPostManySetBased1764800600000 } from './1764800600000-ledger-post-many-set-based.js';
 
 export const ledgerMigrations = [
   Ledger1763700200000,
@@ -12,4 +13,5 @@ export const ledgerMigrations = [
   LedgerPostMany1764600000200,
   LedgerAccountFunction1764700100000,
   LedgerFloorApi1764700500000,
+  LedgerPostManySetBased1764800600000,
 ];
