@@ -21,11 +21,20 @@ export async function recreate(name) {
 
 /** pgbench tpcb-like (scale 10) on the same server with the same clients: transactions per second. */
 export async function pgbenchTps({ clients, seconds }) {
-  const name = 'citypay_bench_pgbench';
+  // one database per run: benchmarks started side by side must not drop each other's
+  const name = `citypay_bench_pgbench_${process.pid}`;
   await recreate(name);
   const url = dbUrl(name);
-  execFileSync('pgbench', ['-i', '-q', '-s', '10', url], { stdio: 'ignore' });
-  const out = execFileSync('pgbench', ['-b', 'tpcb-like', '-c', String(clients), '-j', '2', '-T', String(seconds), '-n', url], { encoding: 'utf8' });
+  let out;
+  try {
+    execFileSync('pgbench', ['-i', '-q', '-s', '10', url], { stdio: 'ignore' });
+    out = execFileSync('pgbench', ['-b', 'tpcb-like', '-c', String(clients), '-j', '2', '-T', String(seconds), '-n', url], { encoding: 'utf8' });
+  } finally {
+    const admin = new pg.Client({ connectionString: server });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin.end();
+  }
   const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(out) ?? /tps = ([\d.]+)/.exec(out);
   return Number(tps[1]);
 }

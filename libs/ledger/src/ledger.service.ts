@@ -148,15 +148,23 @@ export class LedgerService {
    * transaction: each as post() would, except that an entry refused for
    * insufficient funds is rolled back alone and answered `{refused:
    * 'INSUFFICIENT_FUNDS'}` while the others stand (batches of bus taps: one
-   * rider's empty wallet must not fail the batch). Callers order the entries
-   * so that accounts are locked in one order across concurrent batches.
+   * rider's empty wallet must not fail the batch). Entries are decided in the
+   * order given, each against the balances left by the entries before it;
+   * the accounts are locked once, in id order (see the set-based
+   * ledger_post_many migration). `useFloor` as for post().
    */
-  async postMany(entries: readonly EntryInput[], manager: EntityManager): Promise<PostManyResult[]> {
+  async postMany(entries: readonly EntryInput[], manager: EntityManager, options: { useFloor?: boolean } = {}): Promise<PostManyResult[]> {
     if (entries.length === 0) return [];
     const normalised = entries.map((e) => normaliseEntry(e.postings));
     let rows: PostedManyRow[];
     try {
-      rows = await this.journal.postMany(manager, entries, normalised);
+      // debits of these entries may take an account down to its floor (as post() with useFloor)
+      if (options.useFloor) await this.journal.useFloor(manager, true);
+      try {
+        rows = await this.journal.postMany(manager, entries, normalised);
+      } finally {
+        if (options.useFloor) await this.journal.useFloor(manager, false).catch(() => undefined);
+      }
     } catch (err) {
       if (sqlState(err) === 'LD409') throw new LedgerReferenceConflictError('(one of a batch)');
       throw err;

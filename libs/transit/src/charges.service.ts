@@ -99,6 +99,32 @@ export class ChargesService {
     return out;
   }
 
+  /**
+   * Gives back part of trips' fares (operator revenue -> rider wallet), one
+   * entry per trip (`transit-trip-refund:<trip>`, so a retry cannot refund
+   * twice), in the caller's transaction. The revenue account received each
+   * trip's whole fare, so a refund is never refused; if it were, the
+   * ledger's books would be wrong and the batch fails.
+   */
+  async refundMany(m: EntityManager, refunds: readonly { tripId: string; walletAccountId: string; operatorId: string; currency: Currency; amount: bigint; description: string }[]): Promise<void> {
+    if (refunds.length === 0) return;
+    const entries: EntryInput[] = [];
+    for (const r of refunds) {
+      entries.push({
+        reference: `transit-trip-refund:${r.tripId}`,
+        kind: 'TRANSIT_FARE_REFUND',
+        description: r.description,
+        metadata: { tripId: r.tripId, operatorId: r.operatorId },
+        postings: [
+          { accountId: await this.revenueAccount(r.operatorId, r.currency, m), currency: r.currency, amount: -r.amount },
+          { accountId: r.walletAccountId, currency: r.currency, amount: r.amount },
+        ],
+      });
+    }
+    const refused = (await this.ledger.postMany(entries, m)).filter((r) => 'refused' in r);
+    if (refused.length > 0) throw new Error(`operator revenue could not refund ${refused.map((r) => r.reference).join(', ')}`);
+  }
+
   /** One charge that must succeed (402 InsufficientFundsError otherwise, rolling back the caller's transaction). */
   async chargeOne(m: EntityManager, c: Charge): Promise<void> {
     if (c.fare === 0n) return;

@@ -66,7 +66,8 @@ export class Pricer {
   }
 
   private add(riderId: string, trip: ChargedTrip): void {
-    const list = this.charged.get(riderId) ?? [];
+    // a trip priced again (a late tap-out) replaces what it was charged
+    const list = (this.charged.get(riderId) ?? []).filter((c) => c.tripId !== trip.tripId);
     list.push(trip);
     this.charged.set(riderId, list);
   }

@@ -1,3 +1,4 @@
+import { returnedRows } from '@app/database';
 import type { EntityManager } from 'typeorm';
 
 export interface StoredTap {
@@ -122,6 +123,46 @@ export class HeldTapOutsRepository {
       [riderUserIds],
     )) as { device_id: string; tap_id: string; rider_user_id: string; operator_id: string; route_id: string; vehicle_id: string | null; scanned_at: Date; stop_out: number }[];
     return rows.map((r) => ({ deviceId: r.device_id, tapId: r.tap_id, riderUserId: r.rider_user_id, operatorId: r.operator_id, routeId: r.route_id, vehicleId: r.vehicle_id, scannedAt: r.scanned_at, stopOut: r.stop_out }));
+  }
+
+  /** Riders with a held tap-out still unmatched and scanned before `before`, at most `limit`, in id order. */
+  async ridersWithExpired(m: EntityManager, before: Date, limit: number): Promise<string[]> {
+    const rows = (await m.query(
+      `SELECT DISTINCT rider_user_id FROM (
+         SELECT rider_user_id FROM transit.held_tap_outs WHERE trip_id IS NULL AND scanned_at < $1 ORDER BY scanned_at LIMIT $2) o
+       ORDER BY rider_user_id`,
+      [before, limit],
+    )) as { rider_user_id: string }[];
+    return rows.map((r) => r.rider_user_id);
+  }
+
+  /**
+   * Drops these riders' (locked by the caller) unmatched held tap-outs
+   * scanned before `before`; their taps are answered REJECTED NO_TAP_IN from
+   * then on. Answers how many.
+   */
+  async expire(m: EntityManager, riderUserIds: readonly string[], before: Date): Promise<number> {
+    if (riderUserIds.length === 0) return 0;
+    const rows = returnedRows(
+      await m.query(
+        `WITH gone AS (
+           DELETE FROM transit.held_tap_outs WHERE rider_user_id = ANY($1::uuid[]) AND trip_id IS NULL AND scanned_at < $2 RETURNING device_id, tap_id)
+         UPDATE transit.taps t SET status = 'REJECTED', reason = 'NO_TAP_IN', fare = NULL, currency = NULL, trip_id = NULL
+           FROM gone WHERE t.device_id = gone.device_id AND t.tap_id = gone.tap_id RETURNING t.tap_id`,
+        [riderUserIds, before],
+      ),
+    );
+    return rows.length;
+  }
+
+  /** Drops up to `limit` held tap-outs already matched (their tap and trip hold all they said). Answers how many. */
+  async purgeMatched(m: EntityManager, limit: number): Promise<number> {
+    return returnedRows(
+      await m.query(
+        `DELETE FROM transit.held_tap_outs WHERE (device_id, tap_id) IN (SELECT device_id, tap_id FROM transit.held_tap_outs WHERE trip_id IS NOT NULL LIMIT $1) RETURNING tap_id`,
+        [limit],
+      ),
+    ).length;
   }
 
   /** Closes held tap-outs with their trips (call after the trips are written); their taps answer the trip's result from then on. */

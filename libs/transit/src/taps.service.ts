@@ -2,19 +2,19 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
-import { UUID } from '@app/common';
+import { UUID, type Currency } from '@app/common';
 import { withTransactionRetry } from '@app/database';
 import { UsersService, type AuthenticatedDevice } from '@app/identity';
 import { MAX_GRACE_SECONDS, PaycodeKeySet, verifyCode } from '@app/paycode';
 import { distanceFare, MAX_STOPS } from './domain/route-fare.js';
-import { matchHeldTapOut, matchTapOut, TAP_OUT_LIMIT_MS } from './domain/tap-rules.js';
+import { heldTapOutsExpireBefore, matchHeldTapOut, matchTapOut, TAP_OUT_LIMIT_MS } from './domain/tap-rules.js';
 import { ChargesService, type Charge } from './charges.service.js';
 import { Pricer, PricingRepository } from './pricing.js';
 import { RIDE_CODE_KEYS, type RideCodeKeys } from './ride-code-keys.js';
 import { RidersRepository, type RiderRow } from './riders.repository.js';
 import { fareOf, RoutesRepository, type RouteRow } from './routes.repository.js';
 import { HeldTapOutsRepository, TapsRepository, type HeldMatch, type HeldTapOut, type TapResultWrite } from './taps.repository.js';
-import { TripsRepository, type TripWrite } from './trips.repository.js';
+import { TripsRepository, type TripRow, type TripWrite } from './trips.repository.js';
 
 export type TapStatus = 'CHARGED' | 'PENDING_TAP_OUT' | 'UNPAID' | 'DUPLICATE' | 'REJECTED';
 
@@ -41,6 +41,8 @@ export interface TapResult {
 
 /** The grace after a code's expiry that taps get (api.md: at most 30 s). */
 export const TAP_GRACE_SECONDS = MAX_GRACE_SECONDS;
+/** Riders per transaction of the held tap-outs job. */
+const HELD_BATCH = 500;
 /** A reader's clock may run this far ahead of ours. */
 const FUTURE_SKEW_MS = 5 * 60_000;
 
@@ -53,6 +55,17 @@ interface Tap {
   vehicleId: string | null;
   stopIndex: number | null;
   direction: 'IN' | 'OUT' | null;
+}
+
+/** A tap-out uploaded after the 4-hour job charged its tap-in maxAmount: the trip's fare becomes the distance fare. */
+interface LateClose {
+  w: Work;
+  trip: TripRow;
+  walletAccountId: string;
+  fare: bigint;
+  /** What goes back to the wallet (a CHARGED trip): maxAmount charged minus the distance fare. */
+  refund: bigint;
+  breakdown: Record<string, number>;
 }
 
 interface Work extends Tap {
@@ -161,6 +174,30 @@ export class TapsService {
     return { results };
   }
 
+  /**
+   * The held tap-outs job: tap-outs held for their tap-in longer than
+   * HELD_TAP_OUT_TTL_MS after their scan are dropped and answered REJECTED
+   * NO_TAP_IN (a batch of riders per transaction, under their locks, as
+   * uploads take them); held tap-outs already matched are dropped too (their
+   * tap and trip say everything). Answers how many expired.
+   */
+  async expireHeldTapOuts(now: Date = new Date()): Promise<number> {
+    const before = heldTapOutsExpireBefore(now);
+    let total = 0;
+    for (;;) {
+      const done = await withTransactionRetry(this.dataSource, async (m) => {
+        const riderIds = await this.held.ridersWithExpired(m, before, HELD_BATCH);
+        if (riderIds.length === 0) return 0;
+        await this.riders.lockByUsers(m, riderIds);
+        return this.held.expire(m, riderIds, before);
+      });
+      total += done;
+      if (done === 0) break;
+    }
+    while ((await withTransactionRetry(this.dataSource, (m) => this.held.purgeMatched(m, HELD_BATCH))) === HELD_BATCH);
+    return total;
+  }
+
   private async process(m: EntityManager, device: AuthenticatedDevice, work: Work[]): Promise<TapResult[]> {
     const operatorId = device.organizationId;
     // 1. tapIds: the first upload wins; the others are answered its result
@@ -230,6 +267,17 @@ export class TapsService {
     const distanceRiders = [...new Set(ok.filter((w) => w.route!.fare_type === 'DISTANCE').map((w) => w.rider!.user_id))];
     const waiting = new Map<string, HeldTapOut[]>();
     for (const h of await this.held.waiting(m, distanceRiders)) waiting.set(h.riderUserId, [...(waiting.get(h.riderUserId) ?? []), h]);
+    // DISTANCE tap-ins the 4-hour job already charged maxAmount: a tap-out scanned within 4 h of one, uploaded late, closes it
+    const distanceOuts = ok.filter((w) => w.route!.fare_type === 'DISTANCE' && w.direction === 'OUT');
+    const closedByJob = new Map<string, TripRow[]>();
+    if (distanceOuts.length > 0) {
+      const since = new Date(Math.min(...distanceOuts.map((w) => w.scannedAt.getTime())) - TAP_OUT_LIMIT_MS);
+      for (const t of await this.trips.closedWithoutTapOut(m, [...new Set(distanceOuts.map((w) => w.rider!.user_id))], since)) {
+        closedByJob.set(t.rider_user_id, [...(closedByJob.get(t.rider_user_id) ?? []), t]);
+      }
+    }
+    const jobClosed = (riderId: string) => (closedByJob.get(riderId) ?? []).map((t) => ({ routeId: t.route_id, boardedAt: t.boarded_at, trip: t }));
+    const lateCloses: LateClose[] = [];
     const heldMatches: HeldMatch[] = [];
     const unmatchedOuts: Work[] = [];
     const pendingHolds: HeldTapOut[] = [];
@@ -238,7 +286,7 @@ export class TapsService {
       this.pricing,
       operatorId,
       okRiders,
-      [...ok.map((w) => w.scannedAt), ...[...open.values()].flat().map((o) => o.boardedAt)],
+      [...ok.map((w) => w.scannedAt), ...[...open.values()].flat().map((o) => o.boardedAt), ...[...closedByJob.values()].flat().map((t) => t.boarded_at)],
       await this.users.birthDates(okRiders, m),
     );
     const inserts: TripWrite[] = [];
@@ -283,6 +331,19 @@ export class TapsService {
         const list = open.get(rider.user_id) ?? [];
         const match = matchTapOut(list, { routeId: route.id, scannedAt: w.scannedAt });
         if (!match) {
+          const late = matchTapOut(jobClosed(rider.user_id), { routeId: route.id, scannedAt: w.scannedAt });
+          if (late) {
+            // the ride had its tap-out in time: its fare is the distance fare, and what maxAmount took beyond it goes back
+            const trip = late.trip;
+            closedByJob.set(rider.user_id, closedByJob.get(rider.user_id)!.filter((t) => t.id !== trip.id));
+            const charged = BigInt(trip.fare ?? '0');
+            const priced = pricer.price(rider.user_id, { id: trip.id, routeId: route.id, boardedAt: trip.boarded_at, base: distanceFare(fare, trip.stop_in ?? 0, w.stopIndex!).amount, currency });
+            const amount = priced.fare < charged ? priced.fare : charged;
+            const breakdown = { ...priced.breakdown, cap: priced.breakdown.cap + Number(priced.fare - amount) };
+            lateCloses.push({ w, trip, walletAccountId, fare: amount, refund: trip.status === 'CHARGED' ? charged - amount : 0n, breakdown });
+            w.result = { tapId: w.tapId, status: trip.status === 'CHARGED' ? 'CHARGED' : 'UNPAID', fare: money(amount, currency), tripId: trip.id };
+            continue;
+          }
           unmatchedOuts.push(w);
           continue;
         }
@@ -297,7 +358,7 @@ export class TapsService {
       }
     }
 
-    // a tap-out with no open tap-in: NO_TAP_IN when the 4-hour job already charged its tap-in maxAmount, else held for its tap-in
+    // a tap-out with no open tap-in: NO_TAP_IN when the 4-hour job charged its tap-in maxAmount and another tap-out closed it since, else held for its tap-in
     if (unmatchedOuts.length > 0) {
       const since = new Date(Math.min(...unmatchedOuts.map((w) => w.scannedAt.getTime())) - TAP_OUT_LIMIT_MS);
       const closed = new Map<string, { id: string; routeId: string; boardedAt: Date }[]>();
@@ -318,12 +379,21 @@ export class TapsService {
 
     // 6. money: one ledger call for the batch; a wallet that cannot pay makes the trip UNPAID
     const charged = await this.charges.chargeMany(m, charges);
+    await this.charges.refundMany(
+      m,
+      lateCloses.filter((l) => l.refund > 0n).map((l) => ({ tripId: l.trip.id, walletAccountId: l.walletAccountId, operatorId, currency: l.trip.currency.trim() as Currency, amount: l.refund, description: `Bus fare refund, route ${l.w.route!.code} (tap-out after the 4-hour charge)` })),
+    );
+    await this.trips.closeLate(
+      m,
+      lateCloses.map((l) => ({ id: l.trip.id, alightedAt: l.w.scannedAt, stopOut: l.w.stopIndex!, fare: l.fare, fareBreakdown: l.breakdown })),
+    );
     for (const h of heldMatches) h.status = charged.get(h.tripId)!;
     const unpaidRiders = new Set<string>();
     const notices: Parameters<ChargesService['notifyTrips']>[1][number][] = [];
+    const tripById = new Map([...inserts, ...closes].map((t) => [t.id, t]));
     for (const c of charges) {
       const status = charged.get(c.tripId)!;
-      const trip = inserts.find((t) => t.id === c.tripId) ?? closes.find((t) => t.id === c.tripId)!;
+      const trip = tripById.get(c.tripId)!;
       if (status === 'UNPAID') {
         trip.status = 'UNPAID';
         trip.chargedAt = null;

@@ -17,18 +17,21 @@ import { TransitController } from './transit.controller.js';
 import { TripsService } from './trips.service.js';
 
 export const OVERDUE_TAP_INS_JOB = 'transit.overdue-tap-ins';
+export const HELD_TAP_OUTS_JOB = 'transit.held-tap-outs';
 
-/** Registers the TRANSIT_OPERATOR profile and the missing tap-out job (every minute). */
+/** Registers the TRANSIT_OPERATOR profile, the missing tap-out job (every minute) and the held tap-outs job (every 10 minutes). */
 class TransitJobs implements OnModuleInit {
   constructor(
     private readonly jobs: JobsService,
     private readonly trips: TripsService,
+    private readonly taps: TapsService,
     private readonly profiles: OrganizationProfiles,
   ) {}
 
   onModuleInit(): void {
     this.profiles.register(new OperatorProfile());
     this.jobs.register({ name: OVERDUE_TAP_INS_JOB, cron: '* * * * *', handler: async () => void (await this.trips.chargeOverdue(new Date())) });
+    this.jobs.register({ name: HELD_TAP_OUTS_JOB, cron: '*/10 * * * *', handler: async () => void (await this.taps.expireHeldTapOuts(new Date())) });
   }
 }
 
@@ -51,8 +54,8 @@ class TransitJobs implements OnModuleInit {
     { provide: RIDE_CODE_KEYS, useExisting: PaycodeKeysService },
     {
       provide: TransitJobs,
-      inject: [JobsService, TripsService, OrganizationProfiles],
-      useFactory: (j: JobsService, t: TripsService, o: OrganizationProfiles) => new TransitJobs(j, t, o),
+      inject: [JobsService, TripsService, TapsService, OrganizationProfiles],
+      useFactory: (j: JobsService, t: TripsService, taps: TapsService, o: OrganizationProfiles) => new TransitJobs(j, t, taps, o),
     },
   ],
   exports: [TripsService, TapsService, RidersService],

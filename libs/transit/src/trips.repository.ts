@@ -113,6 +113,26 @@ export class TripsRepository {
     );
   }
 
+  /**
+   * Trips the 4-hour job closed at maxAmount that a tap-out uploaded late
+   * closes after all: its stop, time and the distance fare. Only trips still
+   * without a tap-out change; throws if one did not (the rider lock makes it
+   * impossible).
+   */
+  async closeLate(m: EntityManager, trips: readonly { id: string; alightedAt: Date; stopOut: number; fare: bigint; fareBreakdown: Record<string, number> }[]): Promise<void> {
+    if (trips.length === 0) return;
+    const rows = returnedRows(
+      await m.query(
+        `UPDATE transit.trips x SET alighted_at = t.alighted, stop_out = t.stop_out, fare = t.fare, fare_breakdown = t.breakdown
+           FROM unnest($1::uuid[], $2::timestamptz[], $3::int[], $4::bigint[], $5::jsonb[]) AS t(id, alighted, stop_out, fare, breakdown)
+          WHERE x.id = t.id AND x.alighted_at IS NULL AND x.status IN ('CHARGED', 'UNPAID')
+          RETURNING x.id`,
+        [trips.map((t) => t.id), trips.map((t) => t.alightedAt), trips.map((t) => t.stopOut), trips.map((t) => t.fare.toString()), trips.map((t) => JSON.stringify(t.fareBreakdown))],
+      ),
+    );
+    if (rows.length !== trips.length) throw new Error('a trip closed by a late tap-out changed meanwhile');
+  }
+
   /** Open tap-ins of these riders (locked by the caller through their rider rows). */
   async openTapIns(m: EntityManager, riderUserIds: readonly string[]): Promise<TripRow[]> {
     if (riderUserIds.length === 0) return [];

@@ -5,6 +5,7 @@ import { LedgerPostMany1764600000200 } from './1764600000200-ledger-post-many.js
 import { LedgerAccountFunction1764700100000 } from './1764700100000-ledger-account-function.js';
 import { LedgerFloorApi1764700500000 } from './1764700500000-ledger-floor-api.js';
 import { LedgerBalancePlpgsql1764800500150 } from './1764800500150-ledger-balance-plpgsql.js';
+import { LedgerPostManySetBased1764800600000 } from './1764800600000-ledger-post-many-set-based.js';
 
 export const ledgerMigrations = [
   Ledger1763700200000,
@@ -14,4 +15,5 @@ export const ledgerMigrations = [
   LedgerAccountFunction1764700100000,
   LedgerFloorApi1764700500000,
   LedgerBalancePlpgsql1764800500150,
+  LedgerPostManySetBased1764800600000,
 ];

@@ -1,7 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import {
+  HELD_TAP_OUT_TTL_MS,
   TAP_OUT_LIMIT_MS,
+  heldTapOutsExpireBefore,
   checkCodeTime,
   checkCredentialUse,
   codeAcceptWindow,
@@ -158,5 +160,14 @@ describe('checkCredentialUse', () => {
   it('refuses at or after expiry, and a counter of 0, above max, or not an integer', () => {
     expect(checkCredentialUse(new Date(exp * 1000), { exp, max: 200 }, 1)).toEqual({ ok: false, reason: 'INVALID_CODE' });
     for (const n of [0, 201, 1.5, -1]) expect(checkCredentialUse(before, { exp, max: 200 }, n)).toEqual({ ok: false, reason: 'INVALID_CODE' });
+  });
+});
+
+describe('held tap-outs expiry', () => {
+  it('expires a held tap-out 24 h after its scan, not before', () => {
+    const now = new Date('2026-12-01T08:00:00Z');
+    const before = heldTapOutsExpireBefore(now);
+    expect(before.toISOString()).toBe('2026-11-30T08:00:00.000Z');
+    expect(HELD_TAP_OUT_TTL_MS).toBeGreaterThan(TAP_OUT_LIMIT_MS);
   });
 });

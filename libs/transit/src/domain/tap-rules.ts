@@ -56,6 +56,19 @@ export function matchTapOut<T extends OpenTapIn>(openIns: readonly T[], out: { r
   return best;
 }
 
+/**
+ * A held tap-out (uploaded before its tap-in) waits this long after its scan
+ * for the tap-in, which an offline reader may upload hours late; then the
+ * job drops it, answering its tap REJECTED NO_TAP_IN (nothing was boarded,
+ * nothing is charged).
+ */
+export const HELD_TAP_OUT_TTL_MS = 24 * 3600_000;
+
+/** Held tap-outs scanned before this instant are expired at `now`. */
+export function heldTapOutsExpireBefore(now: Date): Date {
+  return new Date(now.getTime() - HELD_TAP_OUT_TTL_MS);
+}
+
 export interface HeldOut {
   routeId: string;
   scannedAt: Date;
