@@ -8,7 +8,7 @@
 //      ratio hot/spread (goal >= 0.8)
 // Every payment must succeed (the bench fails otherwise) and `ledger:verify` must pass after it.
 // The API process's RSS (VmRSS) is sampled during the run; its peak is printed.
-// Usage: npm run bench:payments [-- --seconds 10 --clients 32 --payers 64 --bills 1000 --port 0]
+// Usage: npm run bench:payments [-- --seconds 10 --clients 32 --payers 64 --bills 1000 --port 0 --cpu-prof-dir DIR --db NAME]
 // Uses DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432/postgres).
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -28,6 +28,10 @@ const { values } = parseArgs({
     payers: { type: 'string', default: '64' },
     bills: { type: 'string', default: '1000' },
     port: { type: 'string', default: '0' },
+    // a directory: the API runs with --cpu-prof there (node --cpu-prof is refused in NODE_OPTIONS)
+    'cpu-prof-dir': { type: 'string' },
+    // the bench's own database (dropped and created again): another name when two benches share a server
+    db: { type: 'string', default: 'citypay_bench_payments' },
   },
 });
 const seconds = Number(values.seconds);
@@ -43,7 +47,7 @@ async function freePort() {
   return free;
 }
 const port = Number(values.port) || (await freePort());
-const DB = 'citypay_bench_payments';
+const DB = values.db;
 const ADMIN = { phone: '+8613900000031', password: 'bench-admin-password' };
 
 const env = {
@@ -185,7 +189,8 @@ const reference = await pgbenchTps({ clients, seconds });
 // ---- 2. the API in its own process, on a fresh database
 if (await fetch(`${base}/health/live`).then(() => true, () => false)) throw new Error(`port ${port} is taken: pass --port`);
 await recreate(DB);
-const api = spawn(process.execPath, ['dist/apps/api/src/main.js'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+const profile = values['cpu-prof-dir'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof-dir']}`] : [];
+const api = spawn(process.execPath, [...profile, 'dist/apps/api/src/main.js'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
 const apiExited = new Promise((resolve) => api.once('exit', resolve));
 process.once('exit', () => api.kill('SIGKILL')); // never left behind, whatever stops the bench
 let failed = false;
