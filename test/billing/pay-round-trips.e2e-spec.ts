@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { startApp, expectError, type TestApp } from '../support/app.js';
@@ -132,5 +133,31 @@ describe('a wallet bill payment, round trips and response', () => {
     const rest = await payBill(app, user, last.id, { method: 'WALLET' });
     expect(rest.body.bill).toEqual(await fetchBill(app, user, partialBiller, 'VIEW-0'));
     expect(rest.body.bill).toMatchObject({ status: 'PAID', outstanding: 0 });
+  });
+
+  it('stores the response only while its claim holds the key: a lost claim (IK409) rolls the payment back', async () => {
+    await loadBills(app, biller, [bill('LOST-1', 900)]);
+    const user = await payer(2000);
+    const b = await fetchBill(app, user, biller, 'LOST-1');
+    const ds = app.api.app.get(DataSource);
+    const [scope, key, held, lost] = [`user:${user.id}`, idemKey(), randomUUID(), randomUUID()];
+    await ds.query(
+      `INSERT INTO common.idempotency_keys (scope, key, request_hash, claim, status, locked_until) VALUES ($1, $2, '\\x00', $3, 'IN_PROGRESS', now() + interval '1 minute')`,
+      [scope, key, held],
+    );
+    const pay = (claim: string) =>
+      ds.query(`SELECT response FROM billing.pay_from_wallet($1, $2, $3, NULL, NULL, true, $4, $5, $6, 201)`, [randomUUID(), b.id, user.id, scope, key, claim]);
+    await expect(pay(lost)).rejects.toMatchObject({ driverError: expect.objectContaining({ code: 'IK409' }) });
+    expect(await fetchBill(app, user, biller, 'LOST-1')).toMatchObject({ paidAmount: 0, status: 'UNPAID' });
+    expect(await balance(app, user)).toBe(2000);
+
+    const [{ response }] = (await pay(held)) as { response: unknown }[];
+    const [row] = (await ds.query(`SELECT status, response_status, response_body FROM common.idempotency_keys WHERE scope = $1 AND key = $2`, [scope, key])) as {
+      status: string;
+      response_status: number;
+      response_body: unknown;
+    }[];
+    expect(row).toEqual({ status: 'COMPLETED', response_status: 201, response_body: response });
+    expect(await balance(app, user)).toBe(1100);
   });
 });
