@@ -8,7 +8,7 @@
 //      ratio hot/spread (goal >= 0.8)
 // Every payment must succeed (the bench fails otherwise) and `ledger:verify` must pass after it.
 // The API process's RSS (VmRSS) is sampled during the run; its peak is printed.
-// Usage: npm run bench:payments [-- --seconds 10 --clients 32 --payers 64 --bills 1000 --port 0]
+// Usage: npm run bench:payments [-- --seconds 10 --clients 32 --payers 64 --bills 1000 --port 0 --cpu-prof-dir DIR --db NAME]
 // Uses DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432/postgres).
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -28,6 +28,10 @@ const { values } = parseArgs({
     payers: { type: 'string', default: '64' },
     bills: { type: 'string', default: '1000' },
     port: { type: 'string', default: '0' },
+    // a directory: the API runs with --cpu-prof there (node --cpu-prof is refused in NODE_OPTIONS)
+    'cpu-prof-dir': { type: 'string' },
+    // the bench's own database (dropped and created again): another name when two benches share a server
+    db: { type: 'string', default: 'citypay_bench_payments' },
   },
 });
 const seconds = Number(values.seconds);
@@ -43,7 +47,7 @@ async function freePort() {
   return free;
 }
 const port = Number(values.port) || (await freePort());
-const DB = 'citypay_bench_payments';
+const DB = values.db;
 const ADMIN = { phone: '+8613900000031', password: 'bench-admin-password' };
 
 const env = {
@@ -78,6 +82,32 @@ const rssMb = (pid) => {
     return 0;
   }
 };
+
+/** CPU time (user + system) a process has used, ms (/proc/<pid>/stat, clock ticks of 10 ms). */
+const cpuMs = (pid) => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+};
+/**
+ * CPU used by the API process and by the bench database's PostgreSQL
+ * backends, so that a phase's cost per payment can be read on a loaded
+ * machine (where rates and latencies follow the other load, CPU per
+ * payment does not).
+ */
+async function cpuNow(db) {
+  const { rows } = await db.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [DB]);
+  const backends = new Map(rows.map((r) => [r.pid, cpuMs(r.pid)]));
+  return { api: cpuMs(api.pid), backends };
+}
+function cpuPerPayment(before, after, payments) {
+  let db = 0;
+  for (const [pid, ms] of after.backends) db += ms - (before.backends.get(pid) ?? 0);
+  return `API ${((after.api - before.api) / payments).toFixed(2)} ms, PostgreSQL ${(db / payments).toFixed(2)} ms`;
+}
 
 let keyNo = 0;
 async function call(method, path, body, token, idem = false) {
@@ -150,7 +180,7 @@ async function drive(conns, billsOf, tokens) {
   if (errors) failures.set('socket errors/timeouts', errors);
   if (ranOut) failures.set(`ran out of bills (raise --bills above ${billsEach})`, ranOut);
   const ok = result.requests.total - [...failures.values()].reduce((a, b) => a + b, 0);
-  return { rate: ok / (result.duration || seconds), p50: result.latency.p50, p99: result.latency.p99, failures, total: result.requests.total };
+  return { rate: ok / (result.duration || seconds), ok, p50: result.latency.p50, p99: result.latency.p99, failures, total: result.requests.total };
 }
 
 // ---- 1. the reference
@@ -159,7 +189,8 @@ const reference = await pgbenchTps({ clients, seconds });
 // ---- 2. the API in its own process, on a fresh database
 if (await fetch(`${base}/health/live`).then(() => true, () => false)) throw new Error(`port ${port} is taken: pass --port`);
 await recreate(DB);
-const api = spawn(process.execPath, ['dist/apps/api/src/main.js'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+const profile = values['cpu-prof-dir'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof-dir']}`] : [];
+const api = spawn(process.execPath, [...profile, 'dist/apps/api/src/main.js'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
 const apiExited = new Promise((resolve) => api.once('exit', resolve));
 process.once('exit', () => api.kill('SIGKILL')); // never left behind, whatever stops the bench
 let failed = false;
@@ -204,7 +235,6 @@ try {
     const [, kind, i] = /^([ASH])(\d+)-/.exec(ref);
     pool[kind][Number(i)].push(id);
   }
-  await db.end();
   const billCount = Object.values(pool).flat(2).length;
   console.log(`  setup: ${payers} billers, ${payers} funded payers, ${billCount} bills in ${((Date.now() - setupStarted) / 1000).toFixed(0)} s`);
 
@@ -212,7 +242,10 @@ try {
   let rssPeak = 0;
   const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssMb(api.pid))), 250);
   const tokens = users.map((u) => u.token);
+  const cpuBefore = await cpuNow(db);
   const main = await drive(clients, (k) => pool.A[k], tokens);
+  const cpuAfter = await cpuNow(db);
+  await db.end();
   const spread = await drive(payers, (k) => pool.S[k], tokens);
   const hotRun = await drive(payers, (k) => pool.H[k], tokens);
   clearInterval(sampler);
@@ -220,6 +253,7 @@ try {
   console.log(`payments bench: ${seconds} s a phase, same PostgreSQL (${new URL(server).host}), ${cpus().length} CPUs, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   console.log(`  pgbench tpcb-like, ${clients} clients (reference)   ${reference.toFixed(0).padStart(7)} tps`);
   console.log(`  bill payments, ${clients} payers, own billers       ${main.rate.toFixed(0).padStart(7)} /s   p50 ${main.p50} ms  p99 ${main.p99} ms   ratio to pgbench ${(main.rate / reference).toFixed(2)} (goal >= 0.50)`);
+  console.log(`    CPU per payment (${clients} payers): ${cpuPerPayment(cpuBefore, cpuAfter, main.ok)}`);
   console.log(`  bill payments, ${payers} payers, ${payers} billers (spread) ${spread.rate.toFixed(0).padStart(7)} /s   p50 ${spread.p50} ms  p99 ${spread.p99} ms`);
   console.log(`  bill payments, ${payers} payers, ONE biller (hot)   ${hotRun.rate.toFixed(0).padStart(7)} /s   p50 ${hotRun.p50} ms  p99 ${hotRun.p99} ms   ratio hot/spread ${(hotRun.rate / spread.rate).toFixed(2)} (goal >= 0.80)`);
   console.log(`  API process RSS: peak ${rssPeak.toFixed(0)} MB during the run, ${rssMb(api.pid).toFixed(0)} MB after (goal <= 300 MB)`);

@@ -1,4 +1,4 @@
-import { NotFoundError } from '@app/common';
+import { IdempotencyClaimLostError, NotFoundError } from '@app/common';
 import type { Currency } from '@app/common';
 import { sqlState } from '@app/database';
 import { InsufficientFundsError } from '@app/ledger';
@@ -76,6 +76,9 @@ export const REFUSAL = {
 /** An error of the amount rules: the refusal is the payer's, not a fault. */
 export const isAmountRefusal = (err: unknown): boolean => err instanceof BillAlreadyPaidError || err instanceof OverpaymentError || err instanceof PartialNotAllowedError;
 
+/** billing.pay_from_wallet() called on its own for a biller with a webhook: pay in a transaction. */
+export const NEEDS_TRANSACTION = 'BP428';
+
 /** The refusals of billing.pay_from_wallet() (SQLSTATEs of the pay-from-wallet migration) as the API's errors. */
 export function walletRefusal(err: unknown): Error {
   const e = err as { message?: string; detail?: string; driverError?: { message?: string; detail?: string } };
@@ -90,6 +93,8 @@ export function walletRefusal(err: unknown): Error {
       return message === 'OVERPAYMENT' ? REFUSAL.OVERPAYMENT(outstanding) : REFUSAL.PARTIAL_NOT_ALLOWED(outstanding);
     case 'LD402':
       return new InsufficientFundsError();
+    case 'IK409':
+      return new IdempotencyClaimLostError();
     default:
       return err as Error;
   }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import { ReplicaReads, returnedRows } from '@app/database';
-import type { PaymentRow } from './bill-payment.js';
+import type { PaymentRow, PayResult } from './bill-payment.js';
 import type { BillRowDb } from './bills.service.js';
 
 export type PaymentWithBillRow = PaymentRow & { customer_ref: string; period: string };
@@ -15,23 +15,49 @@ export class BillPaymentsRepository {
     private readonly reads: ReplicaReads,
   ) {}
 
-  /** One call of billing.pay_from_wallet() (see its migration); throws its SQLSTATE refusals as they come. */
+  /**
+   * One call of billing.pay_from_wallet() (see its migrations); throws its
+   * SQLSTATE refusals as they come. With `m`, in that transaction; without,
+   * as a statement of its own (its own transaction: the one round trip of
+   * the payment), which refuses a biller with a webhook (BP428). With
+   * `idempotency`, the statement also stores `response` as the request's
+   * idempotent response (IK409 if the claim was lost).
+   */
   async payFromWallet(
-    m: EntityManager,
-    input: { paymentId: string; billId: string; payerId: string; requested: bigint | undefined; autopayAccountId: string | undefined },
-  ): Promise<{ bill: BillRowDb; payment: PaymentRow; hasWebhook: boolean }> {
-    const [row] = (await m.query(`SELECT bill, payment, has_webhook FROM billing.pay_from_wallet($1, $2, $3, $4, $5)`, [
+    m: EntityManager | undefined,
+    input: {
+      paymentId: string;
+      billId: string;
+      payerId: string;
+      requested: bigint | undefined;
+      autopayAccountId: string | undefined;
+      idempotency: { scope: string; key: string; claim: string; status: number } | undefined;
+    },
+  ): Promise<{ bill: BillRowDb; payment: PaymentRow; hasWebhook: boolean; response: PayResult }> {
+    const idem = input.idempotency;
+    const [row] = (await (m ?? this.dataSource).query(`SELECT bill, payment, has_webhook, response FROM billing.pay_from_wallet($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, [
       input.paymentId,
       input.billId,
       input.payerId,
       input.requested?.toString() ?? null,
       input.autopayAccountId ?? null,
-    ])) as { bill: BillRowDb; payment: Omit<PaymentRow, 'created_at' | 'paid_at'> & { created_at: string; paid_at: string }; has_webhook: boolean }[];
+      m === undefined,
+      idem?.scope ?? null,
+      idem?.key ?? null,
+      idem?.claim ?? null,
+      idem?.status ?? null,
+    ])) as {
+      bill: BillRowDb;
+      payment: Omit<PaymentRow, 'created_at' | 'paid_at'> & { created_at: string; paid_at: string };
+      has_webhook: boolean;
+      response: PayResult;
+    }[];
     // to_jsonb: bigint columns come as numbers, times as strings
     return {
       bill: { ...row.bill, amount: String(row.bill.amount), paid_amount: String(row.bill.paid_amount) },
       payment: { ...row.payment, amount: String(row.payment.amount), created_at: new Date(row.payment.created_at), paid_at: new Date(row.payment.paid_at) },
       hasWebhook: row.has_webhook,
+      response: row.response,
     };
   }
 

@@ -4,10 +4,10 @@ import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import { IdempotencyService, NotFoundError, UUID } from '@app/common';
 import type { Currency } from '@app/common';
-import { withTransactionRetry } from '@app/database';
+import { sqlState, withRetry, withTransactionRetry } from '@app/database';
 import { PaymentOrdersService, paymentOrderView } from '@app/payments';
 import type { ProviderCode } from '@app/payments';
-import { REFUSAL, toPaymentView, walletRefusal } from './bill-payment.js';
+import { NEEDS_TRANSACTION, REFUSAL, toPaymentView, walletRefusal } from './bill-payment.js';
 import type { PaymentMethod, PayResult } from './bill-payment.js';
 import { BillPaymentsRepository } from './bill-payments.repository.js';
 import { BillsService, toBillView } from './bills.service.js';
@@ -35,12 +35,7 @@ export class PayBillService {
     const requested = input.amount === undefined ? undefined : BigInt(input.amount);
     if (input.method === 'WALLET') {
       if (!UUID.test(billId)) throw new NotFoundError('No such bill');
-      // round trips: the idempotency claim (before), BEGIN, the payment, the stored response, COMMIT
-      return withTransactionRetry(this.dataSource, async (m) => {
-        const result = await this.payFromWallet(m, userId, billId, requested);
-        await this.idempotency.record(m, result);
-        return result;
-      });
+      return this.payWalletRequest(userId, billId, requested);
     }
     const bill = await this.bills.bill(billId);
     const biller = await this.bills.biller(bill.biller_id);
@@ -50,22 +45,53 @@ export class PayBillService {
   }
 
   /**
-   * In the caller's transaction, one statement (billing.pay_from_wallet, see
-   * its migration): the bill under its row lock and the amount rules, the
-   * payment and its receipt, wallet -> receivable (402 when short), the
-   * BILL_PAID notification; then the webhook outbox if the biller has one.
-   * An amount the payer did not choose (the default, auto-pay) is what is
-   * outstanding under the lock, never more.
+   * A payer's wallet payment. Round trips: the idempotency claim (before),
+   * then one statement that pays and stores the response, committing on its
+   * own. A biller with a webhook (the statement refuses it with BP428 before
+   * writing anything) is paid in a transaction instead, with its outbox.
    */
-  async payFromWallet(m: EntityManager, userId: string, billId: string, requested: bigint | undefined, autopayAccountId?: string): Promise<PayResult> {
+  private async payWalletRequest(userId: string, billId: string, requested: bigint | undefined): Promise<PayResult> {
+    const paymentId = randomUUID();
+    const idempotency = this.idempotency.sqlRecord();
+    try {
+      const paid = await withRetry(() => this.repository.payFromWallet(undefined, { paymentId, billId, payerId: userId, requested, autopayAccountId: undefined, idempotency }));
+      this.idempotency.recordedInSql();
+      return paid.response;
+    } catch (err) {
+      if (sqlState(err) !== NEEDS_TRANSACTION) throw walletRefusal(err);
+    }
+    return withTransactionRetry(this.dataSource, async (m) => {
+      const result = await this.payFromWallet(m, userId, billId, requested, undefined, idempotency);
+      this.idempotency.recordedInSql();
+      return result;
+    });
+  }
+
+  /**
+   * In the caller's transaction, one statement (billing.pay_from_wallet, see
+   * its migrations): the bill under its row lock and the amount rules, the
+   * payment and its receipt, wallet -> receivable (402 when short), the
+   * BILL_PAID notification, the response (stored as the idempotent response
+   * when `idempotency` is given); then the webhook outbox if the biller has
+   * one. An amount the payer did not choose (the default, auto-pay) is what
+   * is outstanding under the lock, never more.
+   */
+  async payFromWallet(
+    m: EntityManager,
+    userId: string,
+    billId: string,
+    requested: bigint | undefined,
+    autopayAccountId?: string,
+    idempotency?: ReturnType<IdempotencyService['sqlRecord']>,
+  ): Promise<PayResult> {
     let paid: Awaited<ReturnType<BillPaymentsRepository['payFromWallet']>>;
     try {
-      paid = await this.repository.payFromWallet(m, { paymentId: randomUUID(), billId, payerId: userId, requested, autopayAccountId });
+      paid = await this.repository.payFromWallet(m, { paymentId: randomUUID(), billId, payerId: userId, requested, autopayAccountId, idempotency });
     } catch (err) {
       throw walletRefusal(err);
     }
     if (paid.hasWebhook) await this.webhooks.paymentSucceeded(m, paid.bill, paid.payment);
-    return { payment: toPaymentView(paid.payment), bill: toBillView(paid.bill) };
+    return paid.response;
   }
 
   /** The amount rules against the bill as read; the capture re-applies them under the bill's lock. */

@@ -2,8 +2,10 @@ import { Global, Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
 import { IDEMPOTENCY_OPTIONS, IdempotencyInterceptor } from './idempotency.interceptor.js';
 import type { IdempotencyOptions } from './idempotency.interceptor.js';
+import { IdempotencyRepository } from './idempotency.repository.js';
 import { IdempotencyService } from './idempotency.service.js';
 import { Idempotency1763700150000, IdempotencyOwners1764500000950 } from './migration.js';
+import { IdempotencyRecordFunction1764800200000 } from './record-function-migration.js';
 import { CommonSchema1764500000000 } from './schema-migration.js';
 
 /** Global: every module's @Idempotent() routes resolve the interceptor from here. */
@@ -11,12 +13,12 @@ import { CommonSchema1764500000000 } from './schema-migration.js';
 @Module({})
 export class IdempotencyModule {
   static readonly schema = 'common';
-  static readonly migrations = [Idempotency1763700150000, CommonSchema1764500000000, IdempotencyOwners1764500000950];
+  static readonly migrations = [Idempotency1763700150000, CommonSchema1764500000000, IdempotencyOwners1764500000950, IdempotencyRecordFunction1764800200000];
 
   static forRoot(options: IdempotencyOptions): DynamicModule {
     return {
       module: IdempotencyModule,
-      providers: [IdempotencyService, { provide: IDEMPOTENCY_OPTIONS, useValue: options }, IdempotencyInterceptor],
+      providers: [IdempotencyRepository, IdempotencyService, { provide: IDEMPOTENCY_OPTIONS, useValue: options }, IdempotencyInterceptor],
       exports: [IdempotencyService, IdempotencyInterceptor, IDEMPOTENCY_OPTIONS],
     };
   }

@@ -3,17 +3,10 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { ConflictError } from '../errors/domain-error.js';
-import { affectedRows, returnedRows } from '../sql/query-results.js';
+import { CLAIM_SECONDS, IdempotencyRepository } from './idempotency.repository.js';
 import { OwnerSession } from './owner-session.js';
 
-/**
- * How long a claim protects a running request before another may take it
- * over even though its owner's backend still exists (a hung request), and
- * the only protection of claims made before owners were recorded.
- */
-const CLAIM_SECONDS = 60;
-/** How long a key and its response are kept (api.md: 24 h). */
-export const IDEMPOTENCY_TTL_HOURS = 24;
+export { IDEMPOTENCY_TTL_HOURS } from './idempotency.repository.js';
 
 export interface IdempotencyContext {
   scope: string;
@@ -55,8 +48,11 @@ export class IdempotencyService implements OnApplicationBootstrap, OnModuleDestr
   private readonly logger = new Logger('Idempotency');
   private readonly owner: OwnerSession;
 
-  constructor(private readonly dataSource: DataSource) {
-    this.owner = new OwnerSession(dataSource);
+  constructor(
+    dataSource: DataSource,
+    private readonly repository: IdempotencyRepository,
+  ) {
+    this.owner = new OwnerSession(dataSource, repository);
   }
 
   /** Opens the owner connection now, so the first idempotent request does not wait for it (a failure is retried on first use). */
@@ -80,29 +76,14 @@ export class IdempotencyService implements OnApplicationBootstrap, OnModuleDestr
     const owner = await this.owner.current();
     const claim = randomUUID();
     this.owner.running.add(claim);
-    let claimed: { claim: string }[];
+    let claimed: boolean;
     try {
-      claimed = (await this.dataSource.query(
-        `INSERT INTO common.idempotency_keys AS k (scope, key, request_hash, claim, status, locked_until, owner_pid, owner_started)
-         VALUES ($1, $2, $3, $4, 'IN_PROGRESS', now() + make_interval(secs => ${CLAIM_SECONDS}), $5, $6::timestamptz)
-         ON CONFLICT (scope, key) DO UPDATE SET
-           request_hash = EXCLUDED.request_hash, claim = EXCLUDED.claim, status = 'IN_PROGRESS',
-           response_status = NULL, response_body = NULL, locked_until = EXCLUDED.locked_until,
-           owner_pid = EXCLUDED.owner_pid, owner_started = EXCLUDED.owner_started,
-           created_at = now(), completed_at = NULL
-         WHERE k.created_at < now() - make_interval(hours => ${IDEMPOTENCY_TTL_HOURS})
-            OR (k.status = 'IN_PROGRESS' AND k.request_hash = EXCLUDED.request_hash AND (
-                  k.locked_until < now()
-                  OR (k.owner_pid IS NOT NULL AND NOT EXISTS (
-                        SELECT 1 FROM pg_stat_activity a WHERE a.pid = k.owner_pid AND a.backend_start = k.owner_started))))
-         RETURNING claim`,
-        [scope, key, requestHash, claim, owner.pid, owner.started],
-      )) as { claim: string }[];
+      claimed = await this.repository.claim(scope, key, requestHash, claim, owner);
     } catch (err) {
       this.owner.running.delete(claim);
       throw err;
     }
-    if (claimed[0]?.claim === claim) {
+    if (claimed) {
       try {
         await this.owner.confirm(claim, owner);
       } catch (err) {
@@ -117,13 +98,10 @@ export class IdempotencyService implements OnApplicationBootstrap, OnModuleDestr
   }
 
   async inspect(scope: string, key: string, requestHash: Buffer): Promise<Claim> {
-    const [row] = (await this.dataSource.query(
-      `SELECT request_hash, status, response_status, response_body FROM common.idempotency_keys WHERE scope = $1 AND key = $2`,
-      [scope, key],
-    )) as { request_hash: Buffer; status: string; response_status: number | null; response_body: unknown }[];
+    const row = await this.repository.find(scope, key);
     if (!row) return this.claim(scope, key, requestHash);
-    if (!row.request_hash.equals(requestHash)) return { kind: 'mismatch' };
-    if (row.status === 'COMPLETED') return { kind: 'replay', status: row.response_status!, body: row.response_body };
+    if (!row.requestHash.equals(requestHash)) return { kind: 'mismatch' };
+    if (row.completed) return { kind: 'replay', status: row.responseStatus!, body: row.responseBody };
     return { kind: 'in-progress' };
   }
 
@@ -140,24 +118,31 @@ export class IdempotencyService implements OnApplicationBootstrap, OnModuleDestr
   async record(manager: EntityManager, body: unknown): Promise<void> {
     const ctx = this.current();
     if (!ctx) return;
-    const updated = returnedRows(
-      await manager.query(
-        `UPDATE common.idempotency_keys SET status = 'COMPLETED', response_status = $4, response_body = $5, completed_at = now()
-          WHERE scope = $1 AND key = $2 AND claim = $3 AND status = 'IN_PROGRESS' RETURNING 1`,
-        [ctx.scope, ctx.key, ctx.claim, ctx.status, JSON.stringify(body)],
-      ),
-    );
-    if (updated.length === 0) throw new IdempotencyClaimLostError();
+    if (!(await this.repository.complete(ctx, ctx.status, body, manager))) throw new IdempotencyClaimLostError();
     ctx.recorded = true;
+  }
+
+  /**
+   * For a use case whose own SQL stores the response in its statement (by
+   * `common.idempotency_record(scope, key, claim, status, body)`, which
+   * raises SQLSTATE IK409 when the claim was lost): the arguments, or
+   * nothing outside an idempotent request. Call `recordedInSql()` once that
+   * statement committed.
+   */
+  sqlRecord(): { scope: string; key: string; claim: string; status: number } | undefined {
+    const ctx = this.current();
+    return ctx && { scope: ctx.scope, key: ctx.key, claim: ctx.claim, status: ctx.status };
+  }
+
+  /** The response of the current request was stored by its own SQL (see `sqlRecord()`), with its effects. */
+  recordedInSql(): void {
+    const ctx = this.current();
+    if (ctx) ctx.recorded = true;
   }
 
   /** Stores a response outside any transaction (requests that wrote nothing, and business refusals). */
   async complete(ctx: IdempotencyContext, status: number, body: unknown): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE common.idempotency_keys SET status = 'COMPLETED', response_status = $4, response_body = $5, completed_at = now()
-        WHERE scope = $1 AND key = $2 AND claim = $3 AND status = 'IN_PROGRESS'`,
-      [ctx.scope, ctx.key, ctx.claim, status, JSON.stringify(body)],
-    );
+    await this.repository.complete(ctx, status, body);
   }
 
   /**
@@ -167,12 +152,7 @@ export class IdempotencyService implements OnApplicationBootstrap, OnModuleDestr
    * background for a while; it never masks the request's own error.
    */
   async release(ctx: IdempotencyContext): Promise<void> {
-    const release = () =>
-      this.dataSource.query(`DELETE FROM common.idempotency_keys WHERE scope = $1 AND key = $2 AND claim = $3 AND status = 'IN_PROGRESS'`, [
-        ctx.scope,
-        ctx.key,
-        ctx.claim,
-      ]);
+    const release = () => this.repository.release(ctx);
     try {
       await release();
     } catch (err) {
@@ -189,9 +169,7 @@ export class IdempotencyService implements OnApplicationBootstrap, OnModuleDestr
     }
   }
 
-  async purgeExpired(): Promise<number> {
-    return affectedRows(
-      await this.dataSource.query(`DELETE FROM common.idempotency_keys WHERE created_at < now() - make_interval(hours => ${IDEMPOTENCY_TTL_HOURS})`),
-    );
+  purgeExpired(): Promise<number> {
+    return this.repository.purgeExpired();
   }
 }

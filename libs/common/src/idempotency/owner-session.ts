@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
+import type { IdempotencyRepository } from './idempotency.repository.js';
 
 /** The PostgreSQL backend whose life stands for this process's: pid and start time. */
 export interface OwnerTag {
@@ -32,7 +33,10 @@ export class OwnerSession {
   /** Claims of requests still running in this process. */
   readonly running = new Set<string>();
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly repository: IdempotencyRepository,
+  ) {}
 
   /** The current tag, connecting (again) if needed. */
   current(): Promise<OwnerTag> {
@@ -48,10 +52,7 @@ export class OwnerSession {
   async confirm(claim: string, used: OwnerTag): Promise<void> {
     if (this.tag === used) return;
     const tag = await this.current();
-    await this.dataSource.query(
-      `UPDATE common.idempotency_keys SET owner_pid = $1, owner_started = $2::timestamptz WHERE claim = $3 AND status = 'IN_PROGRESS'`,
-      [tag.pid, tag.started, claim],
-    );
+    await this.repository.retag([claim], tag);
   }
 
   async close(): Promise<void> {
@@ -108,11 +109,7 @@ export class OwnerSession {
     try {
       const tag = await this.current();
       if (this.running.size === 0) return;
-      await this.dataSource.query(
-        `UPDATE common.idempotency_keys SET owner_pid = $1, owner_started = $2::timestamptz
-          WHERE claim = ANY($3::uuid[]) AND status = 'IN_PROGRESS'`,
-        [tag.pid, tag.started, [...this.running]],
-      );
+      await this.repository.retag([...this.running], tag);
     } catch (err) {
       const delay = Math.min(50 * 2 ** attempt, 2000);
       if (attempt === 1) this.logger.warn(`Could not re-tag running idempotency claims yet (${(err as Error).message}); retrying`);

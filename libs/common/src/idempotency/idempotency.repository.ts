@@ -1,0 +1,121 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { affectedRows, returnedRows } from '../sql/query-results.js';
+
+/**
+ * How long a claim protects a running request before another may take it
+ * over even though its owner's backend still exists (a hung request), and
+ * the only protection of claims made before owners were recorded.
+ */
+export const CLAIM_SECONDS = 60;
+/** How long a key and its response are kept (api.md: 24 h). */
+export const IDEMPOTENCY_TTL_HOURS = 24;
+
+/** The backend that owns a claim (see OwnerSession). */
+export interface ClaimOwner {
+  pid: number;
+  started: string;
+}
+
+/** A key's row as a later request with the same key sees it. */
+export interface StoredKey {
+  requestHash: Buffer;
+  completed: boolean;
+  responseStatus: number | null;
+  responseBody: unknown;
+}
+
+/** A claim of a running request: whose key it is and which claim holds it. */
+export interface ClaimRef {
+  scope: string;
+  key: string;
+  claim: string;
+}
+
+/**
+ * The SQL of idempotency keys (common.idempotency_keys). The one statement
+ * that a use case's own SQL may run instead, inside its transaction, is
+ * `common.idempotency_record()` (migration 1764800200000): the same
+ * conditional completion as `record()` here.
+ */
+@Injectable()
+export class IdempotencyRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Inserts the claim, or takes the key over when its row expired, or is
+   * IN_PROGRESS for the same request and its owner is gone (lock expired or
+   * backend no longer in pg_stat_activity; re-checked under the row lock, so
+   * two takers never both win). Answers whether `claim` holds the key now.
+   */
+  async claim(scope: string, key: string, requestHash: Buffer, claim: string, owner: ClaimOwner): Promise<boolean> {
+    const rows = (await this.dataSource.query(
+      `INSERT INTO common.idempotency_keys AS k (scope, key, request_hash, claim, status, locked_until, owner_pid, owner_started)
+       VALUES ($1, $2, $3, $4, 'IN_PROGRESS', now() + make_interval(secs => ${CLAIM_SECONDS}), $5, $6::timestamptz)
+       ON CONFLICT (scope, key) DO UPDATE SET
+         request_hash = EXCLUDED.request_hash, claim = EXCLUDED.claim, status = 'IN_PROGRESS',
+         response_status = NULL, response_body = NULL, locked_until = EXCLUDED.locked_until,
+         owner_pid = EXCLUDED.owner_pid, owner_started = EXCLUDED.owner_started,
+         created_at = now(), completed_at = NULL
+       WHERE k.created_at < now() - make_interval(hours => ${IDEMPOTENCY_TTL_HOURS})
+          OR (k.status = 'IN_PROGRESS' AND k.request_hash = EXCLUDED.request_hash AND (
+                k.locked_until < now()
+                OR (k.owner_pid IS NOT NULL AND NOT EXISTS (
+                      SELECT 1 FROM pg_stat_activity a WHERE a.pid = k.owner_pid AND a.backend_start = k.owner_started))))
+       RETURNING claim`,
+      [scope, key, requestHash, claim, owner.pid, owner.started],
+    )) as { claim: string }[];
+    return rows[0]?.claim === claim;
+  }
+
+  async find(scope: string, key: string): Promise<StoredKey | undefined> {
+    const [row] = (await this.dataSource.query(
+      `SELECT request_hash, status, response_status, response_body FROM common.idempotency_keys WHERE scope = $1 AND key = $2`,
+      [scope, key],
+    )) as { request_hash: Buffer; status: string; response_status: number | null; response_body: unknown }[];
+    if (!row) return undefined;
+    return { requestHash: row.request_hash, completed: row.status === 'COMPLETED', responseStatus: row.response_status, responseBody: row.response_body };
+  }
+
+  /**
+   * Stores the response while `ref.claim` still holds the key, in the given
+   * transaction (or on its own); answers false when another request took
+   * the key over meanwhile.
+   */
+  async complete(ref: ClaimRef, status: number, body: unknown, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
+    const updated = returnedRows(
+      await manager.query(
+        `UPDATE common.idempotency_keys SET status = 'COMPLETED', response_status = $4, response_body = $5, completed_at = now()
+          WHERE scope = $1 AND key = $2 AND claim = $3 AND status = 'IN_PROGRESS' RETURNING 1`,
+        [ref.scope, ref.key, ref.claim, status, JSON.stringify(body)],
+      ),
+    );
+    return updated.length > 0;
+  }
+
+  /** Gives the key back (the claim's request did nothing). */
+  async release(ref: ClaimRef): Promise<void> {
+    await this.dataSource.query(`DELETE FROM common.idempotency_keys WHERE scope = $1 AND key = $2 AND claim = $3 AND status = 'IN_PROGRESS'`, [
+      ref.scope,
+      ref.key,
+      ref.claim,
+    ]);
+  }
+
+  /** Moves running claims onto another owner backend (the owner session was replaced). */
+  async retag(claims: readonly string[], owner: ClaimOwner): Promise<void> {
+    if (claims.length === 0) return;
+    await this.dataSource.query(
+      `UPDATE common.idempotency_keys SET owner_pid = $1, owner_started = $2::timestamptz
+        WHERE claim = ANY($3::uuid[]) AND status = 'IN_PROGRESS'`,
+      [owner.pid, owner.started, [...claims]],
+    );
+  }
+
+  async purgeExpired(): Promise<number> {
+    return affectedRows(
+      await this.dataSource.query(`DELETE FROM common.idempotency_keys WHERE created_at < now() - make_interval(hours => ${IDEMPOTENCY_TTL_HOURS})`),
+    );
+  }
+}

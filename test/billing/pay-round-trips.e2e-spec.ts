@@ -1,0 +1,163 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import type { PoolClient } from 'pg';
+import { DataSource } from 'typeorm';
+import { startApp, expectError, type TestApp } from '../support/app.js';
+import { ADMIN, adminToken, verifiedUser } from '../support/factories.js';
+import type { TestUser } from '../support/factories.js';
+import { bill, credit, fetchBill, loadBills, makeBiller, payBill } from '../support/billing.js';
+import type { TestBiller } from '../support/billing.js';
+import { balance, idemKey } from '../support/payments.js';
+
+/**
+ * Issue 16: a wallet bill payment is at most 3 round trips to PostgreSQL
+ * (today 2: the idempotency claim, then billing.pay_from_wallet() as a
+ * statement of its own that also stores the response). Every query the
+ * app's pool runs during one payment is recorded, so a path that goes back
+ * to BEGIN ... COMMIT or to a separate completion fails here.
+ */
+describe('a wallet bill payment, round trips and response', () => {
+  let app: TestApp;
+  let admin: string;
+  let biller: TestBiller;
+  let partialBiller: TestBiller;
+  let recording: string[] | undefined;
+
+  beforeAll(async () => {
+    app = await startApp({ ADMIN_PHONE: ADMIN.phone, ADMIN_PASSWORD: ADMIN.password, PAYMENT_QUERY_INTERVAL_MS: '3600000' });
+    admin = await adminToken(app);
+    biller = await makeBiller(app, admin);
+    partialBiller = await makeBiller(app, admin, { billerAllowsPartial: true });
+    // every client of the app's pool (not pg-boss's, nor the idempotency owner session) records its queries while `recording` is set
+    type Connect = (callback?: (err: Error | undefined, client: PoolClient, done: () => void) => void) => unknown;
+    const pool = (app.api.app.get(DataSource).driver as unknown as { master: { connect: Connect } }).master;
+    const connect = pool.connect.bind(pool);
+    const wrapped = new WeakSet<object>();
+    pool.connect = (callback) => {
+      const wrap = (client: PoolClient) => {
+        if (client && !wrapped.has(client)) {
+          wrapped.add(client);
+          const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+          (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+            const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string }).text ?? '';
+            recording?.push(text.replace(/\s+/g, ' ').trim());
+            return query(...args);
+          };
+        }
+        return client;
+      };
+      if (callback) return connect((err, client, done) => callback(err, wrap(client), done));
+      return (connect() as Promise<PoolClient>).then(wrap);
+    };
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  /**
+   * The queries of one request, less the guard's caller lookup (identity's
+   * user, roles and session: once per caller per CALLER_TTL_MS, not per
+   * payment; at most one is allowed here).
+   */
+  async function counted<T>(work: () => Promise<T>): Promise<{ result: T; queries: string[] }> {
+    const all: string[] = [];
+    recording = all;
+    let result: T;
+    try {
+      result = await work();
+    } finally {
+      recording = undefined;
+    }
+    const callerLookups = all.filter((q) => /\bidentity\./.test(q));
+    expect(callerLookups.length).toBeLessThanOrEqual(1);
+    return { result, queries: all.filter((q) => !callerLookups.includes(q)) };
+  }
+
+  async function payer(amount: number): Promise<TestUser> {
+    const user = await verifiedUser(app);
+    await credit(app, admin, user, amount);
+    return user;
+  }
+
+  it('pays in 2 round trips (claim, one statement), with no BEGIN/COMMIT; refusals and replays stay within 3', async () => {
+    await loadBills(app, biller, [bill('RT-1', 1000), bill('RT-2', 1000)]);
+    const user = await payer(5000);
+    const b1 = await fetchBill(app, user, biller, 'RT-1');
+    const b2 = await fetchBill(app, user, biller, 'RT-2');
+    await payBill(app, user, b1.id, { method: 'WALLET' }); // warms the caller cache and the pool
+
+    const key = idemKey();
+    const paid = await counted(() => payBill(app, user, b2.id, { method: 'WALLET' }, key));
+    expect(paid.result.status).toBe(201);
+    expect(paid.queries.filter((q) => /^(BEGIN|START|COMMIT|ROLLBACK)/i.test(q))).toEqual([]);
+    expect(paid.queries.filter((q) => /pay_from_wallet/.test(q))).toHaveLength(1);
+    expect(paid.queries.filter((q) => /idempotency_keys/.test(q))).toHaveLength(1); // the claim; the response went with the payment
+    expect(paid.queries).toHaveLength(2);
+
+    const replay = await counted(() => payBill(app, user, b2.id, { method: 'WALLET' }, key));
+    expect(replay.result.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.result.body).toEqual(paid.result.body);
+    expect(replay.queries.length).toBeLessThanOrEqual(3);
+
+    const refused = await counted(() => payBill(app, user, b2.id, { method: 'WALLET' }));
+    expectError(refused.result, 409, 'BILL_ALREADY_PAID');
+    expect(refused.queries.length).toBeLessThanOrEqual(3); // the claim, the refused statement, the stored refusal
+    expect(await balance(app, user)).toBe(3000);
+  });
+
+  it('answers, and replays, what the API shows of the payment and the bill afterwards (the SQL views equal the TypeScript ones)', async () => {
+    const names = ['张三丰', 'Wang Xiaoming', '𠮷野家', 'X', null];
+    await loadBills(
+      app,
+      partialBiller,
+      names.map((customerName, i) => bill(`VIEW-${i}`, 1000 + i, { customerName })),
+    );
+    const user = await payer(10_000);
+    for (const [i] of names.entries()) {
+      const before = await fetchBill(app, user, partialBiller, `VIEW-${i}`);
+      const key = idemKey();
+      const res = await payBill(app, user, before.id, { method: 'WALLET', amount: 400 }, key);
+      expect(res.status).toBe(201);
+      const after = await fetchBill(app, user, partialBiller, `VIEW-${i}`);
+      expect(after.status).toBe('PARTIALLY_PAID');
+      expect(res.body.bill).toEqual(after);
+      const read = await app.request('GET', `/v1/payments/${res.body.payment.id}`, { token: user.accessToken });
+      const { receipt: _receipt, ...payment } = read.body;
+      expect(res.body.payment).toEqual(payment);
+      expect(res.body.checkout).toBeUndefined();
+      const again = await payBill(app, user, before.id, { method: 'WALLET', amount: 400 }, key);
+      expect(again.body).toEqual(res.body);
+    }
+    // the rest of one, to PAID
+    const last = await fetchBill(app, user, partialBiller, 'VIEW-0');
+    const rest = await payBill(app, user, last.id, { method: 'WALLET' });
+    expect(rest.body.bill).toEqual(await fetchBill(app, user, partialBiller, 'VIEW-0'));
+    expect(rest.body.bill).toMatchObject({ status: 'PAID', outstanding: 0 });
+  });
+
+  it('stores the response only while its claim holds the key: a lost claim (IK409) rolls the payment back', async () => {
+    await loadBills(app, biller, [bill('LOST-1', 900)]);
+    const user = await payer(2000);
+    const b = await fetchBill(app, user, biller, 'LOST-1');
+    const ds = app.api.app.get(DataSource);
+    const [scope, key, held, lost] = [`user:${user.id}`, idemKey(), randomUUID(), randomUUID()];
+    await ds.query(
+      `INSERT INTO common.idempotency_keys (scope, key, request_hash, claim, status, locked_until) VALUES ($1, $2, '\\x00', $3, 'IN_PROGRESS', now() + interval '1 minute')`,
+      [scope, key, held],
+    );
+    const pay = (claim: string) =>
+      ds.query(`SELECT response FROM billing.pay_from_wallet($1, $2, $3, NULL, NULL, true, $4, $5, $6, 201)`, [randomUUID(), b.id, user.id, scope, key, claim]);
+    await expect(pay(lost)).rejects.toMatchObject({ driverError: expect.objectContaining({ code: 'IK409' }) });
+    expect(await fetchBill(app, user, biller, 'LOST-1')).toMatchObject({ paidAmount: 0, status: 'UNPAID' });
+    expect(await balance(app, user)).toBe(2000);
+
+    const [{ response }] = (await pay(held)) as { response: unknown }[];
+    const [row] = (await ds.query(`SELECT status, response_status, response_body FROM common.idempotency_keys WHERE scope = $1 AND key = $2`, [scope, key])) as {
+      status: string;
+      response_status: number;
+      response_body: unknown;
+    }[];
+    expect(row).toEqual({ status: 'COMPLETED', response_status: 201, response_body: response });
+    expect(await balance(app, user)).toBe(1100);
+  });
+});
