@@ -4,7 +4,8 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { get, post } from '../../api/client';
-import type { DailySettlements, Organization, WebhookDelivery } from '../../api/types';
+import type { DailySettlements, Organization, Page, WebhookDelivery } from '../../api/types';
+import { InfiniteList, useCursorList } from '../../components/InfiniteList';
 import { DateTime, ErrorNotice, Loading, MoneyText } from '../../components/ui';
 import { formatMoney } from '../../money';
 import { billsFromCsv, parseCsv } from './csv';
@@ -208,46 +209,45 @@ function SettlementChart({ billerId }: { billerId: string }) {
 
 function Deliveries({ billerId }: { billerId: string }) {
   const { t } = useTranslation('operator');
-  const q = useQuery({
-    queryKey: ['webhook-deliveries', billerId],
-    queryFn: () => get<{ items: WebhookDelivery[] }>(`/v1/billers/${billerId}/webhook-deliveries?limit=50`),
-  });
+  const deliveries = useCursorList<Page<WebhookDelivery>>(['webhook-deliveries', billerId], `/v1/billers/${billerId}/webhook-deliveries`);
   return (
     <div className="card">
       <h2>{t('webhooks.title')}</h2>
-      <ErrorNotice error={q.error} />
-      {q.isPending ? (
-        <Loading />
-      ) : !q.data?.items.length ? (
-        <p className="muted">{t('webhooks.none')}</p>
-      ) : (
-        <table className="table">
-          <thead>
-            <tr>
-              <th scope="col">{t('webhooks.event')}</th>
-              <th scope="col">{t('webhooks.status')}</th>
-              <th scope="col">{t('webhooks.attempts')}</th>
-              <th scope="col">{t('webhooks.created')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {q.data.items.map((d) => (
-              <tr key={d.id}>
-                <td>{d.eventType}</td>
-                <td>
-                  {t(`webhooks.statuses.${d.status}`, { defaultValue: d.status })}
-                  {d.lastStatusCode ? ` (HTTP ${d.lastStatusCode})` : ''}
-                  {d.lastError ? <small className="muted"> {d.lastError}</small> : null}
-                </td>
-                <td>{d.attempts}</td>
-                <td>
-                  <DateTime iso={d.createdAt} />
-                </td>
+      <InfiniteList list={deliveries} empty={t('webhooks.none')}>
+        {(items) => (
+          <table className="table" data-testid="webhook-deliveries">
+            <caption className="sr-only">{t('webhooks.title')}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t('webhooks.event')}</th>
+                <th scope="col">{t('webhooks.status')}</th>
+                <th scope="col">{t('webhooks.attempts')}</th>
+                <th scope="col">{t('webhooks.created')}</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+            </thead>
+            <tbody>
+              {items.map((d) => (
+                <tr key={d.id}>
+                  <td>
+                    {t(`webhooks.events.${d.eventType.replace(/\./g, '_')}`, { defaultValue: d.eventType })}
+                    <br />
+                    <code>{d.eventType}</code>
+                  </td>
+                  <td>
+                    {t(`webhooks.statuses.${d.status}`, { defaultValue: d.status })}
+                    {d.lastStatusCode ? ` ${t('webhooks.httpStatus', { code: d.lastStatusCode })}` : ''}
+                    {d.lastError ? <small className="muted"> {d.lastError}</small> : null}
+                  </td>
+                  <td>{d.attempts}</td>
+                  <td>
+                    <DateTime iso={d.createdAt} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </InfiniteList>
     </div>
   );
 }
