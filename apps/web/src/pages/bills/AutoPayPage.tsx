@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { Link, useParams } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { api } from '../../api/client';
+import { api, NOT_FOUND } from '../../api/client';
 import type { BillerAccount, Currency, Page } from '../../api/types';
 import { InfiniteList, useCursorList } from '../../components/InfiniteList';
 import { DateTime, ErrorNotice, Field, Loading, MoneyText } from '../../components/ui';
@@ -32,7 +32,7 @@ export default function AutoPayPage() {
   const [busy, setBusy] = useState(false);
   if (accounts.isPending) return <Loading />;
   const account = accounts.data?.find((a) => a.id === accountId);
-  if (!account) return <ErrorNotice error={accounts.error ?? new Error('not found')} />;
+  if (!account) return <ErrorNotice error={accounts.error ?? NOT_FOUND} />;
   const autoPay = account.autoPay as { maxAmount: number; currency: Currency } | null;
 
   const change = async (body: { maxAmount: number } | null) => {

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { post } from '../../api/client';
+import { NOT_FOUND, post } from '../../api/client';
 import type { CampusCard, CardMovement, Page, RideCode } from '../../api/types';
 import { InfiniteList, useCursorList } from '../../components/InfiniteList';
 import { QrCode } from '../../components/QrCode';
@@ -99,7 +99,7 @@ export default function CardPage() {
   };
 
   if (isPending) return <Loading />;
-  if (!card) return <ErrorNotice error={error ?? new Error('not found')} />;
+  if (!card) return <ErrorNotice error={error ?? NOT_FOUND} />;
   return (
     <section className="narrow">
       <h1>{t('cardTitle', { memberNo: card.memberNo })}</h1>

@@ -1,13 +1,14 @@
 import { useState, type ChangeEvent } from 'react';
-import { Link, useParams } from 'react-router';
+import { useParams } from 'react-router';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { get, post } from '../../api/client';
-import type { DailySettlements, Organization, Page, WebhookDelivery } from '../../api/types';
+import type { DailySettlements, Page, WebhookDelivery } from '../../api/types';
 import { InfiniteList, useCursorList } from '../../components/InfiniteList';
-import { DateTime, ErrorNotice, Loading, MoneyText } from '../../components/ui';
+import { DateTime, ErrorNotice, FileField, Loading, MoneyText } from '../../components/ui';
 import { formatMoney } from '../../money';
+import { ConsoleHeading } from './ConsoleHeading';
 import { billsFromCsv, parseCsv } from './csv';
 
 const CHUNK = 500;
@@ -24,16 +25,10 @@ function shanghaiDay(t: number): string {
 }
 
 export default function BillerConsole() {
-  const { t } = useTranslation('operator');
   const { billerId = '' } = useParams();
-  const org = useQuery({ queryKey: ['organization', billerId], queryFn: () => get<Organization>(`/v1/organizations/${billerId}`) });
   return (
     <section>
-      <p>
-        <Link to="/operator">{t('title')}</Link>
-      </p>
-      <h1>{org.data?.name ?? t('billerConsole')}</h1>
-      <ErrorNotice error={org.error} />
+      <ConsoleHeading kind="BILLER" orgId={billerId} />
       <BillUpload billerId={billerId} />
       <SettlementChart billerId={billerId} />
       <Deliveries billerId={billerId} />
@@ -88,10 +83,7 @@ function BillUpload({ billerId }: { billerId: string }) {
       <h2>{t('upload.title')}</h2>
       <p className="muted">{t('upload.format')}</p>
       <code className="block">customerRef,period,amount,currency,dueDate,customerName</code>
-      <div className="field">
-        <label htmlFor="bills-csv">{t('upload.choose')}</label>
-        <input id="bills-csv" type="file" accept=".csv,text/csv" onChange={(e) => void upload(e)} />
-      </div>
+      <FileField id="bills-csv" label={t('upload.choose')} accept=".csv,text/csv" onFile={(e) => void upload(e)} />
       {progress && (
         <div className="field">
           <label htmlFor="upload-progress">{t('upload.progress', { done: progress.done, total: progress.total })}</label>
