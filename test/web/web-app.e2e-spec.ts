@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -246,6 +246,48 @@ describe('web app in a browser', () => {
 
     expect(violations).toEqual([]);
   }, 90_000);
+
+  it('the wallet history loads page after page on its cursor as it scrolls, each item once, to its end', async () => {
+    const user = await verifiedUser(app);
+    // 45 movements of 0.01 .. 0.45: three pages of 20; newest first
+    for (let fen = 1; fen <= 45; fen++) await credit(app, admin, user, fen);
+    const page = await newPage();
+    await page.context().addInitScript((token) => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('citypay.refreshToken', token), user.refreshToken);
+    await page.goto('/wallet');
+    await expect(page.getByTestId('balance-CNY')).toHaveTextContent('¥10.35');
+    // the document's title names the page, in the reader's language
+    expect(await waitFor(async () => (await page.title()) === '我的钱包 · 城市支付')).toBe(true);
+    const rows = page.getByRole('list', { name: '收支明细' }).getByRole('listitem');
+    const end = page.getByTestId('list-end');
+    // the first page only: the end of the list is below the fold
+    expect(await waitFor(async () => (await rows.count()) === 20)).toBe(true);
+    expect(await end.getAttribute('data-more')).toBe('true');
+    await end.scrollIntoViewIfNeeded();
+    expect(await waitFor(async () => (await rows.count()) === 40)).toBe(true);
+    await end.scrollIntoViewIfNeeded();
+    expect(await waitFor(async () => (await rows.count()) === 45)).toBe(true);
+    await expect(end).toHaveTextContent('没有更多记录了');
+    expect(await end.getAttribute('data-more')).toBe('false');
+    const amounts = (await rows.locator('.in').allTextContents()).map((t) => Math.round(Number(t.replace(/[^0-9.]/g, '')) * 100));
+    expect(amounts).toEqual(Array.from({ length: 45 }, (_, i) => 45 - i));
+  }, 90_000);
+
+  it('every error code the API documents has its message in both languages', async () => {
+    const doc = (await app.request('GET', '/docs-json')).body as { paths: Record<string, Record<string, { responses?: Record<string, any> }>> };
+    const codes = new Set<string>();
+    const collect = (node: unknown): void => {
+      if (!node || typeof node !== 'object') return;
+      const n = node as Record<string, any>;
+      if (n.properties?.code?.enum) for (const c of n.properties.code.enum as string[]) codes.add(c);
+      for (const v of Object.values(n)) collect(v);
+    };
+    for (const ops of Object.values(doc.paths)) for (const op of Object.values(ops)) collect(op.responses);
+    expect(codes.size).toBeGreaterThan(20);
+    for (const lang of ['zh-CN', 'en']) {
+      const errors = (JSON.parse(readFileSync(join(process.cwd(), 'apps', 'web', 'src', 'locales', lang, 'common.json'), 'utf8')) as { errors: Record<string, string> }).errors;
+      expect([lang, [...codes].filter((c) => !errors[c]).sort()]).toEqual([lang, []]);
+    }
+  });
 
   it('first load of the wallet on a throttled phone: JS bytes within budget, figures written to test-results/web/first-load.json', async () => {
     const user = await registerUser(app);
