@@ -101,6 +101,8 @@ describe('web app in a browser', () => {
     await capture(page, '07-sandbox-checkout', violations);
     await page.getByRole('button', { name: '确认付款' }).click();
     await expect(page.getByTestId('sandbox-status')).toHaveTextContent('已付款');
+    // the platform hears of the payment from the provider: the notification arrives live
+    await expect(page.locator('[data-testid=live-notification][data-type=TOP_UP_SUCCEEDED]')).toHaveTextContent('¥120.50');
     await page.getByRole('link', { name: '返回商户' }).click();
     await expect(page.getByTestId('order-status')).toHaveTextContent('充值成功');
     await capture(page, '08-top-up-done', violations);
@@ -137,6 +139,8 @@ describe('web app in a browser', () => {
     await expect(page).toHaveURLPath(/^\/payments\/[0-9a-f-]{36}$/);
     await expect(page.getByTestId('payment-status')).toHaveTextContent('缴费成功');
     expect(await page.getByTestId('receipt-no').textContent()).toMatch(/^BP\d{8}-\d{8}$/);
+    // the paid notification arrives live
+    await expect(page.locator('[data-testid=live-notification][data-type=BILL_PAID]')).toHaveTextContent('¥88.00');
     await capture(page, '13-receipt', violations);
     // the other bill through a provider: its QR, then the sandbox checkout, then the receipt
     await page.getByRole('link', { name: '返回缴费' }).click();
@@ -158,6 +162,11 @@ describe('web app in a browser', () => {
     expect(await page.getByTestId('receipt-no').textContent()).toMatch(/^BP\d{8}-\d{8}$/);
     await page.getByRole('link', { name: '返回缴费' }).click();
     await page.getByText('暂无待缴账单。').waitFor();
+    // a new bill for the linked account: announced live, and the open bills show it without a reload
+    await loadBills(app, water, [bill('W-100', 1_200, { period: '2026-12', dueDate: '2027-01-15', customerName: '李小明' })]);
+    await page.locator('[data-testid=live-notification][data-type=BILL_ISSUED]').waitFor();
+    await page.getByRole('link', { name: '缴费 天津水务集团 2026-12' }).waitFor();
+    await page.getByText('¥12.00').first().waitFor();
     await page.getByRole('link', { name: '自动缴费：未开启' }).click();
     await page.getByLabel('单笔上限（元）').fill('200');
     await page.getByRole('button', { name: '开启自动缴费' }).click();

@@ -200,6 +200,8 @@ describe('web app: transit, campus, notifications', () => {
 
     const { page: student } = await pageAs(card.owner);
     await student.goto('/campus');
+    await student.getByRole('link', { name: `学工号 ${card.memberNo}` }).waitFor();
+    await capture(student, '39-campus-cards', violations);
     await student.getByRole('link', { name: `学工号 ${card.memberNo}` }).click();
     await expect(student.getByTestId('card-balance')).toHaveTextContent('¥0.00');
     await qrPayload(student, '[data-testid=card-code]');
@@ -207,7 +209,10 @@ describe('web app: transit, campus, notifications', () => {
 
     const { page: staff } = await pageAs(university.staff, DESKTOP);
     await staff.goto('/operator');
+    await staff.getByRole('link', { name: /天津商业大学/ }).waitFor();
+    await capture(staff, '41a-operator-home', violations);
     await staff.getByRole('link', { name: /天津商业大学/ }).click();
+    await staff.getByRole('heading', { level: 1, name: '高校后台' }).waitFor();
     await expect(staff).toHaveURLPath(`/operator/universities/${university.id}`);
     const roster = ['memberNo,fullName,kind', 'S-NEW-1,王五,STUDENT', `${card.memberNo},李四,STUDENT`].join('\n');
     await staff.locator('#roster-csv').setInputFiles({ name: 'roster.csv', mimeType: 'text/csv', buffer: Buffer.from(roster, 'utf8') });
