@@ -12,7 +12,7 @@ export function LanguageSwitch() {
   return (
     <div className="lang" role="group" aria-label={t('language')}>
       {LANGUAGES.map((lng: Language) => (
-        <button key={lng} type="button" className="link" aria-pressed={i18n.language === lng} onClick={() => setLanguage(lng)} lang={lng}>
+        <button key={lng} type="button" className="link" aria-pressed={i18n.language === lng} onClick={() => void setLanguage(lng)} lang={lng}>
           {lng === 'zh-CN' ? '中文' : 'English'}
         </button>
       ))}
