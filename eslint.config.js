@@ -31,6 +31,20 @@ export default tseslint.config(
     languageOptions: { globals: globals.browser },
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['@app/*', '**/libs/**', '**/config/**'], message: 'The web app speaks only the public API, never server code.' }] }],
+      // every string the app shows is translated (src/locales, zh-CN and en): none written into the markup
+      'no-restricted-syntax': [
+        'error',
+        { selector: "CallExpression[callee.property.name='only']", message: 'No focused tests (.only) may be committed.' },
+        {
+          // code samples (<code>, <pre>: a CSV header) are meant literally
+          selector: 'JSXText[value=/[A-Za-z\\u3400-\\u9fff]/]:not(JSXElement[openingElement.name.name=/^(code|pre)$/] > JSXText)',
+          message: 'Text in JSX is not translated: put it in src/locales (zh-CN and en) and show t(key).',
+        },
+        {
+          selector: 'JSXAttribute[name.name=/^(aria-label|title|placeholder|alt)$/] > Literal[value=/[A-Za-z\\u3400-\\u9fff]/]',
+          message: 'A label written into the markup is not translated: put it in src/locales (zh-CN and en) and pass t(key).',
+        },
+      ],
     },
   },
   {

@@ -89,7 +89,7 @@ export default defineConfig({
             // the layout and live notifications): one file, so a first load is not a chain of small ones
             {
               name: 'app',
-              test: /node_modules[\\/](react|react-dom|scheduler|react-router|@tanstack|i18next|react-i18next)[\\/]|apps[\\/]web[\\/]src[\\/](api|auth|i18n|locales|notifications|components[\\/](Layout|ui)|pages[\\/]transit[\\/]offline)/,
+              test: /node_modules[\\/](react|react-dom|scheduler|react-router|@tanstack|i18next|react-i18next)[\\/]|apps[\\/]web[\\/]src[\\/](api|auth|i18n|locales[\\/]zh-CN|notifications|components[\\/](Layout|ui|InfiniteList)|pages[\\/]transit[\\/]offline)/,
             },
           ],
         },

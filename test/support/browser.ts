@@ -65,8 +65,28 @@ export async function axe(page: Page, name: string): Promise<AxeViolation[]> {
 }
 
 /**
+ * Text the page shows (screen-reader-only text included) that looks like one
+ * of the API's codes (UPPER_SNAKE: TRANSIT_OPERATOR, PENDING_TAP_OUT, ...):
+ * an enum shown untranslated. Code samples (<code>, <pre>) are meant literally.
+ */
+export async function rawCodes(page: Page, name: string): Promise<AxeViolation[]> {
+  const found = await page.evaluate(() => {
+    // runs in the page (no DOM types in this Node program)
+    const doc = (globalThis as unknown as { document: any }).document;
+    const walker = doc.createTreeWalker(doc.body, 4 /* NodeFilter.SHOW_TEXT */);
+    const out: string[] = [];
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      if (!n.parentElement || n.parentElement.closest('code, pre, script, style, noscript')) continue;
+      for (const m of String(n.textContent).matchAll(/\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b/g)) out.push(m[0]);
+    }
+    return out;
+  });
+  return found.length ? [{ page: name, id: 'untranslated-code', impact: 'serious', help: 'An API code is shown as text: translate it', targets: [...new Set(found)] }] : [];
+}
+
+/**
  * Screenshot of the page at phone and desktop sizes (test-results/web, git-ignored),
- * and its accessibility check (collected into `violations`).
+ * and its accessibility check and its check for codes shown untranslated (collected into `violations`).
  */
 export async function capture(page: Page, name: string, violations: AxeViolation[]): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
@@ -77,7 +97,7 @@ export async function capture(page: Page, name: string, violations: AxeViolation
     .waitForFunction(() => !(globalThis as unknown as { document: { querySelector(s: string): unknown } }).document.querySelector('p.muted[role=status]'), undefined, { timeout: 10_000 })
     .catch(() => undefined);
   await page.waitForLoadState('networkidle', { timeout: 1_000 }).catch(() => undefined);
-  violations.push(...(await axe(page, name)));
+  violations.push(...(await axe(page, name)), ...(await rawCodes(page, name)));
   const original = page.viewportSize();
   for (const [size, viewport] of [['phone', PHONE], ['desktop', DESKTOP]] as const) {
     await page.setViewportSize(viewport);

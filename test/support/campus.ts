@@ -29,7 +29,7 @@ export async function makeUniversity(app: TestApp, admin: string, name = `天津
 }
 
 export async function makeMerchant(app: TestApp, admin: string, university: TestUniversity, category = 'CANTEEN'): Promise<TestMerchant> {
-  const org = await createOrg(app, admin, { kind: 'MERCHANT', universityId: university.id, merchantCategory: category });
+  const org = await createOrg(app, admin, { kind: 'MERCHANT', name: `第一食堂 ${randomInt(1e9)}`, universityId: university.id, merchantCategory: category });
   const staff = await staffOf(app, admin, org.id);
   const res = await app.request('POST', `/v1/organizations/${org.id}/devices`, { token: staff.accessToken, body: { kind: 'POS', label: 'till 1' } });
   if (res.status !== 201) throw new Error(`device failed: ${res.status} ${res.text}`);

@@ -64,8 +64,8 @@ export async function createOrg(app: TestApp, token: string, overrides: Record<s
 }
 
 /** A user who is ORG_ADMIN of a new organisation of this kind. */
-export async function orgWithAdmin(app: TestApp, admin: string, kind = 'TRANSIT_OPERATOR'): Promise<{ orgId: string; orgAdmin: TestUser }> {
-  const org = await createOrg(app, admin, { kind });
+export async function orgWithAdmin(app: TestApp, admin: string, kind = 'TRANSIT_OPERATOR', overrides: Record<string, unknown> = {}): Promise<{ orgId: string; orgAdmin: TestUser }> {
+  const org = await createOrg(app, admin, { kind, ...overrides });
   const orgAdmin = await registerUser(app);
   const grant = await app.request('POST', `/v1/organizations/${org.id}/staff`, { token: admin, body: { phone: orgAdmin.phone, role: 'ORG_ADMIN' } });
   if (grant.status !== 201) throw new Error(`grant failed: ${grant.status} ${grant.text}`);

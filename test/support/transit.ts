@@ -14,8 +14,9 @@ export interface TestOperator {
 
 /** A TRANSIT_OPERATOR with an ORG_ADMIN, a FLAT route (200), a DISTANCE route (100 + 50/stop beyond 3, max 400), a vehicle and a reader. */
 export async function makeOperator(app: TestApp, adminToken: string): Promise<TestOperator> {
-  const { orgId, orgAdmin } = await orgWithAdmin(app, adminToken, 'TRANSIT_OPERATOR');
   const suffix = Math.random().toString(36).slice(2, 6);
+  // named as an operator would be (the consoles show the name; a code-like name would hide a raw kind shown by mistake)
+  const { orgId, orgAdmin } = await orgWithAdmin(app, adminToken, 'TRANSIT_OPERATOR', { name: `滨海公交 ${suffix}` });
   const flat = { code: `F${suffix}`, amount: 200 };
   const distance = { code: `D${suffix}`, baseAmount: 100, baseStops: 3, perStopAmount: 50, maxAmount: 400 };
   for (const body of [

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -101,6 +101,8 @@ describe('web app in a browser', () => {
     await capture(page, '07-sandbox-checkout', violations);
     await page.getByRole('button', { name: '确认付款' }).click();
     await expect(page.getByTestId('sandbox-status')).toHaveTextContent('已付款');
+    // the platform hears of the payment from the provider: the notification arrives live
+    await expect(page.locator('[data-testid=live-notification][data-type=TOP_UP_SUCCEEDED]')).toHaveTextContent('¥120.50');
     await page.getByRole('link', { name: '返回商户' }).click();
     await expect(page.getByTestId('order-status')).toHaveTextContent('充值成功');
     await capture(page, '08-top-up-done', violations);
@@ -137,6 +139,8 @@ describe('web app in a browser', () => {
     await expect(page).toHaveURLPath(/^\/payments\/[0-9a-f-]{36}$/);
     await expect(page.getByTestId('payment-status')).toHaveTextContent('缴费成功');
     expect(await page.getByTestId('receipt-no').textContent()).toMatch(/^BP\d{8}-\d{8}$/);
+    // the paid notification arrives live
+    await expect(page.locator('[data-testid=live-notification][data-type=BILL_PAID]')).toHaveTextContent('¥88.00');
     await capture(page, '13-receipt', violations);
     // the other bill through a provider: its QR, then the sandbox checkout, then the receipt
     await page.getByRole('link', { name: '返回缴费' }).click();
@@ -158,6 +162,11 @@ describe('web app in a browser', () => {
     expect(await page.getByTestId('receipt-no').textContent()).toMatch(/^BP\d{8}-\d{8}$/);
     await page.getByRole('link', { name: '返回缴费' }).click();
     await page.getByText('暂无待缴账单。').waitFor();
+    // a new bill for the linked account: announced live, and the open bills show it without a reload
+    await loadBills(app, water, [bill('W-100', 1_200, { period: '2026-12', dueDate: '2027-01-15', customerName: '李小明' })]);
+    await page.locator('[data-testid=live-notification][data-type=BILL_ISSUED]').waitFor();
+    await page.getByRole('link', { name: '缴费 天津水务集团 2026-12' }).waitFor();
+    await page.getByText('¥12.00').first().waitFor();
     await page.getByRole('link', { name: '自动缴费：未开启' }).click();
     await page.getByLabel('单笔上限（元）').fill('200');
     await page.getByRole('button', { name: '开启自动缴费' }).click();
@@ -246,6 +255,48 @@ describe('web app in a browser', () => {
 
     expect(violations).toEqual([]);
   }, 90_000);
+
+  it('the wallet history loads page after page on its cursor as it scrolls, each item once, to its end', async () => {
+    const user = await verifiedUser(app);
+    // 45 movements of 0.01 .. 0.45: three pages of 20; newest first
+    for (let fen = 1; fen <= 45; fen++) await credit(app, admin, user, fen);
+    const page = await newPage();
+    await page.context().addInitScript((token) => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('citypay.refreshToken', token), user.refreshToken);
+    await page.goto('/wallet');
+    await expect(page.getByTestId('balance-CNY')).toHaveTextContent('¥10.35');
+    // the document's title names the page, in the reader's language
+    expect(await waitFor(async () => (await page.title()) === '我的钱包 · 城市支付')).toBe(true);
+    const rows = page.getByRole('list', { name: '收支明细' }).getByRole('listitem');
+    const end = page.getByTestId('list-end');
+    // the first page only: the end of the list is below the fold
+    expect(await waitFor(async () => (await rows.count()) === 20)).toBe(true);
+    expect(await end.getAttribute('data-more')).toBe('true');
+    await end.scrollIntoViewIfNeeded();
+    expect(await waitFor(async () => (await rows.count()) === 40)).toBe(true);
+    await end.scrollIntoViewIfNeeded();
+    expect(await waitFor(async () => (await rows.count()) === 45)).toBe(true);
+    await expect(end).toHaveTextContent('没有更多记录了');
+    expect(await end.getAttribute('data-more')).toBe('false');
+    const amounts = (await rows.locator('.in').allTextContents()).map((t) => Math.round(Number(t.replace(/[^0-9.]/g, '')) * 100));
+    expect(amounts).toEqual(Array.from({ length: 45 }, (_, i) => 45 - i));
+  }, 90_000);
+
+  it('every error code the API documents has its message in both languages', async () => {
+    const doc = (await app.request('GET', '/docs-json')).body as { paths: Record<string, Record<string, { responses?: Record<string, any> }>> };
+    const codes = new Set<string>();
+    const collect = (node: unknown): void => {
+      if (!node || typeof node !== 'object') return;
+      const n = node as Record<string, any>;
+      if (n.properties?.code?.enum) for (const c of n.properties.code.enum as string[]) codes.add(c);
+      for (const v of Object.values(n)) collect(v);
+    };
+    for (const ops of Object.values(doc.paths)) for (const op of Object.values(ops)) collect(op.responses);
+    expect(codes.size).toBeGreaterThan(20);
+    for (const lang of ['zh-CN', 'en']) {
+      const errors = (JSON.parse(readFileSync(join(process.cwd(), 'apps', 'web', 'src', 'locales', lang, 'common.json'), 'utf8')) as { errors: Record<string, string> }).errors;
+      expect([lang, [...codes].filter((c) => !errors[c]).sort()]).toEqual([lang, []]);
+    }
+  });
 
   it('first load of the wallet on a throttled phone: JS bytes within budget, figures written to test-results/web/first-load.json', async () => {
     const user = await registerUser(app);

@@ -200,6 +200,8 @@ describe('web app: transit, campus, notifications', () => {
 
     const { page: student } = await pageAs(card.owner);
     await student.goto('/campus');
+    await student.getByRole('link', { name: `学工号 ${card.memberNo}` }).waitFor();
+    await capture(student, '39-campus-cards', violations);
     await student.getByRole('link', { name: `学工号 ${card.memberNo}` }).click();
     await expect(student.getByTestId('card-balance')).toHaveTextContent('¥0.00');
     await qrPayload(student, '[data-testid=card-code]');
@@ -207,7 +209,10 @@ describe('web app: transit, campus, notifications', () => {
 
     const { page: staff } = await pageAs(university.staff, DESKTOP);
     await staff.goto('/operator');
+    await staff.getByRole('link', { name: /天津商业大学/ }).waitFor();
+    await capture(staff, '41a-operator-home', violations);
     await staff.getByRole('link', { name: /天津商业大学/ }).click();
+    await staff.getByRole('heading', { level: 1, name: '高校后台' }).waitFor();
     await expect(staff).toHaveURLPath(`/operator/universities/${university.id}`);
     const roster = ['memberNo,fullName,kind', 'S-NEW-1,王五,STUDENT', `${card.memberNo},李四,STUDENT`].join('\n');
     await staff.locator('#roster-csv').setInputFiles({ name: 'roster.csv', mimeType: 'text/csv', buffer: Buffer.from(roster, 'utf8') });
@@ -283,6 +288,10 @@ describe('web app: transit, campus, notifications', () => {
 
     const { page } = await pageAs(operator.admin, DESKTOP);
     await page.goto(`/operator/transit/${operator.operatorId}`);
+    // the console's name in the reader's language, then which organisation, of what kind, in what role
+    await page.getByRole('heading', { level: 1, name: '公交运营后台' }).waitFor();
+    await expect(page.getByTestId('console-organization')).toHaveTextContent('滨海公交');
+    await expect(page.getByTestId('console-organization')).toHaveTextContent('（公交运营商） · 您的角色：管理员');
     await page.getByRole('cell', { name: operator.flat.code, exact: true }).first().waitFor();
     await page.getByLabel('线路编号').fill('T88');
     await page.getByLabel('线路名称').fill('滨海 88 路');
@@ -304,6 +313,13 @@ describe('web app: transit, campus, notifications', () => {
     await expect(settlements).toHaveTextContent('共 1 笔');
     await expect(settlements).toHaveTextContent('¥2.00');
     await capture(page, '50-transit-console', violations);
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Transit operator console' }).waitFor();
+    await expect(page.getByTestId('console-organization')).toHaveTextContent('(Transit operator) · your role: Administrator');
+    await page.getByRole('heading', { name: 'Fare policy' }).waitFor();
+    await capture(page, '50b-transit-console-english', violations);
+    await page.getByRole('button', { name: '中文' }).click();
+    await page.getByRole('heading', { level: 1, name: '公交运营后台' }).waitFor();
 
     await page.getByRole('link', { name: '打印车门码（津B88888）' }).click();
     const sticker = page.getByTestId('vehicle-sticker');
@@ -320,6 +336,7 @@ describe('web app: transit, campus, notifications', () => {
     expect(paid.status).toBe(201);
     const { page: till } = await pageAs(merchant.staff, DESKTOP);
     await till.goto(`/operator/merchants/${merchant.id}`);
+    await till.getByRole('heading', { level: 1, name: '校园商户后台' }).waitFor();
     await expect(till.getByTestId('merchant-settlement')).toHaveTextContent('¥12.50');
     await till.getByRole('button', { name: /^退款/ }).click();
     await till.getByLabel('退款金额（元）').fill('2.5');

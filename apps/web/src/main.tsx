@@ -5,7 +5,7 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { ApiError } from './api/client';
 import { AuthProvider } from './auth/auth';
 import { App } from './App';
-import './i18n';
+import { i18nReady } from './i18n';
 import './styles.css';
 
 const queryClient = new QueryClient({
@@ -25,6 +25,8 @@ if (import.meta.env.PROD && 'serviceWorker' in navigator) {
   });
 }
 
+// the reader's language first (English is fetched when chosen), then the app
+await i18nReady;
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <QueryClientProvider client={queryClient}>

@@ -142,3 +142,6 @@ export async function authorizedFetch(path: string, init: { headers?: Record<str
 export function needsNewKey(error: unknown): boolean {
   return error instanceof ApiError && error.status < 500 && error.code !== 'IDEMPOTENCY_IN_PROGRESS';
 }
+
+/** What a page shows when what it was asked for is not among the caller's (its message: errors.NOT_FOUND). */
+export const NOT_FOUND = new ApiError(404, 'NOT_FOUND', 'not found');

@@ -1,4 +1,4 @@
-import { Suspense } from 'react';
+import { Suspense, useEffect } from 'react';
 import { NavLink, Outlet } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { hasRole, useAuth } from '../auth/auth';
@@ -12,7 +12,7 @@ export function LanguageSwitch() {
   return (
     <div className="lang" role="group" aria-label={t('language')}>
       {LANGUAGES.map((lng: Language) => (
-        <button key={lng} type="button" className="link" aria-pressed={i18n.language === lng} onClick={() => setLanguage(lng)} lang={lng}>
+        <button key={lng} type="button" className="link" aria-pressed={i18n.language === lng} onClick={() => void setLanguage(lng)} lang={lng}>
           {lng === 'zh-CN' ? '中文' : 'English'}
         </button>
       ))}
@@ -20,8 +20,31 @@ export function LanguageSwitch() {
   );
 }
 
+/**
+ * The document's title follows the page's heading ("缴费 · 城市支付"), in the
+ * reader's language: each page is told apart in tabs, history and by screen
+ * readers (the heading appears after a lazy page or its data loads, so it is
+ * watched rather than read once).
+ */
+function useTitleFromHeading(appName: string) {
+  useEffect(() => {
+    const main = document.getElementById('main');
+    if (!main) return;
+    const update = () => {
+      const heading = main.querySelector('h1')?.textContent?.trim();
+      const title = heading && heading !== appName ? `${heading} · ${appName}` : appName;
+      if (document.title !== title) document.title = title;
+    };
+    update();
+    const observer = new MutationObserver(update);
+    observer.observe(main, { childList: true, subtree: true, characterData: true });
+    return () => observer.disconnect();
+  }, [appName]);
+}
+
 export function Layout() {
   const { t } = useTranslation(['common']);
+  useTitleFromHeading(t('appName'));
   const { signedIn, user } = useAuth();
   const staff = !!user?.roles.some((r) => r.organizationId);
   return (

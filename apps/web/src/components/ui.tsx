@@ -1,4 +1,4 @@
-import { useId, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes } from 'react';
+import { useId, useState, type ChangeEvent, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api/client';
 import { formatMoney } from '../money';
@@ -38,6 +38,38 @@ export function SelectField({ label, error, children, ...select }: { label: stri
           {error}
         </small>
       )}
+    </div>
+  );
+}
+
+/**
+ * A file chooser in the page's language: the browser's own button speaks the
+ * browser's language ("Choose File", "No file chosen"), so the input is
+ * visually hidden (still focusable, announced with its label) and a styled
+ * label opens it, with the chosen file's name beside it.
+ */
+export function FileField({ id, label, accept, onFile }: { id: string; label: string; accept: string; onFile: (e: ChangeEvent<HTMLInputElement>) => void }) {
+  const { t } = useTranslation('common');
+  const [name, setName] = useState('');
+  return (
+    <div className="field file-field">
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        type="file"
+        className="sr-only"
+        accept={accept}
+        onChange={(e) => {
+          setName(e.target.files?.[0]?.name ?? '');
+          onFile(e);
+        }}
+      />
+      <div className="file-choice">
+        <label htmlFor={id} className="button secondary" aria-hidden="true">
+          {t('chooseFile')}
+        </label>
+        <span className="muted">{name || t('noFileChosen')}</span>
+      </div>
     </div>
   );
 }

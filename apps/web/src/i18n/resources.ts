@@ -1,7 +1,9 @@
 /**
  * Every string the app shows, by language and namespace. zh-CN is the first
- * language; en must have exactly the same keys (apps/web/test/locales.spec.ts).
- * A new area (transit, campus, notifications) fills its own namespace file.
+ * language and part of the app's first load; English (src/locales/en/index.ts)
+ * is its own chunk, loaded when chosen. en must have exactly the same keys
+ * (apps/web/test/locales.spec.ts). A new area fills its own namespace file
+ * in both languages and is listed here and in locales/en/index.ts.
  */
 import zhCommon from '../locales/zh-CN/common.json';
 import zhAuth from '../locales/zh-CN/auth.json';
@@ -12,39 +14,21 @@ import zhAdmin from '../locales/zh-CN/admin.json';
 import zhTransit from '../locales/zh-CN/transit.json';
 import zhCampus from '../locales/zh-CN/campus.json';
 import zhNotifications from '../locales/zh-CN/notifications.json';
-import enCommon from '../locales/en/common.json';
-import enAuth from '../locales/en/auth.json';
-import enWallet from '../locales/en/wallet.json';
-import enBills from '../locales/en/bills.json';
-import enOperator from '../locales/en/operator.json';
-import enAdmin from '../locales/en/admin.json';
-import enTransit from '../locales/en/transit.json';
-import enCampus from '../locales/en/campus.json';
-import enNotifications from '../locales/en/notifications.json';
 
 export const NAMESPACES = ['common', 'auth', 'wallet', 'bills', 'operator', 'admin', 'transit', 'campus', 'notifications'] as const;
 
-export const resources = {
-  'zh-CN': {
-    common: zhCommon,
-    auth: zhAuth,
-    wallet: zhWallet,
-    bills: zhBills,
-    operator: zhOperator,
-    admin: zhAdmin,
-    transit: zhTransit,
-    campus: zhCampus,
-    notifications: zhNotifications,
-  },
-  en: {
-    common: enCommon,
-    auth: enAuth,
-    wallet: enWallet,
-    bills: enBills,
-    operator: enOperator,
-    admin: enAdmin,
-    transit: enTransit,
-    campus: enCampus,
-    notifications: enNotifications,
-  },
-} as const;
+export type Bundle = Record<(typeof NAMESPACES)[number], object>;
+
+export const zhCN: Bundle = {
+  common: zhCommon,
+  auth: zhAuth,
+  wallet: zhWallet,
+  bills: zhBills,
+  operator: zhOperator,
+  admin: zhAdmin,
+  transit: zhTransit,
+  campus: zhCampus,
+  notifications: zhNotifications,
+};
+
+export const loadEnglish = (): Promise<Bundle> => import('../locales/en/index').then((m) => m.en);

@@ -46,12 +46,14 @@ export async function* readEvents(body: ReadableStream<Uint8Array>): AsyncGenera
 /** What a notification changes on screen: the lists and balances it is about are fetched again. */
 function refreshFor(queryClient: QueryClient, n: AppNotification): void {
   void queryClient.invalidateQueries({ queryKey: ['notifications'] });
+  // the query keys the pages use (src/pages): a key that no page uses refreshes nothing
+  const bills = [['my-bills'], ['biller-accounts'], ['auto-pay']];
   const keys: Record<string, string[][]> = {
     TOP_UP_SUCCEEDED: [['wallet'], ['payment-order']],
-    BILL_PAID: [['bills'], ['wallet'], ['payment']],
-    BILL_ISSUED: [['bills']],
-    BILL_DUE: [['bills']],
-    AUTO_PAY_FAILED: [['bills']],
+    BILL_PAID: [...bills, ['wallet'], ['bill-payment']],
+    BILL_ISSUED: bills,
+    BILL_DUE: bills,
+    AUTO_PAY_FAILED: bills,
     RIDE_CHARGED: [['transit'], ['wallet']],
     TRIP_UNPAID: [['transit'], ['wallet']],
     ARREARS_CLEARED: [['transit'], ['wallet']],

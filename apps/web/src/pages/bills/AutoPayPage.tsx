@@ -1,9 +1,10 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useParams } from 'react-router';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { api, get } from '../../api/client';
-import type { BillerAccount, Currency } from '../../api/types';
+import { api, NOT_FOUND } from '../../api/client';
+import type { BillerAccount, Currency, Page } from '../../api/types';
+import { InfiniteList, useCursorList } from '../../components/InfiniteList';
 import { DateTime, ErrorNotice, Field, Loading, MoneyText } from '../../components/ui';
 import { parseAmount } from '../../money';
 import { useMyAccounts } from './BillsPage';
@@ -24,17 +25,14 @@ export default function AutoPayPage() {
   const { accountId = '' } = useParams();
   const queryClient = useQueryClient();
   const accounts = useMyAccounts();
-  const attempts = useQuery({
-    queryKey: ['auto-pay', accountId],
-    queryFn: () => get<{ items: Attempt[] }>(`/v1/me/biller-accounts/${encodeURIComponent(accountId)}/auto-pay/attempts`),
-  });
+  const attempts = useCursorList<Page<Attempt>>(['auto-pay', accountId], `/v1/me/biller-accounts/${encodeURIComponent(accountId)}/auto-pay/attempts`);
   const [max, setMax] = useState('');
   const [maxError, setMaxError] = useState<string>();
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   if (accounts.isPending) return <Loading />;
   const account = accounts.data?.find((a) => a.id === accountId);
-  if (!account) return <ErrorNotice error={accounts.error ?? new Error('not found')} />;
+  if (!account) return <ErrorNotice error={accounts.error ?? NOT_FOUND} />;
   const autoPay = account.autoPay as { maxAmount: number; currency: Currency } | null;
 
   const change = async (body: { maxAmount: number } | null) => {
@@ -87,32 +85,38 @@ export default function AutoPayPage() {
       </form>
       <ErrorNotice error={error} />
       <h2>{t('autoPay.attempts')}</h2>
-      {attempts.data?.items.length ? (
-        <ul className="list">
-          {attempts.data.items.map((a) => (
-            <li key={a.id} className="row">
-              <div>
-                {a.period} · <MoneyText amount={a.billAmount} currency={a.currency} />
-                <br />
-                <small className="muted">
-                  <DateTime iso={a.updatedAt} />
-                </small>
-              </div>
-              <div className="right">
-                {t(`autoPay.status.${a.status}`, { defaultValue: a.status })}
-                {a.paymentId && (
-                  <>
-                    <br />
-                    <Link to={`/payments/${a.paymentId}`}>{t('receipt.title')}</Link>
-                  </>
-                )}
-              </div>
-            </li>
-          ))}
-        </ul>
-      ) : (
-        <p className="muted">{t('autoPay.noAttempts')}</p>
-      )}
+      <InfiniteList list={attempts} empty={t('autoPay.noAttempts')}>
+        {(items) => (
+          <ul className="list" aria-label={t('autoPay.attempts')}>
+            {items.map((a) => (
+              <li key={a.id} className="row">
+                <div>
+                  {a.period} · <MoneyText amount={a.billAmount} currency={a.currency} />
+                  <br />
+                  <small className="muted">
+                    <DateTime iso={a.updatedAt} />
+                  </small>
+                </div>
+                <div className="right">
+                  {t(`autoPay.status.${a.status}`, { defaultValue: a.status })}
+                  {a.reason && (
+                    <>
+                      <br />
+                      <small className="muted">{t(`autoPay.reasons.${a.reason.split(':')[0]}`, { defaultValue: t('autoPay.reasons.ERROR') })}</small>
+                    </>
+                  )}
+                  {a.paymentId && (
+                    <>
+                      <br />
+                      <Link to={`/payments/${a.paymentId}`}>{t('receipt.title')}</Link>
+                    </>
+                  )}
+                </div>
+              </li>
+            ))}
+          </ul>
+        )}
+      </InfiniteList>
     </section>
   );
 }

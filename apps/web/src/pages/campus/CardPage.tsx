@@ -1,15 +1,14 @@
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { get, post } from '../../api/client';
+import { NOT_FOUND, post } from '../../api/client';
 import type { CampusCard, CardMovement, Page, RideCode } from '../../api/types';
+import { InfiniteList, useCursorList } from '../../components/InfiniteList';
 import { QrCode } from '../../components/QrCode';
 import { DateTime, ErrorNotice, Loading, MoneyText } from '../../components/ui';
 import { useRotatingCode } from '../../components/useRotatingCode';
 import { useCard } from './cards';
-
-const PAGE = 20;
 
 function CardCode({ card }: { card: CampusCard }) {
   const { t } = useTranslation('campus');
@@ -41,60 +40,37 @@ function CardCode({ card }: { card: CampusCard }) {
 
 function History({ card }: { card: CampusCard }) {
   const { t } = useTranslation('campus');
-  const history = useInfiniteQuery({
-    queryKey: ['campus', 'history', card.id],
-    queryFn: ({ pageParam }) => get<Page<CardMovement>>(`/v1/campus/cards/${card.id}/transactions?limit=${PAGE}${pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : ''}`),
-    initialPageParam: '',
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-  });
-  const sentinel = useRef<HTMLLIElement>(null);
-  const { hasNextPage, isFetchingNextPage, fetchNextPage } = history;
-  useEffect(() => {
-    const el = sentinel.current;
-    if (!el || !hasNextPage) return;
-    const observer = new IntersectionObserver((entries) => {
-      if (entries.some((e) => e.isIntersecting) && !isFetchingNextPage) void fetchNextPage();
-    });
-    observer.observe(el);
-    return () => observer.disconnect();
-  }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
-  const items = history.data?.pages.flatMap((p) => p.items) ?? [];
+  const history = useCursorList<Page<CardMovement>>(['campus', 'history', card.id], `/v1/campus/cards/${card.id}/transactions`);
   return (
     <>
       <h2>{t('history')}</h2>
-      <ErrorNotice error={history.error} />
-      {history.isPending ? (
-        <Loading />
-      ) : items.length === 0 ? (
-        <p className="muted">{t('noHistory')}</p>
-      ) : (
-        <ul className="list" aria-label={t('history')}>
-          {items.map((m) => (
-            <li key={m.id} className="row" data-testid="card-movement" data-kind={m.kind}>
-              <div>
-                <strong>{t(`kinds.${m.kind}`, { defaultValue: m.kind })}</strong>
-                <br />
-                <small className="muted">
-                  <DateTime iso={m.createdAt} />
-                </small>
-              </div>
-              <div className="right">
-                <span className={m.amount < 0 ? 'out' : 'in'}>
-                  {m.amount > 0 ? '+' : ''}
-                  <MoneyText amount={m.amount} currency={m.currency} />
-                </span>
-                <br />
-                <small className="muted">
-                  {t('balanceAfter')} <MoneyText amount={m.balanceAfter} currency={m.currency} />
-                </small>
-              </div>
-            </li>
-          ))}
-          <li ref={sentinel} className="sentinel" aria-hidden={!isFetchingNextPage}>
-            {isFetchingNextPage ? <Loading /> : null}
-          </li>
-        </ul>
-      )}
+      <InfiniteList list={history} empty={t('noHistory')}>
+        {(items) => (
+          <ul className="list" aria-label={t('history')}>
+            {items.map((m) => (
+              <li key={m.id} className="row" data-testid="card-movement" data-kind={m.kind}>
+                <div>
+                  <strong>{t(`kinds.${m.kind}`, { defaultValue: m.kind })}</strong>
+                  <br />
+                  <small className="muted">
+                    <DateTime iso={m.createdAt} />
+                  </small>
+                </div>
+                <div className="right">
+                  <span className={m.amount < 0 ? 'out' : 'in'}>
+                    {m.amount > 0 ? '+' : ''}
+                    <MoneyText amount={m.amount} currency={m.currency} />
+                  </span>
+                  <br />
+                  <small className="muted">
+                    {t('balanceAfter')} <MoneyText amount={m.balanceAfter} currency={m.currency} />
+                  </small>
+                </div>
+              </li>
+            ))}
+          </ul>
+        )}
+      </InfiniteList>
     </>
   );
 }
@@ -123,7 +99,7 @@ export default function CardPage() {
   };
 
   if (isPending) return <Loading />;
-  if (!card) return <ErrorNotice error={error ?? new Error('not found')} />;
+  if (!card) return <ErrorNotice error={error ?? NOT_FOUND} />;
   return (
     <section className="narrow">
       <h1>{t('cardTitle', { memberNo: card.memberNo })}</h1>

@@ -1,12 +1,11 @@
-import { useEffect, useRef, useState } from 'react';
-import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { get, post } from '../../api/client';
+import { post } from '../../api/client';
 import type { NotificationPage } from '../../api/types';
-import { DateTime, ErrorNotice, Loading } from '../../components/ui';
+import { InfiniteList, useCursorList } from '../../components/InfiniteList';
+import { DateTime, ErrorNotice } from '../../components/ui';
 import { useLiveNotifications } from '../../notifications/live';
-
-const PAGE = 20;
 
 export default function NotificationsPage() {
   const { t, i18n } = useTranslation('notifications');
@@ -14,24 +13,7 @@ export default function NotificationsPage() {
   const { connected } = useLiveNotifications();
   const lang = i18n.language === 'en' ? 'en' : 'zh-CN';
   const [error, setError] = useState<unknown>(null);
-  const list = useInfiniteQuery({
-    queryKey: ['notifications', 'list', lang],
-    queryFn: ({ pageParam }) => get<NotificationPage>(`/v1/me/notifications?limit=${PAGE}&lang=${lang}${pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : ''}`),
-    initialPageParam: '',
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-  });
-
-  const sentinel = useRef<HTMLLIElement>(null);
-  const { hasNextPage, isFetchingNextPage, fetchNextPage } = list;
-  useEffect(() => {
-    const el = sentinel.current;
-    if (!el || !hasNextPage) return;
-    const observer = new IntersectionObserver((entries) => {
-      if (entries.some((e) => e.isIntersecting) && !isFetchingNextPage) void fetchNextPage();
-    });
-    observer.observe(el);
-    return () => observer.disconnect();
-  }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
+  const list = useCursorList<NotificationPage>(['notifications', 'list', lang], `/v1/me/notifications?lang=${lang}`);
 
   const act = async (path: string) => {
     setError(null);
@@ -43,7 +25,6 @@ export default function NotificationsPage() {
     }
   };
 
-  const items = list.data?.pages.flatMap((p) => p.items) ?? [];
   const unread = list.data?.pages[0]?.unreadCount ?? 0;
   return (
     <section>
@@ -56,40 +37,35 @@ export default function NotificationsPage() {
           {t('readAll')}
         </button>
       )}
-      <ErrorNotice error={error ?? list.error} />
-      {list.isPending ? (
-        <Loading />
-      ) : items.length === 0 ? (
-        <p className="muted">{t('none')}</p>
-      ) : (
-        <ul className="list" aria-label={t('title')}>
-          {items.map((n) => (
-            <li key={n.id} className={`row${n.readAt ? '' : ' unread'}`} data-testid="notification" data-type={n.type}>
-              <div>
-                <strong>
-                  {!n.readAt && <span className="dot" aria-hidden="true" />}
-                  {n.title}
-                  {!n.readAt && <span className="sr-only"> ({t('unread')})</span>}
-                </strong>
-                <br />
-                <span>{n.body}</span>
-                <br />
-                <small className="muted">
-                  <DateTime iso={n.createdAt} />
-                </small>
-              </div>
-              {!n.readAt && (
-                <button type="button" className="small" onClick={() => void act(`/v1/me/notifications/${n.id}/read`)} aria-label={t('markReadOf', { title: n.title })}>
-                  {t('markRead')}
-                </button>
-              )}
-            </li>
-          ))}
-          <li ref={sentinel} className="sentinel" aria-hidden={!isFetchingNextPage}>
-            {isFetchingNextPage ? <Loading /> : null}
-          </li>
-        </ul>
-      )}
+      <ErrorNotice error={error} />
+      <InfiniteList list={list} empty={t('none')}>
+        {(items) => (
+          <ul className="list" aria-label={t('title')}>
+            {items.map((n) => (
+              <li key={n.id} className={`row${n.readAt ? '' : ' unread'}`} data-testid="notification" data-type={n.type}>
+                <div>
+                  <strong>
+                    {!n.readAt && <span className="dot" aria-hidden="true" />}
+                    {n.title}
+                    {!n.readAt && <span className="sr-only"> ({t('unread')})</span>}
+                  </strong>
+                  <br />
+                  <span>{n.body}</span>
+                  <br />
+                  <small className="muted">
+                    <DateTime iso={n.createdAt} />
+                  </small>
+                </div>
+                {!n.readAt && (
+                  <button type="button" className="small" onClick={() => void act(`/v1/me/notifications/${n.id}/read`)} aria-label={t('markReadOf', { title: n.title })}>
+                    {t('markRead')}
+                  </button>
+                )}
+              </li>
+            ))}
+          </ul>
+        )}
+      </InfiniteList>
     </section>
   );
 }

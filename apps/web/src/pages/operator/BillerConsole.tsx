@@ -1,12 +1,14 @@
 import { useState, type ChangeEvent } from 'react';
-import { Link, useParams } from 'react-router';
+import { useParams } from 'react-router';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { get, post } from '../../api/client';
-import type { DailySettlements, Organization, WebhookDelivery } from '../../api/types';
-import { DateTime, ErrorNotice, Loading, MoneyText } from '../../components/ui';
+import type { DailySettlements, Page, WebhookDelivery } from '../../api/types';
+import { InfiniteList, useCursorList } from '../../components/InfiniteList';
+import { DateTime, ErrorNotice, FileField, Loading, MoneyText } from '../../components/ui';
 import { formatMoney } from '../../money';
+import { ConsoleHeading } from './ConsoleHeading';
 import { billsFromCsv, parseCsv } from './csv';
 
 const CHUNK = 500;
@@ -23,16 +25,10 @@ function shanghaiDay(t: number): string {
 }
 
 export default function BillerConsole() {
-  const { t } = useTranslation('operator');
   const { billerId = '' } = useParams();
-  const org = useQuery({ queryKey: ['organization', billerId], queryFn: () => get<Organization>(`/v1/organizations/${billerId}`) });
   return (
     <section>
-      <p>
-        <Link to="/operator">{t('title')}</Link>
-      </p>
-      <h1>{org.data?.name ?? t('billerConsole')}</h1>
-      <ErrorNotice error={org.error} />
+      <ConsoleHeading kind="BILLER" orgId={billerId} />
       <BillUpload billerId={billerId} />
       <SettlementChart billerId={billerId} />
       <Deliveries billerId={billerId} />
@@ -87,10 +83,7 @@ function BillUpload({ billerId }: { billerId: string }) {
       <h2>{t('upload.title')}</h2>
       <p className="muted">{t('upload.format')}</p>
       <code className="block">customerRef,period,amount,currency,dueDate,customerName</code>
-      <div className="field">
-        <label htmlFor="bills-csv">{t('upload.choose')}</label>
-        <input id="bills-csv" type="file" accept=".csv,text/csv" onChange={(e) => void upload(e)} />
-      </div>
+      <FileField id="bills-csv" label={t('upload.choose')} accept=".csv,text/csv" onFile={(e) => void upload(e)} />
       {progress && (
         <div className="field">
           <label htmlFor="upload-progress">{t('upload.progress', { done: progress.done, total: progress.total })}</label>
@@ -208,46 +201,45 @@ function SettlementChart({ billerId }: { billerId: string }) {
 
 function Deliveries({ billerId }: { billerId: string }) {
   const { t } = useTranslation('operator');
-  const q = useQuery({
-    queryKey: ['webhook-deliveries', billerId],
-    queryFn: () => get<{ items: WebhookDelivery[] }>(`/v1/billers/${billerId}/webhook-deliveries?limit=50`),
-  });
+  const deliveries = useCursorList<Page<WebhookDelivery>>(['webhook-deliveries', billerId], `/v1/billers/${billerId}/webhook-deliveries`);
   return (
     <div className="card">
       <h2>{t('webhooks.title')}</h2>
-      <ErrorNotice error={q.error} />
-      {q.isPending ? (
-        <Loading />
-      ) : !q.data?.items.length ? (
-        <p className="muted">{t('webhooks.none')}</p>
-      ) : (
-        <table className="table">
-          <thead>
-            <tr>
-              <th scope="col">{t('webhooks.event')}</th>
-              <th scope="col">{t('webhooks.status')}</th>
-              <th scope="col">{t('webhooks.attempts')}</th>
-              <th scope="col">{t('webhooks.created')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {q.data.items.map((d) => (
-              <tr key={d.id}>
-                <td>{d.eventType}</td>
-                <td>
-                  {t(`webhooks.statuses.${d.status}`, { defaultValue: d.status })}
-                  {d.lastStatusCode ? ` (HTTP ${d.lastStatusCode})` : ''}
-                  {d.lastError ? <small className="muted"> {d.lastError}</small> : null}
-                </td>
-                <td>{d.attempts}</td>
-                <td>
-                  <DateTime iso={d.createdAt} />
-                </td>
+      <InfiniteList list={deliveries} empty={t('webhooks.none')}>
+        {(items) => (
+          <table className="table" data-testid="webhook-deliveries">
+            <caption className="sr-only">{t('webhooks.title')}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t('webhooks.event')}</th>
+                <th scope="col">{t('webhooks.status')}</th>
+                <th scope="col">{t('webhooks.attempts')}</th>
+                <th scope="col">{t('webhooks.created')}</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+            </thead>
+            <tbody>
+              {items.map((d) => (
+                <tr key={d.id}>
+                  <td>
+                    {t(`webhooks.events.${d.eventType.replace(/\./g, '_')}`, { defaultValue: d.eventType })}
+                    <br />
+                    <code>{d.eventType}</code>
+                  </td>
+                  <td>
+                    {t(`webhooks.statuses.${d.status}`, { defaultValue: d.status })}
+                    {d.lastStatusCode ? ` ${t('webhooks.httpStatus', { code: d.lastStatusCode })}` : ''}
+                    {d.lastError ? <small className="muted"> {d.lastError}</small> : null}
+                  </td>
+                  <td>{d.attempts}</td>
+                  <td>
+                    <DateTime iso={d.createdAt} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </InfiniteList>
     </div>
   );
 }

@@ -3,9 +3,10 @@ import { useParams } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { get, needsNewKey, newIdempotencyKey, post } from '../../api/client';
-import type { MerchantSettlement, Organization } from '../../api/types';
+import type { MerchantSettlement } from '../../api/types';
 import { DateTime, ErrorNotice, Field, Loading, MoneyText } from '../../components/ui';
 import { parseAmount } from '../../money';
+import { ConsoleHeading } from './ConsoleHeading';
 import { shanghaiToday } from './shanghai';
 
 function RefundButton({ chargeId, max, currency, onDone }: { chargeId: string; max: number; currency: string; onDone: () => void }) {
@@ -56,7 +57,6 @@ export default function MerchantConsole() {
   const { merchantId = '' } = useParams();
   const [date, setDate] = useState(shanghaiToday);
   const valid = /^\d{4}-\d{2}-\d{2}$/.test(date);
-  const org = useQuery({ queryKey: ['organization', merchantId], queryFn: () => get<Organization>(`/v1/organizations/${merchantId}`) });
   const s = useQuery({
     queryKey: ['operator-merchant', merchantId, date],
     queryFn: () => get<MerchantSettlement>(`/v1/campus/merchants/${merchantId}/settlements?date=${date}`),
@@ -66,10 +66,7 @@ export default function MerchantConsole() {
   for (const r of s.data?.refundItems ?? []) refunded.set(r.chargeId, (refunded.get(r.chargeId) ?? 0) + r.amount);
   return (
     <section>
-      <h1>
-        {t('merchant.console')}
-        {org.data ? ` · ${org.data.name}` : ''}
-      </h1>
+      <ConsoleHeading kind="MERCHANT" orgId={merchantId} />
       <Field label={t('date')} type="date" value={date} onChange={(e) => setDate(e.target.value)} />
       <ErrorNotice error={s.error} />
       {s.isPending && valid ? (

@@ -3,9 +3,10 @@ import { Link, useParams } from 'react-router';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api, get, post } from '../../api/client';
-import type { FarePolicy, Organization, RouteFare, TransitRoute, TransitSettlement, Vehicle } from '../../api/types';
+import type { FarePolicy, RouteFare, TransitRoute, TransitSettlement, Vehicle } from '../../api/types';
 import { ErrorNotice, Field, Loading, MoneyText, SelectField } from '../../components/ui';
 import { parseAmount } from '../../money';
+import { ConsoleHeading } from './ConsoleHeading';
 import { shanghaiToday } from './shanghai';
 
 function FareText({ fare }: { fare: RouteFare }) {
@@ -295,17 +296,12 @@ function Settlements({ operatorId }: { operatorId: string }) {
 }
 
 export default function TransitConsole() {
-  const { t } = useTranslation('operator');
   const { operatorId = '' } = useParams();
-  const org = useQuery({ queryKey: ['organization', operatorId], queryFn: () => get<Organization>(`/v1/organizations/${operatorId}`) });
   const routes = useQuery({ queryKey: ['operator-transit', operatorId, 'routes'], queryFn: () => get<TransitRoute[]>(`/v1/transit/routes?operatorId=${operatorId}`) });
   const vehicles = useQuery({ queryKey: ['operator-transit', operatorId, 'vehicles'], queryFn: () => get<Vehicle[]>(`/v1/transit/vehicles?operatorId=${operatorId}`) });
   return (
     <section>
-      <h1>
-        {t('transit.console')}
-        {org.data ? ` · ${org.data.name}` : ''}
-      </h1>
+      <ConsoleHeading kind="TRANSIT_OPERATOR" orgId={operatorId} />
       <ErrorNotice error={routes.error ?? vehicles.error} />
       {routes.isPending || vehicles.isPending ? (
         <Loading />

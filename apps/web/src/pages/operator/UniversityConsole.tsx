@@ -1,11 +1,11 @@
 import { useState, type ChangeEvent, type FormEvent } from 'react';
 import { useParams } from 'react-router';
-import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { ApiError, get, needsNewKey, newIdempotencyKey, post } from '../../api/client';
-import type { Organization, SubsidyResult } from '../../api/types';
-import { ErrorNotice, Field, MoneyText } from '../../components/ui';
+import { ApiError, needsNewKey, newIdempotencyKey, post } from '../../api/client';
+import type { SubsidyResult } from '../../api/types';
+import { ErrorNotice, Field, FileField, MoneyText } from '../../components/ui';
 import { parseAmount } from '../../money';
+import { ConsoleHeading } from './ConsoleHeading';
 import { parseCsv } from './csv';
 
 const CHUNK = 1000;
@@ -66,8 +66,7 @@ function Roster({ universityId }: { universityId: string }) {
       <h2>{t('university.roster')}</h2>
       <p className="muted">{t('university.rosterFormat')}</p>
       <pre className="sample">memberNo,fullName,kind,active{'\n'}2026001,张三,STUDENT,true</pre>
-      <label htmlFor="roster-csv">{t('university.chooseRoster')}</label>
-      <input id="roster-csv" type="file" accept=".csv,text/csv" onChange={(e) => void upload(e)} />
+      <FileField id="roster-csv" label={t('university.chooseRoster')} accept=".csv,text/csv" onFile={(e) => void upload(e)} />
       {progress && (
         <>
           <label htmlFor="roster-progress" className="sr-only">
@@ -184,13 +183,9 @@ const minorOf = (s: string) => parseAmount(s);
 export default function UniversityConsole() {
   const { t } = useTranslation('operator');
   const { universityId = '' } = useParams();
-  const org = useQuery({ queryKey: ['organization', universityId], queryFn: () => get<Organization>(`/v1/organizations/${universityId}`) });
   return (
     <section>
-      <h1>
-        {t('university.console')}
-        {org.data ? ` · ${org.data.name}` : ''}
-      </h1>
+      <ConsoleHeading kind="UNIVERSITY" orgId={universityId} />
       <p className="muted">
         {t('university.idForStudents')} <code>{universityId}</code>
       </p>

@@ -1,19 +1,20 @@
 import { Link, useParams } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { get } from '../../api/client';
-import type { Organization, Vehicle } from '../../api/types';
+import { get, NOT_FOUND } from '../../api/client';
+import type { Vehicle } from '../../api/types';
 import { ErrorNotice, Loading } from '../../components/ui';
+import { useOrganization } from './ConsoleHeading';
 
 /** The bus-door sticker: the vehicle's EMVCo merchant-presented QR (SVG from the server), ready to print. */
 export default function VehicleSticker() {
   const { t } = useTranslation('operator');
   const { operatorId = '', vehicleId } = useParams();
-  const org = useQuery({ queryKey: ['organization', operatorId], queryFn: () => get<Organization>(`/v1/organizations/${operatorId}`) });
+  const org = useOrganization(operatorId);
   const vehicles = useQuery({ queryKey: ['operator-transit', operatorId, 'vehicles'], queryFn: () => get<Vehicle[]>(`/v1/transit/vehicles?operatorId=${operatorId}`) });
   const vehicle = vehicles.data?.find((v) => v.id === vehicleId);
   if (vehicles.isPending) return <Loading />;
-  if (!vehicle) return <ErrorNotice error={vehicles.error ?? new Error('not found')} />;
+  if (!vehicle) return <ErrorNotice error={vehicles.error ?? NOT_FOUND} />;
   return (
     <section className="sticker-page">
       <p className="no-print">

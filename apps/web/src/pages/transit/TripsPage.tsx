@@ -1,12 +1,12 @@
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import { Link } from 'react-router';
-import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { get, needsNewKey, newIdempotencyKey, post } from '../../api/client';
+import { needsNewKey, newIdempotencyKey, post } from '../../api/client';
 import type { ArrearsPaid, Page, Trip } from '../../api/types';
-import { DateTime, ErrorNotice, Loading, MoneyText } from '../../components/ui';
+import { InfiniteList, useCursorList } from '../../components/InfiniteList';
+import { DateTime, ErrorNotice, MoneyText } from '../../components/ui';
 
-const PAGE = 20;
 const STEPS = ['concession', 'transfer', 'cap'] as const;
 
 function FareBreakdown({ trip }: { trip: Trip }) {
@@ -39,26 +39,9 @@ export default function TripsPage() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [paid, setPaid] = useState<ArrearsPaid | null>(null);
-  const trips = useInfiniteQuery({
-    queryKey: ['transit', 'trips'],
-    queryFn: ({ pageParam }) => get<Page<Trip>>(`/v1/transit/trips?limit=${PAGE}${pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : ''}`),
-    initialPageParam: '',
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-  });
+  const trips = useCursorList<Page<Trip>>(['transit', 'trips'], '/v1/transit/trips');
 
-  const sentinel = useRef<HTMLLIElement>(null);
-  const { hasNextPage, isFetchingNextPage, fetchNextPage } = trips;
-  useEffect(() => {
-    const el = sentinel.current;
-    if (!el || !hasNextPage) return;
-    const observer = new IntersectionObserver((entries) => {
-      if (entries.some((e) => e.isIntersecting) && !isFetchingNextPage) void fetchNextPage();
-    });
-    observer.observe(el);
-    return () => observer.disconnect();
-  }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
-
-  const items = trips.data?.pages.flatMap((p) => p.items) ?? [];
+  const items = trips.items;
   const unpaid = items.filter((trip) => trip.status === 'UNPAID');
   const owed = unpaid.reduce((s, trip) => s + (trip.fare?.amount ?? 0), 0);
 
@@ -105,41 +88,36 @@ export default function TripsPage() {
           {t('arrears.paid', { count: paid.paidTrips })}
         </p>
       )}
-      <ErrorNotice error={error ?? trips.error} />
-      {trips.isPending ? (
-        <Loading />
-      ) : items.length === 0 ? (
-        <p className="muted">{t('trips.none')}</p>
-      ) : (
-        <ul className="list" aria-label={t('trips.title')}>
-          {items.map((trip) => (
-            <li key={trip.id} className="row trip" data-testid="trip" data-status={trip.status}>
-              <div>
-                <strong>{t('trips.route', { route: trip.routeCode })}</strong>
-                <br />
-                <small className="muted">
-                  <DateTime iso={trip.boardedAt} />
-                  {trip.alightedAt && (
-                    <>
-                      {' → '}
-                      <DateTime iso={trip.alightedAt} />
-                    </>
-                  )}
-                </small>
-                <FareBreakdown trip={trip} />
-              </div>
-              <div className="right">
-                {trip.fare ? <MoneyText amount={trip.fare.amount} currency={trip.fare.currency} /> : <span className="muted">—</span>}
-                <br />
-                <small className={`status status-${trip.status}`}>{t(`trips.statuses.${trip.status}`, { defaultValue: trip.status })}</small>
-              </div>
-            </li>
-          ))}
-          <li ref={sentinel} className="sentinel" aria-hidden={!isFetchingNextPage}>
-            {isFetchingNextPage ? <Loading /> : null}
-          </li>
-        </ul>
-      )}
+      <ErrorNotice error={error} />
+      <InfiniteList list={trips} empty={t('trips.none')}>
+        {(items) => (
+          <ul className="list" aria-label={t('trips.title')}>
+            {items.map((trip) => (
+              <li key={trip.id} className="row trip" data-testid="trip" data-status={trip.status}>
+                <div>
+                  <strong>{t('trips.route', { route: trip.routeCode })}</strong>
+                  <br />
+                  <small className="muted">
+                    <DateTime iso={trip.boardedAt} />
+                    {trip.alightedAt && (
+                      <>
+                        {' → '}
+                        <DateTime iso={trip.alightedAt} />
+                      </>
+                    )}
+                  </small>
+                  <FareBreakdown trip={trip} />
+                </div>
+                <div className="right">
+                  {trip.fare ? <MoneyText amount={trip.fare.amount} currency={trip.fare.currency} /> : <span className="muted">—</span>}
+                  <br />
+                  <small className={`status status-${trip.status}`}>{t(`trips.statuses.${trip.status}`, { defaultValue: trip.status })}</small>
+                </div>
+              </li>
+            ))}
+          </ul>
+        )}
+      </InfiniteList>
     </section>
   );
 }
