@@ -21,9 +21,12 @@ const RECIPIENT_COLUMNS = `a.user_id, a.id AS account_id, b.id AS bill_id, b.bil
 /** The billing side of citizen notifications: whom a bill event concerns (billing's tables only). */
 @Injectable()
 export class BillNoticesRepository {
-  /** BILL_PAID to the payer of this payment (billing.notify_bill_paid, through notifications' SQL API). */
-  async notifyBillPaid(m: EntityManager, paymentId: string): Promise<void> {
-    await m.query(`SELECT billing.notify_bill_paid($1)`, [paymentId]);
+  /** BILL_PAID to the payer of this payment (billing.notify_bill_paid, through notifications' SQL API); answers the payer. */
+  async notifyBillPaid(m: EntityManager, paymentId: string): Promise<string | undefined> {
+    const [row] = (await m.query(`SELECT billing.notify_bill_paid($1) AS written, (SELECT payer_user_id FROM billing.bill_payments WHERE id = $1) AS payer`, [
+      paymentId,
+    ])) as { written: boolean | null; payer: string | null }[];
+    return row?.written && row.payer ? row.payer : undefined;
   }
 
   /** Citizens whose linked accounts these bills are on. */

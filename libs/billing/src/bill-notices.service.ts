@@ -52,7 +52,8 @@ export class BillNotices {
 
   /** BILL_PAID to the payer, in the payment's transaction (billing.notify_bill_paid, which pay_from_wallet calls too). */
   async billPaid(m: EntityManager, paymentId: string): Promise<void> {
-    await this.repository.notifyBillPaid(m, paymentId);
+    const payer = await this.repository.notifyBillPaid(m, paymentId);
+    if (payer) await this.notifications.wakeAtCommit(m, payer);
   }
 
   /** Records why an auto-pay attempt did not pay and tells its account holder, in one transaction (once per attempt). */

@@ -5,6 +5,7 @@ import type { EntityManager } from 'typeorm';
 import { IdempotencyService, NotFoundError, UUID } from '@app/common';
 import type { Currency } from '@app/common';
 import { sqlState, withRetry, withTransactionRetry } from '@app/database';
+import { NotificationsService } from '@app/notifications';
 import { PaymentOrdersService, paymentOrderView } from '@app/payments';
 import type { ProviderCode } from '@app/payments';
 import { NEEDS_TRANSACTION, REFUSAL, toPaymentView, walletRefusal } from './bill-payment.js';
@@ -29,6 +30,7 @@ export class PayBillService {
     private readonly orders: PaymentOrdersService,
     private readonly idempotency: IdempotencyService,
     private readonly webhooks: WebhooksService,
+    private readonly notifications: NotificationsService,
   ) {}
 
   async pay(userId: string, billId: string, input: { amount?: number; method: PaymentMethod }): Promise<PayResult> {
@@ -56,6 +58,8 @@ export class PayBillService {
     try {
       const paid = await withRetry(() => this.repository.payFromWallet(undefined, { paymentId, billId, payerId: userId, requested, autopayAccountId: undefined, idempotency }));
       this.idempotency.recordedInSql();
+      // committed: BILL_PAID was written without a NOTIFY (billing.notify_bill_paid); wake the payer's streams now
+      this.notifications.announce(userId);
       return paid.response;
     } catch (err) {
       if (sqlState(err) !== NEEDS_TRANSACTION) throw walletRefusal(err);
@@ -91,6 +95,7 @@ export class PayBillService {
       throw walletRefusal(err);
     }
     if (paid.hasWebhook) await this.webhooks.paymentSucceeded(m, paid.bill, paid.payment);
+    await this.notifications.wakeAtCommit(m, userId);
     return paid.response;
   }
 

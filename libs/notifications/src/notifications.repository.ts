@@ -62,14 +62,14 @@ export class NotificationsRepository {
   }
 
   /**
-   * Wakes the readers of these users in every process, outside any
-   * transaction (after the commits that wrote their rows): one statement,
-   * one NOTIFY per USERS_PER_PAYLOAD users.
+   * Wakes the readers of these users in every process: one statement, one
+   * NOTIFY per USERS_PER_PAYLOAD users. Outside any transaction (after the
+   * commits that wrote their rows), or in `m`'s transaction, sent at its commit.
    */
-  async wake(userIds: readonly string[]): Promise<void> {
+  async wake(userIds: readonly string[], m?: EntityManager): Promise<void> {
     const payloads: string[] = [];
     for (let i = 0; i < userIds.length; i += USERS_PER_PAYLOAD) payloads.push(userIds.slice(i, i + USERS_PER_PAYLOAD).join(','));
-    if (payloads.length > 0) await this.dataSource.query(`SELECT pg_notify('${NOTIFY_CHANNEL}', p) FROM unnest($1::text[]) AS p`, [payloads]);
+    if (payloads.length > 0) await (m ?? this.dataSource).query(`SELECT pg_notify('${NOTIFY_CHANNEL}', p) FROM unnest($1::text[]) AS p`, [payloads]);
   }
 
   /** Newest first: `limit + 1` rows before `beforeSeq` (the cursor). */

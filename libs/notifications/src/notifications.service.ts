@@ -84,6 +84,18 @@ export class NotificationsService implements BeforeApplicationShutdown {
     this.waking = undefined;
   }
 
+  /**
+   * Wakes these users' live streams when `manager`'s transaction commits
+   * (nothing if it rolls back), for rows written by `notifications.enqueue()`
+   * in that transaction. For paths that are not hot: the NOTIFY holds the
+   * notification-queue lock through the commit (see announce).
+   */
+  async wakeAtCommit(manager: EntityManager, ...userIds: string[]): Promise<void> {
+    if (!manager.queryRunner?.isTransactionActive) throw new Error('wakeAtCommit() runs inside a transaction (pass its EntityManager)');
+    const users = [...new Set(userIds.filter((id) => UUID.test(id)))];
+    if (users.length > 0) await this.repository.wake(users, manager);
+  }
+
   /** Wake-ups already announced are sent before the database connections close. */
   async beforeApplicationShutdown(): Promise<void> {
     await this.waking;
