@@ -19,6 +19,10 @@ import { WEBHOOK_JOB, WebhooksService } from './webhooks.service.js';
 import { BillerProfile } from './biller-profile.js';
 import { BillingConfig } from './billing.config.js';
 import { billingMigrations } from './migrations/index.js';
+import { billingEntities } from './entities/index.js';
+import { BillerAccountsRepository } from './biller-accounts.repository.js';
+import { BillersRepository } from './billers.repository.js';
+import { BillsRepository } from './bills.repository.js';
 
 /** Registers the auto-pay and webhook jobs, and the biller profile of organisations. */
 class BillingJobs implements OnModuleInit {
@@ -29,10 +33,11 @@ class BillingJobs implements OnModuleInit {
     private readonly profiles: OrganizationProfiles,
     private readonly notices: BillNotices,
     private readonly config: BillingConfig,
+    private readonly billers: BillersRepository,
   ) {}
 
   onModuleInit(): void {
-    this.profiles.register(new BillerProfile());
+    this.profiles.register(new BillerProfile(this.billers));
     // with metadata: a job knows its last try
     const last = (job: object) => {
       const j = job as { retryCount?: number; retryLimit?: number };
@@ -55,6 +60,9 @@ class BillingJobs implements OnModuleInit {
   imports: [IdentityModule, LedgerModule, PaymentsModule, NotificationsModule],
   controllers: [BillersController, MyBillsController, BillPaymentsController],
   providers: [
+    BillersRepository,
+    BillsRepository,
+    BillerAccountsRepository,
     BillsService,
     WebhooksService,
     BillPaymentsRepository,
@@ -67,8 +75,9 @@ class BillingJobs implements OnModuleInit {
     BillNotices,
     {
       provide: BillingJobs,
-      inject: [JobsService, AutopayService, WebhooksService, OrganizationProfiles, BillNotices, BillingConfig],
-      useFactory: (j: JobsService, p: AutopayService, w: WebhooksService, o: OrganizationProfiles, n: BillNotices, c: BillingConfig) => new BillingJobs(j, p, w, o, n, c),
+      inject: [JobsService, AutopayService, WebhooksService, OrganizationProfiles, BillNotices, BillingConfig, BillersRepository],
+      useFactory: (j: JobsService, p: AutopayService, w: WebhooksService, o: OrganizationProfiles, n: BillNotices, c: BillingConfig, b: BillersRepository) =>
+        new BillingJobs(j, p, w, o, n, c, b),
     },
   ],
 })
@@ -76,4 +85,5 @@ export class BillingModule {
   static readonly schema = 'billing';
   static readonly config = BillingConfig;
   static readonly migrations = billingMigrations;
+  static readonly entities = billingEntities;
 }
