@@ -1,5 +1,6 @@
 import { Billing1763700400000 } from './1763700400000-billing.js';
 import { BillingSchema1764500000400 } from './1764500000400-billing-schema.js';
 import { PayFromWallet1764700100200 } from './1764700100200-pay-from-wallet.js';
+import { WebhooksToOutbox1764800300100 } from './1764800300100-webhooks-to-outbox.js';
 
-export const billingMigrations = [Billing1763700400000, BillingSchema1764500000400, PayFromWallet1764700100200];
+export const billingMigrations = [Billing1763700400000, BillingSchema1764500000400, PayFromWallet1764700100200, WebhooksToOutbox1764800300100];
