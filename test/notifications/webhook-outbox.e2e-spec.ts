@@ -73,6 +73,11 @@ describe('webhook outbox', () => {
     expect(first).toEqual(expect.any(String));
     expect(again).toBeNull();
     expect(await deliveries(biller.billerId)).toEqual([expect.objectContaining({ id: first, status: 'PENDING', attempts: 0, key: 'k-1' })]);
+    // the SQL API (for events raised inside another context's SQL function) writes the same row, once per key too
+    const [viaSql] = (await ds.query(`SELECT notifications.enqueue_webhook($1, 'test.event', 'k-1', '{"n": 1}') AS id`, [biller.billerId])) as { id: string | null }[];
+    expect(viaSql.id).toBeNull();
+    const [stored] = (await ds.query(`SELECT payload FROM notifications.webhook_deliveries WHERE id = $1`, [first])) as { payload: unknown }[];
+    expect(stored.payload).toEqual({ type: 'test.event', data: { n: 1 } });
 
     const other = await makeBiller(app, await adminToken(app));
     expect(await ds.transaction((m) => webhooks.enqueue(m, { ...event, organizationId: other.billerId }))).toBeNull();

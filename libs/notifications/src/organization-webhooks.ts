@@ -98,7 +98,7 @@ export class OrganizationWebhooks {
     if (!manager.queryRunner?.isTransactionActive) {
       throw new Error("enqueue() runs inside the transaction of the event it reports (pass that transaction's EntityManager)");
     }
-    return this.repository.enqueue(manager, event.organizationId, event.type, event.key, { type: event.type, data: event.data });
+    return this.repository.enqueue(manager, event.organizationId, event.type, event.key, event.data);
   }
 
   /** One attempt of a claimed delivery: POSTs it signed to the address checked; records the outcome (retry, DELIVERED or FAILED). */

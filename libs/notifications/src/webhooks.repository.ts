@@ -32,8 +32,8 @@ export class WebhooksRepository {
    * SQL API other contexts' SQL functions call too): a delivery when the
    * organisation has an endpoint and (type, key) is new; its id, else null.
    */
-  async enqueue(m: EntityManager, organizationId: string, type: string, key: string | null, payload: Record<string, unknown>): Promise<string | null> {
-    const [row] = (await m.query(`SELECT notifications.enqueue_webhook($1, $2, $3, $4) AS id`, [organizationId, type, key, JSON.stringify(payload)])) as {
+  async enqueue(m: EntityManager, organizationId: string, type: string, key: string | null, data: Record<string, unknown>): Promise<string | null> {
+    const [row] = (await m.query(`SELECT notifications.enqueue_webhook($1, $2, $3, $4) AS id`, [organizationId, type, key, JSON.stringify(data)])) as {
       id: string | null;
     }[];
     return row.id;

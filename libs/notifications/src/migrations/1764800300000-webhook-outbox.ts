@@ -9,10 +9,11 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * rows (FOR UPDATE SKIP LOCKED, with a lease) and POSTs them, retried with
  * backoff. `key` makes an event idempotent per organisation and type.
  *
- * `notifications.enqueue_webhook(org, type, key, payload)` is the SQL API
+ * `notifications.enqueue_webhook(org, type, key, data)` is the SQL API
  * (for events raised inside another context's SQL function, as
  * `notifications.notify` is for citizen notifications): a delivery when the
- * organisation has an endpoint, else nothing; answers the delivery's id.
+ * organisation has an endpoint and (type, key) is new, else nothing;
+ * answers the delivery's id. The body POSTed is `{id, type, data}`.
  */
 export class WebhookOutbox1764800300000 implements MigrationInterface {
   name = 'WebhookOutbox1764800300000';
@@ -45,10 +46,11 @@ export class WebhookOutbox1764800300000 implements MigrationInterface {
     await q.query(`CREATE INDEX webhook_deliveries_org ON notifications.webhook_deliveries (organization_id, created_at DESC, id DESC)`);
     await q.query(`CREATE INDEX webhook_deliveries_due ON notifications.webhook_deliveries (next_attempt_at) WHERE status = 'PENDING'`);
     await q.query(`
-      CREATE FUNCTION notifications.enqueue_webhook(p_org uuid, p_type text, p_key text, p_payload jsonb)
+      CREATE FUNCTION notifications.enqueue_webhook(p_org uuid, p_type text, p_key text, p_data jsonb)
       RETURNS uuid LANGUAGE sql AS $$
         INSERT INTO notifications.webhook_deliveries (organization_id, event_type, key, payload)
-        SELECT e.organization_id, p_type, p_key, p_payload FROM notifications.webhook_endpoints e WHERE e.organization_id = p_org
+        SELECT e.organization_id, p_type, p_key, jsonb_build_object('type', p_type, 'data', p_data)
+          FROM notifications.webhook_endpoints e WHERE e.organization_id = p_org
         ON CONFLICT (organization_id, event_type, key) DO NOTHING
         RETURNING id
       $$`);
