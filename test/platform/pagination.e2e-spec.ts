@@ -48,7 +48,7 @@ describe('lists page with real cursors', () => {
     const ds = app.api.app.get(DataSource);
     // deliveries as the webhook outbox writes them; ten share one instant
     await ds.query(
-      `INSERT INTO billing.webhook_deliveries (biller_id, event_type, payload, created_at)
+      `INSERT INTO notifications.webhook_deliveries (organization_id, event_type, payload, created_at)
        SELECT $1, 'bill_payment.succeeded', jsonb_build_object('n', n),
               CASE WHEN n <= 10 THEN timestamptz '2026-11-20 10:00:00.123456+08' ELSE now() - n * interval '1 microsecond' END
          FROM generate_series(1, 28) n`,

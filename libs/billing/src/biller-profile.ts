@@ -3,6 +3,7 @@ import { IsBoolean, IsIn } from 'class-validator';
 import type { EntityManager } from 'typeorm';
 import { type ErrorDetail, OptionalField } from '@app/common';
 import type { OrganizationProfile, OrganizationRecord } from '@app/identity';
+import type { BillersRepository } from './billers.repository.js';
 
 export const BILLER_CATEGORIES = ['ELECTRICITY', 'WATER', 'GAS', 'HEATING', 'CABLE_TV', 'BROADBAND'] as const;
 
@@ -24,34 +25,29 @@ export class BillerProfileFields {
   billerAllowsAdvance?: boolean;
 }
 
-interface BillerProfileRow {
-  organization_id: string;
-  category: string;
-  allows_partial: boolean;
-  allows_advance: boolean;
-}
-
 /** What a biller is beyond an organisation: its category and amount rules, in billing.billers. */
 export class BillerProfile implements OrganizationProfile<BillerProfileFields> {
   readonly kinds = ['BILLER'] as const;
   readonly fields = BillerProfileFields;
+
+  constructor(private readonly billers: BillersRepository) {}
 
   validate(input: BillerProfileFields): ErrorDetail[] {
     return input.billerCategory ? [] : [{ field: 'billerCategory', problems: ['is required for a BILLER'] }];
   }
 
   async create(m: EntityManager, org: OrganizationRecord, input: BillerProfileFields): Promise<void> {
-    await m.query(`INSERT INTO billing.billers (organization_id, name, category, allows_partial, allows_advance) VALUES ($1, $2, $3, $4, $5)`, [
-      org.id,
-      org.name,
-      input.billerCategory,
-      input.billerAllowsPartial ?? false,
-      input.billerAllowsAdvance ?? false,
-    ]);
+    await this.billers.insert(m, {
+      organization_id: org.id,
+      name: org.name,
+      category: input.billerCategory!,
+      allows_partial: input.billerAllowsPartial ?? false,
+      allows_advance: input.billerAllowsAdvance ?? false,
+    });
   }
 
   async views(m: EntityManager, orgs: readonly OrganizationRecord[]): Promise<Map<string, Record<string, unknown>>> {
-    const rows = (await m.query(`SELECT * FROM billing.billers WHERE organization_id = ANY($1::uuid[])`, [orgs.map((o) => o.id)])) as BillerProfileRow[];
+    const rows = await this.billers.byIds(m, orgs.map((o) => o.id));
     return new Map(
       rows.map((r) => [r.organization_id, { billerCategory: r.category, billerAllowsPartial: r.allows_partial, billerAllowsAdvance: r.allows_advance }]),
     );

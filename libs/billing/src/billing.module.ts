@@ -15,24 +15,29 @@ import { BillReceiptsService } from './bill-receipts.service.js';
 import { BillSettlementsService } from './bill-settlements.service.js';
 import { PayBillService } from './pay-bill.service.js';
 import { AUTOPAY_JOB, BillsService } from './bills.service.js';
-import { WEBHOOK_JOB, WebhooksService } from './webhooks.service.js';
+
 import { BillerProfile } from './biller-profile.js';
+import { WebhooksService } from './webhooks.service.js';
 import { BillingConfig } from './billing.config.js';
 import { billingMigrations } from './migrations/index.js';
+import { billingEntities } from './entities/index.js';
+import { BillerAccountsRepository } from './biller-accounts.repository.js';
+import { BillersRepository } from './billers.repository.js';
+import { BillsRepository } from './bills.repository.js';
 
-/** Registers the auto-pay and webhook jobs, and the biller profile of organisations. */
+/** Registers the auto-pay and bill-due jobs, and the biller profile of organisations. */
 class BillingJobs implements OnModuleInit {
   constructor(
     private readonly jobs: JobsService,
     private readonly autopay: AutopayService,
-    private readonly webhooks: WebhooksService,
     private readonly profiles: OrganizationProfiles,
     private readonly notices: BillNotices,
     private readonly config: BillingConfig,
+    private readonly billers: BillersRepository,
   ) {}
 
   onModuleInit(): void {
-    this.profiles.register(new BillerProfile());
+    this.profiles.register(new BillerProfile(this.billers));
     // with metadata: a job knows its last try
     const last = (job: object) => {
       const j = job as { retryCount?: number; retryLimit?: number };
@@ -40,7 +45,6 @@ class BillingJobs implements OnModuleInit {
     };
     const work = { pollingIntervalSeconds: 0.5, includeMetadata: true } as const;
     this.jobs.register<{ attemptId: string }>({ name: AUTOPAY_JOB, work, handler: ({ attemptId }, job) => this.autopay.runAutopay(attemptId, last(job)) });
-    this.jobs.register<{ deliveryId: string }>({ name: WEBHOOK_JOB, work, handler: ({ deliveryId }, job) => this.webhooks.deliver(deliveryId, last(job)) });
     this.jobs.register({ name: BILL_DUE_JOB, cron: this.config.BILL_DUE_CRON, handler: async () => void (await this.notices.remindDue()) });
   }
 }
@@ -55,6 +59,9 @@ class BillingJobs implements OnModuleInit {
   imports: [IdentityModule, LedgerModule, PaymentsModule, NotificationsModule],
   controllers: [BillersController, MyBillsController, BillPaymentsController],
   providers: [
+    BillersRepository,
+    BillsRepository,
+    BillerAccountsRepository,
     BillsService,
     WebhooksService,
     BillPaymentsRepository,
@@ -67,8 +74,8 @@ class BillingJobs implements OnModuleInit {
     BillNotices,
     {
       provide: BillingJobs,
-      inject: [JobsService, AutopayService, WebhooksService, OrganizationProfiles, BillNotices, BillingConfig],
-      useFactory: (j: JobsService, p: AutopayService, w: WebhooksService, o: OrganizationProfiles, n: BillNotices, c: BillingConfig) => new BillingJobs(j, p, w, o, n, c),
+      inject: [JobsService, AutopayService, OrganizationProfiles, BillNotices, BillingConfig, BillersRepository],
+      useFactory: (j: JobsService, p: AutopayService, o: OrganizationProfiles, n: BillNotices, c: BillingConfig, b: BillersRepository) => new BillingJobs(j, p, o, n, c, b),
     },
   ],
 })
@@ -76,4 +83,5 @@ export class BillingModule {
   static readonly schema = 'billing';
   static readonly config = BillingConfig;
   static readonly migrations = billingMigrations;
+  static readonly entities = billingEntities;
 }

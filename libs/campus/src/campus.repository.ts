@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { UUID } from '@app/common';
 import type { Currency } from '@app/common';
-import { preparedQuery, returnedRows } from '@app/database';
+import { affectedRows, preparedQuery, returnedRows } from '@app/database';
 
 export interface CardRow {
   id: string;
@@ -201,9 +201,8 @@ export class CampusRepository {
   /** Changes the status (and records when); false when it already was. */
   /** The id of the status event written, or null when the card already had this status. */
   async setStatus(m: EntityManager, id: string, status: 'ACTIVE' | 'FROZEN', reason: string): Promise<string | null> {
-    // TypeORM answers an UPDATE with [rows, rowCount]
-    const [rows] = (await m.query(`UPDATE campus.cards SET status = $2 WHERE id = $1 AND status <> $2 RETURNING 1`, [id, status])) as [unknown[], number];
-    if (!rows.length) return null;
+    const changed = await m.query(`UPDATE campus.cards SET status = $2 WHERE id = $1 AND status <> $2 RETURNING 1`, [id, status]);
+    if (affectedRows(changed) === 0) return null;
     const [event] = (await m.query(`INSERT INTO campus.card_status_events (card_id, status, reason) VALUES ($1, $2, $3) RETURNING id`, [id, status, reason])) as { id: string }[];
     return String(event!.id);
   }

@@ -11,6 +11,8 @@ import { AuthController } from './auth/auth.controller.js';
 import { AuthService } from './auth/auth.service.js';
 import { AuthenticationGuard, LocalAuthGuard } from './auth/guards.js';
 import { LoginThrottle } from './auth/login-throttle.js';
+import { LoginThrottleRepository } from './auth/login-throttle.repository.js';
+import { SessionsRepository } from './auth/sessions.repository.js';
 import { MeController } from './auth/me.controller.js';
 import { PasswordHasher } from './auth/password-hasher.js';
 import { CallerCache } from './auth/caller-cache.js';
@@ -70,6 +72,8 @@ import { UsersService } from './users.service.js';
     UsersService,
     PasswordHasher,
     LoginThrottle,
+    LoginThrottleRepository,
+    SessionsRepository,
     TokensService,
     CallerCache,
     CallerChanges,

@@ -87,6 +87,16 @@ export class UsersRepository {
     );
   }
 
+  /** Birth dates (YYYY-MM-DD) of verified PRC IDs among these users. */
+  async birthDates(m: EntityManager, userIds: readonly string[]): Promise<Map<string, string>> {
+    const rows = (await m.query(
+      `SELECT id, to_char(birth_date, 'YYYY-MM-DD') AS birth_date FROM identity.users
+        WHERE id = ANY($1::uuid[]) AND kyc_level = 1 AND id_type = 'PRC_ID' AND birth_date IS NOT NULL`,
+      [userIds],
+    )) as { id: string; birth_date: string }[];
+    return new Map(rows.map((r) => [r.id, r.birth_date]));
+  }
+
   async rolesOf(m: EntityManager, userId: string): Promise<RoleGrant[]> {
     const rows = (await m.query(`SELECT role, organization_id FROM identity.role_grants WHERE user_id = $1 ORDER BY created_at, role`, [
       userId,

@@ -67,12 +67,7 @@ export class UsersService {
    */
   async birthDates(userIds: readonly string[], manager: EntityManager = this.dataSource.manager): Promise<Map<string, string>> {
     if (userIds.length === 0) return new Map();
-    const rows = (await manager.query(
-      `SELECT id, to_char(birth_date, 'YYYY-MM-DD') AS birth_date FROM identity.users
-        WHERE id = ANY($1::uuid[]) AND kyc_level = 1 AND id_type = 'PRC_ID' AND birth_date IS NOT NULL`,
-      [userIds],
-    )) as { id: string; birth_date: string }[];
-    return new Map(rows.map((r) => [r.id, r.birth_date]));
+    return this.repo.birthDates(manager, userIds);
   }
 
   /**

@@ -58,6 +58,11 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     });
   }
 
+  /** Whether this process runs jobs (and other background work that must run where the jobs do). */
+  get runsWorkers(): boolean {
+    return this.options.runWorkers;
+  }
+
   register<T extends object>(definition: JobDefinition<T>): void {
     if (this.definitions.has(definition.name)) {
       throw new Error(`Job ${definition.name} is registered twice`);

@@ -2,6 +2,14 @@ import { Billing1763700400000 } from './1763700400000-billing.js';
 import { BillingSchema1764500000400 } from './1764500000400-billing-schema.js';
 import { PayFromWallet1764700100200 } from './1764700100200-pay-from-wallet.js';
 import { PayFromWalletResponse1764800200100 } from './1764800200100-pay-from-wallet-response.js';
+import { WebhooksToOutbox1764800300100 } from './1764800300100-webhooks-to-outbox.js';
 import { BillPaidEnqueued1764800500300 } from './1764800500300-bill-paid-enqueued.js';
 
-export const billingMigrations = [Billing1763700400000, BillingSchema1764500000400, PayFromWallet1764700100200, PayFromWalletResponse1764800200100, BillPaidEnqueued1764800500300];
+export const billingMigrations = [
+  Billing1763700400000,
+  BillingSchema1764500000400,
+  PayFromWallet1764700100200,
+  PayFromWalletResponse1764800200100,
+  WebhooksToOutbox1764800300100,
+  BillPaidEnqueued1764800500300,
+];

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { IdentityConfig } from '../identity.config.js';
+import { LoginThrottleRepository } from './login-throttle.repository.js';
 
 /**
  * Failed logins per phone per minute, shared by every API replica through
@@ -12,24 +13,18 @@ import { IdentityConfig } from '../identity.config.js';
 export class LoginThrottle {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly repository: LoginThrottleRepository,
     @Inject(IdentityConfig) private readonly config: IdentityConfig,
   ) {}
 
   /** Whether this attempt is within the limit, and whether it is the first one refused in its window. */
   async take(phone: string): Promise<{ allowed: boolean; firstRefused: boolean }> {
-    const [row] = (await this.dataSource.query(
-      `INSERT INTO identity.login_throttle AS t (phone, window_started_at, attempts) VALUES ($1, now(), 1)
-       ON CONFLICT (phone) DO UPDATE SET
-         attempts = CASE WHEN t.window_started_at <= now() - interval '60 seconds' THEN 1 ELSE t.attempts + 1 END,
-         window_started_at = CASE WHEN t.window_started_at <= now() - interval '60 seconds' THEN now() ELSE t.window_started_at END
-       RETURNING attempts`,
-      [phone],
-    )) as { attempts: number }[];
+    const attempts = await this.repository.takeSlot(this.dataSource.manager, phone);
     const limit = this.config.LOGIN_FAILURES_PER_MINUTE;
-    return { allowed: row.attempts <= limit, firstRefused: row.attempts === limit + 1 };
+    return { allowed: attempts <= limit, firstRefused: attempts === limit + 1 };
   }
 
   async giveBack(phone: string): Promise<void> {
-    await this.dataSource.query(`UPDATE identity.login_throttle SET attempts = GREATEST(attempts - 1, 0) WHERE phone = $1`, [phone]);
+    await this.repository.giveBack(this.dataSource.manager, phone);
   }
 }

@@ -6,8 +6,8 @@ import type { RequestMeta } from '@app/common';
 import { IdentityConfig } from '../identity.config.js';
 import { AuditService } from '../audit/audit.service.js';
 import { RefreshTokenRejectedError } from '../identity.errors.js';
-import { returnedRows } from '@app/database';
 import { CallerCache } from './caller-cache.js';
+import { SessionsRepository } from './sessions.repository.js';
 
 export interface TokenPair {
   accessToken: string;
@@ -33,6 +33,7 @@ function hashToken(token: string): Buffer {
 export class TokensService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly sessions: SessionsRepository,
     private readonly jwt: JwtService,
     private readonly audit: AuditService,
     private readonly callers: CallerCache,
@@ -41,33 +42,19 @@ export class TokensService {
 
   /** Opens a session (a login) and returns its first tokens. */
   async openSession(userId: string, manager: EntityManager): Promise<TokenPair> {
-    const [{ id: sessionId }] = (await manager.query(
-      `INSERT INTO identity.auth_sessions (user_id) VALUES ($1) RETURNING id`,
-      [userId],
-    )) as { id: string }[];
+    const sessionId = await this.sessions.openSession(manager, userId);
     const refreshToken = await this.insertRefreshToken(manager, sessionId, null);
     return { accessToken: await this.signAccess(userId, sessionId), refreshToken };
   }
 
   async rotate(refreshToken: string, meta: RequestMeta): Promise<TokenPair> {
     const outcome = await this.dataSource.transaction(async (m) => {
-      const rows = (await m.query(
-        `SELECT rt.id, rt.session_id, rt.expires_at <= now() AS expired, rt.spent_at IS NOT NULL AS spent,
-                s.user_id, s.revoked_at IS NOT NULL AS revoked
-           FROM identity.refresh_tokens rt JOIN identity.auth_sessions s ON s.id = rt.session_id
-          WHERE rt.token_hash = $1
-          FOR UPDATE OF rt, s`,
-        [hashToken(refreshToken)],
-      )) as { id: string; session_id: string; expired: boolean; spent: boolean; user_id: string; revoked: boolean }[];
-      const token = rows[0];
+      const token = await this.sessions.lockRefreshToken(m, hashToken(refreshToken));
       if (!token) return { rejected: 'The refresh token is not valid' } as const;
       if (token.revoked) return { rejected: 'The session has ended; log in again' } as const;
       if (token.spent) {
         // reuse: someone holds a copy of a spent token; end the whole family
-        await m.query(
-          `UPDATE identity.auth_sessions SET revoked_at = now(), revoke_reason = 'REFRESH_TOKEN_REUSE' WHERE id = $1`,
-          [token.session_id],
-        );
+        await this.sessions.revoke(m, token.session_id, 'REFRESH_TOKEN_REUSE');
         await this.audit.record(
           { action: 'REFRESH_TOKEN_REUSED', actorUserId: token.user_id, targetType: 'session', targetId: token.session_id, meta },
           m,
@@ -75,7 +62,7 @@ export class TokensService {
         return { rejected: 'The refresh token was already used; the session has been ended', endedSessionId: token.session_id } as const;
       }
       if (token.expired) return { rejected: 'The refresh token has expired; log in again' } as const;
-      await m.query(`UPDATE identity.refresh_tokens SET spent_at = now() WHERE id = $1`, [token.id]);
+      await this.sessions.spendRefreshToken(m, token.id);
       const next = await this.insertRefreshToken(m, token.session_id, token.id);
       return { userId: token.user_id, sessionId: token.session_id, refreshToken: next } as const;
     });
@@ -92,18 +79,8 @@ export class TokensService {
    */
   async endSession(userId: string, currentSessionId: string, refreshToken: string, meta: RequestMeta): Promise<void> {
     const ended = await this.dataSource.transaction(async (m) => {
-      const rows = (await m.query(
-        `SELECT rt.session_id FROM identity.refresh_tokens rt JOIN identity.auth_sessions s ON s.id = rt.session_id
-          WHERE rt.token_hash = $1 AND s.user_id = $2`,
-        [hashToken(refreshToken), userId],
-      )) as { session_id: string }[];
-      const sessionId = rows[0]?.session_id ?? currentSessionId;
-      const ended = await m.query(
-        `UPDATE identity.auth_sessions SET revoked_at = now(), revoke_reason = 'LOGOUT'
-          WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL RETURNING id`,
-        [sessionId, userId],
-      );
-      if (returnedRows(ended).length > 0) {
+      const sessionId = (await this.sessions.sessionOfToken(m, hashToken(refreshToken), userId)) ?? currentSessionId;
+      if (await this.sessions.revoke(m, sessionId, 'LOGOUT', userId)) {
         await this.audit.record({ action: 'LOGOUT', actorUserId: userId, targetType: 'session', targetId: sessionId, meta }, m);
       }
       return sessionId;
@@ -114,11 +91,7 @@ export class TokensService {
 
   private async insertRefreshToken(manager: EntityManager, sessionId: string, parentId: string | null): Promise<string> {
     const token = randomBytes(32).toString('base64url');
-    await manager.query(
-      `INSERT INTO identity.refresh_tokens (session_id, parent_id, token_hash, expires_at)
-       VALUES ($1, $2, $3, now() + make_interval(secs => $4))`,
-      [sessionId, parentId, hashToken(token), this.config.REFRESH_TOKEN_TTL_SECONDS],
-    );
+    await this.sessions.insertRefreshToken(manager, sessionId, parentId, hashToken(token), this.config.REFRESH_TOKEN_TTL_SECONDS);
     return token;
   }
 
