@@ -5,13 +5,15 @@
 // req/s on a machine shared with other work), the API's resident memory (peak
 // during its run), and the API again after one authenticated request: on Node 20
 // the first request-scoped logging context (AsyncLocalStorage) turns on promise
-// hooks for the whole process, which health checks alone never do.
+// hooks for the whole process, which health checks alone never do. Last, the
+// same API with WEB_CONCURRENCY=2 (1 vs 2 processes, same run).
 // Usage: npm run bench:http [-- --duration 10 --connections 50 --log-level info]
 // Uses DATABASE_URL when set, else the embedded PostgreSQL under .bench-data/.
 import { fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 
@@ -53,6 +55,27 @@ function cpuMs(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) * CLOCK_TICK_MS;
 }
+/** A process and its descendants. */
+function tree(pid) {
+  let children = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    /* gone */
+  }
+  return [pid, ...children.flatMap(tree)];
+}
+/** The Node processes of that tree (not the embedded PostgreSQL the API starts). */
+function isNode(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'node';
+  } catch {
+    return false;
+  }
+}
+const nodeTree = (pid) => tree(pid).filter((p) => p === pid || isNode(p));
+const treeCpuMs = (pid) => nodeTree(pid).reduce((sum, p) => sum + cpuMs(p), 0);
+const treeRssMb = (pid) => nodeTree(pid).reduce((sum, p) => sum + rssMb(p), 0);
 /** Resident set size of a process, in MB. */
 function rssMb(pid) {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
@@ -62,14 +85,14 @@ function rssMb(pid) {
 async function measure(name, url, pid) {
   // warm-up, then the measured run
   await autocannon({ url, connections, duration: 2 });
-  let peakRss = rssMb(pid);
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(pid))), 250);
-  const cpuBefore = cpuMs(pid);
+  let peakRss = treeRssMb(pid);
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, treeRssMb(pid))), 250);
+  const cpuBefore = treeCpuMs(pid);
   const r = await autocannon({ url, connections, duration });
-  const cpu = cpuMs(pid) - cpuBefore;
+  const cpu = treeCpuMs(pid) - cpuBefore;
   clearInterval(sampler);
   if (r.non2xx > 0 || r.errors > 0) throw new Error(`${name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, cpuUs: (1000 * cpu) / r.requests.total, rss: Math.max(peakRss, rssMb(pid)) };
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, cpuUs: (1000 * cpu) / r.requests.total, rss: Math.max(peakRss, treeRssMb(pid)) };
 }
 
 const barePort = await freePort();
@@ -85,7 +108,13 @@ if (!env.DATABASE_URL) {
   env.DATA_DIR = env.DATA_DIR ?? '.bench-data';
   env.EMBEDDED_PG_PORT = String(await freePort());
 }
-const app = spawn(process.execPath, ['dist/apps/api/src/main.js'], { env, stdio: 'ignore' });
+const startApi = (extra = {}) => spawn(process.execPath, ['dist/apps/api/src/main.js'], { env: { ...env, ...extra }, stdio: 'ignore' });
+const stopApi = async (child) => {
+  if (child.exitCode !== null) return;
+  child.kill('SIGTERM');
+  await once(child, 'exit');
+};
+let app = startApi();
 try {
   await waitReady(`http://127.0.0.1:${appPort}/health/ready`);
   const reference = await measure('bare fastify', `http://127.0.0.1:${barePort}/health/live`, bare.pid);
@@ -94,6 +123,11 @@ try {
   // one request that runs in a logging context (any authenticated route; its 401 is enough)
   await fetch(`http://127.0.0.1:${appPort}/v1/me`);
   const oursWarm = await measure('city-pay', `http://127.0.0.1:${appPort}/health/live`, app.pid);
+  // the same API as WEB_CONCURRENCY=2 (a supervisor and two workers on one port; CPU and RSS of all three)
+  await stopApi(app);
+  app = startApi({ WEB_CONCURRENCY: '2' });
+  await waitReady(`http://127.0.0.1:${appPort}/health/ready`);
+  const twoProcesses = await measure('city-pay x2', `http://127.0.0.1:${appPort}/health/live`, app.pid);
   const ratio = ours.rps / reference.rps;
   const row = (name, r) =>
     `  ${name.padEnd(40)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  ${r.cpuUs.toFixed(0).padStart(4)} us CPU/req  ` +
@@ -103,11 +137,12 @@ try {
   console.log(row('plain Nest on Fastify', plainNest));
   console.log(row('City Pay /health/live', ours));
   console.log(row('City Pay /health/live, after a context', oursWarm));
+  console.log(row('City Pay /health/live, WEB_CONCURRENCY=2', twoProcesses));
   console.log(`  ratio City Pay / bare Fastify: ${ratio.toFixed(2)} (goal >= 0.80) ${ratio >= 0.8 ? 'MET' : 'NOT MET'}`);
   console.log(`  ratio City Pay / plain Nest: ${(ours.rps / plainNest.rps).toFixed(2)}; API peak RSS ${Math.max(ours.rss, oursWarm.rss).toFixed(0)} MB`);
+  console.log(`  2 processes / 1 process (req/s, same run): ${(twoProcesses.rps / ours.rps).toFixed(2)} (on ${availableParallelism()} cores, load generator included)`);
 } finally {
   bare.kill('SIGTERM');
   nest.kill('SIGTERM');
-  app.kill('SIGTERM');
-  await once(app, 'exit');
+  await stopApi(app);
 }

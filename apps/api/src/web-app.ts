@@ -52,13 +52,20 @@ export async function installWebApp(fastify: FastifyInstance, dir: string, logge
       .send(html);
   };
 
-  fastify.addHook('onRequest', async (req, reply) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') return;
+  // Runs for every request of the API too: a callback hook that returns at
+  // once for anything not asking for HTML (an async hook costs each request a
+  // promise and a microtask turn).
+  fastify.addHook('onRequest', (req, reply, done) => {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || !wantsHtml(req)) {
+      done();
+      return;
+    }
     const path = req.url.split('?')[0];
-    if (reserved(path) || !wantsHtml(req)) return;
-    if (path !== '/' && path !== '/index.html' && extname(path) !== '') return;
-    await sendIndex(reply);
-    return reply;
+    if (reserved(path) || (path !== '/' && path !== '/index.html' && extname(path) !== '')) {
+      done();
+      return;
+    }
+    sendIndex(reply).catch((err: unknown) => done(err as Error));
   });
 
   await fastify.register(fastifyStatic, {
