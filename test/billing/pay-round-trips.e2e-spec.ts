@@ -24,7 +24,7 @@ describe('a wallet bill payment, round trips and response', () => {
   let recording: string[] | undefined;
 
   beforeAll(async () => {
-    app = await startApp({ ADMIN_PHONE: ADMIN.phone, ADMIN_PASSWORD: ADMIN.password, PAYMENT_QUERY_INTERVAL_MS: '3600000' });
+    app = await startApp({ ADMIN_PHONE: ADMIN.phone, ADMIN_PASSWORD: ADMIN.password, PAYMENT_QUERY_INTERVAL_MS: '3600000', WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' });
     admin = await adminToken(app);
     biller = await makeBiller(app, admin);
     partialBiller = await makeBiller(app, admin, { billerAllowsPartial: true });
@@ -107,6 +107,29 @@ describe('a wallet bill payment, round trips and response', () => {
     expectError(refused.result, 409, 'BILL_ALREADY_PAID');
     expect(refused.queries.length).toBeLessThanOrEqual(3); // the claim, the refused statement, the stored refusal
     expect(await balance(app, user)).toBe(3000);
+  });
+
+  it('pays a biller with a webhook in the same 2 round trips: the statement writes its event, once', async () => {
+    const hooked = await makeBiller(app, admin);
+    const registered = await app.request('PUT', `/v1/billers/${hooked.billerId}/webhook`, { token: hooked.staff.accessToken, body: { url: 'http://127.0.0.1:9/hook' } });
+    expect(registered.status).toBe(200);
+    await loadBills(app, hooked, [bill('WH-1', 700), bill('WH-2', 300)]);
+    const user = await payer(1000);
+    const first = await fetchBill(app, user, hooked, 'WH-1');
+    const second = await fetchBill(app, user, hooked, 'WH-2');
+    await payBill(app, user, first.id, { method: 'WALLET' }); // warms the caller cache
+
+    const paid = await counted(() => payBill(app, user, second.id, { method: 'WALLET' }));
+    expect(paid.result.status).toBe(201);
+    // the webhook relay polls the outbox on the same pool: its queries are not the payment's
+    const own = paid.queries.filter((q) => !/pg_notify/.test(q) && !/webhook_deliveries/.test(q));
+    expect(own.filter((q) => /^(BEGIN|START|COMMIT|ROLLBACK)/i.test(q))).toEqual([]);
+    expect(own).toHaveLength(2);
+
+    const log = await app.request('GET', `/v1/billers/${hooked.billerId}/webhook-deliveries`, { token: hooked.staff.accessToken });
+    const events = (log.body.items as { eventType: string }[]).filter((d) => d.eventType === 'bill_payment.succeeded');
+    expect(events).toHaveLength(2); // one per payment
+    expect(await balance(app, user)).toBe(0);
   });
 
   it('answers, and replays, what the API shows of the payment and the bill afterwards (the SQL views equal the TypeScript ones)', async () => {

@@ -76,9 +76,6 @@ export const REFUSAL = {
 /** An error of the amount rules: the refusal is the payer's, not a fault. */
 export const isAmountRefusal = (err: unknown): boolean => err instanceof BillAlreadyPaidError || err instanceof OverpaymentError || err instanceof PartialNotAllowedError;
 
-/** billing.pay_from_wallet() called on its own for a biller with a webhook: pay in a transaction. */
-export const NEEDS_TRANSACTION = 'BP428';
-
 /** The refusals of billing.pay_from_wallet() (SQLSTATEs of the pay-from-wallet migration) as the API's errors. */
 export function walletRefusal(err: unknown): Error {
   const e = err as { message?: string; detail?: string; driverError?: { message?: string; detail?: string } };

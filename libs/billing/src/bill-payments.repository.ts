@@ -19,7 +19,7 @@ export class BillPaymentsRepository {
    * One call of billing.pay_from_wallet() (see its migrations); throws its
    * SQLSTATE refusals as they come. With `m`, in that transaction; without,
    * as a statement of its own (its own transaction: the one round trip of
-   * the payment), which refuses a biller with a webhook (BP428). With
+   * the payment). With
    * `idempotency`, the statement also stores `response` as the request's
    * idempotent response (IK409 if the claim was lost).
    */

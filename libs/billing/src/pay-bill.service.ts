@@ -4,11 +4,11 @@ import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import { IdempotencyService, NotFoundError, UUID } from '@app/common';
 import type { Currency } from '@app/common';
-import { sqlState, withRetry, withTransactionRetry } from '@app/database';
+import { withRetry, withTransactionRetry } from '@app/database';
 import { NotificationsService } from '@app/notifications';
 import { PaymentOrdersService, paymentOrderView } from '@app/payments';
 import type { ProviderCode } from '@app/payments';
-import { NEEDS_TRANSACTION, REFUSAL, toPaymentView, walletRefusal } from './bill-payment.js';
+import { REFUSAL, toPaymentView, walletRefusal } from './bill-payment.js';
 import type { PaymentMethod, PayResult } from './bill-payment.js';
 import { BillPaymentsRepository } from './bill-payments.repository.js';
 import { BillsService, toBillView } from './bills.service.js';
@@ -48,53 +48,39 @@ export class PayBillService {
 
   /**
    * A payer's wallet payment. Round trips: the idempotency claim (before),
-   * then one statement that pays and stores the response, committing on its
-   * own. A biller with a webhook (the statement refuses it with BP428 before
-   * writing anything) is paid in a transaction instead, with its outbox.
+   * then one statement that pays, writes the biller's webhook event if it
+   * has one, and stores the response, committing on its own.
    */
   private async payWalletRequest(userId: string, billId: string, requested: bigint | undefined): Promise<PayResult> {
     const paymentId = randomUUID();
     const idempotency = this.idempotency.sqlRecord();
-    try {
-      const paid = await withRetry(() => this.repository.payFromWallet(undefined, { paymentId, billId, payerId: userId, requested, autopayAccountId: undefined, idempotency }));
-      this.idempotency.recordedInSql();
-      // committed: BILL_PAID was written without a NOTIFY (billing.notify_bill_paid); wake the payer's streams now
-      this.notifications.announce(userId);
-      return paid.response;
-    } catch (err) {
-      if (sqlState(err) !== NEEDS_TRANSACTION) throw walletRefusal(err);
-    }
-    return withTransactionRetry(this.dataSource, async (m) => {
-      const result = await this.payFromWallet(m, userId, billId, requested, undefined, idempotency);
-      this.idempotency.recordedInSql();
-      return result;
-    });
-  }
-
-  /**
-   * In the caller's transaction, one statement (billing.pay_from_wallet, see
-   * its migrations): the bill under its row lock and the amount rules, the
-   * payment and its receipt, wallet -> receivable (402 when short), the
-   * BILL_PAID notification, the response (stored as the idempotent response
-   * when `idempotency` is given); then the webhook outbox if the biller has
-   * one. An amount the payer did not choose (the default, auto-pay) is what
-   * is outstanding under the lock, never more.
-   */
-  async payFromWallet(
-    m: EntityManager,
-    userId: string,
-    billId: string,
-    requested: bigint | undefined,
-    autopayAccountId?: string,
-    idempotency?: ReturnType<IdempotencyService['sqlRecord']>,
-  ): Promise<PayResult> {
     let paid: Awaited<ReturnType<BillPaymentsRepository['payFromWallet']>>;
     try {
-      paid = await this.repository.payFromWallet(m, { paymentId: randomUUID(), billId, payerId: userId, requested, autopayAccountId, idempotency });
+      paid = await withRetry(() => this.repository.payFromWallet(undefined, { paymentId, billId, payerId: userId, requested, autopayAccountId: undefined, idempotency }));
     } catch (err) {
       throw walletRefusal(err);
     }
-    if (paid.hasWebhook) await this.webhooks.paymentSucceeded(m, paid.bill, paid.payment);
+    this.idempotency.recordedInSql();
+    // committed: BILL_PAID was written without a NOTIFY (billing.notify_bill_paid); wake the payer's streams now
+    this.notifications.announce(userId);
+    return paid.response;
+  }
+
+  /**
+   * In the caller's transaction (auto-pay), one statement
+   * (billing.pay_from_wallet, see its migrations): the bill under its row
+   * lock and the amount rules, the payment and its receipt, wallet ->
+   * receivable (402 when short), the BILL_PAID notification, the biller's
+   * webhook event, the response. An amount the payer did not choose (the
+   * default, auto-pay) is what is outstanding under the lock, never more.
+   */
+  async payFromWallet(m: EntityManager, userId: string, billId: string, requested: bigint | undefined, autopayAccountId?: string): Promise<PayResult> {
+    let paid: Awaited<ReturnType<BillPaymentsRepository['payFromWallet']>>;
+    try {
+      paid = await this.repository.payFromWallet(m, { paymentId: randomUUID(), billId, payerId: userId, requested, autopayAccountId, idempotency: undefined });
+    } catch (err) {
+      throw walletRefusal(err);
+    }
     await this.notifications.wakeAtCommit(m, userId);
     return paid.response;
   }

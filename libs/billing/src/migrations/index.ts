@@ -4,6 +4,7 @@ import { PayFromWallet1764700100200 } from './1764700100200-pay-from-wallet.js';
 import { PayFromWalletResponse1764800200100 } from './1764800200100-pay-from-wallet-response.js';
 import { WebhooksToOutbox1764800300100 } from './1764800300100-webhooks-to-outbox.js';
 import { BillPaidEnqueued1764800500300 } from './1764800500300-bill-paid-enqueued.js';
+import { PayFromWalletWebhook1764800500400 } from './1764800500400-pay-from-wallet-webhook.js';
 
 export const billingMigrations = [
   Billing1763700400000,
@@ -12,4 +13,5 @@ export const billingMigrations = [
   PayFromWalletResponse1764800200100,
   WebhooksToOutbox1764800300100,
   BillPaidEnqueued1764800500300,
+  PayFromWalletWebhook1764800500400,
 ];
