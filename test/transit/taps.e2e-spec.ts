@@ -239,6 +239,10 @@ describe('transit: ride codes and taps from bus readers', () => {
     expect(blocked).toMatchObject({ status: 'REJECTED', reason: 'BLOCKED' });
     const trips = await app.request('GET', '/v1/transit/trips', { token: rider.accessToken });
     expect(trips.body.items[0]).toMatchObject({ status: 'UNPAID', fare: { amount: 200 } });
+    // what is owed, from the server (the web app's trips page shows it whatever pages it has loaded)
+    const owed = await app.request('GET', '/v1/transit/arrears', { token: rider.accessToken });
+    expect(owed.status).toBe(200);
+    expect(owed.body).toEqual({ inArrears: true, unpaidTrips: 1, total: [{ amount: 200, currency: 'CNY' }] });
 
     const key = idemKey();
     expectError(await app.request('POST', '/v1/transit/arrears/pay', { token: rider.accessToken, headers: { 'idempotency-key': key }, body: {} }), 402, 'INSUFFICIENT_FUNDS');
@@ -247,6 +251,8 @@ describe('transit: ride codes and taps from bus readers', () => {
     expect(paid.status).toBe(201);
     expect(paid.body).toMatchObject({ paidTrips: 1, total: [{ amount: 200, currency: 'CNY' }], inArrears: false });
     expect(await balance(app, rider)).toBe(50);
+    expect((await app.request('GET', '/v1/transit/arrears', { token: rider.accessToken })).body).toEqual({ inArrears: false, unpaidTrips: 0, total: [] });
+    expectError(await app.request('GET', '/v1/transit/arrears'), 401, 'UNAUTHENTICATED');
     const after = await deviceRequest(app, reader, 'GET', `/v1/transit/blocklist?since=${delta.body.version}`);
     expect(after.body.entries).toContainEqual({ sub, blocked: false });
     const fullAfter = await deviceRequest(app, reader, 'GET', '/v1/transit/blocklist');

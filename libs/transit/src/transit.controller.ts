@@ -93,6 +93,12 @@ export class TransitController {
     return this.trips.history(user.id, q.limit ?? DEFAULT_PAGE_SIZE, q.cursor);
   }
 
+  /** What the rider owes: unpaid trips and their total per currency, and whether codes are blocked. */
+  @Get('arrears')
+  arrears(@CurrentUser() user: AuthenticatedUser): ReturnType<TripsService['arrears']> {
+    return this.trips.arrears(user.id);
+  }
+
   /** Pays every unpaid trip from the wallet; codes work again. */
   @Post('arrears/pay')
   @Idempotent()

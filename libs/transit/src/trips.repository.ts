@@ -177,6 +177,15 @@ export class TripsRepository {
     return (await m.query(`SELECT * FROM transit.trips WHERE rider_user_id = $1 AND status = 'UNPAID' ORDER BY boarded_at, id FOR UPDATE`, [riderUserId])) as TripRow[];
   }
 
+  /** A rider's UNPAID trips, counted and summed per currency (what `arrears/pay` would take), without locking. */
+  async arrearsOf(m: EntityManager, riderUserId: string): Promise<{ currency: string; trips: number; amount: string }[]> {
+    return (await m.query(
+      `SELECT currency, count(*)::int AS trips, COALESCE(sum(fare), 0)::text AS amount
+         FROM transit.trips WHERE rider_user_id = $1 AND status = 'UNPAID' GROUP BY currency ORDER BY currency`,
+      [riderUserId],
+    )) as { currency: string; trips: number; amount: string }[];
+  }
+
   async markPaid(m: EntityManager, ids: readonly string[], at: Date): Promise<void> {
     await m.query(
       `UPDATE transit.trips SET status = 'CHARGED', charged_at = $2, ledger_reference = CASE WHEN fare > 0 THEN 'transit-trip:' || id END

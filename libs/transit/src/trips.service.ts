@@ -98,6 +98,21 @@ export class TripsService implements OnModuleInit {
     return { items, nextCursor: more ? encodeCursor({ b: last.boardedAt, id: last.id }) : null };
   }
 
+  /**
+   * What the rider owes: the UNPAID trips and their fares per currency (what
+   * `POST arrears/pay` would take now), and whether codes are blocked.
+   */
+  async arrears(userId: string): Promise<{ inArrears: boolean; unpaidTrips: number; total: { amount: number; currency: string }[] }> {
+    const m = this.dataSource.manager;
+    const [rows, rider] = await Promise.all([this.trips.arrearsOf(m, userId), this.riderRepo.byUser(m, userId)]);
+    const unpaidTrips = rows.reduce((s, r) => s + r.trips, 0);
+    return {
+      inArrears: rider?.in_arrears ?? false,
+      unpaidTrips,
+      total: rows.map((r) => ({ amount: Number(r.amount), currency: r.currency.trim() })),
+    };
+  }
+
   /** Per route: the trips charged that Shanghai day (whatever the method), exactly the operator's revenue postings of the day. */
   async settlement(operatorId: string, date: string): Promise<{ date: string; operatorId: string; count: number; routes: RouteSettlement[] }> {
     const { start, end } = shanghaiDayRange(date);

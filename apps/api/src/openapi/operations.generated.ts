@@ -5025,6 +5025,46 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
       ]
     }
   },
+  "TransitController_arrears": {
+    "file": "libs/transit/src/transit.controller.ts",
+    "description": "What the rider owes: unpaid trips and their total per currency, and whether codes are blocked.",
+    "response": {
+      "type": "object",
+      "properties": {
+        "inArrears": {
+          "type": "boolean"
+        },
+        "unpaidTrips": {
+          "type": "number"
+        },
+        "total": {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "amount": {
+                "type": "integer",
+                "format": "int64",
+                "description": "minor units (fen, cents)"
+              },
+              "currency": {
+                "type": "string"
+              }
+            },
+            "required": [
+              "amount",
+              "currency"
+            ]
+          }
+        }
+      },
+      "required": [
+        "inArrears",
+        "unpaidTrips",
+        "total"
+      ]
+    }
+  },
   "TransitController_blocklist": {
     "file": "libs/transit/src/transit.controller.ts",
     "description": "Riders whose codes readers refuse: the full list, or the changes after `since`.",

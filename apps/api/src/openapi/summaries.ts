@@ -71,6 +71,7 @@ export const SUMMARIES: Record<string, string> = {
   'POST /v1/transit/taps': 'Upload taps of a bus reader (device-signed, up to 500)',
   'POST /v1/transit/scan-to-pay': "Pay a bus fare by scanning the bus door's sticker",
   'GET /v1/transit/trips': 'My trips, newest first',
+  'GET /v1/transit/arrears': 'What the rider owes: unpaid trips and their total',
   'POST /v1/transit/arrears/pay': 'Pay every unpaid trip from the wallet',
   'PUT /v1/transit/operators/{operatorId}/fare-policy': "Set the operator's fare policy (transfer, daily cap, senior concession)",
   'GET /v1/transit/operators/{operatorId}/fare-policy': "The operator's fare policy",

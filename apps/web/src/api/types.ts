@@ -190,6 +190,12 @@ export interface Trip {
   chargedAt?: string;
 }
 
+export interface Arrears {
+  inArrears: boolean;
+  unpaidTrips: number;
+  total: Money[];
+}
+
 export interface ArrearsPaid {
   paidTrips: number;
   total: Money[];

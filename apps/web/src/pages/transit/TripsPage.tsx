@@ -1,9 +1,9 @@
 import { useState } from 'react';
 import { Link } from 'react-router';
-import { useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { needsNewKey, newIdempotencyKey, post } from '../../api/client';
-import type { ArrearsPaid, Page, Trip } from '../../api/types';
+import { get, needsNewKey, newIdempotencyKey, post } from '../../api/client';
+import type { Arrears, ArrearsPaid, Page, Trip } from '../../api/types';
 import { InfiniteList, useCursorList } from '../../components/InfiniteList';
 import { DateTime, ErrorNotice, MoneyText } from '../../components/ui';
 
@@ -41,9 +41,9 @@ export default function TripsPage() {
   const [paid, setPaid] = useState<ArrearsPaid | null>(null);
   const trips = useCursorList<Page<Trip>>(['transit', 'trips'], '/v1/transit/trips');
 
-  const items = trips.items;
-  const unpaid = items.filter((trip) => trip.status === 'UNPAID');
-  const owed = unpaid.reduce((s, trip) => s + (trip.fare?.amount ?? 0), 0);
+  // what is owed comes from the server, not from the trips pages loaded so far
+  const arrears = useQuery({ queryKey: ['transit', 'arrears'], queryFn: () => get<Arrears>('/v1/transit/arrears') });
+  const owed = arrears.data && arrears.data.unpaidTrips > 0 ? arrears.data : null;
 
   const payArrears = async () => {
     setBusy(true);
@@ -67,11 +67,17 @@ export default function TripsPage() {
       <p>
         <Link to="/transit">{t('backToCode')}</Link>
       </p>
-      {unpaid.length > 0 && (
+      {owed && (
         <div className="card arrears" data-testid="arrears">
           <h2>{t('arrears.title')}</h2>
           <p>
-            {t('arrears.summary', { count: unpaid.length })} <MoneyText amount={owed} currency={unpaid[0].fare?.currency ?? 'CNY'} />
+            {t('arrears.summary', { count: owed.unpaidTrips })}{' '}
+            {owed.total.map((m, i) => (
+              <span key={m.currency}>
+                {i > 0 && ' + '}
+                <MoneyText amount={m.amount} currency={m.currency} />
+              </span>
+            ))}
           </p>
           <button type="button" onClick={() => void payArrears()} disabled={busy}>
             {t('arrears.pay')}
