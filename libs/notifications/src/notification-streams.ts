@@ -70,12 +70,21 @@ export class NotificationStreams implements BeforeApplicationShutdown {
   }
 
   /**
-   * Serves one stream on `res` (headers already written): from after
-   * `lastEventId` when it is one of the user's notifications, else from now.
-   * Resolves when the stream has ended.
+   * Serves one stream on `res`: from after `lastEventId` when it is one of
+   * the user's notifications, else from now. `begin` writes the response's
+   * head; it is called once the position is taken, so that everything
+   * committed after a client sees the stream open is sent to it. Resolves
+   * when the stream has ended.
    */
-  async open(res: ServerResponse, input: { userId: string; language: NotificationLanguage; lastEventId?: string; expiresAt: number }): Promise<void> {
-    if (this.closing) return void res.end();
+  async open(
+    res: ServerResponse,
+    input: { userId: string; language: NotificationLanguage; lastEventId?: string; expiresAt: number },
+    begin: () => void,
+  ): Promise<void> {
+    if (this.closing) {
+      begin();
+      return void res.end();
+    }
     const stream = new Stream(input.userId, input.language, res, input.expiresAt);
     const ended = new Promise<void>((resolve) => res.once('close', () => resolve()));
     res.once('close', () => this.remove(stream));
@@ -87,12 +96,15 @@ export class NotificationStreams implements BeforeApplicationShutdown {
       // LISTEN before the position is taken: nothing committed after it goes unannounced
       await this.listener.start();
       stream.position = await this.repository.startPosition(stream.userId, input.lastEventId);
-      stream.ready = true;
-      await this.pump(stream);
     } catch (err) {
       this.logger.error({ err }, 'notification stream failed to start');
+      begin();
       this.end(stream);
+      return ended;
     }
+    begin();
+    stream.ready = true;
+    await this.pump(stream);
     return ended;
   }
 
@@ -156,6 +168,7 @@ export class NotificationStreams implements BeforeApplicationShutdown {
           this.end(stream);
           continue;
         }
+        if (!stream.ready) continue; // its head is not written yet
         stream.res.write(': keep-alive\n\n');
         // without the listener (reconnecting), streams poll the outbox instead
         if (!this.listener.connected) void this.pump(stream);

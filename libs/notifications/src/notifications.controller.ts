@@ -91,14 +91,17 @@ export class NotificationsController {
     const expiresAt = tokenExpiry(req.headers.authorization, this.config.ACCESS_TOKEN_TTL_SECONDS * 1000);
     reply.hijack();
     const res = reply.raw;
-    res.writeHead(200, {
-      ...(reply.getHeaders() as Record<string, string>),
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    res.write('retry: 3000\n: connected\n\n');
-    await this.streams.open(res, { userId: user.id, language, lastEventId: lastEventId && UUID.test(lastEventId) ? lastEventId : undefined, expiresAt });
+    const headers = reply.getHeaders() as Record<string, string>;
+    const begin = () => {
+      res.writeHead(200, {
+        ...headers,
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      res.write('retry: 3000\n: connected\n\n');
+    };
+    await this.streams.open(res, { userId: user.id, language, lastEventId: lastEventId && UUID.test(lastEventId) ? lastEventId : undefined, expiresAt }, begin);
   }
 }
