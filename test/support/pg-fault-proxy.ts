@@ -4,7 +4,7 @@ import pg from 'pg';
 /**
  * A TCP proxy in front of PostgreSQL that terminates backends for real
  * (`pg_terminate_backend`) at the worst moment: as a new connection is handed
- * out. It holds the server's startup answer (authentication, parameters,
+ * out. It holds the server's startup answer after authentication (parameters,
  * BackendKeyData, ReadyForQuery) until it has terminated that backend and
  * received PostgreSQL's FATAL 57P01, then delivers both in one read, so the
  * termination reaches the client in the same tick as its ReadyForQuery: the
@@ -42,6 +42,7 @@ export async function startFaultProxy(upstreamUrl: string): Promise<FaultProxy> 
     const kill = Math.random() < state.killAtHandout;
     let held: Buffer = Buffer.alloc(0);
     let handshaking = true;
+    let authenticated = false;
     let terminating = false;
     let pid = 0;
 
@@ -69,6 +70,15 @@ export async function startFaultProxy(upstreamUrl: string): Promise<FaultProxy> 
         const type = String.fromCharCode(held[at]);
         const length = held.readInt32BE(at + 1);
         if (at + 1 + length > held.length) break;
+        if (!authenticated) {
+          // the password exchange (SCRAM on a server that asks for one) passes at once: the client
+          // has to answer it; what is held starts after AuthenticationOk
+          if (type === 'R' && held.readInt32BE(at + 5) === 0) authenticated = true;
+          client.write(held.subarray(0, at + 1 + length));
+          held = held.subarray(at + 1 + length);
+          at = 0;
+          continue;
+        }
         if (type === 'K') pid = held.readInt32BE(at + 5);
         at += 1 + length;
         if (type !== 'Z') continue;
