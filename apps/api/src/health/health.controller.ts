@@ -28,7 +28,9 @@ export class HealthController {
   @Public()
   @RouteConfig(NOT_RATE_LIMITED)
   @Get('ready')
-  @HealthCheck()
+  // documented by our OpenAPI document (apps/api/src/openapi), not by terminus: terminus would load
+  // @nestjs/swagger with require() at run time, which fails silently in some loaders and not in others
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
   ready() {
     return this.health.check([() => this.db.database(), () => this.db.migrations()]);
   }
