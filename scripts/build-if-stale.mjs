@@ -13,9 +13,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..');
 const STAMP = join(root, 'dist', '.build-stamp');
-const OUTPUT = join(root, 'dist', 'apps', 'api', 'src', 'main.js');
+const OUTPUT = join(root, 'dist', 'server', 'main.js');
 const SOURCE_DIRS = ['apps', 'libs', 'config', 'types'];
-const FILES = ['tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json'];
+const FILES = ['tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json', 'scripts/bundle-server.mjs'];
 const IGNORED = /\.(spec|e2e-spec)\.ts$/;
 
 function walk(dir, out) {

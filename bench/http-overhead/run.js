@@ -108,7 +108,7 @@ if (!env.DATABASE_URL) {
   env.DATA_DIR = env.DATA_DIR ?? '.bench-data';
   env.EMBEDDED_PG_PORT = String(await freePort());
 }
-const startApi = (extra = {}) => spawn(process.execPath, ['dist/apps/api/src/main.js'], { env: { ...env, ...extra }, stdio: 'ignore' });
+const startApi = (extra = {}) => spawn(process.execPath, ['dist/server/main.js'], { env: { ...env, ...extra }, stdio: 'ignore' });
 const stopApi = async (child) => {
   if (child.exitCode !== null) return;
   child.kill('SIGTERM');

@@ -1,6 +1,6 @@
 // Bench: bill payments over HTTP against pgbench on the same PostgreSQL, in one run.
 //   1. pgbench -b tpcb-like with the same client count (the reference: one transaction per payment)
-//   2. the built API (node dist/apps/api/src/main.js, its own process) on a fresh database;
+//   2. the built API (node dist/server/main.js, what npm start runs, its own process) on a fresh database;
 //      N clients each paying its own bills (1 fen each) from its own funded wallet with
 //      POST /v1/bills/:billId/payments {method: WALLET}, a fresh Idempotency-Key each:
 //      payments/s, p50/p99, ratio to pgbench (goal >= 0.5)
@@ -190,7 +190,7 @@ const reference = await pgbenchTps({ clients, seconds });
 if (await fetch(`${base}/health/live`).then(() => true, () => false)) throw new Error(`port ${port} is taken: pass --port`);
 await recreate(DB);
 const profile = values['cpu-prof-dir'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof-dir']}`] : [];
-const api = spawn(process.execPath, [...profile, 'dist/apps/api/src/main.js'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+const api = spawn(process.execPath, [...profile, 'dist/server/main.js'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
 const apiExited = new Promise((resolve) => api.once('exit', resolve));
 process.once('exit', () => api.kill('SIGKILL')); // never left behind, whatever stops the bench
 let failed = false;

@@ -1,8 +1,8 @@
 import { type HttpResult, request, type RequestOptions } from '../support/app.js';
-import { type Child, childEnv, runNode, waitReady } from '../support/process.js';
+import { type Child, childEnv, runNode, waitReady, SERVER } from '../support/process.js';
 import { signDeviceRequest } from '@app/identity';
 
-const MAIN = 'dist/apps/api/src/main.js';
+const MAIN = SERVER;
 
 /** What the chaos run tried and saw; printed at the end. */
 export class Figures {
@@ -27,7 +27,7 @@ export class Figures {
 }
 
 /**
- * The real server (`dist/apps/api/src/main.js`) on a fixed port, restarted
+ * The real server (`dist/server/main.js`, what `npm start` runs) on a fixed port, restarted
  * after it is SIGKILLed. An exit nobody asked for is recorded (the test
  * fails on it) and the server is started again so the run can finish.
  */

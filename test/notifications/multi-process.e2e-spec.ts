@@ -7,10 +7,10 @@ import { bill, credit, loadBills, makeBiller, payBill } from '../support/billing
 import { ADMIN, adminToken, verifiedUser } from '../support/factories.js';
 import { freshDatabase } from '../support/database.js';
 import { pay, topUp } from '../support/payments.js';
-import { buildOnce, type Child, childEnv, freePort, runNode, waitReady } from '../support/process.js';
+import { buildOnce, type Child, childEnv, freePort, runNode, waitReady, SERVER } from '../support/process.js';
 import { openEvents, type SseClient } from '../support/sse.js';
 
-const MAIN = 'dist/apps/api/src/main.js';
+const MAIN = SERVER;
 
 /** A real API process (`npm start`'s artefact) on the shared database; the factories need only `request`. */
 interface Api extends Pick<TestApp, 'baseUrl' | 'request'> {

@@ -10,9 +10,9 @@ import { bill, credit, fetchBill, loadBills, makeBiller, payBill } from '../supp
 import { ADMIN, adminToken, login, registerUser, verifiedUser } from '../support/factories.js';
 import { freshDatabase } from '../support/database.js';
 import { eventually } from '../support/payments.js';
-import { buildOnce, type Child, childEnv, freePort, runNode, waitReady } from '../support/process.js';
+import { buildOnce, type Child, childEnv, freePort, runNode, waitReady, SERVER } from '../support/process.js';
 
-const MAIN = 'dist/apps/api/src/main.js';
+const MAIN = SERVER;
 
 /**
  * One request on a connection of its own: node:cluster hands out connections

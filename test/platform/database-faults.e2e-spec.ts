@@ -6,9 +6,9 @@ import { lockTables, waitForBlockedBackend } from '../support/db-faults.js';
 import { ADMIN, adminToken, registerUser, type TestUser } from '../support/factories.js';
 import { balance, idemKey } from '../support/payments.js';
 import { startFaultProxy, type FaultProxy } from '../support/pg-fault-proxy.js';
-import { buildOnce, type Child, childEnv, freePort, runNode, waitReady } from '../support/process.js';
+import { buildOnce, type Child, childEnv, freePort, runNode, waitReady, SERVER } from '../support/process.js';
 
-const MAIN = 'dist/apps/api/src/main.js';
+const MAIN = SERVER;
 
 describe('the API process and a database that kills its connections', () => {
   let proxy: FaultProxy;

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { migrations } from '@app/platform';
 import { freshDatabase } from '../support/database.js';
-import { buildOnce, type Child, childEnv, freePort, runNode, waitReady } from '../support/process.js';
+import { buildOnce, type Child, childEnv, freePort, runNode, waitReady, SERVER } from '../support/process.js';
 
-const MAIN = 'dist/apps/api/src/main.js';
+const MAIN = SERVER;
 const MIGRATE = 'dist/apps/api/src/migrate.js';
 const WORKER = 'dist/apps/worker/src/main.js';
 const VERIFY = 'dist/apps/api/src/ledger-verify.js';

@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { shanghaiDay } from '@app/common';
-import { buildOnce, type Child, childEnv, freePort, runNode, waitReady } from '../support/process.js';
+import { buildOnce, type Child, childEnv, freePort, runNode, waitReady, SERVER } from '../support/process.js';
 
 /**
  * The first hour on the embedded database: a clean Ctrl-C, the one-shot
@@ -13,7 +13,7 @@ import { buildOnce, type Child, childEnv, freePort, runNode, waitReady } from '.
  */
 
 const REPO = resolve('.');
-const MAIN = join(REPO, 'dist/apps/api/src/main.js');
+const MAIN = join(REPO, SERVER);
 const VERIFY = join(REPO, 'dist/apps/api/src/ledger-verify.js');
 const RECONCILE = join(REPO, 'dist/apps/api/src/reconcile.js');
 

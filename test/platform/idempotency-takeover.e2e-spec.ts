@@ -5,9 +5,9 @@ import { freshDatabase } from '../support/database.js';
 import { lockTables, qualifiedTable, waitForBlockedBackend } from '../support/db-faults.js';
 import { ADMIN, adminToken, registerUser, type TestUser } from '../support/factories.js';
 import { balance, eventually, idemKey } from '../support/payments.js';
-import { buildOnce, type Child, childEnv, freePort, runNode, waitReady } from '../support/process.js';
+import { buildOnce, type Child, childEnv, freePort, runNode, waitReady, SERVER } from '../support/process.js';
 
-const MAIN = 'dist/apps/api/src/main.js';
+const MAIN = SERVER;
 const adjustment = (user: TestUser) => ({ userId: user.id, direction: 'CREDIT', amount: 500, currency: 'CNY', reason: 'takeover test' });
 
 async function claimRow(client: pg.Client, key: string): Promise<{ status: string; owner_pid: number | null; claim: string } | undefined> {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { freshDatabase } from '../support/database.js';
-import { buildOnce, childEnv, type Child, freePort, runNode, waitReady } from '../support/process.js';
+import { buildOnce, childEnv, type Child, freePort, runNode, waitReady, SERVER } from '../support/process.js';
 
 /**
  * The README's "First hour" walkthrough runs as written: its shell blocks
@@ -12,7 +12,7 @@ import { buildOnce, childEnv, type Child, freePort, runNode, waitReady } from '.
  * providers). A command that fails, or an error body in the output, fails
  * the test; so does an edit of the README that breaks a command.
  */
-const MAIN = 'dist/apps/api/src/main.js';
+const MAIN = SERVER;
 
 function blocks(readme: string, marker: string): string[] {
   const out: string[] = [];

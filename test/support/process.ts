@@ -2,6 +2,13 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
+/**
+ * What `npm start` runs: the compiled API bundled into one file
+ * (scripts/bundle-server.mjs). Suites that run the server as a process run
+ * this; in-process suites import the unbundled dist/ (the same code).
+ */
+export const SERVER = 'dist/server/main.js';
+
 let built = false;
 const BUILD_LOCK = '.test-build.lock';
 
