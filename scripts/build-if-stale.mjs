@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm start`'s build step: runs `npm run build` only when the compiled
+// `npm start`'s build step (scripts/start.mjs): runs `npm run build` only when the compiled
 // output is not current. "Current" means dist/.build-stamp holds the
 // fingerprint (path, size, modification time) of every build input as it was
 // when that output was built, so an edit, a new, a deleted or a renamed file,
@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..');
 const STAMP = join(root, 'dist', '.build-stamp');
@@ -40,12 +40,18 @@ export function fingerprint() {
   return hash.digest('hex');
 }
 
-const before = fingerprint();
-if (existsSync(OUTPUT) && existsSync(STAMP) && readFileSync(STAMP, 'utf8').trim() === before) {
-  process.stdout.write('build: dist/ is current (no source changed), skipped\n');
-  process.exit(0);
+/** Builds unless dist/ is current; answers the build's exit status (0: current or built). */
+export function buildIfStale() {
+  const before = fingerprint();
+  if (existsSync(OUTPUT) && existsSync(STAMP) && readFileSync(STAMP, 'utf8').trim() === before) {
+    process.stdout.write('build: dist/ is current (no source changed), skipped\n');
+    return 0;
+  }
+  const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+  if (build.status !== 0) return build.status ?? 1;
+  // the fingerprint taken before building: a file edited during the build rebuilds next time
+  writeFileSync(STAMP, before + '\n');
+  return 0;
 }
-const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
-if (build.status !== 0) process.exit(build.status ?? 1);
-// the fingerprint taken before building: a file edited during the build rebuilds next time
-writeFileSync(STAMP, before + '\n');
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) process.exit(buildIfStale());

@@ -1,4 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
+import { fileURLToPath } from 'node:url';
 import { DataSource } from 'typeorm';
 import { createRootLogger, onUnhandledRejection } from '@app/common';
 import { withGeneratedSecrets } from '@app/config';
@@ -44,6 +45,9 @@ export async function runPrimary(appConfig: PlatformConfig): Promise<void> {
   const crashes: number[] = [];
   let stopping = false;
 
+  // workers run the server's entry (main.js beside this module, or the bundle this module is in),
+  // not whatever started the primary (npm start's build check)
+  cluster.setupPrimary({ exec: fileURLToPath(new URL('./main.js', import.meta.url)) });
   const fork = (): Worker => {
     const worker = cluster.fork(workerEnv);
     worker.once('exit', (code, signal) => {
