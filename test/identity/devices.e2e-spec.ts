@@ -129,6 +129,36 @@ describe('identity: devices signed with HMAC', () => {
     expect(audit.body.items.map((e: { action: string }) => e.action).sort()).toEqual(['DEVICE_CREATED', 'DEVICE_REVOKED']);
   });
 
+  it('a device this process knows is still checked against its row at every request (revoked by another process, secret changed, replays)', async () => {
+    const ds = app.api.app.get(DataSource);
+    const { signDeviceRequest } = await import('@app/identity');
+    // known to this process (its secret opened once) after a first request
+    const device = await newDevice();
+    expect((await deviceRequest(app, device, 'GET', '/v1/devices/me')).status).toBe(200);
+    expect((await deviceRequest(app, device, 'GET', '/v1/devices/me')).status).toBe(200);
+    // a replay of a known device's signature
+    const ts = Date.now();
+    const sig = signDeviceRequest(device.secret, 'GET', '/v1/devices/me', String(ts), '');
+    const send = () => deviceRequest(app, device, 'GET', '/v1/devices/me', undefined, { timestamp: ts, signature: sig });
+    expect((await send()).status).toBe(200);
+    expectError(await send(), 401, 'DEVICE_AUTH_FAILED');
+    expect((await deviceRequest(app, device, 'GET', '/v1/devices/me')).status).toBe(200);
+    // revoked by another API process (straight in the database: this process's memory is not told)
+    await ds.query(`UPDATE identity.devices SET revoked_at = now() WHERE id = $1`, [device.id]);
+    expectError(await deviceRequest(app, device, 'GET', '/v1/devices/me'), 401, 'DEVICE_AUTH_FAILED');
+    expectError(await deviceRequest(app, device, 'GET', '/v1/devices/me'), 401, 'DEVICE_AUTH_FAILED');
+
+    // its sealed secret replaced (the old secret no longer signs)
+    const other = await newDevice();
+    const replacement = await newDevice();
+    expect((await deviceRequest(app, other, 'GET', '/v1/devices/me')).status).toBe(200);
+    await ds.query(
+      `UPDATE identity.devices SET secret_sealed = (SELECT secret_sealed FROM identity.devices WHERE id = $2) WHERE id = $1`,
+      [other.id, replacement.id],
+    );
+    expectError(await deviceRequest(app, other, 'GET', '/v1/devices/me'), 401, 'DEVICE_AUTH_FAILED');
+  });
+
   it('keeps users and devices apart: a user token does not open a device route, nor device headers a user route', async () => {
     const device = await newDevice();
     const user = await registerUser(app);

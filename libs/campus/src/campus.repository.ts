@@ -318,19 +318,37 @@ export class CampusRepository {
 
   // ---------------------------------------------------------------- charges and refunds
 
-  /** One POS charge by campus.pos_charge() (the rules: see its migration); throws its refusal (SQLSTATE CP422) or the ledger's (LD402). */
+  /**
+   * One POS charge by campus.pos_charge() (the rules: see its migration); throws its refusal (SQLSTATE CP422) or the ledger's (LD402).
+   * With `record` (an idempotent request), the same statement also stores the request's response, the ChargeResult
+   * the service answers, by common.idempotency_record() (SQLSTATE IK409 when the claim was lost): the statement is
+   * the whole transaction, no BEGIN, separate completion or COMMIT round trip.
+   */
   async applyCharge(
     m: EntityManager,
     c: { id: string; ref: string; universityId: string; merchantId: string; receivableId: string; deviceId: string | null; amount: bigint; jti: string; chargedAt: Date; description: string | null; offline: boolean; pinChecked: boolean },
+    record?: { scope: string; key: string; claim: string; status: number },
   ): Promise<ChargeApplied> {
-    // a named prepared statement: the hottest statement of the platform at noon
-    const [row] = await preparedQuery<ChargeApplied>(
-      m,
-      'campus_pos_charge',
-      `SELECT card_id, user_id, currency, subsidy_amount::text, balance_after::text, subsidy_balance_after::text
-         FROM campus.pos_charge($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-      [c.id, c.ref, c.universityId, c.merchantId, c.receivableId, c.deviceId, c.amount.toString(), c.jti, c.chargedAt, c.description, c.offline, c.pinChecked],
-    );
+    const values = [c.id, c.ref, c.universityId, c.merchantId, c.receivableId, c.deviceId, c.amount.toString(), c.jti, c.chargedAt, c.description, c.offline, c.pinChecked];
+    // named prepared statements: the hottest statements of the platform at noon
+    const [row] = record
+      ? await preparedQuery<ChargeApplied>(
+          m,
+          'campus_pos_charge_recorded',
+          `SELECT r.card_id, r.user_id, r.currency, r.subsidy_amount::text, r.balance_after::text, r.subsidy_balance_after::text,
+                  common.idempotency_record($13, $14, $15, $16, jsonb_build_object(
+                    'id', $1::uuid, 'status', 'SUCCEEDED', 'amount', $7::bigint, 'currency', r.currency, 'subsidyAmount', r.subsidy_amount,
+                    'cardBalanceAfter', r.balance_after, 'chargedAt', $17::text)) AS recorded
+             FROM campus.pos_charge($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) r`,
+          [...values, record.scope, record.key, record.claim, record.status, c.chargedAt.toISOString()],
+        )
+      : await preparedQuery<ChargeApplied>(
+          m,
+          'campus_pos_charge',
+          `SELECT card_id, user_id, currency, subsidy_amount::text, balance_after::text, subsidy_balance_after::text
+             FROM campus.pos_charge($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+          values,
+        );
     return row;
   }
 

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import argon2 from 'argon2';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
-import { DomainError, IdempotencyService, NotFoundError, shanghaiDay, shanghaiDayRange } from '@app/common';
+import { DomainError, IdempotencyClaimLostError, IdempotencyService, NotFoundError, shanghaiDay, shanghaiDayRange } from '@app/common';
 import type { Currency } from '@app/common';
 import { sqlState, withRetry, withTransactionRetry } from '@app/database';
 import type { AuthenticatedDevice, AuthenticatedUser } from '@app/identity';
@@ -144,11 +144,11 @@ export class ChargesService {
   /**
    * An online charge: the code verified here, then campus.pos_charge()
    * (every rule of the charge, the ledger entry, the history row and the
-   * owner's notification: see its migrations). Outside an idempotent request
-   * that is the whole charge: ONE autocommit statement, no BEGIN/COMMIT
-   * round trips. In one (POST /v1/campus/charges has an Idempotency-Key),
-   * the response is stored in the same transaction: BEGIN, the charge, the
-   * response, COMMIT. The owner's live streams are woken after the commit
+   * owner's notification: see its migrations). That is the whole charge:
+   * ONE autocommit statement, no BEGIN/COMMIT round trips; in an idempotent
+   * request (POST /v1/campus/charges has an Idempotency-Key) the same
+   * statement also stores the response (common.idempotency_record), so the
+   * charge never commits without it. The owner's live streams are woken after the commit
    * (coalesced: no NOTIFY inside the charge's commit). Above the
    * password-free limit the function answers PIN_REQUIRED until the PIN was
    * checked here (argon2, outside any lock), then runs again.
@@ -161,13 +161,10 @@ export class ChargesService {
     const id = randomUUID();
     const charge = (pinChecked: boolean) => ({ id, ref: verified.ref, amount: BigInt(input.amount), jti: verified.jti, chargedAt: now, description: input.description ?? null, mode: 'ONLINE' as const, pinChecked });
     const run = async (pinChecked: boolean): Promise<ChargeResult> => {
-      const { result, userId } = this.idempotency.current()
-        ? await withTransactionRetry(this.dataSource, async (m) => {
-            const applied = await this.apply(m, merchant, device.id, charge(pinChecked));
-            await this.idempotency.record(m, applied.result);
-            return applied;
-          })
-        : await withRetry(() => this.apply(this.dataSource.manager, merchant, device.id, charge(pinChecked)));
+      // in an idempotent request, the charge's statement also stores its response (see applyCharge)
+      const record = this.idempotency.sqlRecord();
+      const { result, userId } = await withRetry(() => this.apply(this.dataSource.manager, merchant, device.id, charge(pinChecked), record));
+      if (record) this.idempotency.recordedInSql();
       this.notifications.announce(userId);
       return result;
     };
@@ -207,7 +204,8 @@ export class ChargesService {
   /**
    * The charge itself: campus.pos_charge(), one statement (the rules, in SQL,
    * under the card's row lock; the owner's notification written with it) in
-   * `m`'s transaction, or on its own as one autocommit statement. The caller
+   * `m`'s transaction, or on its own as one autocommit statement; with
+   * `record`, the statement also stores the idempotent response. The caller
    * wakes the owner (`userId`) after the commit.
    */
   private async apply(
@@ -215,11 +213,12 @@ export class ChargesService {
     merchant: Merchant,
     deviceId: string,
     c: { id: string; ref: string; amount: bigint; jti: string; chargedAt: Date; description: string | null; mode: 'ONLINE' | 'OFFLINE'; pinChecked: boolean },
+    record?: { scope: string; key: string; claim: string; status: number },
   ): Promise<{ result: ChargeResult; userId: string }> {
     const receivable = await this.receivable(merchant.id, 'CNY', m);
     let row: ChargeApplied;
     try {
-      row = await this.repo.applyCharge(m, { ...c, universityId: merchant.universityId, merchantId: merchant.id, receivableId: receivable.id, deviceId, offline: c.mode === 'OFFLINE' });
+      row = await this.repo.applyCharge(m, { ...c, universityId: merchant.universityId, merchantId: merchant.id, receivableId: receivable.id, deviceId, offline: c.mode === 'OFFLINE' }, record);
     } catch (err) {
       throw chargeRefusal(err) ?? err;
     }
@@ -374,6 +373,7 @@ export class ChargesService {
 /** The API error for a refusal of campus.pos_charge() (SQLSTATE CP422, the code as message) or of the ledger (LD402). */
 function chargeRefusal(err: unknown): DomainError | undefined {
   if (sqlState(err) === 'LD402') return new InsufficientFundsError();
+  if (sqlState(err) === 'IK409') return new IdempotencyClaimLostError();
   if (sqlState(err) !== 'CP422') return undefined;
   const code = (err as Error).message;
   switch (code) {

@@ -57,6 +57,21 @@ export class DevicesRepository {
     return fresh.length > 0;
   }
 
+  /**
+   * acceptSignatureOnce() for a device whose row was read before: records the signature only while the device is
+   * unrevoked and still holds `sealed` (its secret as read); false otherwise, or when the signature was seen already.
+   */
+  async acceptSignatureOnceIfCurrent(m: EntityManager, deviceId: string, signature: string, keepSeconds: number, sealed: Buffer): Promise<boolean> {
+    const fresh = (await m.query(
+      `INSERT INTO identity.device_signatures (device_id, signature, expires_at)
+       SELECT d.id, $2, now() + make_interval(secs => $3) FROM identity.devices d
+        WHERE d.id = $1 AND d.revoked_at IS NULL AND d.secret_sealed = $4
+       ON CONFLICT DO NOTHING RETURNING 1`,
+      [deviceId, signature, keepSeconds, sealed],
+    )) as unknown[];
+    return fresh.length > 0;
+  }
+
   async deleteExpiredSignatures(m: EntityManager): Promise<number> {
     return affectedRows(await m.query(`DELETE FROM identity.device_signatures WHERE expires_at < now()`));
   }

@@ -44,10 +44,30 @@ export interface SignedRequest {
   rawBody?: Buffer | string;
 }
 
+/** How many devices a process remembers (see DevicesService.known). */
+const KNOWN_DEVICES_LIMIT = 10_000;
+
+/** A device as a request's signature needs it: its opened secret, the sealed one it came from, who it is. */
+interface KnownDevice {
+  secret: string;
+  sealed: Buffer;
+  device: AuthenticatedDevice;
+}
+
 @Injectable()
 export class DevicesService {
   private readonly logger = new Logger('DeviceAuth');
   private readonly box: SecretBox;
+  /**
+   * Devices this process authenticated, by id (bounded, oldest forgotten
+   * first): their secret is opened once, not at every request. An entry
+   * never decides alone: the statement that records the signature (single
+   * use) also checks in the database that the device is still unrevoked and
+   * still holds the sealed secret the entry was opened from, so a
+   * revocation stops the device at once in every process. Any refusal with
+   * an entry forgets it and decides again on the stored row.
+   */
+  private readonly known = new Map<string, KnownDevice>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -92,6 +112,8 @@ export class DevicesService {
   /** Revokes a device of this organisation (idempotent); 404 for a device of another one. */
   async revoke(organizationId: string, deviceId: string, actorUserId: string, meta: RequestMeta): Promise<void> {
     if (!UUID.test(deviceId)) throw new NotFoundError('No such device');
+    // (a remembered device is checked against its row at every request anyway)
+    this.known.delete(deviceId);
     await this.dataSource.transaction(async (m) => {
       if (await this.devices.revoke(m, organizationId, deviceId)) {
         await this.audit.record(
@@ -114,6 +136,9 @@ export class DevicesService {
    * method, path with query, timestamp and body hash, compared in constant
    * time; and each signature accepted once (kept for twice the skew window).
    * Every refusal is the same 401 DEVICE_AUTH_FAILED; the reason is logged.
+   * A device this process knows (see `known`) costs one statement: the
+   * signature recorded on condition that the device is unrevoked and its
+   * secret unchanged; otherwise two (the device's row, then the signature).
    */
   async authenticate(req: SignedRequest): Promise<AuthenticatedDevice> {
     const header = (name: string): string | undefined => {
@@ -131,6 +156,17 @@ export class DevicesService {
     if (!UUID.test(deviceId)) return refuse('malformed device id');
     if (!/^\d{1,16}$/.test(timestamp)) return refuse('malformed timestamp');
     if (Math.abs(Date.now() - Number(timestamp)) > this.config.DEVICE_CLOCK_SKEW_MS) return refuse('timestamp outside the allowed skew');
+    const keepSeconds = (2 * this.config.DEVICE_CLOCK_SKEW_MS) / 1000;
+
+    const known = this.known.get(deviceId);
+    if (known) {
+      const expected = signDeviceRequest(known.secret, req.method, req.url, timestamp, req.rawBody ?? '');
+      if (signaturesMatch(expected, signature) && (await this.devices.acceptSignatureOnceIfCurrent(this.dataSource.manager, deviceId, signature, keepSeconds, known.sealed))) {
+        return { ...known.device };
+      }
+      // a bad signature, a replay, or the device revoked or changed: decided again below on its row
+      this.known.delete(deviceId);
+    }
 
     const row = await this.devices.withOrganizationKind(this.dataSource.manager, deviceId);
     if (!row) return refuse('unknown device');
@@ -145,10 +181,10 @@ export class DevicesService {
     const expected = signDeviceRequest(secret, req.method, req.url, timestamp, req.rawBody ?? '');
     if (!signaturesMatch(expected, signature)) return refuse('bad signature');
 
-    const fresh = await this.devices.acceptSignatureOnce(this.dataSource.manager, row.id, signature, (2 * this.config.DEVICE_CLOCK_SKEW_MS) / 1000);
+    const fresh = await this.devices.acceptSignatureOnce(this.dataSource.manager, row.id, signature, keepSeconds);
     if (!fresh) return refuse('signature replayed');
 
-    return {
+    const device: AuthenticatedDevice = {
       kind: 'device',
       id: row.id,
       deviceKind: row.kind,
@@ -156,5 +192,8 @@ export class DevicesService {
       organizationId: row.organization_id,
       organizationKind: row.organization_kind,
     };
+    if (this.known.size >= KNOWN_DEVICES_LIMIT) this.known.delete(this.known.keys().next().value!);
+    this.known.set(row.id, { secret, sealed: row.secret_sealed, device });
+    return { ...device };
   }
 }
