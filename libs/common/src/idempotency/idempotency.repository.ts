@@ -48,24 +48,20 @@ export class IdempotencyRepository {
    * IN_PROGRESS for the same request and its owner is gone (lock expired or
    * backend no longer in pg_stat_activity; re-checked under the row lock, so
    * two takers never both win). Answers whether `claim` holds the key now.
+   * One call of `common.idempotency_claim()` (migration 1764900100000).
    */
   async claim(scope: string, key: string, requestHash: Buffer, claim: string, owner: ClaimOwner): Promise<boolean> {
-    const rows = (await this.dataSource.query(
-      `INSERT INTO common.idempotency_keys AS k (scope, key, request_hash, claim, status, locked_until, owner_pid, owner_started)
-       VALUES ($1, $2, $3, $4, 'IN_PROGRESS', now() + make_interval(secs => ${CLAIM_SECONDS}), $5, $6::timestamptz)
-       ON CONFLICT (scope, key) DO UPDATE SET
-         request_hash = EXCLUDED.request_hash, claim = EXCLUDED.claim, status = 'IN_PROGRESS',
-         response_status = NULL, response_body = NULL, locked_until = EXCLUDED.locked_until,
-         owner_pid = EXCLUDED.owner_pid, owner_started = EXCLUDED.owner_started,
-         created_at = now(), completed_at = NULL
-       WHERE k.created_at < now() - make_interval(hours => ${IDEMPOTENCY_TTL_HOURS})
-          OR (k.status = 'IN_PROGRESS' AND k.request_hash = EXCLUDED.request_hash AND (
-                k.locked_until < now()
-                OR (k.owner_pid IS NOT NULL AND NOT EXISTS (
-                      SELECT 1 FROM pg_stat_activity a WHERE a.pid = k.owner_pid AND a.backend_start = k.owner_started))))
-       RETURNING claim`,
-      [scope, key, requestHash, claim, owner.pid, owner.started],
-    )) as { claim: string }[];
+    // common.idempotency_claim(): the conditional upsert, planned once per session (see its migration)
+    const rows = (await this.dataSource.query(`SELECT common.idempotency_claim($1, $2, $3, $4, $5, $6::timestamptz, $7, $8) AS claim`, [
+      scope,
+      key,
+      requestHash,
+      claim,
+      owner.pid,
+      owner.started,
+      CLAIM_SECONDS,
+      IDEMPOTENCY_TTL_HOURS,
+    ])) as { claim: string | null }[];
     return rows[0]?.claim === claim;
   }
 
