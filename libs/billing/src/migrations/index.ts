@@ -6,6 +6,7 @@ import { WebhooksToOutbox1764800300100 } from './1764800300100-webhooks-to-outbo
 import { BillPaidEnqueued1764800500300 } from './1764800500300-bill-paid-enqueued.js';
 import { PayFromWalletWebhook1764800500400 } from './1764800500400-pay-from-wallet-webhook.js';
 import { BillingFunctionsPlanCached1764900100200 } from './1764900100200-billing-functions-plan-cached.js';
+import { BillPaidFromThePayment1764900100300 } from './1764900100300-bill-paid-from-the-payment.js';
 
 export const billingMigrations = [
   Billing1763700400000,
@@ -16,4 +17,5 @@ export const billingMigrations = [
   BillPaidEnqueued1764800500300,
   PayFromWalletWebhook1764800500400,
   BillingFunctionsPlanCached1764900100200,
+  BillPaidFromThePayment1764900100300,
 ];
