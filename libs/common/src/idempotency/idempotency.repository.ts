@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import type pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { affectedRows, returnedRows } from '../sql/query-results.js';
 
 /**
@@ -51,17 +53,14 @@ export class IdempotencyRepository {
    * One call of `common.idempotency_claim()` (migration 1764900100000).
    */
   async claim(scope: string, key: string, requestHash: Buffer, claim: string, owner: ClaimOwner): Promise<boolean> {
-    // common.idempotency_claim(): the conditional upsert, planned once per session (see its migration)
-    const rows = (await this.dataSource.query(`SELECT common.idempotency_claim($1, $2, $3, $4, $5, $6::timestamptz, $7, $8) AS claim`, [
-      scope,
-      key,
-      requestHash,
-      claim,
-      owner.pid,
-      owner.started,
-      CLAIM_SECONDS,
-      IDEMPOTENCY_TTL_HOURS,
-    ])) as { claim: string | null }[];
+    // common.idempotency_claim(): the conditional upsert, planned once per session (see its
+    // migration), called by a named prepared statement (parsed and planned once per connection)
+    const pool = (this.dataSource.driver as PostgresDriver).master as pg.Pool;
+    const { rows } = await pool.query<{ claim: string | null }>({
+      name: 'common.idempotency_claim',
+      text: `SELECT common.idempotency_claim($1, $2, $3, $4, $5, $6::timestamptz, $7, $8) AS claim`,
+      values: [scope, key, requestHash, claim, owner.pid, owner.started, CLAIM_SECONDS, IDEMPOTENCY_TTL_HOURS],
+    });
     return rows[0]?.claim === claim;
   }
 
