@@ -55,12 +55,11 @@ export class IdempotencyRepository {
   async claim(scope: string, key: string, requestHash: Buffer, claim: string, owner: ClaimOwner): Promise<boolean> {
     // common.idempotency_claim(): the conditional upsert, planned once per session (see its
     // migration), called by a named prepared statement (parsed and planned once per connection)
+    const text = `SELECT common.idempotency_claim($1, $2, $3, $4, $5, $6::timestamptz, $7, $8) AS claim`;
+    const values = [scope, key, requestHash, claim, owner.pid, owner.started, CLAIM_SECONDS, IDEMPOTENCY_TTL_HOURS];
+    this.dataSource.logger.logQuery(text, values); // as TypeORM logs the queries it runs
     const pool = (this.dataSource.driver as PostgresDriver).master as pg.Pool;
-    const { rows } = await pool.query<{ claim: string | null }>({
-      name: 'common.idempotency_claim',
-      text: `SELECT common.idempotency_claim($1, $2, $3, $4, $5, $6::timestamptz, $7, $8) AS claim`,
-      values: [scope, key, requestHash, claim, owner.pid, owner.started, CLAIM_SECONDS, IDEMPOTENCY_TTL_HOURS],
-    });
+    const { rows } = await pool.query<{ claim: string | null }>({ name: 'common.idempotency_claim', text, values });
     return rows[0]?.claim === claim;
   }
 
