@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
-import { ReplicaReads, returnedRows } from '@app/database';
+import { preparedQuery, ReplicaReads, returnedRows } from '@app/database';
 import type { PaymentRow, PayResult } from './bill-payment.js';
 import type { BillRowDb } from './bills.service.js';
 
@@ -35,7 +35,13 @@ export class BillPaymentsRepository {
     },
   ): Promise<{ bill: BillRowDb; payment: PaymentRow; hasWebhook: boolean; response: PayResult }> {
     const idem = input.idempotency;
-    const [row] = (await (m ?? this.dataSource).query(`SELECT bill, payment, has_webhook, response FROM billing.pay_from_wallet($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, [
+    // a named prepared statement: parsed and planned once per connection, not on every payment
+    const [row] = await preparedQuery<{
+      bill: BillRowDb;
+      payment: Omit<PaymentRow, 'created_at' | 'paid_at'> & { created_at: string; paid_at: string };
+      has_webhook: boolean;
+      response: PayResult;
+    }>(m ?? this.dataSource.manager, 'billing.pay_from_wallet', `SELECT bill, payment, has_webhook, response FROM billing.pay_from_wallet($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, [
       input.paymentId,
       input.billId,
       input.payerId,
@@ -46,12 +52,7 @@ export class BillPaymentsRepository {
       idem?.key ?? null,
       idem?.claim ?? null,
       idem?.status ?? null,
-    ])) as {
-      bill: BillRowDb;
-      payment: Omit<PaymentRow, 'created_at' | 'paid_at'> & { created_at: string; paid_at: string };
-      has_webhook: boolean;
-      response: PayResult;
-    }[];
+    ]);
     // to_jsonb: bigint columns come as numbers, times as strings
     return {
       bill: { ...row.bill, amount: String(row.bill.amount), paid_amount: String(row.bill.paid_amount) },

@@ -8,10 +8,13 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
  * e.g. a POS charge, where the per-call parse of the server and the
  * per-call work of TypeORM's query runner show in the profile). In `m`'s
  * transaction when it is a transactional manager, else on a pooled
- * connection as one autocommit statement. `name` must be unique to `text`
- * in the process. Errors are pg's own (`sqlState()` reads them).
+ * connection as one autocommit statement. Logged as TypeORM logs its own
+ * queries. `name` must be unique to `text` in the process. Errors are pg's
+ * own (`sqlState()` reads them).
  */
 export async function preparedQuery<T>(m: EntityManager, name: string, text: string, values: unknown[]): Promise<T[]> {
+  // TypeORM's logger sees it as it sees every query it runs (the SQL trace at LOG_LEVEL=trace)
+  m.connection.logger.logQuery(text, values);
   const runner = m.queryRunner;
   if (runner) {
     const client = (await runner.connect()) as pg.ClientBase;

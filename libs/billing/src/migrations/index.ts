@@ -5,6 +5,8 @@ import { PayFromWalletResponse1764800200100 } from './1764800200100-pay-from-wal
 import { WebhooksToOutbox1764800300100 } from './1764800300100-webhooks-to-outbox.js';
 import { BillPaidEnqueued1764800500300 } from './1764800500300-bill-paid-enqueued.js';
 import { PayFromWalletWebhook1764800500400 } from './1764800500400-pay-from-wallet-webhook.js';
+import { BillingFunctionsPlanCached1764900100200 } from './1764900100200-billing-functions-plan-cached.js';
+import { BillPaidFromThePayment1764900100300 } from './1764900100300-bill-paid-from-the-payment.js';
 
 export const billingMigrations = [
   Billing1763700400000,
@@ -14,4 +16,6 @@ export const billingMigrations = [
   WebhooksToOutbox1764800300100,
   BillPaidEnqueued1764800500300,
   PayFromWalletWebhook1764800500400,
+  BillingFunctionsPlanCached1764900100200,
+  BillPaidFromThePayment1764900100300,
 ];

@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
 import { IDEMPOTENCY_OPTIONS, IdempotencyInterceptor } from './idempotency.interceptor.js';
 import type { IdempotencyOptions } from './idempotency.interceptor.js';
+import { IdempotencyClaimFunction1764900100000 } from './claim-function-migration.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
 import { IdempotencyService } from './idempotency.service.js';
 import { Idempotency1763700150000, IdempotencyOwners1764500000950 } from './migration.js';
@@ -13,7 +14,7 @@ import { CommonSchema1764500000000 } from './schema-migration.js';
 @Module({})
 export class IdempotencyModule {
   static readonly schema = 'common';
-  static readonly migrations = [Idempotency1763700150000, CommonSchema1764500000000, IdempotencyOwners1764500000950, IdempotencyRecordFunction1764800200000];
+  static readonly migrations = [Idempotency1763700150000, CommonSchema1764500000000, IdempotencyOwners1764500000950, IdempotencyRecordFunction1764800200000, IdempotencyClaimFunction1764900100000];
 
   static forRoot(options: IdempotencyOptions): DynamicModule {
     return {

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import type pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { affectedRows, returnedRows } from '../sql/query-results.js';
 
 /**
@@ -48,24 +50,16 @@ export class IdempotencyRepository {
    * IN_PROGRESS for the same request and its owner is gone (lock expired or
    * backend no longer in pg_stat_activity; re-checked under the row lock, so
    * two takers never both win). Answers whether `claim` holds the key now.
+   * One call of `common.idempotency_claim()` (migration 1764900100000).
    */
   async claim(scope: string, key: string, requestHash: Buffer, claim: string, owner: ClaimOwner): Promise<boolean> {
-    const rows = (await this.dataSource.query(
-      `INSERT INTO common.idempotency_keys AS k (scope, key, request_hash, claim, status, locked_until, owner_pid, owner_started)
-       VALUES ($1, $2, $3, $4, 'IN_PROGRESS', now() + make_interval(secs => ${CLAIM_SECONDS}), $5, $6::timestamptz)
-       ON CONFLICT (scope, key) DO UPDATE SET
-         request_hash = EXCLUDED.request_hash, claim = EXCLUDED.claim, status = 'IN_PROGRESS',
-         response_status = NULL, response_body = NULL, locked_until = EXCLUDED.locked_until,
-         owner_pid = EXCLUDED.owner_pid, owner_started = EXCLUDED.owner_started,
-         created_at = now(), completed_at = NULL
-       WHERE k.created_at < now() - make_interval(hours => ${IDEMPOTENCY_TTL_HOURS})
-          OR (k.status = 'IN_PROGRESS' AND k.request_hash = EXCLUDED.request_hash AND (
-                k.locked_until < now()
-                OR (k.owner_pid IS NOT NULL AND NOT EXISTS (
-                      SELECT 1 FROM pg_stat_activity a WHERE a.pid = k.owner_pid AND a.backend_start = k.owner_started))))
-       RETURNING claim`,
-      [scope, key, requestHash, claim, owner.pid, owner.started],
-    )) as { claim: string }[];
+    // common.idempotency_claim(): the conditional upsert, planned once per session (see its
+    // migration), called by a named prepared statement (parsed and planned once per connection)
+    const text = `SELECT common.idempotency_claim($1, $2, $3, $4, $5, $6::timestamptz, $7, $8) AS claim`;
+    const values = [scope, key, requestHash, claim, owner.pid, owner.started, CLAIM_SECONDS, IDEMPOTENCY_TTL_HOURS];
+    this.dataSource.logger.logQuery(text, values); // as TypeORM logs the queries it runs
+    const pool = (this.dataSource.driver as PostgresDriver).master as pg.Pool;
+    const { rows } = await pool.query<{ claim: string | null }>({ name: 'common.idempotency_claim', text, values });
     return rows[0]?.claim === claim;
   }
 
