@@ -333,7 +333,8 @@ describe('web app in a browser', () => {
       await page.goto(path, { waitUntil: 'commit' });
       await ready(page);
       const interactiveMs = Date.now() - started;
-      await page.waitForLoadState('networkidle');
+      // what is measured is bytes, not time: a machine loaded by other work (CI) may take long under the 4x throttle
+      await page.waitForLoadState('networkidle', { timeout: 75_000 });
       const sum = (k: 'transferred' | 'gzip' | 'raw') => scripts.reduce((n, s) => n + s[k], 0);
       figures[name] = { interactiveMs, jsFiles: scripts.length, jsGzipBytes: sum('gzip'), jsTransferredBytes: sum('transferred'), jsRawBytes: sum('raw'), scripts };
     }
@@ -345,7 +346,7 @@ describe('web app in a browser', () => {
       expect([name, f.jsGzipBytes < 180_000]).toEqual([name, true]);
       expect([name, f.scripts.every((s) => s.encoding === 'br' || s.encoding === 'gzip' || s.raw < 1024)]).toEqual([name, true]);
     }
-  }, 60_000);
+  }, 180_000);
 });
 
 /** Small matchers over Playwright locators and pages that wait like Playwright's own. */
