@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { request, startApp, TEST_SECRETS, type HttpResult, type TestApp } from '../support/app.js';
 import { freshDatabase } from '../support/database.js';
-import { buildOnce, type Child, childEnv, freePort, runNode, SERVER, waitReady } from '../support/process.js';
+import { buildOnce, type Child, childEnv, freePort, loadedModules, packageOf, runNode, SERVER, waitReady } from '../support/process.js';
 
 /**
  * `npm start` runs dist/server/main.js: the compiled API and the packages it
@@ -14,39 +13,6 @@ import { buildOnce, type Child, childEnv, freePort, runNode, SERVER, waitReady }
 
 /** Packages the bundle carries: none of their files may be loaded from node_modules (a second copy). */
 const BUNDLED = ['@nestjs/core', '@nestjs/common', '@nestjs/swagger', '@nestjs/typeorm', 'typeorm', 'rxjs', 'fastify', 'class-validator', 'class-transformer', 'es-toolkit', 'pg-boss', 'jose'];
-
-/**
- * Every module file a server process has loaded about two seconds after it
- * starts (ES modules through a load hook, CommonJS through require.cache),
- * with a DATABASE_URL nobody answers so it stays in its start-up retries.
- */
-const LISTER = `
-import { register, createRequire } from 'node:module';
-import { MessageChannel } from 'node:worker_threads';
-const esm = new Set();
-const { port1, port2 } = new MessageChannel();
-port1.on('message', (u) => esm.add(u));
-port1.unref();
-register('data:text/javascript,' + encodeURIComponent(
-  'let p; export function initialize(d) { p = d.port; } ' +
-  'export async function load(u, c, n) { if (u.startsWith("file:")) p.postMessage(u); return n(u, c); }'),
-  { data: { port: port2 }, transferList: [port2] });
-import(process.argv[1]);
-await new Promise((r) => setTimeout(r, 2000));
-const files = new Set([...Object.keys(createRequire(import.meta.url).cache), ...[...esm].map((u) => new URL(u).pathname)]);
-process.stdout.write(JSON.stringify([...files]));
-process.exit(0);
-`;
-
-function loadedModules(entry: string, env: NodeJS.ProcessEnv): Promise<string[]> {
-  return new Promise((done, fail) => {
-    execFile(process.execPath, ['--input-type=module', '-e', LISTER, entry], { env, timeout: 60_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
-      err ? fail(new Error(`${err.message}\n${stderr}`)) : done(JSON.parse(stdout) as string[]),
-    );
-  });
-}
-
-const packageOf = (file: string): string | undefined => /node_modules\/((@[^/]+\/)?[^/]+)/.exec(file)?.[1];
 
 /** What a response says, without what differs between two servers (ids, times, request ids). */
 function shape(res: HttpResult): unknown {
@@ -115,6 +81,7 @@ describe('the bundled server that npm start runs', () => {
   });
 
   it('loads no second copy of a package it carries, and no provider SDK at start', async () => {
+    // a DATABASE_URL nobody answers: the server stays in its start-up retries while it is listed
     const env = childEnv({ PORT: String(await freePort()), DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none', ...TEST_SECRETS });
     const files = await loadedModules(resolve(SERVER), env);
     const packages = new Set(files.map(packageOf).filter(Boolean));

@@ -1,7 +1,6 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
-import { buildOnce } from '../support/process.js';
+import { buildOnce, loadedModules, packageOf } from '../support/process.js';
 
 /**
  * Most of a second `npm start` is Node loading modules. Packages only some
@@ -12,36 +11,6 @@ import { buildOnce } from '../support/process.js';
  */
 
 const DEFERRED = ['alipay-sdk', 'urllib', 'undici', 'crypto-js'];
-
-const LISTER = `
-import { register, createRequire } from 'node:module';
-import { MessageChannel } from 'node:worker_threads';
-const esm = new Set();
-const { port1, port2 } = new MessageChannel();
-port1.on('message', (u) => esm.add(u));
-port1.unref();
-register('data:text/javascript,' + encodeURIComponent(
-  'let p; export function initialize(d) { p = d.port; } ' +
-  'export async function load(u, c, n) { if (u.startsWith("file:")) p.postMessage(u); return n(u, c); }'),
-  { data: { port: port2 }, transferList: [port2] });
-await import(process.argv[1]);
-await new Promise((r) => setTimeout(r, 200));
-const files = new Set([...Object.keys(createRequire(import.meta.url).cache), ...[...esm].map((u) => new URL(u).pathname)]);
-process.stdout.write(JSON.stringify([...files]));
-`;
-
-function loadedModules(entry: string): Promise<string[]> {
-  return new Promise((done, fail) => {
-    execFile(
-      process.execPath,
-      ['--input-type=module', '-e', LISTER, entry],
-      { timeout: 120_000, maxBuffer: 64 * 1024 * 1024 },
-      (err, stdout, stderr) => (err ? fail(new Error(`${err.message}\n${stderr}`)) : done(JSON.parse(stdout) as string[])),
-    );
-  });
-}
-
-const packageOf = (file: string): string | undefined => /node_modules\/((@[^/]+\/)?[^/]+)/.exec(file)?.[1];
 
 describe('modules loaded at the start of the API', () => {
   beforeAll(() => buildOnce());

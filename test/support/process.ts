@@ -1,4 +1,4 @@
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
@@ -121,3 +121,37 @@ export async function waitReady(port: number, timeoutMs = 30_000): Promise<numbe
   }
   throw new Error(`not ready on ${port} within ${timeoutMs} ms`);
 }
+
+/**
+ * Every module file a built entry loads up to its top level having run (ES
+ * modules through a load hook, CommonJS through require.cache), listed by a
+ * child process that imports it and exits 200 ms later.
+ */
+const LISTER = `
+import { register, createRequire } from 'node:module';
+import { MessageChannel } from 'node:worker_threads';
+const esm = new Set();
+const { port1, port2 } = new MessageChannel();
+port1.on('message', (u) => esm.add(u));
+port1.unref();
+register('data:text/javascript,' + encodeURIComponent(
+  'let p; export function initialize(d) { p = d.port; } ' +
+  'export async function load(u, c, n) { if (u.startsWith("file:")) p.postMessage(u); return n(u, c); }'),
+  { data: { port: port2 }, transferList: [port2] });
+await import(process.argv[1]);
+await new Promise((r) => setTimeout(r, 200));
+const files = new Set([...Object.keys(createRequire(import.meta.url).cache), ...[...esm].map((u) => new URL(u).pathname)]);
+process.stdout.write(JSON.stringify([...files]));
+process.exit(0);
+`;
+
+export function loadedModules(entry: string, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+  return new Promise((done, fail) => {
+    execFile(process.execPath, ['--input-type=module', '-e', LISTER, entry], { env, timeout: 120_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
+      err ? fail(new Error(`${err.message}\n${stderr}`)) : done(JSON.parse(stdout) as string[]),
+    );
+  });
+}
+
+/** The package a module file belongs to (undefined for ours). */
+export const packageOf = (file: string): string | undefined => /node_modules\/((@[^/]+\/)?[^/]+)/.exec(file)?.[1];
