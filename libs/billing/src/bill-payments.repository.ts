@@ -33,33 +33,30 @@ export class BillPaymentsRepository {
       autopayAccountId: string | undefined;
       idempotency: { scope: string; key: string; claim: string; status: number } | undefined;
     },
-  ): Promise<{ bill: BillRowDb; payment: PaymentRow; hasWebhook: boolean; response: PayResult }> {
+  ): Promise<{ response: PayResult }> {
     const idem = input.idempotency;
-    // a named prepared statement: parsed and planned once per connection, not on every payment
-    const [row] = await preparedQuery<{
-      bill: BillRowDb;
-      payment: Omit<PaymentRow, 'created_at' | 'paid_at'> & { created_at: string; paid_at: string };
-      has_webhook: boolean;
-      response: PayResult;
-    }>(m ?? this.dataSource.manager, 'billing.pay_from_wallet', `SELECT bill, payment, has_webhook, response FROM billing.pay_from_wallet($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, [
-      input.paymentId,
-      input.billId,
-      input.payerId,
-      input.requested?.toString() ?? null,
-      input.autopayAccountId ?? null,
-      m === undefined,
-      idem?.scope ?? null,
-      idem?.key ?? null,
-      idem?.claim ?? null,
-      idem?.status ?? null,
-    ]);
-    // to_jsonb: bigint columns come as numbers, times as strings
-    return {
-      bill: { ...row.bill, amount: String(row.bill.amount), paid_amount: String(row.bill.paid_amount) },
-      payment: { ...row.payment, amount: String(row.payment.amount), created_at: new Date(row.payment.created_at), paid_at: new Date(row.payment.paid_at) },
-      hasWebhook: row.has_webhook,
-      response: row.response,
-    };
+    // a named prepared statement: parsed and planned once per connection, not
+    // on every payment; and only the response: the function's other columns
+    // (bill, payment, has_webhook) are not needed here, and each is a jsonb
+    // document the driver would parse on every payment
+    const [row] = await preparedQuery<{ response: PayResult }>(
+      m ?? this.dataSource.manager,
+      'billing.pay_from_wallet',
+      `SELECT response FROM billing.pay_from_wallet($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [
+        input.paymentId,
+        input.billId,
+        input.payerId,
+        input.requested?.toString() ?? null,
+        input.autopayAccountId ?? null,
+        m === undefined,
+        idem?.scope ?? null,
+        idem?.key ?? null,
+        idem?.claim ?? null,
+        idem?.status ?? null,
+      ],
+    );
+    return { response: row!.response };
   }
 
   /** The bill under its row lock, with its biller's amount rules. */

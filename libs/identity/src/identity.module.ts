@@ -17,7 +17,7 @@ import { MeController } from './auth/me.controller.js';
 import { PasswordHasher } from './auth/password-hasher.js';
 import { CallerCache } from './auth/caller-cache.js';
 import { CallerChanges } from './auth/caller-changes.js';
-import { DeviceStrategy, JwtStrategy, LocalStrategy } from './auth/strategies.js';
+import { DeviceStrategy, LocalStrategy } from './auth/strategies.js';
 import { TokensService } from './auth/tokens.service.js';
 import { DeviceSelfController } from './devices/device-self.controller.js';
 import { DevicesService } from './devices/devices.service.js';
@@ -83,7 +83,6 @@ import { UsersService } from './users.service.js';
     OrganizationProfiles,
     DevicesService,
     LocalStrategy,
-    JwtStrategy,
     DeviceStrategy,
     LocalAuthGuard,
     AdminBootstrapService,

@@ -1,4 +1,4 @@
-import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { plainToInstance } from 'class-transformer';
@@ -18,8 +18,10 @@ import {
 } from '@app/common';
 import { LoginDto } from '../dto/auth.dto.js';
 import { DeviceAuthFailedError, KycRequiredError } from '../identity.errors.js';
+import { IdentityConfig } from '../identity.config.js';
 import { type Caller, type DeviceKind, hasOrgRole, isPlatformAdmin, type StaffRole } from '../identity.types.js';
 import { DEVICE_KEY, KYC_KEY, ORG_ROLES_KEY, ROLES_KEY } from '@app/common';
+import { AccessTokenVerifier, bearerToken } from './access-token-verifier.js';
 import { CallerCache } from './caller-cache.js';
 
 /**
@@ -32,15 +34,6 @@ function rethrowInfrastructure(err: unknown): void {
   if (!err || err instanceof DomainError) return;
   if (isUnavailableError(err)) throw new ServiceUnavailableError();
   throw err;
-}
-
-class JwtGuard extends AuthGuard('jwt') {
-  override handleRequest<T>(err: unknown, user: T): T {
-    if (err instanceof DomainError) throw err;
-    rethrowInfrastructure(err);
-    if (!user) throw new UnauthenticatedError('A valid access token is required');
-    return user;
-  }
 }
 
 class DeviceGuard extends AuthGuard('device') {
@@ -57,25 +50,35 @@ class DeviceGuard extends AuthGuard('device') {
  * it is marked @Public(), or device signatures when it is marked
  * @DeviceAuth(); then roles, organisation roles, KYC and device kinds are
  * checked. (One guard, not two: each global guard costs every request.)
+ *
+ * User tokens are verified here directly (AccessTokenVerifier), not through
+ * passport: the access token is on every request, and passport's machinery
+ * around it cost more than the verification itself.
  */
 @Injectable()
 export class AuthenticationGuard implements CanActivate {
-  private readonly jwt = new JwtGuard();
   private readonly device = new DeviceGuard();
   private readonly authorization: AuthorizationGuard;
+  private readonly tokens: AccessTokenVerifier;
 
   constructor(
     private readonly reflector: Reflector,
     private readonly callers: CallerCache,
+    @Inject(IdentityConfig) config: IdentityConfig,
   ) {
     this.authorization = new AuthorizationGuard(reflector);
+    this.tokens = new AccessTokenVerifier(config.JWT_SECRET!, config.JWT_ISSUER, config.JWT_AUDIENCE);
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
     const isDevice = !!this.reflector.getAllAndOverride<DeviceKind[]>(DEVICE_KEY, targets);
-    if (!((await (isDevice ? this.device : this.jwt).canActivate(context)) as boolean)) return false;
+    if (isDevice) {
+      if (!((await this.device.canActivate(context)) as boolean)) return false;
+    } else {
+      await this.authenticateUser(context.switchToHttp().getRequest<FastifyRequest & { user?: Caller }>());
+    }
     try {
       return this.authorization.canActivate(context);
     } catch (err) {
@@ -91,6 +94,22 @@ export class AuthenticationGuard implements CanActivate {
       request.user = fresh;
       return this.authorization.canActivate(context);
     }
+  }
+
+  /** The caller of a valid access token whose session is still open (CallerCache), as `request.user`; else 401. */
+  private async authenticateUser(request: FastifyRequest & { user?: Caller }): Promise<void> {
+    const token = bearerToken(request.headers.authorization);
+    const payload = token === undefined ? undefined : this.tokens.verify(token);
+    if (!payload) throw new UnauthenticatedError('A valid access token is required');
+    let caller: Caller | undefined;
+    try {
+      caller = await this.callers.caller(payload.sub, payload.sid);
+    } catch (err) {
+      rethrowInfrastructure(err);
+      throw err;
+    }
+    if (!caller) throw new UnauthenticatedError('A valid access token is required');
+    request.user = caller;
   }
 }
 
