@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { expectError, startApp, type TestApp } from '../support/app.js';
-import { ADMIN, adminToken, type TestUser } from '../support/factories.js';
+import { ADMIN, adminToken, deviceRequest, type TestUser } from '../support/factories.js';
 import { credit } from '../support/billing.js';
 import { idemKey } from '../support/payments.js';
 import { makeOperator, makeRider, rideCode, tap, upload, type TestOperator } from '../support/transit.js';
@@ -31,7 +31,10 @@ describe('transit: notifications (RIDE_CHARGED, TRIP_UNPAID, ARREARS_CLEARED) in
     const batch = [tap(code, op.flat.code)];
     const [first] = await upload(app, op.reader, batch);
     expect(first.status).toBe('CHARGED');
-    await Promise.all([upload(app, op.reader, batch), upload(app, op.reader, batch)]);
+    // the same batch twice at once, each request signed at its own millisecond (one signature twice is a replay)
+    const at = Date.now();
+    const twice = await Promise.all([at, at + 1].map((timestamp) => deviceRequest(app, op.reader, 'POST', '/v1/transit/taps', { taps: batch }, { timestamp })));
+    expect(twice.map((r) => r.status)).toEqual([200, 200]);
     // the same code again on a new tap: refused, no notification
     const [refused] = await upload(app, op.reader, [tap(code, op.flat.code)]);
     expect(refused).toMatchObject({ status: 'REJECTED', reason: 'CODE_ALREADY_USED' });
