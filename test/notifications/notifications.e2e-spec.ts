@@ -98,6 +98,26 @@ describe('notifications: list, read marks, the outbox rule and the live stream',
     expectError(await app.request('GET', '/v1/me/events'), 401, 'UNAUTHENTICATED');
   });
 
+  it('lists and streams in seq order when seq gains a digit (numeric, not text, order)', async () => {
+    const user = await registerUser(app);
+    // the next rows' seq straddle a power of ten (…98, …99, 100…, 100…1, …)
+    await dataSource.query(
+      `SELECT setval(pg_get_serial_sequence('notifications.notifications', 'seq'),
+                     power(10, ceil(log(10, COALESCE((SELECT max(seq) FROM notifications.notifications), 0) + 10)))::bigint - 3)`,
+    );
+    const stream = await events(user);
+    for (const amount of [100, 200, 300, 400, 500]) await write(topUpNotice(user.id, amount));
+    const first = await app.request('GET', '/v1/me/notifications?limit=2', { token: user.accessToken });
+    expect(first.body.items.map((n: any) => n.data.amount.amount)).toEqual([500, 400]);
+    const second = await app.request('GET', `/v1/me/notifications?limit=2&cursor=${first.body.nextCursor}`, { token: user.accessToken });
+    expect(second.body.items.map((n: any) => n.data.amount.amount)).toEqual([300, 200]);
+    const third = await app.request('GET', `/v1/me/notifications?limit=2&cursor=${second.body.nextCursor}`, { token: user.accessToken });
+    expect(third.body.items.map((n: any) => n.data.amount.amount)).toEqual([100]);
+    const streamed: number[] = [];
+    for (let i = 0; i < 5; i++) streamed.push(JSON.parse((await stream.next()).data).data.amount.amount);
+    expect(streamed).toEqual([100, 200, 300, 400, 500]);
+  });
+
   it('documents the routes in the OpenAPI: the page with unreadCount, the event stream with Last-Event-ID', async () => {
     const doc = (await app.request('GET', '/docs-json')).body;
     const list = doc.paths['/v1/me/notifications'].get;

@@ -72,12 +72,17 @@ export class NotificationsRepository {
     if (payloads.length > 0) await (m ?? this.dataSource).query(`SELECT pg_notify('${NOTIFY_CHANNEL}', p) FROM unnest($1::text[]) AS p`, [payloads]);
   }
 
-  /** Newest first: `limit + 1` rows before `beforeSeq` (the cursor). */
+  /**
+   * Newest first: `limit + 1` rows before `beforeSeq` (the cursor). ORDER BY
+   * names the table's column: a bare `seq` would be the output column
+   * `seq::text` (text order: '9' after '10'), sorted row by row instead of
+   * read in notifications_user_seq's order.
+   */
   async page(userId: string, limit: number, beforeSeq: bigint | undefined, unreadOnly: boolean): Promise<NotificationRow[]> {
     return (await this.dataSource.query(
       `SELECT id, seq::text, txid::text, user_id, type, data, created_at, read_at FROM notifications.notifications
         WHERE user_id = $1 AND ($2::bigint IS NULL OR seq < $2) AND (NOT $3 OR read_at IS NULL)
-        ORDER BY seq DESC LIMIT $4`,
+        ORDER BY notifications.seq DESC LIMIT $4`,
       [userId, beforeSeq?.toString() ?? null, unreadOnly, limit + 1],
     )) as NotificationRow[];
   }
@@ -130,6 +135,9 @@ export class NotificationsRepository {
    * All read in one snapshot, which also gives the next position's pending
    * set: the transactions still running below it. So a transaction that
    * commits late is neither missed nor waited for, whatever else runs.
+   * The LIMIT takes the first rows in (txid, seq) order of the columns, not
+   * of their ::text output columns (which would take '10' before '9' and
+   * move the position past rows not yet sent).
    */
   async after(userId: string, from: StreamPosition, limit: number): Promise<{ rows: NotificationRow[]; next: StreamPosition }> {
     const result = (await this.dataSource.query(
@@ -142,7 +150,7 @@ export class NotificationsRepository {
            UNION ALL
            (SELECT id, seq::text, txid::text, txid AS tx, seq AS sq, user_id, type, data, created_at, read_at FROM notifications.notifications
              WHERE user_id = $1 AND (txid, seq) > ($2::xid8, $3::bigint)
-             ORDER BY txid, seq LIMIT $5)
+             ORDER BY notifications.txid, notifications.seq LIMIT $5)
          ) AS r ON true
         ORDER BY r.tx, r.sq`,
       [userId, from.txid, from.seq, from.pending, limit],
