@@ -6,6 +6,7 @@ import { LedgerAccountFunction1764700100000 } from './1764700100000-ledger-accou
 import { LedgerFloorApi1764700500000 } from './1764700500000-ledger-floor-api.js';
 import { LedgerBalancePlpgsql1764800500150 } from './1764800500150-ledger-balance-plpgsql.js';
 import { LedgerPostManySetBased1764800600000 } from './1764800600000-ledger-post-many-set-based.js';
+import { LedgerPostFewerStatements1764900400000 } from './1764900400000-ledger-post-fewer-statements.js';
 
 export const ledgerMigrations = [
   Ledger1763700200000,
@@ -16,4 +17,5 @@ export const ledgerMigrations = [
   LedgerFloorApi1764700500000,
   LedgerBalancePlpgsql1764800500150,
   LedgerPostManySetBased1764800600000,
+  LedgerPostFewerStatements1764900400000,
 ];
