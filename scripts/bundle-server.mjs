@@ -20,13 +20,15 @@
 // metadata storages of its own: the plugin below makes them use the bundled
 // copy instead, the only copy an unbundled server has.
 import { build } from 'rolldown';
-import { statSync } from 'node:fs';
+import { renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..');
 const INPUT = join(root, 'dist', 'apps', 'api', 'src', 'main.js');
 const OUTPUT = join(root, 'dist', 'server', 'main.js');
+// written beside it and renamed over it: a server starting meanwhile reads the old file or the new one, never half of one
+const PARTIAL = join(root, 'dist', 'server', `.main-${process.pid}.js`);
 
 const EXTERNAL = [
   /^node:/,
@@ -84,7 +86,7 @@ await build({
   platform: 'node',
   external: [...EXTERNAL, ...OPTIONAL_ABSENT],
   plugins: [sameCopyPlugin()],
-  output: { file: OUTPUT, format: 'esm', codeSplitting: false, sourcemap: false },
+  output: { file: PARTIAL, format: 'esm', codeSplitting: false, sourcemap: false },
   onLog(level, log, handler) {
     if (log.code === 'UNRESOLVED_IMPORT') unresolved.push(log.message);
     else if (level === 'warn' && log.code === 'EVAL') return;
@@ -92,8 +94,10 @@ await build({
   },
 });
 if (unresolved.length) {
+  rmSync(PARTIAL, { force: true });
   process.stderr.write(`bundle-server: imports that resolve to nothing (add them to EXTERNAL or OPTIONAL_ABSENT if that is intended):\n${unresolved.join('\n')}\n`);
   process.exit(1);
 }
+renameSync(PARTIAL, OUTPUT);
 const mb = (statSync(OUTPUT).size / 1024 / 1024).toFixed(1);
 process.stdout.write(`bundle-server: dist/server/main.js (${mb} MB) in ${Date.now() - started} ms\n`);
