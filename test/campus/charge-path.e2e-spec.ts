@@ -3,14 +3,14 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
-import { IdempotencyService } from '@app/common';
+import { IdempotencyService, MetricsService } from '@app/common';
 import { NotificationsService } from '@app/notifications';
 import type { AuthenticatedDevice } from '@app/identity';
 import { ChargesService } from '../../libs/campus/src/charges.service.js';
 import { startApp, type TestApp } from '../support/app.js';
 import { ADMIN, adminToken } from '../support/factories.js';
 import { openEvents, type SseClient } from '../support/sse.js';
-import { cardCode, charge, makeMerchant, makeUniversity, studentWithCard } from '../support/campus.js';
+import { cardCode, cardView, charge, makeMerchant, makeUniversity, studentWithCard } from '../support/campus.js';
 import type { TestMerchant, TestUniversity } from '../support/campus.js';
 
 /**
@@ -19,7 +19,9 @@ import type { TestMerchant, TestUniversity } from '../support/campus.js';
  * notification); with an Idempotency-Key, that same one statement also
  * stores the response. No charge transaction sends a NOTIFY (PostgreSQL runs
  * the commits of NOTIFYing transactions one after another): the owner's
- * live streams are woken after the commit, coalesced.
+ * live streams are woken after the commit, coalesced. Charges that arrive
+ * while others run share one statement and one commit (the group commit),
+ * each in its own subtransaction: its refusal is its own.
  */
 describe('campus charge path', () => {
   let app: TestApp;
@@ -69,7 +71,7 @@ describe('campus charge path', () => {
     const sent = await statementsOf(async () => (result = await charges.charge(device, { code, amount: 200 })));
     expect(result).toMatchObject({ status: 'SUCCEEDED', amount: 200, cardBalanceAfter: 4_700 });
     expect(sent).toHaveLength(1);
-    expect(sent[0]).toMatch(/^SELECT .* FROM campus\.pos_charge\(/);
+    expect(sent[0]).toMatch(/^SELECT .* FROM campus\.pos_charge_batch\(/);
   });
 
   it('with an Idempotency-Key: ONE statement, the charge and its stored response (no BEGIN, COMMIT or NOTIFY)', async () => {
@@ -89,8 +91,7 @@ describe('campus charge path', () => {
     idempotency.finished(ctx);
     expect(ctx.recorded).toBe(true);
     expect(sent).toHaveLength(1);
-    expect(sent[0]).toMatch(/campus\.pos_charge\(/);
-    expect(sent[0]).toMatch(/common\.idempotency_record\(/);
+    expect(sent[0]).toMatch(/campus\.pos_charge_batch\(/);
     // the stored response (what a retry with the key replays) is the one answered
     const [row] = (await app.api.app.get(DataSource).query(`SELECT status, response_status, response_body FROM common.idempotency_keys WHERE scope = $1 AND key = $2`, [scope, key])) as {
       status: string;
@@ -98,6 +99,54 @@ describe('campus charge path', () => {
       response_body: unknown;
     }[];
     expect(row).toEqual({ status: 'COMPLETED', response_status: 201, response_body: JSON.parse(JSON.stringify(result)) });
+  });
+
+  it('charges that arrive together share a statement, each with its own answer; a refused one leaves no trace', async () => {
+    const charges = app.api.app.get(ChargesService);
+    const batches = app.api.app.get(MetricsService).groupCommitBatch;
+    const sizes = async () => {
+      const values = (await batches.get()).values.filter((v) => v.labels.statement === 'campus_pos_charge');
+      return { count: values.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0, sum: values.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0 };
+    };
+    const cards = await Promise.all(Array.from({ length: 8 }, () => studentWithCard(app, admin, uni, 1_000)));
+    const [rich, poor, frozen, reused] = cards;
+    await charges.charge(device, { code: await cardCode(app, rich), amount: 1 });
+    const frozenCode = await cardCode(app, frozen);
+    expect((await app.request('POST', `/v1/campus/cards/${frozen.id}/freeze`, { token: frozen.owner.accessToken })).status).toBe(200);
+    expect((await app.request('PATCH', `/v1/campus/cards/${rich.id}`, { token: rich.owner.accessToken, body: { dailyLimit: 1_000 } })).status).toBe(200);
+    const twice = await cardCode(app, reused);
+    const tooMuch = await cardCode(app, poor);
+    // the first four go at once, each alone (four statements may run at once); the rest wait and go together
+    const work: { code: string; amount: number; expect: string }[] = [
+      ...(await Promise.all(cards.slice(4).map(async (c) => ({ code: await cardCode(app, c), amount: 100, expect: 'SUCCEEDED' })))),
+      { code: await cardCode(app, rich), amount: 200, expect: 'SUCCEEDED' },
+      { code: tooMuch, amount: 1_001, expect: 'INSUFFICIENT_FUNDS' },
+      { code: frozenCode, amount: 100, expect: 'CARD_FROZEN' },
+      { code: twice, amount: 300, expect: 'SUCCEEDED' },
+      { code: twice, amount: 300, expect: 'CODE_ALREADY_USED' },
+      { code: await cardCode(app, poor), amount: 400, expect: 'SUCCEEDED' },
+      { code: await cardCode(app, rich), amount: 900, expect: 'DAILY_LIMIT_EXCEEDED' },
+    ];
+    const before = await sizes();
+    const sent = await statementsOf(() =>
+      Promise.all(work.map((w) => charges.charge(device, { code: w.code, amount: w.amount }).then((r) => r.status as string, (err: { code?: string }) => err.code ?? String(err)))).then((outcomes) =>
+        expect(outcomes).toEqual(work.map((w) => w.expect)),
+      ),
+    );
+    const after = await sizes();
+    expect(after.sum - before.sum).toBe(work.length);
+    // fewer statements than charges: the ones that waited went together (the live streams' wake-ups aside)
+    const statements = sent.filter((text) => /campus\.pos_charge_batch\(/.test(text));
+    expect(statements.length).toBeLessThan(work.length);
+    expect(after.count - before.count).toBe(statements.length);
+
+    // the refused charges wrote nothing: balances, used codes and the day's spending are those of the charges that passed
+    expect((await cardView(app, rich)).balance).toBe(1_000 - 1 - 200);
+    expect((await cardView(app, poor)).balance).toBe(1_000 - 400);
+    expect((await cardView(app, frozen)).balance).toBe(1_000);
+    expect((await cardView(app, reused)).balance).toBe(1_000 - 300);
+    // the code refused for funds was not used up: its subtransaction undid its use
+    expect((await charges.charge(device, { code: tooMuch, amount: 600 })).status).toBe('SUCCEEDED');
   });
 
   it('CARD_CHARGED reaches each owner live, for charges committed together (their wake-ups coalesced)', async () => {

@@ -3,7 +3,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { UUID } from '@app/common';
 import type { Currency } from '@app/common';
-import { affectedRows, preparedQuery, returnedRows } from '@app/database';
+import { affectedRows, BatchItemError, preparedQuery, returnedRows } from '@app/database';
+import type { ItemOutcome } from '@app/database';
 
 export interface CardRow {
   id: string;
@@ -319,37 +320,63 @@ export class CampusRepository {
   // ---------------------------------------------------------------- charges and refunds
 
   /**
-   * One POS charge by campus.pos_charge() (the rules: see its migration); throws its refusal (SQLSTATE CP422) or the ledger's (LD402).
-   * With `record` (an idempotent request), the same statement also stores the request's response, the ChargeResult
-   * the service answers, by common.idempotency_record() (SQLSTATE IK409 when the claim was lost): the statement is
-   * the whole transaction, no BEGIN, separate completion or COMMIT round trip.
+   * One POS charge by campus.pos_charge() (the rules: see its migration) in `m`'s transaction (offline uploads;
+   * online charges go by applyChargeBatch); throws its refusal (SQLSTATE CP422) or the ledger's (LD402).
    */
   async applyCharge(
     m: EntityManager,
     c: { id: string; ref: string; universityId: string; merchantId: string; receivableId: string; deviceId: string | null; amount: bigint; jti: string; chargedAt: Date; description: string | null; offline: boolean; pinChecked: boolean },
-    record?: { scope: string; key: string; claim: string; status: number },
   ): Promise<ChargeApplied> {
-    const values = [c.id, c.ref, c.universityId, c.merchantId, c.receivableId, c.deviceId, c.amount.toString(), c.jti, c.chargedAt, c.description, c.offline, c.pinChecked];
-    // named prepared statements: the hottest statements of the platform at noon
-    const [row] = record
-      ? await preparedQuery<ChargeApplied>(
-          m,
-          'campus_pos_charge_recorded',
-          `SELECT r.card_id, r.user_id, r.currency, r.subsidy_amount::text, r.balance_after::text, r.subsidy_balance_after::text,
-                  common.idempotency_record($13, $14, $15, $16, jsonb_build_object(
-                    'id', $1::uuid, 'status', 'SUCCEEDED', 'amount', $7::bigint, 'currency', r.currency, 'subsidyAmount', r.subsidy_amount,
-                    'cardBalanceAfter', r.balance_after, 'chargedAt', $17::text)) AS recorded
-             FROM campus.pos_charge($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) r`,
-          [...values, record.scope, record.key, record.claim, record.status, c.chargedAt.toISOString()],
-        )
-      : await preparedQuery<ChargeApplied>(
-          m,
-          'campus_pos_charge',
-          `SELECT card_id, user_id, currency, subsidy_amount::text, balance_after::text, subsidy_balance_after::text
-             FROM campus.pos_charge($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-          values,
-        );
-    return row;
+    // a named prepared statement: parsed and planned once per connection
+    const [row] = await preparedQuery<ChargeApplied>(
+      m,
+      'campus_pos_charge',
+      `SELECT card_id, user_id, currency, subsidy_amount::text, balance_after::text, subsidy_balance_after::text
+         FROM campus.pos_charge($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      [c.id, c.ref, c.universityId, c.merchantId, c.receivableId, c.deviceId, c.amount.toString(), c.jti, c.chargedAt, c.description, c.offline, c.pinChecked],
+    );
+    return row!;
+  }
+
+  /**
+   * Online charges by campus.pos_charge_batch(): one autocommit statement for
+   * all of them, each charge (and, with `record`, its stored response) in its
+   * own subtransaction; an outcome per charge, in order: what applyCharge()
+   * would have answered, or its error (SQLSTATE and message as a BatchItemError).
+   */
+  async applyChargeBatch(
+    items: { id: string; ref: string; universityId: string; merchantId: string; receivableId: string; deviceId: string; amount: bigint; jti: string; chargedAt: Date; description: string | null; pinChecked: boolean; record?: { scope: string; key: string; claim: string; status: number } }[],
+  ): Promise<ItemOutcome<ChargeApplied>[]> {
+    const column = <T>(f: (i: (typeof items)[number]) => T): T[] => items.map(f);
+    const rows = await preparedQuery<ChargeApplied & { ord: number; error_state: string | null; error_message: string | null }>(
+      this.dataSource.manager,
+      'campus_pos_charge_batch',
+      `SELECT ord, card_id, user_id, currency, subsidy_amount::text, balance_after::text, subsidy_balance_after::text, error_state, error_message
+         FROM campus.pos_charge_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+      [
+        column((i) => i.id),
+        column((i) => i.ref),
+        column((i) => i.universityId),
+        column((i) => i.merchantId),
+        column((i) => i.receivableId),
+        column((i) => i.deviceId),
+        column((i) => i.amount.toString()),
+        column((i) => i.jti),
+        column((i) => i.chargedAt),
+        column((i) => i.chargedAt.toISOString()),
+        column((i) => i.description),
+        column((i) => i.pinChecked),
+        column((i) => i.record?.scope ?? null),
+        column((i) => i.record?.key ?? null),
+        column((i) => i.record?.claim ?? null),
+        column((i) => i.record?.status ?? null),
+      ],
+    );
+    const outcomes: ItemOutcome<ChargeApplied>[] = new Array(items.length);
+    for (const { ord, error_state, error_message, ...applied } of rows) {
+      outcomes[ord - 1] = error_state ? { ok: false, error: new BatchItemError(error_state, error_message ?? error_state) } : { ok: true, value: applied };
+    }
+    return outcomes;
   }
 
   async charge(id: string, m?: EntityManager, lock = false): Promise<ChargeRow | undefined> {

@@ -11,6 +11,8 @@ import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 export class MetricsService {
   readonly registry = new Registry();
   readonly httpDuration: Histogram<'route' | 'method' | 'status_code'>;
+  /** Requests served by each statement of a group commit (see GroupCommit in libs/database). */
+  readonly groupCommitBatch: Histogram<'statement'>;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -19,6 +21,13 @@ export class MetricsService {
       help: 'HTTP request duration in seconds, by route template, method and status code',
       labelNames: ['route', 'method', 'status_code'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [this.registry],
+    });
+    this.groupCommitBatch = new Histogram({
+      name: 'db_group_commit_batch_size',
+      help: 'Requests served by one statement of a group commit, by statement',
+      labelNames: ['statement'],
+      buckets: [1, 2, 4, 8, 16, 24, 32],
       registers: [this.registry],
     });
   }

@@ -1,0 +1,73 @@
+import { describe, expect, it } from '@jest/globals';
+import { BatchItemError, GroupCommit, type ItemOutcome } from './group-commit.js';
+import { isRetryableTransactionError, sqlState } from './transaction.js';
+
+/** A statement that answers when told to: the batches it was sent, and a way to finish each. */
+function controlledStatement() {
+  const sent: { items: number[]; finish: (outcomes: ItemOutcome<string>[] | Error) => void }[] = [];
+  const run = (items: number[]) =>
+    new Promise<ItemOutcome<string>[]>((resolve, reject) => {
+      sent.push({ items, finish: (o) => (o instanceof Error ? reject(o) : resolve(o)) });
+    });
+  return { sent, run };
+}
+const allOk = (items: number[]): ItemOutcome<string>[] => items.map((i) => ({ ok: true, value: `done ${i}` }));
+const settle = () => new Promise((r) => setImmediate(r));
+
+describe('GroupCommit', () => {
+  it('sends at once while fewer than maxInFlight statements run; the waiting ones go together, maxBatch at most', async () => {
+    const { sent, run } = controlledStatement();
+    const sizes: number[] = [];
+    const group = new GroupCommit<number, string>({ run, maxBatch: 3, maxInFlight: 2, onBatch: (n) => sizes.push(n) });
+    const results = Array.from({ length: 7 }, (_, i) => group.submit(i));
+    await settle();
+    expect(sent.map((s) => s.items)).toEqual([[0], [1]]);
+    sent[0]!.finish(allOk([0]));
+    await settle();
+    expect(sent.map((s) => s.items)).toEqual([[0], [1], [2, 3, 4]]);
+    sent[1]!.finish(allOk([1]));
+    await settle();
+    expect(sent.map((s) => s.items)).toEqual([[0], [1], [2, 3, 4], [5, 6]]);
+    sent[2]!.finish(allOk([2, 3, 4]));
+    sent[3]!.finish(allOk([5, 6]));
+    expect(await Promise.all(results)).toEqual([0, 1, 2, 3, 4, 5, 6].map((i) => `done ${i}`));
+    expect(sizes).toEqual([1, 1, 3, 2]);
+  });
+
+  it('an item refused is refused alone; a statement that fails fails all its items', async () => {
+    const { sent, run } = controlledStatement();
+    const group = new GroupCommit<number, string>({ run, maxBatch: 10, maxInFlight: 1 });
+    const first = group.submit(0);
+    const batch = [1, 2, 3].map((i) => group.submit(i).then((v) => v, (e: unknown) => e));
+    await settle();
+    sent[0]!.finish(new Error('connection terminated'));
+    await expect(first).rejects.toThrow('connection terminated');
+    await settle();
+    expect(sent[1]!.items).toEqual([1, 2, 3]);
+    sent[1]!.finish([{ ok: true, value: 'one' }, { ok: false, error: new BatchItemError('40P01', 'deadlock detected') }, { ok: true, value: 'three' }]);
+    const [one, two, three] = await Promise.all(batch);
+    expect([one, three]).toEqual(['one', 'three']);
+    // read as the driver's own error would be: retried by withRetry, mapped by the HTTP filter
+    expect(sqlState(two)).toBe('40P01');
+    expect(isRetryableTransactionError(two)).toBe(true);
+    expect((two as BatchItemError).driverError.code).toBe('40P01');
+  });
+
+  it('a statement answering fewer outcomes than items rejects the ones left without', async () => {
+    const { sent, run } = controlledStatement();
+    const group = new GroupCommit<number, string>({ run, maxBatch: 10, maxInFlight: 1 });
+    const block = group.submit(0);
+    const waiting = [1, 2].map((i) => group.submit(i).then((v) => v, (e: Error) => e.message));
+    await settle();
+    sent[0]!.finish(allOk([0]));
+    await block;
+    await settle();
+    sent[1]!.finish(allOk([1]));
+    expect(await Promise.all(waiting)).toEqual(['done 1', expect.stringMatching(/answered 1 outcomes for 2 items/)]);
+  });
+
+  it('refuses a batch size or concurrency below one', () => {
+    expect(() => new GroupCommit({ run: async () => [], maxBatch: 0, maxInFlight: 1 })).toThrow(RangeError);
+    expect(() => new GroupCommit({ run: async () => [], maxBatch: 1, maxInFlight: 0 })).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,97 @@
+/**
+ * Group commit for a use case that is one statement (a POS charge): requests
+ * that arrive while `maxInFlight` statements are already running wait, and
+ * the next statement takes up to `maxBatch` of them at once, in one
+ * transaction where each item runs in its own subtransaction (the SQL side:
+ * see campus.pos_charge_batch). One commit, one round trip and one statement
+ * start then serve many requests, which is what a canteen at noon needs from
+ * a two-core database; with little traffic every request still goes alone
+ * and at once (no timer: a batch forms only from requests that had to wait).
+ *
+ * An item's refusal is that item's: the statement answers an outcome per
+ * item, and a refused item's writes are undone by its subtransaction only.
+ * A failure of the statement itself (connection lost, timeout) is every
+ * item's, each caller's retry rules then apply as for a statement of its own.
+ */
+export type ItemOutcome<O> = { ok: true; value: O } | { ok: false; error: Error };
+
+export interface GroupCommitOptions<I, O> {
+  /** The statement for a batch: exactly one outcome per item, in the items' order. */
+  run: (items: I[]) => Promise<ItemOutcome<O>[]>;
+  /** Items per statement at most. */
+  maxBatch: number;
+  /** Statements running at once at most (each holds a pooled connection). */
+  maxInFlight: number;
+  /** Told the size of every batch sent (a metric). */
+  onBatch?: (size: number) => void;
+}
+
+interface Waiting<I, O> {
+  item: I;
+  resolve: (value: O) => void;
+  reject: (error: unknown) => void;
+}
+
+export class GroupCommit<I, O> {
+  private readonly waiting: Waiting<I, O>[] = [];
+  private inFlight = 0;
+
+  constructor(private readonly options: GroupCommitOptions<I, O>) {
+    if (!(options.maxBatch >= 1 && options.maxInFlight >= 1)) throw new RangeError('maxBatch and maxInFlight must be at least 1');
+  }
+
+  /** Runs `item` in the next statement: its own outcome, or the statement's failure. */
+  submit(item: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.waiting.push({ item, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.options.maxInFlight && this.waiting.length > 0) {
+      const batch = this.waiting.splice(0, this.options.maxBatch);
+      this.inFlight++;
+      void this.send(batch).finally(() => {
+        this.inFlight--;
+        this.pump();
+      });
+    }
+  }
+
+  private async send(batch: Waiting<I, O>[]): Promise<void> {
+    this.options.onBatch?.(batch.length);
+    let outcomes: ItemOutcome<O>[];
+    try {
+      outcomes = await this.options.run(batch.map((w) => w.item));
+    } catch (err) {
+      for (const w of batch) w.reject(err);
+      return;
+    }
+    batch.forEach((w, i) => {
+      const outcome = outcomes[i];
+      if (!outcome) w.reject(new Error(`group commit: the statement answered ${outcomes.length} outcomes for ${batch.length} items`));
+      else if (outcome.ok) w.resolve(outcome.value);
+      else w.reject(outcome.error);
+    });
+  }
+}
+
+/**
+ * An item refused inside a batched statement: PostgreSQL's SQLSTATE and
+ * message as its subtransaction caught them, shaped like the driver's error
+ * (`code`, `driverError.code`) so that the rules which read a statement's
+ * error (sqlState(), retries, the HTTP error filter) read it the same.
+ */
+export class BatchItemError extends Error {
+  readonly driverError: { code: string; message: string };
+
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'BatchItemError';
+    this.driverError = { code, message };
+  }
+}
