@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
-import { UUID } from '@app/common';
-import type { Currency } from '@app/common';
-import { affectedRows, BatchItemError, preparedQuery, returnedRows } from '@app/database';
-import type { ItemOutcome } from '@app/database';
+import { BatchItemError, UUID } from '@app/common';
+import type { Currency, ItemOutcome } from '@app/common';
+import { affectedRows, preparedQuery, returnedRows } from '@app/database';
 
 export interface CardRow {
   id: string;

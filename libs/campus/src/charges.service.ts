@@ -2,9 +2,9 @@ import { Injectable, Logger, Optional } from '@nestjs/common';
 import argon2 from 'argon2';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
-import { DomainError, IdempotencyClaimLostError, IdempotencyService, MetricsService, NotFoundError, shanghaiDay, shanghaiDayRange } from '@app/common';
+import { DomainError, GroupCommit, IdempotencyClaimLostError, IdempotencyService, MetricsService, NotFoundError, shanghaiDay, shanghaiDayRange } from '@app/common';
 import type { Currency } from '@app/common';
-import { GroupCommit, sqlState, withRetry, withTransactionRetry } from '@app/database';
+import { sqlState, withRetry, withTransactionRetry } from '@app/database';
 import type { AuthenticatedDevice, AuthenticatedUser } from '@app/identity';
 import { hasOrgRole } from '@app/identity';
 import { InsufficientFundsError, LedgerService } from '@app/ledger';
@@ -105,14 +105,9 @@ export class ChargesService {
     maxBatch: CHARGES_PER_STATEMENT,
     maxInFlight: CHARGE_STATEMENTS_IN_FLIGHT,
     onBatch: (size) => this.metrics?.groupCommitBatch.observe({ statement: 'campus_pos_charge' }, size),
-    run: async (items) => {
-      // by card: two statements lock the cards they share in the same order (no deadlock between batches)
-      const order = items.map((_, i) => i).sort((a, b) => (items[a]!.ref < items[b]!.ref ? -1 : items[a]!.ref > items[b]!.ref ? 1 : a - b));
-      const outcomes = await this.repo.applyChargeBatch(order.map((i) => items[i]!));
-      const inOrder = new Array<(typeof outcomes)[number]>(items.length);
-      order.forEach((i, k) => (inOrder[i] = outcomes[k]!));
-      return inOrder;
-    },
+    // by card: two statements lock the cards they share in the same order
+    lockOrder: (c) => c.ref,
+    run: (items) => this.repo.applyChargeBatch(items),
   });
 
   /** Ledger accounts never change id: each merchant's receivable is looked up once per process (see merchantOf). */

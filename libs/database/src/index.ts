@@ -29,5 +29,3 @@ export { moveToSchema, moveToPublic } from './schema-move.js';
 export type { SchemaObjects } from './schema-move.js';
 export { ReplicaReads } from './read-replica.js';
 export { preparedQuery } from './prepared-query.js';
-export { GroupCommit, BatchItemError } from './group-commit.js';
-export type { GroupCommitOptions, ItemOutcome } from './group-commit.js';

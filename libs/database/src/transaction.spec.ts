@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { DataSource, QueryFailedError } from 'typeorm';
-import { isRetryableTransactionError, withTransactionRetry } from './transaction.js';
+import { BatchItemError } from '@app/common';
+import { isRetryableTransactionError, sqlState, withTransactionRetry } from './transaction.js';
 
 function pgError(code: string): QueryFailedError {
   return new QueryFailedError('UPDATE x', [], Object.assign(new Error('pg'), { code }));
@@ -43,5 +44,11 @@ describe('withTransactionRetry', () => {
   it('recognises raw pg errors too', () => {
     expect(isRetryableTransactionError(Object.assign(new Error('x'), { code: '40001' }))).toBe(true);
     expect(isRetryableTransactionError(new Error('x'))).toBe(false);
+  });
+
+  it('reads an item refused inside a group commit as the driver error it was', () => {
+    expect(sqlState(new BatchItemError('LD402', 'INSUFFICIENT_FUNDS'))).toBe('LD402');
+    expect(isRetryableTransactionError(new BatchItemError('40P01', 'deadlock detected'))).toBe(true);
+    expect(isRetryableTransactionError(new BatchItemError('CP422', 'CARD_FROZEN'))).toBe(false);
   });
 });

@@ -2,7 +2,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * campus.pos_charge_batch(): several online POS charges in one statement and
- * one transaction (the API's group commit, see GroupCommit in libs/database),
+ * one transaction (the API's group commit, see GroupCommit in libs/common),
  * each charge exactly campus.pos_charge() (its rules and refusals unchanged)
  * plus, in an idempotent request, common.idempotency_record() with the
  * response the API answers, both in the item's own subtransaction: a refused

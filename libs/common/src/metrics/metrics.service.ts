@@ -11,7 +11,7 @@ import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 export class MetricsService {
   readonly registry = new Registry();
   readonly httpDuration: Histogram<'route' | 'method' | 'status_code'>;
-  /** Requests served by each statement of a group commit (see GroupCommit in libs/database). */
+  /** Requests served by each statement of a group commit (see GroupCommit in libs/common). */
   readonly groupCommitBatch: Histogram<'statement'>;
 
   constructor() {

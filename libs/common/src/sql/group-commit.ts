@@ -16,12 +16,18 @@
 export type ItemOutcome<O> = { ok: true; value: O } | { ok: false; error: Error };
 
 export interface GroupCommitOptions<I, O> {
-  /** The statement for a batch: exactly one outcome per item, in the items' order. */
+  /** The statement for a batch: exactly one outcome per item, in the order it was given them. */
   run: (items: I[]) => Promise<ItemOutcome<O>[]>;
   /** Items per statement at most. */
   maxBatch: number;
   /** Statements running at once at most (each holds a pooled connection). */
   maxInFlight: number;
+  /**
+   * The order items are sent in (their rows' lock order): two statements
+   * that lock rows in one order cannot deadlock on each other. Arrival order
+   * when absent.
+   */
+  lockOrder?: (item: I) => string;
   /** Told the size of every batch sent (a metric). */
   onBatch?: (size: number) => void;
 }
@@ -61,6 +67,12 @@ export class GroupCommit<I, O> {
 
   private async send(batch: Waiting<I, O>[]): Promise<void> {
     this.options.onBatch?.(batch.length);
+    const key = this.options.lockOrder;
+    if (key) {
+      const keys = new Map(batch.map((w) => [w, key(w.item)]));
+      // a stable sort: items of one key keep their arrival order
+      batch.sort((a, b) => (keys.get(a)! < keys.get(b)! ? -1 : keys.get(a)! > keys.get(b)! ? 1 : 0));
+    }
     let outcomes: ItemOutcome<O>[];
     try {
       outcomes = await this.options.run(batch.map((w) => w.item));
@@ -79,19 +91,20 @@ export class GroupCommit<I, O> {
 
 /**
  * An item refused inside a batched statement: PostgreSQL's SQLSTATE and
- * message as its subtransaction caught them, shaped like the driver's error
- * (`code`, `driverError.code`) so that the rules which read a statement's
+ * message (and detail) as its subtransaction caught them, shaped like the
+ * driver's error (`code`, `driverError.code`, `.message`, `.detail`) so that the rules which read a statement's
  * error (sqlState(), retries, the HTTP error filter) read it the same.
  */
 export class BatchItemError extends Error {
-  readonly driverError: { code: string; message: string };
+  readonly driverError: { code: string; message: string; detail?: string };
 
   constructor(
     readonly code: string,
     message: string,
+    readonly detail?: string,
   ) {
     super(message);
     this.name = 'BatchItemError';
-    this.driverError = { code, message };
+    this.driverError = { code, message, ...(detail ? { detail } : {}) };
   }
 }

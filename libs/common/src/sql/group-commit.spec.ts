@@ -1,6 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
 import { BatchItemError, GroupCommit, type ItemOutcome } from './group-commit.js';
-import { isRetryableTransactionError, sqlState } from './transaction.js';
 
 /** A statement that answers when told to: the batches it was sent, and a way to finish each. */
 function controlledStatement() {
@@ -47,10 +46,10 @@ describe('GroupCommit', () => {
     sent[1]!.finish([{ ok: true, value: 'one' }, { ok: false, error: new BatchItemError('40P01', 'deadlock detected') }, { ok: true, value: 'three' }]);
     const [one, two, three] = await Promise.all(batch);
     expect([one, three]).toEqual(['one', 'three']);
-    // read as the driver's own error would be: retried by withRetry, mapped by the HTTP filter
-    expect(sqlState(two)).toBe('40P01');
-    expect(isRetryableTransactionError(two)).toBe(true);
-    expect((two as BatchItemError).driverError.code).toBe('40P01');
+    // shaped as the driver's own error (what sqlState(), withRetry and the HTTP error filter read)
+    expect(two).toBeInstanceOf(BatchItemError);
+    expect((two as BatchItemError).code).toBe('40P01');
+    expect((two as BatchItemError).driverError).toEqual({ code: '40P01', message: 'deadlock detected' });
   });
 
   it('a statement answering fewer outcomes than items rejects the ones left without', async () => {
@@ -64,6 +63,20 @@ describe('GroupCommit', () => {
     await settle();
     sent[1]!.finish(allOk([1]));
     expect(await Promise.all(waiting)).toEqual(['done 1', expect.stringMatching(/answered 1 outcomes for 2 items/)]);
+  });
+
+  it('sends a batch in lock order (stable for equal keys) and answers each caller its own outcome', async () => {
+    const { sent, run } = controlledStatement();
+    const group = new GroupCommit<number, string>({ run, maxBatch: 10, maxInFlight: 1, lockOrder: (i) => ['c', 'a', 'b', 'a'][i - 1] ?? '' });
+    const block = group.submit(0);
+    const results = [1, 2, 3, 4].map((i) => group.submit(i));
+    await settle();
+    sent[0]!.finish(allOk([0]));
+    await block;
+    await settle();
+    expect(sent[1]!.items).toEqual([2, 4, 3, 1]);
+    sent[1]!.finish(allOk(sent[1]!.items));
+    expect(await Promise.all(results)).toEqual(['done 1', 'done 2', 'done 3', 'done 4']);
   });
 
   it('refuses a batch size or concurrency below one', () => {
