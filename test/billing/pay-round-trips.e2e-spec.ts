@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
+import { MetricsService } from '@app/common';
+import { PayBillService } from '../../libs/billing/src/pay-bill.service.js';
 import { startApp, expectError, type TestApp } from '../support/app.js';
 import { ADMIN, adminToken, verifiedUser } from '../support/factories.js';
 import type { TestUser } from '../support/factories.js';
@@ -162,6 +164,48 @@ describe('a wallet bill payment, round trips and response', () => {
     const rest = await payBill(app, user, last.id, { method: 'WALLET' });
     expect(rest.body.bill).toEqual(await fetchBill(app, user, partialBiller, 'VIEW-0'));
     expect(rest.body.bill).toMatchObject({ status: 'PAID', outstanding: 0 });
+  });
+
+  it('payments that arrive together share a statement and a commit; each answers its own refusal, which changes nothing', async () => {
+    const service = app.api.app.get(PayBillService);
+    const batches = app.api.app.get(MetricsService).groupCommitBatch;
+    const batched = async () => {
+      const values = (await batches.get()).values.filter((v) => v.labels.statement === 'billing_pay_from_wallet');
+      return { count: values.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0, sum: values.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0 };
+    };
+    const refs = ['GC-1', 'GC-2', 'GC-3', 'GC-4', 'GC-5', 'GC-6'];
+    await loadBills(app, partialBiller, refs.map((ref) => bill(ref, 1000)));
+    const users = await Promise.all([payer(5000), payer(5000), payer(5000), payer(500), payer(5000), payer(5000)]);
+    const bills = await Promise.all(refs.map((ref, i) => fetchBill(app, users[i]!, partialBiller, ref)));
+    await service.pay(users[2]!.id, bills[2].id, { method: 'WALLET' }); // paid before: refused below
+    const work: { user: TestUser; billId: string; amount?: number; expect: string }[] = [
+      // the first two go at once, each alone (two statements may run at once); the rest wait and go together
+      { user: users[0]!, billId: bills[0].id, expect: 'SUCCEEDED' },
+      { user: users[1]!, billId: bills[1].id, amount: 300, expect: 'SUCCEEDED' },
+      { user: users[2]!, billId: bills[2].id, expect: 'BILL_ALREADY_PAID' },
+      { user: users[3]!, billId: bills[3].id, expect: 'INSUFFICIENT_FUNDS' },
+      { user: users[4]!, billId: bills[4].id, amount: 1001, expect: 'OVERPAYMENT (1000)' },
+      { user: users[5]!, billId: bills[5].id, amount: 600, expect: 'SUCCEEDED' },
+      { user: users[1]!, billId: bills[1].id, amount: 700, expect: 'SUCCEEDED' },
+      { user: users[0]!, billId: randomUUID(), expect: 'NOT_FOUND' },
+    ];
+    const before = await batched();
+    const outcomes = await Promise.all(
+      work.map((w) =>
+        service.pay(w.user.id, w.billId, { method: 'WALLET', ...(w.amount ? { amount: w.amount } : {}) }).then(
+          (r) => r.payment.status as string,
+          (err: { code?: string; message?: string }) => (err.code === 'OVERPAYMENT' ? `OVERPAYMENT (${/\((\d+)\)/.exec(err.message ?? '')?.[1]})` : (err.code ?? String(err))),
+        ),
+      ),
+    );
+    expect(outcomes).toEqual(work.map((w) => w.expect));
+    const after = await batched();
+    expect(after.sum - before.sum).toBe(work.length);
+    expect(after.count - before.count).toBeLessThan(work.length);
+
+    // what the refused ones would have moved did not move
+    expect((await Promise.all(users.map((u) => balance(app, u))))).toEqual([4000, 4000, 4000, 500, 5000, 4400]);
+    expect((await Promise.all(refs.map((ref, i) => fetchBill(app, users[i]!, partialBiller, ref)))).map((b) => b.status)).toEqual(['PAID', 'PAID', 'PAID', 'UNPAID', 'UNPAID', 'PARTIALLY_PAID']);
   });
 
   it('stores the response only while its claim holds the key: a lost claim (IK409) rolls the payment back', async () => {

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
+import { BatchItemError } from '@app/common';
+import type { ItemOutcome } from '@app/common';
 import { preparedQuery, ReplicaReads, returnedRows } from '@app/database';
 import type { PaymentRow, PayResult } from './bill-payment.js';
 import type { BillRowDb } from './bills.service.js';
@@ -57,6 +59,40 @@ export class BillPaymentsRepository {
       ],
     );
     return { response: row!.response };
+  }
+
+  /**
+   * Wallet payments by billing.pay_from_wallet_batch(): one autocommit
+   * statement for all of them, each billing.pay_from_wallet() as a statement
+   * of its own would run it (with its stored idempotent response) in its own
+   * subtransaction; an outcome per payment, in order: its response, or its
+   * error (SQLSTATE, message and detail as a BatchItemError).
+   */
+  async payFromWalletBatch(
+    items: { paymentId: string; billId: string; payerId: string; requested: bigint | undefined; idempotency: { scope: string; key: string; claim: string; status: number } | undefined }[],
+  ): Promise<ItemOutcome<{ response: PayResult }>[]> {
+    const rows = await preparedQuery<{ ord: number; response: PayResult | null; error_state: string | null; error_message: string | null; error_detail: string | null }>(
+      this.dataSource.manager,
+      'billing.pay_from_wallet_batch',
+      `SELECT ord, response, error_state, error_message, error_detail FROM billing.pay_from_wallet_batch($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [
+        items.map((i) => i.paymentId),
+        items.map((i) => i.billId),
+        items.map((i) => i.payerId),
+        items.map((i) => i.requested?.toString() ?? null),
+        items.map((i) => i.idempotency?.scope ?? null),
+        items.map((i) => i.idempotency?.key ?? null),
+        items.map((i) => i.idempotency?.claim ?? null),
+        items.map((i) => i.idempotency?.status ?? null),
+      ],
+    );
+    const outcomes: ItemOutcome<{ response: PayResult }>[] = new Array(items.length);
+    for (const row of rows) {
+      outcomes[row.ord - 1] = row.error_state
+        ? { ok: false, error: new BatchItemError(row.error_state, row.error_message ?? row.error_state, row.error_detail || undefined) }
+        : { ok: true, value: { response: row.response! } };
+    }
+    return outcomes;
   }
 
   /** The bill under its row lock, with its biller's amount rules. */

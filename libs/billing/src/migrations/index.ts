@@ -7,6 +7,7 @@ import { BillPaidEnqueued1764800500300 } from './1764800500300-bill-paid-enqueue
 import { PayFromWalletWebhook1764800500400 } from './1764800500400-pay-from-wallet-webhook.js';
 import { BillingFunctionsPlanCached1764900100200 } from './1764900100200-billing-functions-plan-cached.js';
 import { BillPaidFromThePayment1764900100300 } from './1764900100300-bill-paid-from-the-payment.js';
+import { PayFromWalletBatch1764900600100 } from './1764900600100-pay-from-wallet-batch.js';
 
 export const billingMigrations = [
   Billing1763700400000,
@@ -18,4 +19,5 @@ export const billingMigrations = [
   PayFromWalletWebhook1764800500400,
   BillingFunctionsPlanCached1764900100200,
   BillPaidFromThePayment1764900100300,
+  PayFromWalletBatch1764900600100,
 ];
