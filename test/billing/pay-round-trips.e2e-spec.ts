@@ -95,7 +95,7 @@ describe('a wallet bill payment, round trips and response', () => {
     expect(paid.result.status).toBe(201);
     expect(paid.queries.filter((q) => /^(BEGIN|START|COMMIT|ROLLBACK)/i.test(q))).toEqual([]);
     expect(paid.queries.filter((q) => /pay_from_wallet/.test(q))).toHaveLength(1);
-    expect(paid.queries.filter((q) => /common\.idempotency_claim\(/.test(q))).toHaveLength(1); // the claim; the response went with the payment
+    expect(paid.queries.filter((q) => /common\.idempotency_claim_batch\(/.test(q))).toHaveLength(1); // the claim; the response went with the payment
     // the payer's live streams are woken after the commit by a NOTIFY shared with the payments
     // committed meanwhile (NotificationsService.announce): not on the payment's path, at most one
     const wakes = paid.queries.filter((q) => /pg_notify/.test(q));

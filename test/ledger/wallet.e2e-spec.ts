@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { IdempotencyService } from '@app/common';
+import { IdempotencyService, MetricsService } from '@app/common';
 import { verifyLedger } from '@app/ledger';
 import { expectError, startApp } from '../support/app.js';
 import type { HttpResult, TestApp } from '../support/app.js';
@@ -170,6 +170,30 @@ describe('wallet, admin adjustments and idempotency over HTTP', () => {
       expectError(await adjust({ ...debit, amount: 1.5 }, badKey), 400, 'VALIDATION_FAILED');
       const fixed = await adjust({ ...debit, amount: 1 }, badKey);
       expect(fixed.status).toBe(201);
+    });
+
+    it('claims that arrive together share a statement; two claims of one key in it: one holds it, the other finds it held', async () => {
+      const idempotency = app.api.app.get(IdempotencyService);
+      const batches = app.api.app.get(MetricsService).groupCommitBatch;
+      const claimed = async () => {
+        const values = (await batches.get()).values.filter((v) => v.labels.statement === 'common_idempotency_claim');
+        return { count: values.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0, sum: values.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0 };
+      };
+      const scope = `test:${randomUUID()}`;
+      const keys = Array.from({ length: 10 }, () => randomUUID());
+      const hash = Buffer.from('same request');
+      const before = await claimed();
+      // the first two go at once, each alone; the rest wait and go together, the repeated key among them
+      const claims = await Promise.all([...keys, keys[9]!].map((key) => idempotency.claim(scope, key, hash)));
+      const after = await claimed();
+      expect(after.sum - before.sum).toBe(11);
+      expect(after.count - before.count).toBeLessThan(11);
+      expect(claims.slice(0, 10).map((c) => c.kind)).toEqual(keys.map(() => 'claimed'));
+      expect(claims[10]!.kind).toBe('in-progress');
+      const rows = (await app.api.app.get(DataSource).query(`SELECT key, claim FROM common.idempotency_keys WHERE scope = $1`, [scope])) as { key: string; claim: string }[];
+      expect(new Map(rows.map((r) => [r.key, r.claim]))).toEqual(new Map(keys.map((key, i) => [key, (claims[i] as { claim: string }).claim])));
+      // the requests are over: their claims no longer follow this process
+      for (const c of claims) if (c.kind === 'claimed') idempotency.finished({ claim: c.claim } as Parameters<IdempotencyService['finished']>[0]);
     });
 
     it('forgets keys after 24 hours: the key may then be used afresh, and the purge job removes them', async () => {

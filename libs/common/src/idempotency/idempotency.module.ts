@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
 import { IDEMPOTENCY_OPTIONS, IdempotencyInterceptor } from './idempotency.interceptor.js';
 import type { IdempotencyOptions } from './idempotency.interceptor.js';
+import { IdempotencyClaimBatch1764900600200 } from './claim-batch-migration.js';
 import { IdempotencyClaimFunction1764900100000 } from './claim-function-migration.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
 import { IdempotencyService } from './idempotency.service.js';
@@ -14,7 +15,11 @@ import { CommonSchema1764500000000 } from './schema-migration.js';
 @Module({})
 export class IdempotencyModule {
   static readonly schema = 'common';
-  static readonly migrations = [Idempotency1763700150000, CommonSchema1764500000000, IdempotencyOwners1764500000950, IdempotencyRecordFunction1764800200000, IdempotencyClaimFunction1764900100000];
+  static readonly migrations = [
+    Idempotency1763700150000, CommonSchema1764500000000, IdempotencyOwners1764500000950, IdempotencyRecordFunction1764800200000,
+    IdempotencyClaimFunction1764900100000,
+    IdempotencyClaimBatch1764900600200,
+  ];
 
   static forRoot(options: IdempotencyOptions): DynamicModule {
     return {

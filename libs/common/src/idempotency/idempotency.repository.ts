@@ -1,8 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import type pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { GroupCommit } from '../sql/group-commit.js';
 import { affectedRows, returnedRows } from '../sql/query-results.js';
 
 /**
@@ -18,6 +20,21 @@ export const IDEMPOTENCY_TTL_HOURS = 24;
 export interface ClaimOwner {
   pid: number;
   started: string;
+}
+
+/**
+ * Claims' group commit (see GroupCommit): claim statements running at once per process, and claims one
+ * statement takes at most (no subtransaction per claim: see common.idempotency_claim_batch).
+ */
+const CLAIM_STATEMENTS_IN_FLIGHT = 2;
+const CLAIMS_PER_STATEMENT = 32;
+
+interface PendingClaim {
+  scope: string;
+  key: string;
+  requestHash: Buffer;
+  claim: string;
+  owner: ClaimOwner;
 }
 
 /** A key's row as a later request with the same key sees it. */
@@ -43,24 +60,51 @@ export interface ClaimRef {
  */
 @Injectable()
 export class IdempotencyRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    @Optional() private readonly metrics?: MetricsService,
+  ) {}
+
+  /** Claims, grouped: one statement and one commit for the claims that arrive while others run. */
+  private readonly claims = new GroupCommit<PendingClaim, string | null>({
+    maxBatch: CLAIMS_PER_STATEMENT,
+    maxInFlight: CLAIM_STATEMENTS_IN_FLIGHT,
+    onBatch: (size) => this.metrics?.groupCommitBatch.observe({ statement: 'common_idempotency_claim' }, size),
+    // a key's row is its lock: two statements take the keys they share in the same order
+    lockOrder: (c) => `${c.scope}\u0000${c.key}`,
+    run: async (items) => {
+      // common.idempotency_claim_batch(): each claim as common.idempotency_claim() (planned once per
+      // session, see its migration), called by a named prepared statement (parsed once per connection)
+      const text = `SELECT ord, claim FROM common.idempotency_claim_batch($1, $2, $3, $4, $5, $6::timestamptz[], $7, $8)`;
+      const values = [
+        items.map((c) => c.scope),
+        items.map((c) => c.key),
+        items.map((c) => c.requestHash),
+        items.map((c) => c.claim),
+        items.map((c) => c.owner.pid),
+        items.map((c) => c.owner.started),
+        CLAIM_SECONDS,
+        IDEMPOTENCY_TTL_HOURS,
+      ];
+      this.dataSource.logger.logQuery(text, values); // as TypeORM logs the queries it runs
+      const pool = (this.dataSource.driver as PostgresDriver).master as pg.Pool;
+      const { rows } = await pool.query<{ ord: number; claim: string | null }>({ name: 'common.idempotency_claim_batch', text, values });
+      const outcomes = new Array<{ ok: true; value: string | null }>(items.length);
+      for (const row of rows) outcomes[row.ord - 1] = { ok: true, value: row.claim };
+      return outcomes;
+    },
+  });
 
   /**
    * Inserts the claim, or takes the key over when its row expired, or is
    * IN_PROGRESS for the same request and its owner is gone (lock expired or
    * backend no longer in pg_stat_activity; re-checked under the row lock, so
    * two takers never both win). Answers whether `claim` holds the key now.
-   * One call of `common.idempotency_claim()` (migration 1764900100000).
+   * One call of `common.idempotency_claim()` (migration 1764900100000), in a
+   * statement shared with the claims that arrive while others run.
    */
   async claim(scope: string, key: string, requestHash: Buffer, claim: string, owner: ClaimOwner): Promise<boolean> {
-    // common.idempotency_claim(): the conditional upsert, planned once per session (see its
-    // migration), called by a named prepared statement (parsed and planned once per connection)
-    const text = `SELECT common.idempotency_claim($1, $2, $3, $4, $5, $6::timestamptz, $7, $8) AS claim`;
-    const values = [scope, key, requestHash, claim, owner.pid, owner.started, CLAIM_SECONDS, IDEMPOTENCY_TTL_HOURS];
-    this.dataSource.logger.logQuery(text, values); // as TypeORM logs the queries it runs
-    const pool = (this.dataSource.driver as PostgresDriver).master as pg.Pool;
-    const { rows } = await pool.query<{ claim: string | null }>({ name: 'common.idempotency_claim', text, values });
-    return rows[0]?.claim === claim;
+    return (await this.claims.submit({ scope, key, requestHash, claim, owner })) === claim;
   }
 
   async find(scope: string, key: string): Promise<StoredKey | undefined> {
