@@ -179,7 +179,7 @@ describe('a wallet bill payment, round trips and response', () => {
     const bills = await Promise.all(refs.map((ref, i) => fetchBill(app, users[i]!, partialBiller, ref)));
     await service.pay(users[2]!.id, bills[2].id, { method: 'WALLET' }); // paid before: refused below
     const work: { user: TestUser; billId: string; amount?: number; expect: string }[] = [
-      // the first two go at once, each alone (two statements may run at once); the rest wait and go together
+      // the first goes at once, alone; the rest wait for its statement and go together
       { user: users[0]!, billId: bills[0].id, expect: 'SUCCEEDED' },
       { user: users[1]!, billId: bills[1].id, amount: 300, expect: 'SUCCEEDED' },
       { user: users[2]!, billId: bills[2].id, expect: 'BILL_ALREADY_PAID' },

@@ -116,7 +116,7 @@ describe('campus charge path', () => {
     expect((await app.request('PATCH', `/v1/campus/cards/${rich.id}`, { token: rich.owner.accessToken, body: { dailyLimit: 1_000 } })).status).toBe(200);
     const twice = await cardCode(app, reused);
     const tooMuch = await cardCode(app, poor);
-    // the first four go at once, each alone (four statements may run at once); the rest wait and go together
+    // the first goes at once, alone; the rest wait for its statement and go together
     const work: { code: string; amount: number; expect: string }[] = [
       ...(await Promise.all(cards.slice(4).map(async (c) => ({ code: await cardCode(app, c), amount: 100, expect: 'SUCCEEDED' })))),
       { code: await cardCode(app, rich), amount: 200, expect: 'SUCCEEDED' },

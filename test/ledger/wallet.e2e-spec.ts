@@ -183,7 +183,7 @@ describe('wallet, admin adjustments and idempotency over HTTP', () => {
       const keys = Array.from({ length: 10 }, () => randomUUID());
       const hash = Buffer.from('same request');
       const before = await claimed();
-      // the first two go at once, each alone; the rest wait and go together, the repeated key among them
+      // the first goes at once, alone; the rest wait for its statement and go together, the repeated key among them
       const claims = await Promise.all([...keys, keys[9]!].map((key) => idempotency.claim(scope, key, hash)));
       const after = await claimed();
       expect(after.sum - before.sum).toBe(11);

@@ -65,5 +65,5 @@ export { nonPublicAddress, resolveTarget, postPinned, systemResolver } from './h
 export type { ResolvedAddress, Resolver, PinnedResponse } from './http/outbound.js';
 export { onUnhandledRejection } from './errors/process-guards.js';
 export { affectedRows, returnedRows } from './sql/query-results.js';
-export { GroupCommit, BatchItemError } from './sql/group-commit.js';
+export { GroupCommit, BatchItemError, WHEN_STALLED } from './sql/group-commit.js';
 export type { GroupCommitOptions, ItemOutcome } from './sql/group-commit.js';

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { GroupCommit } from '../sql/group-commit.js';
+import { GroupCommit, WHEN_STALLED } from '../sql/group-commit.js';
 import { affectedRows, returnedRows } from '../sql/query-results.js';
 
 /**
@@ -22,11 +22,7 @@ export interface ClaimOwner {
   started: string;
 }
 
-/**
- * Claims' group commit (see GroupCommit): claim statements running at once per process, and claims one
- * statement takes at most (no subtransaction per claim: see common.idempotency_claim_batch).
- */
-const CLAIM_STATEMENTS_IN_FLIGHT = 2;
+/** Claims one statement of the claims' group commit takes at most (no subtransaction per claim: see common.idempotency_claim_batch). */
 const CLAIMS_PER_STATEMENT = 32;
 
 interface PendingClaim {
@@ -67,8 +63,10 @@ export class IdempotencyRepository {
 
   /** Claims, grouped: one statement and one commit for the claims that arrive while others run. */
   private readonly claims = new GroupCommit<PendingClaim, string | null>({
+    // one at a time, as wallet payments (see PayBillService)
+    maxInFlight: 1,
+    whenStalled: WHEN_STALLED,
     maxBatch: CLAIMS_PER_STATEMENT,
-    maxInFlight: CLAIM_STATEMENTS_IN_FLIGHT,
     onBatch: (size) => this.metrics?.groupCommitBatch.observe({ statement: 'common_idempotency_claim' }, size),
     // a key's row is its lock: two statements take the keys they share in the same order
     lockOrder: (c) => `${c.scope}\u0000${c.key}`,

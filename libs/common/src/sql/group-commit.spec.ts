@@ -79,6 +79,31 @@ describe('GroupCommit', () => {
     expect(await Promise.all(results)).toEqual(['done 1', 'done 2', 'done 3', 'done 4']);
   });
 
+  it('whenStalled: beyond maxInFlight only once the running statements have run afterMs', async () => {
+    const { sent, run } = controlledStatement();
+    const group = new GroupCommit<number, string>({ run, maxBatch: 10, maxInFlight: 1, whenStalled: { afterMs: 60, upTo: 2 } });
+    const results = [0, 1, 2].map((i) => group.submit(i));
+    await settle();
+    expect(sent.map((s) => s.items)).toEqual([[0]]);
+    await new Promise((r) => setTimeout(r, 20));
+    const late = group.submit(3);
+    await settle();
+    // the first has not run 60 ms yet: the others wait for it
+    expect(sent.map((s) => s.items)).toEqual([[0]]);
+    await new Promise((r) => setTimeout(r, 60));
+    // it has: a second statement takes all that waited (and no third: at most 2 at once)
+    expect(sent.map((s) => s.items)).toEqual([[0], [1, 2, 3]]);
+    const fourth = group.submit(4);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(sent).toHaveLength(2);
+    sent[1]!.finish(allOk([1, 2, 3]));
+    sent[0]!.finish(allOk([0]));
+    await settle();
+    expect(sent.map((s) => s.items)).toEqual([[0], [1, 2, 3], [4]]);
+    sent[2]!.finish(allOk([4]));
+    expect(await Promise.all([...results, late, fourth])).toEqual([0, 1, 2, 3, 4].map((i) => `done ${i}`));
+  });
+
   it('refuses a batch size or concurrency below one', () => {
     expect(() => new GroupCommit({ run: async () => [], maxBatch: 0, maxInFlight: 1 })).toThrow(RangeError);
     expect(() => new GroupCommit({ run: async () => [], maxBatch: 1, maxInFlight: 0 })).toThrow(RangeError);

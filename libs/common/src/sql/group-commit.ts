@@ -20,8 +20,14 @@ export interface GroupCommitOptions<I, O> {
   run: (items: I[]) => Promise<ItemOutcome<O>[]>;
   /** Items per statement at most. */
   maxBatch: number;
-  /** Statements running at once at most (each holds a pooled connection). */
+  /** Statements running at once (each holds a pooled connection). */
   maxInFlight: number;
+  /**
+   * More statements, up to `upTo`, once every running one has run longer
+   * than `afterMs`: one stuck behind a row lock or a slow commit does not
+   * hold back the requests behind it. Without: maxInFlight is the limit.
+   */
+  whenStalled?: { afterMs: number; upTo: number };
   /**
    * The order items are sent in (their rows' lock order): two statements
    * that lock rows in one order cannot deadlock on each other. Arrival order
@@ -32,6 +38,13 @@ export interface GroupCommitOptions<I, O> {
   onBatch?: (size: number) => void;
 }
 
+/**
+ * Beyond the statements a group commit runs normally, up to four when the
+ * running ones have taken more than 25 ms (they wait on a lock or a slow
+ * commit rather than work).
+ */
+export const WHEN_STALLED = { afterMs: 25, upTo: 4 } as const;
+
 interface Waiting<I, O> {
   item: I;
   resolve: (value: O) => void;
@@ -40,7 +53,10 @@ interface Waiting<I, O> {
 
 export class GroupCommit<I, O> {
   private readonly waiting: Waiting<I, O>[] = [];
-  private inFlight = 0;
+  /** When each running statement was sent (performance.now()). */
+  private readonly running = new Set<{ sentAt: number }>();
+  /** Set while requests wait for the running statements to count as stalled. */
+  private stallTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: GroupCommitOptions<I, O>) {
     if (!(options.maxBatch >= 1 && options.maxInFlight >= 1)) throw new RangeError('maxBatch and maxInFlight must be at least 1');
@@ -55,11 +71,26 @@ export class GroupCommit<I, O> {
   }
 
   private pump(): void {
-    while (this.inFlight < this.options.maxInFlight && this.waiting.length > 0) {
-      const batch = this.waiting.splice(0, this.options.maxBatch);
-      this.inFlight++;
+    const { maxInFlight, maxBatch, whenStalled } = this.options;
+    const limit = Math.max(maxInFlight, whenStalled?.upTo ?? 0);
+    while (this.running.size < limit && this.waiting.length > 0) {
+      if (this.running.size >= maxInFlight) {
+        // beyond maxInFlight only once the youngest running statement has run longer than whenStalled.afterMs
+        const youngest = Math.max(...[...this.running].map((r) => r.sentAt));
+        const wait = youngest + whenStalled!.afterMs - performance.now();
+        if (wait > 0) {
+          this.stallTimer ??= setTimeout(() => {
+            this.stallTimer = undefined;
+            this.pump();
+          }, Math.ceil(wait)).unref();
+          return;
+        }
+      }
+      const batch = this.waiting.splice(0, maxBatch);
+      const statement = { sentAt: performance.now() };
+      this.running.add(statement);
       void this.send(batch).finally(() => {
-        this.inFlight--;
+        this.running.delete(statement);
         this.pump();
       });
     }
