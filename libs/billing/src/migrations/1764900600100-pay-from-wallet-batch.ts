@@ -3,8 +3,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * billing.pay_from_wallet_batch(): several wallet payments of bills in one
  * statement and one transaction (the API's group commit, see GroupCommit in
- * libs/common), each exactly billing.pay_from_wallet() as a statement of its
- * own (p_standalone: its rules, refusals, notification, webhook event and
+ * libs/common), each exactly billing.pay_from_wallet() as the API called it
+ * on its own (its rules, refusals, notification, webhook event and
  * stored idempotent response unchanged) in its own subtransaction: a refused
  * payment (BP404/BP409/BP422, LD402, IK409, or any other error, a deadlock
  * included) undoes its own writes only and is answered with its SQLSTATE,
