@@ -3,11 +3,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
-import { IdempotencyService, MetricsService } from '@app/common';
+import { IdempotencyService } from '@app/common';
 import { NotificationsService } from '@app/notifications';
 import type { AuthenticatedDevice } from '@app/identity';
 import { ChargesService } from '../../libs/campus/src/charges.service.js';
-import { startApp, type TestApp } from '../support/app.js';
+import { groupCommitted, startApp, type TestApp } from '../support/app.js';
 import { ADMIN, adminToken } from '../support/factories.js';
 import { openEvents, type SseClient } from '../support/sse.js';
 import { cardCode, cardView, charge, makeMerchant, makeUniversity, studentWithCard } from '../support/campus.js';
@@ -103,11 +103,6 @@ describe('campus charge path', () => {
 
   it('charges that arrive together share a statement, each with its own answer; a refused one leaves no trace', async () => {
     const charges = app.api.app.get(ChargesService);
-    const batches = app.api.app.get(MetricsService).groupCommitBatch;
-    const sizes = async () => {
-      const values = (await batches.get()).values.filter((v) => v.labels.statement === 'campus_pos_charge');
-      return { count: values.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0, sum: values.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0 };
-    };
     const cards = await Promise.all(Array.from({ length: 8 }, () => studentWithCard(app, admin, uni, 1_000)));
     const [rich, poor, frozen, reused] = cards;
     await charges.charge(device, { code: await cardCode(app, rich), amount: 1 });
@@ -127,18 +122,18 @@ describe('campus charge path', () => {
       { code: await cardCode(app, poor), amount: 400, expect: 'SUCCEEDED' },
       { code: await cardCode(app, rich), amount: 900, expect: 'DAILY_LIMIT_EXCEEDED' },
     ];
-    const before = await sizes();
+    const before = await groupCommitted(app, 'campus_pos_charge');
     const sent = await statementsOf(() =>
       Promise.all(work.map((w) => charges.charge(device, { code: w.code, amount: w.amount }).then((r) => r.status as string, (err: { code?: string }) => err.code ?? String(err)))).then((outcomes) =>
         expect(outcomes).toEqual(work.map((w) => w.expect)),
       ),
     );
-    const after = await sizes();
-    expect(after.sum - before.sum).toBe(work.length);
+    const after = await groupCommitted(app, 'campus_pos_charge');
+    expect(after.requests - before.requests).toBe(work.length);
     // fewer statements than charges: the ones that waited went together (the live streams' wake-ups aside)
     const statements = sent.filter((text) => /campus\.pos_charge_batch\(/.test(text));
     expect(statements.length).toBeLessThan(work.length);
-    expect(after.count - before.count).toBe(statements.length);
+    expect(after.statements - before.statements).toBe(statements.length);
 
     // the refused charges wrote nothing: balances, used codes and the day's spending are those of the charges that passed
     expect((await cardView(app, rich)).balance).toBe(1_000 - 1 - 200);

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { IdempotencyService, MetricsService } from '@app/common';
+import { IdempotencyService } from '@app/common';
 import { verifyLedger } from '@app/ledger';
-import { expectError, startApp } from '../support/app.js';
+import { expectError, groupCommitted, startApp } from '../support/app.js';
 import type { HttpResult, TestApp } from '../support/app.js';
 import { ADMIN, adminToken, registerUser } from '../support/factories.js';
 import { KycProbeModule } from '../support/kyc-probe.module.js';
@@ -174,20 +174,15 @@ describe('wallet, admin adjustments and idempotency over HTTP', () => {
 
     it('claims that arrive together share a statement; two claims of one key in it: one holds it, the other finds it held', async () => {
       const idempotency = app.api.app.get(IdempotencyService);
-      const batches = app.api.app.get(MetricsService).groupCommitBatch;
-      const claimed = async () => {
-        const values = (await batches.get()).values.filter((v) => v.labels.statement === 'common_idempotency_claim');
-        return { count: values.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0, sum: values.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0 };
-      };
       const scope = `test:${randomUUID()}`;
       const keys = Array.from({ length: 10 }, () => randomUUID());
       const hash = Buffer.from('same request');
-      const before = await claimed();
+      const before = await groupCommitted(app, 'common_idempotency_claim');
       // the first goes at once, alone; the rest wait for its statement and go together, the repeated key among them
       const claims = await Promise.all([...keys, keys[9]!].map((key) => idempotency.claim(scope, key, hash)));
-      const after = await claimed();
-      expect(after.sum - before.sum).toBe(11);
-      expect(after.count - before.count).toBeLessThan(11);
+      const after = await groupCommitted(app, 'common_idempotency_claim');
+      expect(after.requests - before.requests).toBe(11);
+      expect(after.statements - before.statements).toBeLessThan(11);
       expect(claims.slice(0, 10).map((c) => c.kind)).toEqual(keys.map(() => 'claimed'));
       expect(claims[10]!.kind).toBe('in-progress');
       const rows = (await app.api.app.get(DataSource).query(`SELECT key, claim FROM common.idempotency_keys WHERE scope = $1`, [scope])) as { key: string; claim: string }[];

@@ -2,7 +2,7 @@ import { validatePlatformConfig } from '@app/platform';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { loggingFormatters, loggingSerializers } from '@app/common';
+import { loggingFormatters, loggingSerializers, MetricsService } from '@app/common';
 import { createApi, type CreateApiOptions, type RunningApi } from '../../apps/api/src/bootstrap.js';
 import { freshDatabase } from './database.js';
 
@@ -125,4 +125,14 @@ export function expectError(res: HttpResult, status: number, code: string): void
   if (res.body.statusCode !== status || typeof res.body.message !== 'string') {
     throw new Error(`malformed error body ${res.text}`);
   }
+}
+
+/**
+ * What the group commit of `statement` has sent so far in this app (db_group_commit_batch_size):
+ * statements, and the requests they carried.
+ */
+export async function groupCommitted(app: TestApp, statement: string): Promise<{ statements: number; requests: number }> {
+  const values = (await app.api.app.get(MetricsService).groupCommitBatch.get()).values.filter((v) => v.labels.statement === statement);
+  const total = (suffix: string) => values.find((v) => v.metricName?.endsWith(suffix))?.value ?? 0;
+  return { statements: total('_count'), requests: total('_sum') };
 }
