@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startApp, type TestApp } from '../support/app.js';
+import { groupCommitted, startApp, type TestApp } from '../support/app.js';
 import { ADMIN, adminToken, verifiedUser } from '../support/factories.js';
 import { bill, credit, fetchBill, loadBills, makeBiller } from '../support/billing.js';
 import { idemKey } from '../support/payments.js';
@@ -54,6 +54,40 @@ describe('request id in the log lines of a payment', () => {
       expect(mine.filter((l) => l.msg === 'request completed')).toEqual([
         expect.objectContaining({ req: { method: 'POST', url: `/v1/bills/${bills[ids.indexOf(id)].id}/payments` }, res: { statusCode: 201 } }),
       ]);
+    }
+  });
+
+  it("logs a statement shared by several payments (group commit) once under each payment's own request id", async () => {
+    const biller = await makeBiller(app, admin, {});
+    const n = 12;
+    const refs = Array.from({ length: n }, (_, i) => `SHARED-${i}`);
+    await loadBills(app, biller, refs.map((ref) => bill(ref, 100)));
+    const users = await Promise.all(refs.map(() => verifiedUser(app)));
+    for (const u of users) await credit(app, admin, u, 1_000);
+    const bills = await Promise.all(refs.map((ref, i) => fetchBill(app, users[i]!, biller, ref)));
+    const ids = refs.map((_, i) => `shared-ctx-${String(i).padStart(4, '0')}`);
+    const before = app.logs.length;
+    const sent = await groupCommitted(app, 'billing_pay_from_wallet');
+
+    const results = await Promise.all(
+      bills.map((b, i) =>
+        app.request('POST', `/v1/bills/${b.id}/payments`, {
+          token: users[i]!.accessToken,
+          headers: { 'idempotency-key': idemKey(), 'x-request-id': ids[i]! },
+          body: { method: 'WALLET' },
+        }),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual(ids.map(() => 201));
+    const after = await groupCommitted(app, 'billing_pay_from_wallet');
+    expect(after.requests - sent.requests).toBe(n);
+
+    const lines = app.logs.slice(before).filter((l) => l.context === 'SQL');
+    for (const id of ids) {
+      const mine = lines.filter((l) => l.reqId === id).map((l) => String(l.msg));
+      // its claim and its payment, whichever requests' statements carried them
+      expect(mine.filter((msg) => /common\.idempotency_claim_batch\(/.test(msg))).toHaveLength(1);
+      expect(mine.filter((msg) => /billing\.pay_from_wallet_batch\(/.test(msg))).toHaveLength(1);
     }
   });
 

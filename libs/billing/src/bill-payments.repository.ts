@@ -70,6 +70,7 @@ export class BillPaymentsRepository {
    */
   async payFromWalletBatch(
     items: { paymentId: string; billId: string; payerId: string; requested: bigint | undefined; idempotency: { scope: string; key: string; claim: string; status: number } | undefined }[],
+    logIn?: (log: () => void) => void,
   ): Promise<ItemOutcome<{ response: PayResult }>[]> {
     const rows = await preparedQuery<{ ord: number; response: PayResult | null; error_state: string | null; error_message: string | null; error_detail: string | null }>(
       this.dataSource.manager,
@@ -85,6 +86,7 @@ export class BillPaymentsRepository {
         items.map((i) => i.idempotency?.claim ?? null),
         items.map((i) => i.idempotency?.status ?? null),
       ],
+      logIn,
     );
     const outcomes: ItemOutcome<{ response: PayResult }>[] = new Array(items.length);
     for (const row of rows) {

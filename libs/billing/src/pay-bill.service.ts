@@ -50,7 +50,7 @@ export class PayBillService {
     onBatch: (size) => this.metrics?.groupCommitBatch.observe({ statement: 'billing_pay_from_wallet' }, size),
     // by payer, then bill: two statements take the wallets they share in the same order
     lockOrder: (p) => `${p.payerId}/${p.billId}`,
-    run: (items) => this.repository.payFromWalletBatch(items),
+    run: (items, inEachContext) => this.repository.payFromWalletBatch(items, inEachContext),
   });
 
   async pay(userId: string, billId: string, input: { amount?: number; method: PaymentMethod }): Promise<PayResult> {

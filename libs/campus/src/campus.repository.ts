@@ -345,6 +345,7 @@ export class CampusRepository {
    */
   async applyChargeBatch(
     items: { id: string; ref: string; universityId: string; merchantId: string; receivableId: string; deviceId: string; amount: bigint; jti: string; chargedAt: Date; description: string | null; pinChecked: boolean; record?: { scope: string; key: string; claim: string; status: number } }[],
+    logIn?: (log: () => void) => void,
   ): Promise<ItemOutcome<ChargeApplied>[]> {
     const column = <T>(f: (i: (typeof items)[number]) => T): T[] => items.map(f);
     const rows = await preparedQuery<ChargeApplied & { ord: number; error_state: string | null; error_message: string | null }>(
@@ -370,6 +371,7 @@ export class CampusRepository {
         column((i) => i.record?.claim ?? null),
         column((i) => i.record?.status ?? null),
       ],
+      logIn,
     );
     const outcomes: ItemOutcome<ChargeApplied>[] = new Array(items.length);
     for (const { ord, error_state, error_message, ...applied } of rows) {

@@ -107,7 +107,7 @@ export class ChargesService {
     onBatch: (size) => this.metrics?.groupCommitBatch.observe({ statement: 'campus_pos_charge' }, size),
     // by card: two statements lock the cards they share in the same order
     lockOrder: (c) => c.ref,
-    run: (items) => this.repo.applyChargeBatch(items),
+    run: (items, inEachContext) => this.repo.applyChargeBatch(items, inEachContext),
   });
 
   /** Ledger accounts never change id: each merchant's receivable is looked up once per process (see merchantOf). */

@@ -12,9 +12,12 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
  * queries. `name` must be unique to `text` in the process. Errors are pg's
  * own (`sqlState()` reads them).
  */
-export async function preparedQuery<T>(m: EntityManager, name: string, text: string, values: unknown[]): Promise<T[]> {
-  // TypeORM's logger sees it as it sees every query it runs (the SQL trace at LOG_LEVEL=trace)
-  m.connection.logger.logQuery(text, values);
+export async function preparedQuery<T>(m: EntityManager, name: string, text: string, values: unknown[], logIn?: (log: () => void) => void): Promise<T[]> {
+  // TypeORM's logger sees it as it sees every query it runs (the SQL trace at LOG_LEVEL=trace); with `logIn`,
+  // in the contexts it runs the line in (a group commit's statement: once in each request's)
+  const log = () => m.connection.logger.logQuery(text, values);
+  if (logIn) logIn(log);
+  else log();
   const runner = m.queryRunner;
   if (runner) {
     const client = (await runner.connect()) as pg.ClientBase;

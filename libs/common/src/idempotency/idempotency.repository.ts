@@ -70,7 +70,7 @@ export class IdempotencyRepository {
     onBatch: (size) => this.metrics?.groupCommitBatch.observe({ statement: 'common_idempotency_claim' }, size),
     // a key's row is its lock: two statements take the keys they share in the same order
     lockOrder: (c) => `${c.scope}\u0000${c.key}`,
-    run: async (items) => {
+    run: async (items, inEachContext) => {
       // common.idempotency_claim_batch(): each claim as common.idempotency_claim() (planned once per
       // session, see its migration), called by a named prepared statement (parsed once per connection)
       const text = `SELECT ord, claim FROM common.idempotency_claim_batch($1, $2, $3, $4, $5, $6::timestamptz[], $7, $8)`;
@@ -84,7 +84,8 @@ export class IdempotencyRepository {
         CLAIM_SECONDS,
         IDEMPOTENCY_TTL_HOURS,
       ];
-      this.dataSource.logger.logQuery(text, values); // as TypeORM logs the queries it runs
+      // as TypeORM logs the queries it runs; once in each claiming request's context (its request id)
+      inEachContext(() => this.dataSource.logger.logQuery(text, values));
       const pool = (this.dataSource.driver as PostgresDriver).master as pg.Pool;
       const { rows } = await pool.query<{ ord: number; claim: string | null }>({ name: 'common.idempotency_claim_batch', text, values });
       const outcomes = new Array<{ ok: true; value: string | null }>(items.length);

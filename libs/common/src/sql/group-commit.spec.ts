@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { BatchItemError, GroupCommit, type ItemOutcome } from './group-commit.js';
 
 /** A statement that answers when told to: the batches it was sent, and a way to finish each. */
@@ -102,6 +103,25 @@ describe('GroupCommit', () => {
     expect(sent.map((s) => s.items)).toEqual([[0], [1, 2, 3], [4]]);
     sent[2]!.finish(allOk([4]));
     expect(await Promise.all([...results, late, fourth])).toEqual([0, 1, 2, 3, 4].map((i) => `done ${i}`));
+  });
+
+  it("runs what the statement logs once in each item's own async context (each request's log line and id)", async () => {
+    const requestId = new AsyncLocalStorage<string>();
+    const logged: (string | undefined)[][] = [];
+    const group = new GroupCommit<number, string>({
+      maxBatch: 10,
+      maxInFlight: 1,
+      run: async (items, inEachContext) => {
+        const seen: (string | undefined)[] = [];
+        inEachContext(() => seen.push(requestId.getStore()));
+        logged.push(seen);
+        await settle();
+        return allOk(items);
+      },
+    });
+    // sent from inside request A's context, the second statement carries B, C and D: each is logged as itself
+    await Promise.all(['A', 'B', 'C', 'D'].map((id, i) => requestId.run(id, () => group.submit(i))));
+    expect(logged).toEqual([['A'], ['B', 'C', 'D']]);
   });
 
   it('refuses a batch size or concurrency below one', () => {

@@ -1,3 +1,5 @@
+import { AsyncResource } from 'node:async_hooks';
+
 /**
  * Group commit for a use case that is one statement (a POS charge): requests
  * that arrive while `maxInFlight` statements are already running wait, and
@@ -16,8 +18,14 @@
 export type ItemOutcome<O> = { ok: true; value: O } | { ok: false; error: Error };
 
 export interface GroupCommitOptions<I, O> {
-  /** The statement for a batch: exactly one outcome per item, in the order it was given them. */
-  run: (items: I[]) => Promise<ItemOutcome<O>[]>;
+  /**
+   * The statement for a batch: exactly one outcome per item, in the order it
+   * was given them. `inEachContext(fn)` runs `fn` once in the async context of
+   * every item's request (its logging context: the statement's log line is
+   * then each request's, with each request's id, not only the one that
+   * happened to send it).
+   */
+  run: (items: I[], inEachContext: (fn: () => void) => void) => Promise<ItemOutcome<O>[]>;
   /** Items per statement at most. */
   maxBatch: number;
   /** Statements running at once (each holds a pooled connection). */
@@ -47,6 +55,8 @@ export const WHEN_STALLED = { afterMs: 25, upTo: 4 } as const;
 
 interface Waiting<I, O> {
   item: I;
+  /** The submitting request's async context. */
+  context: AsyncResource;
   resolve: (value: O) => void;
   reject: (error: unknown) => void;
 }
@@ -65,7 +75,7 @@ export class GroupCommit<I, O> {
   /** Runs `item` in the next statement: its own outcome, or the statement's failure. */
   submit(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
-      this.waiting.push({ item, resolve, reject });
+      this.waiting.push({ item, context: new AsyncResource('GroupCommitItem'), resolve, reject });
       this.pump();
     });
   }
@@ -106,7 +116,12 @@ export class GroupCommit<I, O> {
     }
     let outcomes: ItemOutcome<O>[];
     try {
-      outcomes = await this.options.run(batch.map((w) => w.item));
+      outcomes = await this.options.run(
+        batch.map((w) => w.item),
+        (fn) => {
+          for (const w of batch) w.context.runInAsyncScope(fn);
+        },
+      );
     } catch (err) {
       for (const w of batch) w.reject(err);
       return;
