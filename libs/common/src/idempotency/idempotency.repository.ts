@@ -24,6 +24,8 @@ export interface ClaimOwner {
 
 /** Claims one statement of the claims' group commit takes at most (no subtransaction per claim: see common.idempotency_claim_batch). */
 const CLAIMS_PER_STATEMENT = 32;
+/** Attempts of a claim whose statement was a deadlock's (or a serialization failure's) victim. */
+const CLAIM_ATTEMPTS = 3;
 
 interface PendingClaim {
   scope: string;
@@ -103,7 +105,16 @@ export class IdempotencyRepository {
    * statement shared with the claims that arrive while others run.
    */
   async claim(scope: string, key: string, requestHash: Buffer, claim: string, owner: ClaimOwner): Promise<boolean> {
-    return (await this.claims.submit({ scope, key, requestHash, claim, owner })) === claim;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await this.claims.submit({ scope, key, requestHash, claim, owner })) === claim;
+      } catch (err) {
+        // a statement of several claims can be a deadlock's victim (a takeover of a key whose first
+        // request's payment is committing in another statement): it did nothing, so it is sent again
+        const code = (err as { code?: unknown }).code;
+        if (attempt >= CLAIM_ATTEMPTS || (code !== '40P01' && code !== '40001')) throw err;
+      }
+    }
   }
 
   async find(scope: string, key: string): Promise<StoredKey | undefined> {
