@@ -8,6 +8,7 @@ import { PayFromWalletWebhook1764800500400 } from './1764800500400-pay-from-wall
 import { BillingFunctionsPlanCached1764900100200 } from './1764900100200-billing-functions-plan-cached.js';
 import { BillPaidFromThePayment1764900100300 } from './1764900100300-bill-paid-from-the-payment.js';
 import { PayFromWalletBatch1764900600100 } from './1764900600100-pay-from-wallet-batch.js';
+import { PayFromWalletFewerStatements1764900600300 } from './1764900600300-pay-from-wallet-fewer-statements.js';
 
 export const billingMigrations = [
   Billing1763700400000,
@@ -20,4 +21,5 @@ export const billingMigrations = [
   BillingFunctionsPlanCached1764900100200,
   BillPaidFromThePayment1764900100300,
   PayFromWalletBatch1764900600100,
+  PayFromWalletFewerStatements1764900600300,
 ];
