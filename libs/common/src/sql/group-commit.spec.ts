@@ -124,6 +124,24 @@ describe('GroupCommit', () => {
     expect(logged).toEqual([['A'], ['B', 'C', 'D']]);
   });
 
+  it('a hook that throws before the statement rejects that batch, and the next batches still go', async () => {
+    const { sent, run } = controlledStatement();
+    let calls = 0;
+    const group = new GroupCommit<number, string>({
+      run,
+      maxBatch: 10,
+      maxInFlight: 1,
+      onBatch: () => {
+        if (calls++ === 0) throw new Error('metrics down');
+      },
+    });
+    await expect(group.submit(0)).rejects.toThrow('metrics down');
+    const next = group.submit(1);
+    await settle();
+    sent[0]!.finish(allOk([1]));
+    expect(await next).toBe('done 1');
+  });
+
   it('refuses a batch size or concurrency below one', () => {
     expect(() => new GroupCommit({ run: async () => [], maxBatch: 0, maxInFlight: 1 })).toThrow(RangeError);
     expect(() => new GroupCommit({ run: async () => [], maxBatch: 1, maxInFlight: 0 })).toThrow(RangeError);

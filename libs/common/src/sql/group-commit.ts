@@ -106,16 +106,17 @@ export class GroupCommit<I, O> {
     }
   }
 
+  /** Never rejects: whatever fails (the statement, or a hook before it) is every item's rejection. */
   private async send(batch: Waiting<I, O>[]): Promise<void> {
-    this.options.onBatch?.(batch.length);
-    const key = this.options.lockOrder;
-    if (key) {
-      const keys = new Map(batch.map((w) => [w, key(w.item)]));
-      // a stable sort: items of one key keep their arrival order
-      batch.sort((a, b) => (keys.get(a)! < keys.get(b)! ? -1 : keys.get(a)! > keys.get(b)! ? 1 : 0));
-    }
     let outcomes: ItemOutcome<O>[];
     try {
+      this.options.onBatch?.(batch.length);
+      const key = this.options.lockOrder;
+      if (key) {
+        const keys = new Map(batch.map((w) => [w, key(w.item)]));
+        // a stable sort: items of one key keep their arrival order
+        batch.sort((a, b) => (keys.get(a)! < keys.get(b)! ? -1 : keys.get(a)! > keys.get(b)! ? 1 : 0));
+      }
       outcomes = await this.options.run(
         batch.map((w) => w.item),
         (fn) => {
@@ -138,8 +139,9 @@ export class GroupCommit<I, O> {
 /**
  * An item refused inside a batched statement: PostgreSQL's SQLSTATE and
  * message (and detail) as its subtransaction caught them, shaped like the
- * driver's error (`code`, `driverError.code`, `.message`, `.detail`) so that the rules which read a statement's
- * error (sqlState(), retries, the HTTP error filter) read it the same.
+ * driver's error (`code`, `driverError.code`, `.message`, `.detail`) so
+ * that the rules which read a statement's error (sqlState(), retries, the
+ * HTTP error filter) read it the same.
  */
 export class BatchItemError extends Error {
   readonly driverError: { code: string; message: string; detail?: string };
