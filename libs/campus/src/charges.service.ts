@@ -2,7 +2,7 @@ import { Injectable, Logger, Optional } from '@nestjs/common';
 import argon2 from 'argon2';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
-import { DomainError, GroupCommit, IdempotencyClaimLostError, WHEN_STALLED, IdempotencyService, MetricsService, NotFoundError, shanghaiDay, shanghaiDayRange } from '@app/common';
+import { DomainError, GroupCommit, IdempotencyClaimLostError, IdempotencyService, MetricsService, NotFoundError, shanghaiDay, shanghaiDayRange, WHEN_STALLED } from '@app/common';
 import type { Currency } from '@app/common';
 import { sqlState, withRetry, withTransactionRetry } from '@app/database';
 import type { AuthenticatedDevice, AuthenticatedUser } from '@app/identity';
@@ -183,7 +183,7 @@ export class ChargesService {
     const id = randomUUID();
     const charge = (pinChecked: boolean) => ({ id, ref: verified.ref, amount: BigInt(input.amount), jti: verified.jti, chargedAt: now, description: input.description ?? null, pinChecked });
     const run = async (pinChecked: boolean): Promise<ChargeResult> => {
-      // in an idempotent request, the charge's statement also stores its response (see applyCharge)
+      // in an idempotent request, the charge's subtransaction also stores its response (see campus.pos_charge_batch)
       const record = this.idempotency.sqlRecord();
       const { result, userId } = await withRetry(() => this.applyOnline(merchant, device.id, charge(pinChecked), record));
       if (record) this.idempotency.recordedInSql();
@@ -227,7 +227,7 @@ export class ChargesService {
    * An online charge by the group commit: campus.pos_charge() and, with
    * `record`, the stored response, in its own subtransaction of a statement
    * that may carry other charges (see campus.pos_charge_batch); the same
-   * answer and the same refusals as apply() on its own.
+   * answer and the same refusals as campus.pos_charge() as a statement of its own.
    */
   private async applyOnline(
     merchant: Merchant,
