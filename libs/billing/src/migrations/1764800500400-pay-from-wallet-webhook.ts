@@ -1,6 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-
-const SIGNATURE = 'billing.pay_from_wallet(uuid, uuid, uuid, bigint, uuid, boolean, text, text, uuid, integer)';
+import { payFromWalletDefinition as definition, rewritePayFromWallet as rewrite } from './pay-from-wallet-rewrite.js';
 
 const STANDALONE_REFUSAL = `
         IF has_webhook AND p_standalone THEN
@@ -36,19 +35,4 @@ export class PayFromWalletWebhook1764800500400 implements MigrationInterface {
     const def = await definition(q);
     await q.query(rewrite(def, [WEBHOOK, NOTICE], [`has_webhook := EXISTS (SELECT 1 FROM billing.biller_webhooks w WHERE w.biller_id = v_bill.biller_id);`, `has_webhook := EXISTS (SELECT 1 FROM billing.biller_webhooks w WHERE w.biller_id = v_bill.biller_id);${STANDALONE_REFUSAL}`]));
   }
-}
-
-async function definition(q: QueryRunner): Promise<string> {
-  const [{ def }] = (await q.query(`SELECT pg_get_functiondef($1::regprocedure) AS def`, [SIGNATURE])) as { def: string }[];
-  return def;
-}
-
-/** The function's definition with each [from, to] replaced once; refuses a definition that is not as expected. */
-function rewrite(def: string, ...edits: [string, string][]): string {
-  let out = def;
-  for (const [from, to] of edits) {
-    if (!out.includes(from)) throw new Error(`billing.pay_from_wallet() is not as the earlier migrations left it (missing: ${from.trim().split('\n')[0]})`);
-    out = out.replace(from, to);
-  }
-  return out;
 }

@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { BillingFunctionsPlanCached1764900100200 } from './1764900100200-billing-functions-plan-cached.js';
+import { payFromWalletDefinition as definition, rewritePayFromWallet as rewrite } from './pay-from-wallet-rewrite.js';
 
-const SIGNATURE = 'billing.pay_from_wallet(uuid, uuid, uuid, bigint, uuid, boolean, text, text, uuid, integer)';
 const BY_ID = `PERFORM billing.notify_bill_paid(p_payment);`;
 const FROM_ROWS = `PERFORM notifications.enqueue(p_payer, 'BILL_PAID', p_payment::text, billing.bill_paid_data(v_payment, v_bill, v_rules.name));`;
 
@@ -41,23 +41,12 @@ export class BillPaidFromThePayment1764900100300 implements MigrationInterface {
          WHERE p.id = p_payment;
         RETURN v_written;
       END $$`);
-    await q.query(rewrite(await definition(q), BY_ID, FROM_ROWS));
+    await q.query(rewrite(await definition(q), [BY_ID, FROM_ROWS]));
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(rewrite(await definition(q), FROM_ROWS, BY_ID));
+    await q.query(rewrite(await definition(q), [FROM_ROWS, BY_ID]));
     await new BillingFunctionsPlanCached1764900100200().up(q);
     await q.query(`DROP FUNCTION billing.bill_paid_data(billing.bill_payments, billing.bills, text)`);
   }
-}
-
-async function definition(q: QueryRunner): Promise<string> {
-  const [{ def }] = (await q.query(`SELECT pg_get_functiondef($1::regprocedure) AS def`, [SIGNATURE])) as { def: string }[];
-  return def;
-}
-
-/** The function's definition with `from` replaced once; refuses a definition that is not as expected. */
-function rewrite(def: string, from: string, to: string): string {
-  if (!def.includes(from)) throw new Error(`billing.pay_from_wallet() is not as the earlier migrations left it (missing: ${from})`);
-  return def.replace(from, to);
 }

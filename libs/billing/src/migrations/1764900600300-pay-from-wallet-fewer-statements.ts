@@ -1,6 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-
-const SIGNATURE = 'billing.pay_from_wallet(uuid, uuid, uuid, bigint, uuid, boolean, text, text, uuid, integer)';
+import { payFromWalletDefinition as definition, rewritePayFromWallet as rewrite } from './pay-from-wallet-rewrite.js';
 
 /**
  * billing.pay_from_wallet() in fewer statements, for the database's CPU per
@@ -53,25 +52,10 @@ export class PayFromWalletFewerStatements1764900600300 implements MigrationInter
   name = 'PayFromWalletFewerStatements1764900600300';
 
   async up(q: QueryRunner): Promise<void> {
-    let def = await definition(q);
-    for (const [from, to] of REWRITES) def = rewrite(def, from, to);
-    await q.query(def);
+    await q.query(rewrite(await definition(q), ...REWRITES));
   }
 
   async down(q: QueryRunner): Promise<void> {
-    let def = await definition(q);
-    for (const [from, to] of [...REWRITES].reverse()) def = rewrite(def, to, from);
-    await q.query(def);
+    await q.query(rewrite(await definition(q), ...[...REWRITES].reverse().map(([from, to]): [string, string] => [to, from])));
   }
-}
-
-async function definition(q: QueryRunner): Promise<string> {
-  const [{ def }] = (await q.query(`SELECT pg_get_functiondef($1::regprocedure) AS def`, [SIGNATURE])) as { def: string }[];
-  return def;
-}
-
-/** The function's definition with `from` replaced once; refuses a definition that is not as expected. */
-function rewrite(def: string, from: string, to: string): string {
-  if (!def.includes(from)) throw new Error(`billing.pay_from_wallet() is not as the earlier migrations left it (missing: ${from})`);
-  return def.replace(from, to);
 }
