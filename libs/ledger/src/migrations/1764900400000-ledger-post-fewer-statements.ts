@@ -40,6 +40,49 @@ export class LedgerPostFewerStatements1764900400000 implements MigrationInterfac
   }
 }
 
+/** ledger_post()'s loop over the postings of any other shape, the same before and after this migration. */
+const PER_POSTING = `        FOR i IN 1 .. array_length(p_accounts, 1) LOOP
+          SELECT * INTO v_account FROM ledger_accounts WHERE id = p_accounts[i];
+          IF NOT FOUND THEN
+            RAISE EXCEPTION 'no ledger account %', p_accounts[i];
+          END IF;
+          IF v_account.currency <> p_currencies[i] THEN
+            RAISE EXCEPTION 'account % holds %, not %', p_accounts[i], v_account.currency, p_currencies[i];
+          END IF;
+          IF v_account.hot AND p_amounts[i] > 0 THEN
+            v_balance := NULL;
+          ELSIF v_account.hot THEN
+            -- lock first; then read in a new statement, whose fresh snapshot sees a roll-up
+            -- that committed while we waited as a whole (queue emptied and balance raised).
+            -- Reading both under the lock in one statement counted rolled-up credits twice.
+            PERFORM 1 FROM ledger_accounts WHERE id = p_accounts[i] FOR NO KEY UPDATE;
+            SELECT a.balance + COALESCE((SELECT sum(h.amount) FROM hot_account_credits h WHERE h.account_id = a.id), 0)
+              INTO v_available FROM ledger_accounts a WHERE a.id = p_accounts[i];
+            IF NOT v_account.allow_negative AND v_available + p_amounts[i] < 0 THEN
+              RAISE EXCEPTION 'insufficient funds in account %', p_accounts[i] USING ERRCODE = 'LD402';
+            END IF;
+            UPDATE ledger_accounts SET balance = balance + p_amounts[i] WHERE id = p_accounts[i];
+            v_balance := v_available + p_amounts[i];
+          ELSE
+            UPDATE ledger_accounts SET balance = balance + p_amounts[i]
+             WHERE id = p_accounts[i] AND (allow_negative OR p_amounts[i] > 0 OR balance + p_amounts[i] >= CASE WHEN current_setting('ledger.use_floor', true) = 'on' THEN -floor ELSE 0 END)
+             RETURNING balance INTO v_balance;
+            IF NOT FOUND THEN
+              RAISE EXCEPTION 'insufficient funds in account %', p_accounts[i] USING ERRCODE = 'LD402';
+            END IF;
+          END IF;
+          INSERT INTO postings (entry_id, account_id, currency, amount, balance_after)
+          VALUES (v_entry, p_accounts[i], p_currencies[i], p_amounts[i], v_balance)
+          RETURNING id INTO v_posting;
+          IF v_account.hot AND p_amounts[i] > 0 THEN
+            INSERT INTO hot_account_credits (account_id, posting_id, amount) VALUES (p_accounts[i], v_posting, p_amounts[i]);
+          END IF;
+          entry_id := v_entry; duplicate := false; posting_id := v_posting;
+          account_id := p_accounts[i]; amount := p_amounts[i]; balance_after := v_balance;
+          RETURN NEXT;
+        END LOOP;
+`;
+
 const POST = `
 CREATE OR REPLACE FUNCTION ledger.ledger_post(p_reference text, p_kind text, p_description text, p_metadata jsonb, p_reverses uuid, p_accounts uuid[], p_currencies text[], p_amounts bigint[])
  RETURNS TABLE(entry_id uuid, duplicate boolean, posting_id bigint, account_id uuid, amount bigint, balance_after bigint)
@@ -148,47 +191,7 @@ AS $function$
             RETURN;
           END IF;
         END IF;
-        FOR i IN 1 .. array_length(p_accounts, 1) LOOP
-          SELECT * INTO v_account FROM ledger_accounts WHERE id = p_accounts[i];
-          IF NOT FOUND THEN
-            RAISE EXCEPTION 'no ledger account %', p_accounts[i];
-          END IF;
-          IF v_account.currency <> p_currencies[i] THEN
-            RAISE EXCEPTION 'account % holds %, not %', p_accounts[i], v_account.currency, p_currencies[i];
-          END IF;
-          IF v_account.hot AND p_amounts[i] > 0 THEN
-            v_balance := NULL;
-          ELSIF v_account.hot THEN
-            -- lock first; then read in a new statement, whose fresh snapshot sees a roll-up
-            -- that committed while we waited as a whole (queue emptied and balance raised).
-            -- Reading both under the lock in one statement counted rolled-up credits twice.
-            PERFORM 1 FROM ledger_accounts WHERE id = p_accounts[i] FOR NO KEY UPDATE;
-            SELECT a.balance + COALESCE((SELECT sum(h.amount) FROM hot_account_credits h WHERE h.account_id = a.id), 0)
-              INTO v_available FROM ledger_accounts a WHERE a.id = p_accounts[i];
-            IF NOT v_account.allow_negative AND v_available + p_amounts[i] < 0 THEN
-              RAISE EXCEPTION 'insufficient funds in account %', p_accounts[i] USING ERRCODE = 'LD402';
-            END IF;
-            UPDATE ledger_accounts SET balance = balance + p_amounts[i] WHERE id = p_accounts[i];
-            v_balance := v_available + p_amounts[i];
-          ELSE
-            UPDATE ledger_accounts SET balance = balance + p_amounts[i]
-             WHERE id = p_accounts[i] AND (allow_negative OR p_amounts[i] > 0 OR balance + p_amounts[i] >= CASE WHEN current_setting('ledger.use_floor', true) = 'on' THEN -floor ELSE 0 END)
-             RETURNING balance INTO v_balance;
-            IF NOT FOUND THEN
-              RAISE EXCEPTION 'insufficient funds in account %', p_accounts[i] USING ERRCODE = 'LD402';
-            END IF;
-          END IF;
-          INSERT INTO postings (entry_id, account_id, currency, amount, balance_after)
-          VALUES (v_entry, p_accounts[i], p_currencies[i], p_amounts[i], v_balance)
-          RETURNING id INTO v_posting;
-          IF v_account.hot AND p_amounts[i] > 0 THEN
-            INSERT INTO hot_account_credits (account_id, posting_id, amount) VALUES (p_accounts[i], v_posting, p_amounts[i]);
-          END IF;
-          entry_id := v_entry; duplicate := false; posting_id := v_posting;
-          account_id := p_accounts[i]; amount := p_amounts[i]; balance_after := v_balance;
-          RETURN NEXT;
-        END LOOP;
-      END $function$`;
+${PER_POSTING}      END $function$`;
 
 const BALANCED = `
 CREATE OR REPLACE FUNCTION ledger.ledger_entry_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -236,47 +239,7 @@ AS $function$
              WHERE e.reference = p_reference ORDER BY p.id;
           RETURN;
         END IF;
-        FOR i IN 1 .. array_length(p_accounts, 1) LOOP
-          SELECT * INTO v_account FROM ledger_accounts WHERE id = p_accounts[i];
-          IF NOT FOUND THEN
-            RAISE EXCEPTION 'no ledger account %', p_accounts[i];
-          END IF;
-          IF v_account.currency <> p_currencies[i] THEN
-            RAISE EXCEPTION 'account % holds %, not %', p_accounts[i], v_account.currency, p_currencies[i];
-          END IF;
-          IF v_account.hot AND p_amounts[i] > 0 THEN
-            v_balance := NULL;
-          ELSIF v_account.hot THEN
-            -- lock first; then read in a new statement, whose fresh snapshot sees a roll-up
-            -- that committed while we waited as a whole (queue emptied and balance raised).
-            -- Reading both under the lock in one statement counted rolled-up credits twice.
-            PERFORM 1 FROM ledger_accounts WHERE id = p_accounts[i] FOR NO KEY UPDATE;
-            SELECT a.balance + COALESCE((SELECT sum(h.amount) FROM hot_account_credits h WHERE h.account_id = a.id), 0)
-              INTO v_available FROM ledger_accounts a WHERE a.id = p_accounts[i];
-            IF NOT v_account.allow_negative AND v_available + p_amounts[i] < 0 THEN
-              RAISE EXCEPTION 'insufficient funds in account %', p_accounts[i] USING ERRCODE = 'LD402';
-            END IF;
-            UPDATE ledger_accounts SET balance = balance + p_amounts[i] WHERE id = p_accounts[i];
-            v_balance := v_available + p_amounts[i];
-          ELSE
-            UPDATE ledger_accounts SET balance = balance + p_amounts[i]
-             WHERE id = p_accounts[i] AND (allow_negative OR p_amounts[i] > 0 OR balance + p_amounts[i] >= CASE WHEN current_setting('ledger.use_floor', true) = 'on' THEN -floor ELSE 0 END)
-             RETURNING balance INTO v_balance;
-            IF NOT FOUND THEN
-              RAISE EXCEPTION 'insufficient funds in account %', p_accounts[i] USING ERRCODE = 'LD402';
-            END IF;
-          END IF;
-          INSERT INTO postings (entry_id, account_id, currency, amount, balance_after)
-          VALUES (v_entry, p_accounts[i], p_currencies[i], p_amounts[i], v_balance)
-          RETURNING id INTO v_posting;
-          IF v_account.hot AND p_amounts[i] > 0 THEN
-            INSERT INTO hot_account_credits (account_id, posting_id, amount) VALUES (p_accounts[i], v_posting, p_amounts[i]);
-          END IF;
-          entry_id := v_entry; duplicate := false; posting_id := v_posting;
-          account_id := p_accounts[i]; amount := p_amounts[i]; balance_after := v_balance;
-          RETURN NEXT;
-        END LOOP;
-      END $function$`;
+${PER_POSTING}      END $function$`;
 
 const OLD_BALANCED = `
 CREATE OR REPLACE FUNCTION ledger.ledger_entry_balanced()
