@@ -249,6 +249,16 @@ try {
   const spread = await drive(payers, (k) => pool.S[k], tokens);
   const hotRun = await drive(payers, (k) => pool.H[k], tokens);
   clearInterval(sampler);
+  // the group commit of wallet payments, all phases: payments a statement, statements run as one set
+  const metrics = await fetch(`${base}/metrics`).then((r) => r.text());
+  const metric = (name, labels) =>
+    [...metrics.matchAll(new RegExp(`^${name}\\{([^}]*)\\} (\\S+)$`, 'gm'))]
+      .filter((m) => labels.every((l) => m[1].includes(l)))
+      .reduce((sum, m) => sum + Number(m[2]), 0);
+  const statement = 'statement="billing_pay_from_wallet"';
+  const statements = metric('db_group_commit_batch_size_count', [statement]);
+  const carried = metric('db_group_commit_batch_size_sum', [statement]);
+  const setWise = metric('db_group_commit_path_total', [statement, 'path="set"']);
 
   console.log(`payments bench: ${seconds} s a phase, same PostgreSQL (${new URL(server).host}), ${cpus().length} CPUs, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   console.log(`  pgbench tpcb-like, ${clients} clients (reference)   ${reference.toFixed(0).padStart(7)} tps`);
@@ -256,6 +266,7 @@ try {
   console.log(`    CPU per payment (${clients} payers): ${cpuPerPayment(cpuBefore, cpuAfter, main.ok)}`);
   console.log(`  bill payments, ${payers} payers, ${payers} billers (spread) ${spread.rate.toFixed(0).padStart(7)} /s   p50 ${spread.p50} ms  p99 ${spread.p99} ms`);
   console.log(`  bill payments, ${payers} payers, ONE biller (hot)   ${hotRun.rate.toFixed(0).padStart(7)} /s   p50 ${hotRun.p50} ms  p99 ${hotRun.p99} ms   ratio hot/spread ${(hotRun.rate / spread.rate).toFixed(2)} (goal >= 0.80)`);
+  console.log(`  payment statements (all phases): ${statements}, ${(carried / statements).toFixed(1)} payments each, ${((100 * setWise) / statements).toFixed(0)}% of them run as one set`);
   console.log(`  API process RSS: peak ${rssPeak.toFixed(0)} MB during the run, ${rssMb(api.pid).toFixed(0)} MB after (goal <= 300 MB)`);
   for (const [name, r] of [['main', main], ['spread', spread], ['hot', hotRun]]) {
     if (r.failures.size) {

@@ -196,10 +196,146 @@ describe('a wallet bill payment, round trips and response', () => {
     const after = await groupCommitted(app, 'billing_pay_from_wallet');
     expect(after.requests - before.requests).toBe(work.length);
     expect(after.statements - before.statements).toBeLessThan(work.length);
+    // a refusal in a statement undoes its set attempt: each payment went on its own
+    expect(after.setWise - before.setWise).toBe(0);
 
     // what the refused ones would have moved did not move
     expect((await Promise.all(users.map((u) => balance(app, u))))).toEqual([4000, 4000, 4000, 500, 5000, 4400]);
     expect((await Promise.all(refs.map((ref, i) => fetchBill(app, users[i]!, partialBiller, ref)))).map((b) => b.status)).toEqual(['PAID', 'PAID', 'PAID', 'UNPAID', 'UNPAID', 'PARTIALLY_PAID']);
+  });
+
+  it('payments that arrive together with none refused go as one set: same answers, ledger and events as each on its own', async () => {
+    const service = app.api.app.get(PayBillService);
+    const hooked = await makeBiller(app, admin, { billerAllowsPartial: true });
+    const registered = await app.request('PUT', `/v1/billers/${hooked.billerId}/webhook`, { token: hooked.staff.accessToken, body: { url: 'http://127.0.0.1:9/hook' } });
+    expect(registered.status).toBe(200);
+    const refs = ['SET-0', 'SET-1', 'SET-2', 'SET-3', 'SET-4', 'SET-5'];
+    await loadBills(app, hooked, refs.map((ref, i) => bill(ref, 1000 + i)));
+    await loadBills(app, biller, [bill('SET-FIRST', 100)]);
+    const [a, b, c] = await Promise.all([payer(5000), payer(5000), payer(1500)]);
+    const bills = await Promise.all(refs.map((ref) => fetchBill(app, a!, hooked, ref)));
+    const first = await fetchBill(app, a!, biller, 'SET-FIRST');
+    const work: { user: TestUser; billId: string; amount?: number }[] = [
+      { user: a!, billId: first.id }, // goes at once, alone; the rest wait for it and go together
+      { user: a!, billId: bills[0].id },
+      { user: b!, billId: bills[1].id, amount: 400 },
+      { user: c!, billId: bills[2].id, amount: 700 },
+      { user: a!, billId: bills[3].id, amount: 1 },
+      { user: b!, billId: bills[4].id },
+      { user: c!, billId: bills[5].id, amount: 800 }, // c's two payments: 1,500 of its 1,500
+    ];
+    const before = await groupCommitted(app, 'billing_pay_from_wallet');
+    const results = await Promise.all(work.map((w) => service.pay(w.user.id, w.billId, { method: 'WALLET', ...(w.amount ? { amount: w.amount } : {}) })));
+    const after = await groupCommitted(app, 'billing_pay_from_wallet');
+    expect(after.requests - before.requests).toBe(work.length);
+    expect(after.setWise - before.setWise).toBeGreaterThanOrEqual(1);
+
+    expect(results.map((r) => r.payment.amount)).toEqual([100, 1000, 400, 700, 1, 1004, 800]);
+    for (const [i, w] of work.entries()) {
+      const res = results[i]!;
+      expect(res.payment).toMatchObject({ status: 'SUCCEEDED', method: 'WALLET', billId: w.billId, currency: 'CNY' });
+      // the response is what the API shows afterwards
+      const read = await app.request('GET', `/v1/payments/${res.payment.id}`, { token: w.user.accessToken });
+      const { receipt: _receipt, ...payment } = read.body;
+      expect(res.payment).toEqual(payment);
+    }
+    expect(new Set(results.map((r) => r.payment.receiptNo)).size).toBe(work.length);
+    expect(await Promise.all(refs.map((ref) => fetchBill(app, a!, hooked, ref)))).toEqual(results.slice(1).map((r) => r.bill));
+    expect(await Promise.all([balance(app, a!), balance(app, b!), balance(app, c!)])).toEqual([5000 - 1101, 5000 - 1404, 0]);
+    // one BILL_PAID per payment, one webhook event per payment to the hooked biller
+    const ds = app.api.app.get(DataSource);
+    const ids = results.map((r) => r.payment.id);
+    const [{ notified }] = (await ds.query(`SELECT count(*)::int AS notified FROM notifications.notifications WHERE type = 'BILL_PAID' AND key = ANY ($1)`, [ids])) as { notified: number }[];
+    expect(notified).toBe(work.length);
+    const log = await app.request('GET', `/v1/billers/${hooked.billerId}/webhook-deliveries`, { token: hooked.staff.accessToken });
+    expect((log.body.items as { eventType: string }[]).filter((d) => d.eventType === 'bill_payment.succeeded')).toHaveLength(refs.length);
+  });
+
+  it('the set path writes what each payment on its own writes: responses, stored responses, ledger, notifications, webhook events', async () => {
+    const ds = app.api.app.get(DataSource);
+    const hooked = await makeBiller(app, admin, { billerAllowsPartial: true });
+    await app.request('PUT', `/v1/billers/${hooked.billerId}/webhook`, { token: hooked.staff.accessToken, body: { url: 'http://127.0.0.1:9/hook' } });
+    const amounts = [1000, 700, 500, 300];
+    const requested = [null, 200, null, 100];
+    const twins = ['TWIN-SET', 'TWIN-EACH'];
+    await loadBills(app, hooked, twins.flatMap((t) => amounts.map((amount, i) => bill(`${t}-${i}`, amount, { customerName: i % 2 ? null : '李四' }))));
+    // per twin: two payers with the same funds, each paying two of the bills
+    const payers = await Promise.all([payer(3000), payer(3000), payer(3000), payer(3000)]);
+    const run = async (t: number, setWise: boolean) => {
+      const users = [payers[2 * t]!, payers[2 * t]!, payers[2 * t + 1]!, payers[2 * t + 1]!];
+      const bills = await Promise.all(amounts.map((_, i) => fetchBill(app, users[i]!, hooked, `${twins[t]}-${i}`)));
+      const paymentIds = amounts.map(() => randomUUID());
+      const scopes = users.map((u) => `user:${u.id}`);
+      const keys = amounts.map(() => idemKey());
+      const claims = amounts.map(() => randomUUID());
+      for (const [i] of amounts.entries()) {
+        await ds.query(
+          `INSERT INTO common.idempotency_keys (scope, key, request_hash, claim, status, locked_until) VALUES ($1, $2, '\\x00', $3, 'IN_PROGRESS', now() + interval '1 minute')`,
+          [scopes[i], keys[i], claims[i]],
+        );
+      }
+      let responses: unknown[];
+      if (setWise) {
+        const rows = (await ds.query(
+          `SELECT ord, response, error_state, path FROM billing.pay_from_wallet_batch($1::uuid[], $2::uuid[], $3::uuid[], $4::bigint[], $5::text[], $6::text[], $7::uuid[], $8::int[])`,
+          [paymentIds, bills.map((b) => b.id), users.map((u) => u.id), requested, scopes, keys, claims, amounts.map(() => 201)],
+        )) as { ord: number; response: unknown; error_state: string | null; path: string }[];
+        expect(rows.map((r) => [r.ord, r.error_state, r.path])).toEqual(amounts.map((_, i) => [i + 1, null, 'set']));
+        responses = rows.map((r) => r.response);
+      } else {
+        responses = [];
+        for (const [i] of amounts.entries()) {
+          const [row] = (await ds.query(`SELECT response FROM billing.pay_from_wallet($1, $2, $3, $4, NULL, true, $5, $6, $7, 201)`, [
+            paymentIds[i], bills[i].id, users[i]!.id, requested[i], scopes[i], keys[i], claims[i],
+          ])) as { response: unknown }[];
+          responses.push(row!.response);
+        }
+      }
+      const stored = (await ds.query(
+        `SELECT k.status, k.response_status, k.response_body FROM unnest($1::text[], $2::text[]) WITH ORDINALITY x(scope, key, i)
+           JOIN common.idempotency_keys k ON k.scope = x.scope AND k.key = x.key ORDER BY x.i`,
+        [scopes, keys],
+      )) as unknown[];
+      const ledger = await ds.query(
+        `SELECT e.kind, e.description, e.metadata, e.reverses, array_agg(jsonb_build_object('amount', p.amount, 'currency', p.currency, 'after', p.balance_after,
+                'owner', a.owner_type || ':' || a.purpose) ORDER BY p.id) AS postings,
+                (SELECT count(*)::int FROM ledger.hot_account_credits h WHERE h.posting_id = ANY (array_agg(p.id))) AS hot_credits
+           FROM unnest($1::text[]) WITH ORDINALITY x(ref, i) JOIN ledger.journal_entries e ON e.reference = x.ref
+           JOIN ledger.postings p ON p.entry_id = e.id JOIN ledger.ledger_accounts a ON a.id = p.account_id
+          GROUP BY x.i, e.id ORDER BY x.i`,
+        [paymentIds.map((id) => `bill-payment:${id}`)],
+      );
+      const notified = await ds.query(
+        `SELECT n.user_id = x.payer AS own, n.type, n.data FROM unnest($1::text[], $2::uuid[]) WITH ORDINALITY x(key, payer, i)
+           JOIN notifications.notifications n ON n.key = x.key AND n.type = 'BILL_PAID' ORDER BY x.i`,
+        [paymentIds, users.map((u) => u.id)],
+      );
+      const events = await ds.query(
+        `SELECT w.organization_id, w.event_type, w.status, w.payload FROM unnest($1::text[]) WITH ORDINALITY x(key, i)
+           JOIN notifications.webhook_deliveries w ON w.key = x.key ORDER BY x.i`,
+        [paymentIds],
+      );
+      const rows = await ds.query(
+        `SELECT p.bill_id = x.bill AS own_bill, p.payer_user_id = x.payer AS own_payer, p.amount, p.amount_explicit, p.currency, p.method, p.status,
+                p.autopay_account_id, p.payment_order_id, p.failure_reason, p.ended_at, p.paid_at IS NOT NULL AS paid
+           FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) WITH ORDINALITY x(id, bill, payer, i) JOIN billing.bill_payments p ON p.id = x.id ORDER BY x.i`,
+        [paymentIds, bills.map((b) => b.id), users.map((u) => u.id)],
+      );
+      // what differs between the twins by construction: ids, receipt numbers, times, the twin's name
+      const ownIds = [...paymentIds, ...bills.map((b) => b.id), ...users.map((u) => u.id)];
+      const normal = (v: unknown): unknown =>
+        JSON.parse(
+          ownIds.reduce((text, id, k) => text.split(id).join(`<id${k}>`), JSON.stringify(v))
+            .split(twins[t]!).join('TWIN')
+            .replace(/BP\d{8}-\d{8,}/g, '<receipt>')
+            .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, '<time>'),
+        );
+      return normal({ responses, stored, ledger, notified, events, rows, balances: await Promise.all(users.map((u) => balance(app, u))) });
+    };
+    const setWise = await run(0, true);
+    const eachAlone = await run(1, false);
+    expect(setWise).toEqual(eachAlone);
+    expect((setWise as { stored: { status: string }[] }).stored.map((k) => k.status)).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED', 'COMPLETED']);
   });
 
   it('stores the response only while its claim holds the key: a lost claim (IK409) rolls the payment back', async () => {

@@ -129,10 +129,13 @@ export function expectError(res: HttpResult, status: number, code: string): void
 
 /**
  * What the group commit of `statement` has sent so far in this app (db_group_commit_batch_size):
- * statements, and the requests they carried.
+ * statements, and the requests they carried; and of the statements, those whose items ran as
+ * one set (db_group_commit_path_total{path="set"}, where the statement has such a path).
  */
-export async function groupCommitted(app: TestApp, statement: string): Promise<{ statements: number; requests: number }> {
-  const values = (await app.api.app.get(MetricsService).groupCommitBatch.get()).values.filter((v) => v.labels.statement === statement);
+export async function groupCommitted(app: TestApp, statement: string): Promise<{ statements: number; requests: number; setWise: number }> {
+  const metrics = app.api.app.get(MetricsService);
+  const values = (await metrics.groupCommitBatch.get()).values.filter((v) => v.labels.statement === statement);
   const total = (suffix: string) => values.find((v) => v.metricName?.endsWith(suffix))?.value ?? 0;
-  return { statements: total('_count'), requests: total('_sum') };
+  const setWise = (await metrics.groupCommitPath.get()).values.find((v) => v.labels.statement === statement && v.labels.path === 'set')?.value ?? 0;
+  return { statements: total('_count'), requests: total('_sum'), setWise };
 }

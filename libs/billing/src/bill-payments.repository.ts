@@ -63,19 +63,21 @@ export class BillPaymentsRepository {
 
   /**
    * Wallet payments by billing.pay_from_wallet_batch(): one autocommit
-   * statement for all of them, each billing.pay_from_wallet() as a statement
-   * of its own would run it (with its stored idempotent response) in its own
-   * subtransaction; an outcome per payment, in order: its response, or its
-   * error (SQLSTATE, message and detail as a BatchItemError).
+   * statement for all of them, tried as one set (one UPDATE of the bills,
+   * one INSERT of the payments, one ledger_post_many(), ...) and, if any of
+   * them is refused, each as billing.pay_from_wallet() on its own would run
+   * it (with its stored idempotent response) in its own subtransaction; an
+   * outcome per payment, in order: its response, or its error (SQLSTATE,
+   * message and detail as a BatchItemError), and which way the batch went.
    */
   async payFromWalletBatch(
     items: { paymentId: string; billId: string; payerId: string; requested: bigint | undefined; idempotency: { scope: string; key: string; claim: string; status: number } | undefined }[],
     logIn?: (log: () => void) => void,
-  ): Promise<ItemOutcome<{ response: PayResult }>[]> {
-    const rows = await preparedQuery<{ ord: number; response: PayResult | null; error_state: string | null; error_message: string | null; error_detail: string | null }>(
+  ): Promise<{ outcomes: ItemOutcome<{ response: PayResult }>[]; path: 'set' | 'each' }> {
+    const rows = await preparedQuery<{ ord: number; response: PayResult | null; error_state: string | null; error_message: string | null; error_detail: string | null; path: 'set' | 'each' }>(
       this.dataSource.manager,
       'billing.pay_from_wallet_batch',
-      `SELECT ord, response, error_state, error_message, error_detail FROM billing.pay_from_wallet_batch($1, $2, $3, $4, $5, $6, $7, $8)`,
+      `SELECT ord, response, error_state, error_message, error_detail, path FROM billing.pay_from_wallet_batch($1, $2, $3, $4, $5, $6, $7, $8)`,
       [
         items.map((i) => i.paymentId),
         items.map((i) => i.billId),
@@ -94,7 +96,7 @@ export class BillPaymentsRepository {
         ? { ok: false, error: new BatchItemError(row.error_state, row.error_message ?? row.error_state, row.error_detail || undefined) }
         : { ok: true, value: { response: row.response! } };
     }
-    return outcomes;
+    return { outcomes, path: rows[0]?.path ?? 'each' };
   }
 
   /** The bill under its row lock, with its biller's amount rules. */

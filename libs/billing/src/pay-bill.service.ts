@@ -50,7 +50,11 @@ export class PayBillService {
     onBatch: (size) => this.metrics?.groupCommitBatch.observe({ statement: 'billing_pay_from_wallet' }, size),
     // by payer, then bill: two statements take the wallets they share in the same order
     lockOrder: (p) => `${p.payerId}/${p.billId}`,
-    run: (items, inEachContext) => this.repository.payFromWalletBatch(items, inEachContext),
+    run: async (items, inEachContext) => {
+      const { outcomes, path } = await this.repository.payFromWalletBatch(items, inEachContext);
+      this.metrics?.groupCommitPath.inc({ statement: 'billing_pay_from_wallet', path });
+      return outcomes;
+    },
   });
 
   async pay(userId: string, billId: string, input: { amount?: number; method: PaymentMethod }): Promise<PayResult> {

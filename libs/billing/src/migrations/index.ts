@@ -9,6 +9,7 @@ import { BillingFunctionsPlanCached1764900100200 } from './1764900100200-billing
 import { BillPaidFromThePayment1764900100300 } from './1764900100300-bill-paid-from-the-payment.js';
 import { PayFromWalletBatch1764900600100 } from './1764900600100-pay-from-wallet-batch.js';
 import { PayFromWalletFewerStatements1764900600300 } from './1764900600300-pay-from-wallet-fewer-statements.js';
+import { PayFromWalletSetWise1764900700100 } from './1764900700100-pay-from-wallet-set-wise.js';
 
 export const billingMigrations = [
   Billing1763700400000,
@@ -22,4 +23,5 @@ export const billingMigrations = [
   BillPaidFromThePayment1764900100300,
   PayFromWalletBatch1764900600100,
   PayFromWalletFewerStatements1764900600300,
+  PayFromWalletSetWise1764900700100,
 ];

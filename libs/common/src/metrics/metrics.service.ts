@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 /**
  * One Prometheus registry per application instance (so that several apps in
@@ -13,6 +13,8 @@ export class MetricsService {
   readonly httpDuration: Histogram<'route' | 'method' | 'status_code'>;
   /** Requests served by each statement of a group commit (see GroupCommit in libs/common). */
   readonly groupCommitBatch: Histogram<'statement'>;
+  /** Statements of a group commit by how their items ran: as one set, or each on its own. */
+  readonly groupCommitPath: Counter<'statement' | 'path'>;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -28,6 +30,12 @@ export class MetricsService {
       help: 'Requests served by one statement of a group commit, by statement',
       labelNames: ['statement'],
       buckets: [1, 2, 4, 8, 16, 24, 32],
+      registers: [this.registry],
+    });
+    this.groupCommitPath = new Counter({
+      name: 'db_group_commit_path_total',
+      help: 'Statements of a group commit by how their items ran: set (the batch as one set) or each (each item on its own, as after a refusal in the batch)',
+      labelNames: ['statement', 'path'],
       registers: [this.registry],
     });
   }
