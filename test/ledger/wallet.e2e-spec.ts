@@ -191,6 +191,53 @@ describe('wallet, admin adjustments and idempotency over HTTP', () => {
       for (const c of claims) if (c.kind === 'claimed') idempotency.finished({ claim: c.claim } as Parameters<IdempotencyService['finished']>[0]);
     });
 
+    it('claims of different keys in one statement go as one set, each with the rule of a claim on its own', async () => {
+      const ds = app.api.app.get(DataSource);
+      const scope = `test:${randomUUID()}`;
+      const hash = Buffer.from('same request');
+      const [fresh, live, expired, lapsed, completed, otherRequest, ownerGone] = Array.from({ length: 7 }, () => randomUUID());
+      const [{ pid, started }] = (await ds.query(`SELECT pg_backend_pid() AS pid, backend_start::text AS started FROM pg_stat_activity WHERE pid = pg_backend_pid()`)) as {
+        pid: number;
+        started: string; // as text: a Date would lose the microseconds the owner check compares
+      }[];
+      const held = (key: string, row: { status?: string; lockedFor?: string; age?: string; ownerPid?: number; ownerStarted?: string; hash?: Buffer }) =>
+        ds.query(
+          `INSERT INTO common.idempotency_keys (scope, key, request_hash, claim, status, locked_until, response_status, response_body, created_at, owner_pid, owner_started)
+           VALUES ($1, $2, $3, gen_random_uuid(), $4, now() + $5::interval, CASE WHEN $4 = 'COMPLETED' THEN 201 END, CASE WHEN $4 = 'COMPLETED' THEN '{}'::json END,
+                   now() - $6::interval, $7, $8)`,
+          [scope, key, row.hash ?? hash, row.status ?? 'IN_PROGRESS', row.lockedFor ?? '1 minute', row.age ?? '0 seconds', row.ownerPid ?? null, row.ownerStarted ?? null],
+        );
+      await held(live!, { ownerPid: pid, ownerStarted: started }); // a running request: held
+      await held(expired!, { status: 'COMPLETED', age: '25 hours' }); // past its 24 hours: taken
+      await held(lapsed!, { lockedFor: '-1 second' }); // its lock ran out: taken
+      await held(completed!, { status: 'COMPLETED' }); // answered: held (replayed)
+      await held(otherRequest!, { lockedFor: '-1 second', hash: Buffer.from('another request') }); // another body's: held
+      await held(ownerGone!, { ownerPid: 2147483000, ownerStarted: started }); // its owner's backend is gone: taken
+      const keys = [fresh!, live!, expired!, lapsed!, completed!, otherRequest!, ownerGone!];
+      const claims = keys.map(() => randomUUID());
+      // one statement for the set: common.idempotency_claim(), the claim on its own, is not called (counted by track_functions)
+      const { rows, singles } = await ds.transaction(async (m) => {
+        await m.query(`SET LOCAL track_functions = 'pl'`);
+        const answered = (await m.query(
+          `SELECT ord, claim FROM common.idempotency_claim_batch($1::text[], $2::text[], $3::bytea[], $4::uuid[], $5::int[], $6::timestamptz[], 30, 24)`,
+          [keys.map(() => scope), keys, keys.map(() => hash), claims, keys.map(() => pid), keys.map(() => started)],
+        )) as { ord: number; claim: string | null }[];
+        const [counted] = (await m.query(
+          `SELECT COALESCE(sum(calls), 0)::int AS n FROM pg_stat_xact_user_functions WHERE schemaname = 'common' AND funcname = 'idempotency_claim'`,
+        )) as { n: number }[];
+        return { rows: answered, singles: counted!.n };
+      });
+      expect(singles).toBe(0);
+      const taken = [true, false, true, true, false, false, true];
+      expect(rows).toEqual(keys.map((_, i) => ({ ord: i + 1, claim: taken[i] ? claims[i] : null })));
+      const stored = (await ds.query(`SELECT key, claim, status FROM common.idempotency_keys WHERE scope = $1`, [scope])) as { key: string; claim: string; status: string }[];
+      for (const [i, key] of keys.entries()) {
+        const row = stored.find((r) => r.key === key)!;
+        if (taken[i]) expect(row).toEqual({ key, claim: claims[i], status: 'IN_PROGRESS' });
+        else expect(row.claim).not.toBe(claims[i]);
+      }
+    });
+
     it('forgets keys after 24 hours: the key may then be used afresh, and the purge job removes them', async () => {
       const user = await registerUser(app);
       const key = randomUUID();

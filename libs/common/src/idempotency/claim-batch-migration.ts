@@ -1,5 +1,24 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
+/** The signature and result of common.idempotency_claim_batch(). */
+export const CLAIM_BATCH_SIGNATURE = `common.idempotency_claim_batch(
+        p_scope text[], p_key text[], p_request_hash bytea[], p_claim uuid[],
+        p_owner_pid integer[], p_owner_started timestamptz[], p_claim_seconds integer, p_ttl_hours integer
+      ) RETURNS TABLE (ord integer, claim uuid)`;
+
+export const CLAIM_BATCH_LENGTHS = `IF cardinality(p_key) <> v_n OR cardinality(p_request_hash) <> v_n OR cardinality(p_claim) <> v_n
+           OR cardinality(p_owner_pid) <> v_n OR cardinality(p_owner_started) <> v_n THEN
+          RAISE EXCEPTION 'idempotency_claim_batch: arrays of different lengths';
+        END IF;`;
+
+/** Each claim in turn, as common.idempotency_claim() on its own. */
+export const CLAIM_BATCH_LOOP = `FOR i IN 1 .. v_n LOOP
+          ord := i;
+          claim := common.idempotency_claim(p_scope[i], p_key[i], p_request_hash[i], p_claim[i], p_owner_pid[i], p_owner_started[i],
+                                            p_claim_seconds, p_ttl_hours);
+          RETURN NEXT;
+        END LOOP;`;
+
 /**
  * `common.idempotency_claim_batch(...)`: the claims of several requests in
  * one statement and one transaction (IdempotencyRepository's group commit),
@@ -16,24 +35,12 @@ export class IdempotencyClaimBatch1764900600200 implements MigrationInterface {
   name = 'IdempotencyClaimBatch1764900600200';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`
-      CREATE FUNCTION common.idempotency_claim_batch(
-        p_scope text[], p_key text[], p_request_hash bytea[], p_claim uuid[],
-        p_owner_pid integer[], p_owner_started timestamptz[], p_claim_seconds integer, p_ttl_hours integer
-      ) RETURNS TABLE (ord integer, claim uuid) LANGUAGE plpgsql AS $$
+    await q.query(`CREATE FUNCTION ${CLAIM_BATCH_SIGNATURE} LANGUAGE plpgsql AS $$
       DECLARE
         v_n integer := cardinality(p_scope);
       BEGIN
-        IF cardinality(p_key) <> v_n OR cardinality(p_request_hash) <> v_n OR cardinality(p_claim) <> v_n
-           OR cardinality(p_owner_pid) <> v_n OR cardinality(p_owner_started) <> v_n THEN
-          RAISE EXCEPTION 'idempotency_claim_batch: arrays of different lengths';
-        END IF;
-        FOR i IN 1 .. v_n LOOP
-          ord := i;
-          claim := common.idempotency_claim(p_scope[i], p_key[i], p_request_hash[i], p_claim[i], p_owner_pid[i], p_owner_started[i],
-                                            p_claim_seconds, p_ttl_hours);
-          RETURN NEXT;
-        END LOOP;
+        ${CLAIM_BATCH_LENGTHS}
+        ${CLAIM_BATCH_LOOP}
       END $$`);
   }
 

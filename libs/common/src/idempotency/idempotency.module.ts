@@ -4,6 +4,7 @@ import { IDEMPOTENCY_OPTIONS, IdempotencyInterceptor } from './idempotency.inter
 import type { IdempotencyOptions } from './idempotency.interceptor.js';
 import { IdempotencyClaimBatch1764900600200 } from './claim-batch-migration.js';
 import { IdempotencyClaimFunction1764900100000 } from './claim-function-migration.js';
+import { IdempotencyClaimSetWise1764900700200 } from './claim-set-wise-migration.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
 import { IdempotencyService } from './idempotency.service.js';
 import { Idempotency1763700150000, IdempotencyOwners1764500000950 } from './migration.js';
@@ -19,6 +20,7 @@ export class IdempotencyModule {
     Idempotency1763700150000, CommonSchema1764500000000, IdempotencyOwners1764500000950, IdempotencyRecordFunction1764800200000,
     IdempotencyClaimFunction1764900100000,
     IdempotencyClaimBatch1764900600200,
+    IdempotencyClaimSetWise1764900700200,
   ];
 
   static forRoot(options: IdempotencyOptions): DynamicModule {
