@@ -130,12 +130,14 @@ export function expectError(res: HttpResult, status: number, code: string): void
 /**
  * What the group commit of `statement` has sent so far in this app (db_group_commit_batch_size):
  * statements, and the requests they carried; and of the statements, those whose items ran as
- * one set (db_group_commit_path_total{path="set"}, where the statement has such a path).
+ * one set, and those of several items that ran one by one (db_group_commit_path_total{path="set"|"each"},
+ * where the statement has such paths).
  */
-export async function groupCommitted(app: TestApp, statement: string): Promise<{ statements: number; requests: number; setWise: number }> {
+export async function groupCommitted(app: TestApp, statement: string): Promise<{ statements: number; requests: number; setWise: number; oneByOne: number }> {
   const metrics = app.api.app.get(MetricsService);
   const values = (await metrics.groupCommitBatch.get()).values.filter((v) => v.labels.statement === statement);
   const total = (suffix: string) => values.find((v) => v.metricName?.endsWith(suffix))?.value ?? 0;
-  const setWise = (await metrics.groupCommitPath.get()).values.find((v) => v.labels.statement === statement && v.labels.path === 'set')?.value ?? 0;
-  return { statements: total('_count'), requests: total('_sum'), setWise };
+  const paths = (await metrics.groupCommitPath.get()).values.filter((v) => v.labels.statement === statement);
+  const path = (name: string) => paths.find((v) => v.labels.path === name)?.value ?? 0;
+  return { statements: total('_count'), requests: total('_sum'), setWise: path('set'), oneByOne: path('each') };
 }

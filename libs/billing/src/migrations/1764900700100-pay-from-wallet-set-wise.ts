@@ -54,7 +54,9 @@ const lengthsChecked = `
  * subtransaction) and the batch runs as before, each payment on its own with
  * its own answer: a refused payment is answered exactly as it was, and costs
  * its batch the set attempt. `path` tells the caller which way the batch
- * went ('set' or 'each'), for the metric and the tests.
+ * went, for the metric and the tests: 'set', 'each' (after a refusal or
+ * with a bill twice), or 'alone' (a batch of one payment, which runs as
+ * billing.pay_from_wallet() on its own without a set attempt).
  *
  * Locks: the set takes the bills (id order) before the wallets (id order,
  * in ledger_post_many), so two set batches cannot deadlock on each other.
@@ -189,7 +191,7 @@ export class PayFromWalletSetWise1764900700100 implements MigrationInterface {
             NULL; -- undone as a whole: each payment on its own below gives each its own answer
           END;
         END IF;
-        path := 'each';
+        path := CASE WHEN v_n = 1 THEN 'alone' ELSE 'each' END;
         ${eachOnItsOwn('-- each payment in its own subtransaction, exactly as billing.pay_from_wallet() on its own')}
       END $$`);
   }

@@ -34,7 +34,7 @@ export class MetricsService {
     });
     this.groupCommitPath = new Counter({
       name: 'db_group_commit_path_total',
-      help: 'Statements of a group commit by how their items ran: set (the batch as one set) or each (each item on its own, as after a refusal in the batch)',
+      help: 'Statements of a group commit by how their items ran: set (the batch as one set), each (each item on its own, as after a refusal in the batch), alone (a statement of one item)',
       labelNames: ['statement', 'path'],
       registers: [this.registry],
     });
