@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import argon2 from 'argon2';
 import jwt from 'jsonwebtoken';
+import { DataSource } from 'typeorm';
 import { expectError, startApp, TEST_SECRETS, type TestApp } from '../support/app.js';
 import { login, randomPhone, registerUser } from '../support/factories.js';
 
@@ -64,6 +66,26 @@ describe('identity: register, login, tokens', () => {
       expect(res.status).toBe(200);
       expect(res.body.user).toMatchObject({ id: user.id, phone: user.phone, kycLevel: 0 });
       expect(res.body.refreshToken).not.toBe(user.refreshToken);
+    });
+
+    it('hashes a password stored with older argon2 settings again at its next login, and only then', async () => {
+      const user = await registerUser(app);
+      const ds = app.api.app.get(DataSource);
+      const stored = async () => ((await ds.query(`SELECT password_hash FROM identity.users WHERE id = $1`, [user.id])) as { password_hash: string }[])[0]!.password_hash;
+      const current = await stored();
+      expect(current).toMatch(/^\$argon2id\$v=19\$m=9216,p=1,t=4\$/);
+      // as the settings of an earlier release stored it
+      const old = await argon2.hash(user.password, { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 });
+      await ds.query(`UPDATE identity.users SET password_hash = $2 WHERE id = $1`, [user.id, old]);
+      expectError(await login(app, user.phone, 'wrong-password'), 401, 'INVALID_CREDENTIALS');
+      expect(await stored()).toBe(old); // a failed login changes nothing
+      expect((await login(app, user.phone, user.password)).status).toBe(200);
+      const rehashed = await stored();
+      expect(rehashed).toMatch(/^\$argon2id\$v=19\$m=9216,p=1,t=4\$/);
+      expect(rehashed).not.toBe(old);
+      expect(await argon2.verify(rehashed, user.password)).toBe(true);
+      expect((await login(app, user.phone, user.password)).status).toBe(200);
+      expect(await stored()).toBe(rehashed); // current settings: left alone
     });
 
     it('answers a wrong password and an unknown phone alike: 401 INVALID_CREDENTIALS', async () => {

@@ -41,6 +41,20 @@ export class UsersRepository {
   }
 
   /**
+   * Replaces a password hash by one of the same password with today's
+   * settings, unless the stored hash changed meanwhile (a password set in
+   * between wins). Answers whether it was replaced.
+   */
+  async replaceHash(m: EntityManager, id: string, oldHash: string, newHash: string): Promise<boolean> {
+    const [, count] = (await m.query(`UPDATE identity.users SET password_hash = $3 WHERE id = $1 AND password_hash = $2`, [
+      id,
+      oldHash,
+      newHash,
+    ])) as [unknown, number];
+    return count === 1;
+  }
+
+  /**
    * The platform administrator of ADMIN_PHONE unless a user has that phone
    * (insert-if-absent: safe when replicas start at once); answers its id, or
    * undefined when the phone was taken.

@@ -36,6 +36,11 @@ export class UsersService {
     }
   }
 
+  /** See UsersRepository.replaceHash. */
+  replaceHash(id: string, oldHash: string, newHash: string): Promise<boolean> {
+    return this.repo.replaceHash(this.dataSource.manager, id, oldHash, newHash);
+  }
+
   async findByPhone(phone: string, manager: EntityManager = this.dataSource.manager): Promise<UserRow | undefined> {
     return (await this.repo.byPhone(manager, phone)) ?? undefined;
   }

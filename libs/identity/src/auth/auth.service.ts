@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { RequestMeta } from '@app/common';
 import { IdentityConfig } from '../identity.config.js';
@@ -15,6 +15,8 @@ export interface AuthResult extends TokenPair {
 
 @Injectable()
 export class AuthService {
+  private readonly logger = new Logger('Auth');
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly users: UsersService,
@@ -62,7 +64,22 @@ export class AuthService {
       throw new InvalidCredentialsError();
     }
     await this.throttle.giveBack(phone);
+    if (this.hasher.needsRehash(row.password_hash)) await this.rehash(row, password);
     return row;
+  }
+
+  /**
+   * A hash stored with older settings is replaced at a successful login (the
+   * only moment the password is known). Best effort: the login goes on if
+   * it fails, and the next login tries again.
+   */
+  private async rehash(row: UserRow, password: string): Promise<void> {
+    try {
+      const fresh = await this.hasher.hash(password);
+      if (await this.users.replaceHash(row.id, row.password_hash, fresh)) row.password_hash = fresh;
+    } catch (err) {
+      this.logger.warn({ err, userId: row.id }, 'password rehash failed; kept the old hash');
+    }
   }
 
   async login(row: UserRow, meta: RequestMeta): Promise<AuthResult> {

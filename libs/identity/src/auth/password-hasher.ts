@@ -10,7 +10,8 @@ import argon2 from 'argon2';
  * thread that ever hashed holds one hash's memory for good. With 19 MiB and
  * 4 threads that was 77 MB of the API's resident memory after the first
  * logins; now 36 MB. Hashes stored with the old settings still verify (the
- * settings are read from the hash).
+ * settings are read from the hash) and are hashed again with these at the
+ * user's next successful login (AuthService).
  */
 const OPTIONS = { type: argon2.argon2id, memoryCost: 9216, timeCost: 4, parallelism: 1 } as const;
 
@@ -20,6 +21,19 @@ export class PasswordHasher {
 
   hash(password: string): Promise<string> {
     return argon2.hash(password, OPTIONS);
+  }
+
+  /**
+   * True for a hash stored with other settings than today's (an older
+   * OPTIONS, or a hash that cannot be read): worth hashing again at the
+   * next successful login, the only moment the password is known.
+   */
+  needsRehash(hash: string): boolean {
+    try {
+      return argon2.needsRehash(hash, OPTIONS);
+    } catch {
+      return true;
+    }
   }
 
   async verify(hash: string, password: string): Promise<boolean> {
