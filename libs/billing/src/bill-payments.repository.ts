@@ -69,16 +69,17 @@ export class BillPaymentsRepository {
    * it (with its stored idempotent response) in its own subtransaction; an
    * outcome per payment, in order: its response, or its error (SQLSTATE,
    * message and detail as a BatchItemError), and which way the batch went
-   * ('set', 'each', or 'alone' for a batch of one).
+   * ('set', 'each', or 'alone' for a batch of one) with, when a set attempt
+   * was undone, what undid it (`SQLSTATE: message`).
    */
   async payFromWalletBatch(
     items: { paymentId: string; billId: string; payerId: string; requested: bigint | undefined; idempotency: { scope: string; key: string; claim: string; status: number } | undefined }[],
     logIn?: (log: () => void) => void,
-  ): Promise<{ outcomes: ItemOutcome<{ response: PayResult }>[]; path: 'set' | 'each' | 'alone' }> {
-    const rows = await preparedQuery<{ ord: number; response: PayResult | null; error_state: string | null; error_message: string | null; error_detail: string | null; path: 'set' | 'each' | 'alone' }>(
+  ): Promise<{ outcomes: ItemOutcome<{ response: PayResult }>[]; path: 'set' | 'each' | 'alone'; setError: string | null }> {
+    const rows = await preparedQuery<{ ord: number; response: PayResult | null; error_state: string | null; error_message: string | null; error_detail: string | null; path: 'set' | 'each' | 'alone'; set_error: string | null }>(
       this.dataSource.manager,
       'billing.pay_from_wallet_batch',
-      `SELECT ord, response, error_state, error_message, error_detail, path FROM billing.pay_from_wallet_batch($1, $2, $3, $4, $5, $6, $7, $8)`,
+      `SELECT ord, response, error_state, error_message, error_detail, path, set_error FROM billing.pay_from_wallet_batch($1, $2, $3, $4, $5, $6, $7, $8)`,
       [
         items.map((i) => i.paymentId),
         items.map((i) => i.billId),
@@ -97,7 +98,7 @@ export class BillPaymentsRepository {
         ? { ok: false, error: new BatchItemError(row.error_state, row.error_message ?? row.error_state, row.error_detail || undefined) }
         : { ok: true, value: { response: row.response! } };
     }
-    return { outcomes, path: rows[0]?.path ?? 'alone' };
+    return { outcomes, path: rows[0]?.path ?? 'alone', setError: rows[0]?.set_error ?? null };
   }
 
   /** The bill under its row lock, with its biller's amount rules. */

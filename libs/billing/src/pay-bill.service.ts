@@ -1,4 +1,4 @@
-import { Injectable, Optional } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
@@ -15,6 +15,14 @@ import { BillsService, toBillView } from './bills.service.js';
 import type { BillRowDb, Biller } from './bills.service.js';
 import { decideAmount } from './domain/amount-rule.js';
 import { WebhooksService } from './webhooks.service.js';
+
+/**
+ * What may undo a set attempt of billing.pay_from_wallet_batch() without
+ * anything being wrong: a payment's refusal (no such bill, already paid, an
+ * amount its biller refuses, a short wallet, a lost claim), or losing a
+ * deadlock or a serialization conflict. Anything else is logged.
+ */
+const SET_REFUSALS = new Set(['BP404', 'BP409', 'BP422', 'LD402', 'IK409', '40P01', '40001']);
 
 /** Payments one statement of the wallet payments' group commit takes at most (each a subtransaction: see campus's charges). */
 const PAYMENTS_PER_STATEMENT = 24;
@@ -39,6 +47,8 @@ export class PayBillService {
     @Optional() private readonly metrics?: MetricsService,
   ) {}
 
+  private readonly logger = new Logger('PayBill');
+
   /** Payers' wallet payments, grouped: one statement and one commit for the payments that arrive while others run. */
   private readonly walletPayments = new GroupCommit<WalletPayment, { response: PayResult }>({
     // one at a time: on the 2-core bench (bench:payments, 32 payers over HTTP, where the API takes a core's
@@ -51,8 +61,11 @@ export class PayBillService {
     // by payer, then bill: two statements take the wallets they share in the same order
     lockOrder: (p) => `${p.payerId}/${p.billId}`,
     run: async (items, inEachContext) => {
-      const { outcomes, path } = await this.repository.payFromWalletBatch(items, inEachContext);
+      const { outcomes, path, setError } = await this.repository.payFromWalletBatch(items, inEachContext);
       this.metrics?.groupCommitPath.inc({ statement: 'billing_pay_from_wallet', path });
+      if (setError && !SET_REFUSALS.has(setError.slice(0, 5))) {
+        this.logger.warn({ setError, payments: items.length }, 'a batch of wallet payments could not go as one set; paid one by one');
+      }
       return outcomes;
     },
   });

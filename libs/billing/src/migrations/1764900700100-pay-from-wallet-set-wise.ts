@@ -56,7 +56,10 @@ const lengthsChecked = `
  * its batch the set attempt. `path` tells the caller which way the batch
  * went, for the metric and the tests: 'set', 'each' (after a refusal or
  * with a bill twice), or 'alone' (a batch of one payment, which runs as
- * billing.pay_from_wallet() on its own without a set attempt).
+ * billing.pay_from_wallet() on its own without a set attempt); `set_error`,
+ * the SQLSTATE and message that undid the set attempt, for the API to log
+ * when it is not a refusal (a fault of the set path would otherwise only
+ * show as slower batches).
  *
  * Locks: the set takes the bills (id order) before the wallets (id order,
  * in ledger_post_many), so two set batches cannot deadlock on each other.
@@ -71,7 +74,7 @@ export class PayFromWalletSetWise1764900700100 implements MigrationInterface {
       CREATE FUNCTION billing.pay_from_wallet_batch(
         p_payment uuid[], p_bill uuid[], p_payer uuid[], p_requested bigint[],
         p_idem_scope text[], p_idem_key text[], p_idem_claim uuid[], p_idem_status integer[]
-      ) RETURNS TABLE (ord integer, response jsonb, error_state text, error_message text, error_detail text, path text)
+      ) RETURNS TABLE (ord integer, response jsonb, error_state text, error_message text, error_detail text, path text, set_error text)
       LANGUAGE plpgsql AS $$
       #variable_conflict use_column
       DECLARE
@@ -87,6 +90,7 @@ export class PayFromWalletSetWise1764900700100 implements MigrationInterface {
         v_response jsonb[];
         v_found integer;
         v_claims integer;
+        v_set_error text;
       BEGIN
         ${lengthsChecked}
         IF v_n > 1 AND (SELECT count(DISTINCT b) FROM unnest(p_bill) b) = v_n THEN
@@ -185,13 +189,16 @@ export class PayFromWalletSetWise1764900700100 implements MigrationInterface {
               RAISE EXCEPTION 'IDEMPOTENCY_CLAIM_LOST' USING ERRCODE = 'IK409';
             END IF;
 
-            RETURN QUERY SELECT i, v_response[i], NULL::text, NULL::text, NULL::text, 'set'::text FROM generate_series(1, v_n) i;
+            RETURN QUERY SELECT i, v_response[i], NULL::text, NULL::text, NULL::text, 'set'::text, NULL::text FROM generate_series(1, v_n) i;
             RETURN;
           EXCEPTION WHEN OTHERS THEN
-            NULL; -- undone as a whole: each payment on its own below gives each its own answer
+            -- undone as a whole: each payment on its own below gives each its own answer; what
+            -- stopped the set goes back with them, so that the API can tell a refusal from a fault
+            v_set_error := SQLSTATE || ': ' || SQLERRM;
           END;
         END IF;
         path := CASE WHEN v_n = 1 THEN 'alone' ELSE 'each' END;
+        set_error := v_set_error;
         ${eachOnItsOwn('-- each payment in its own subtransaction, exactly as billing.pay_from_wallet() on its own')}
       END $$`);
   }
