@@ -1,37 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-
-/**
- * The loop of billing.pay_from_wallet_batch() as migration 1764900600100 wrote
- * it: each payment through billing.pay_from_wallet() in its own
- * subtransaction. `fallback` is the comment above the loop.
- */
-const eachOnItsOwn = (fallback: string) => `
-        ${fallback}
-        FOR i IN 1 .. v_n LOOP
-          ord := i;
-          BEGIN
-            SELECT r.response INTO STRICT response
-              FROM billing.pay_from_wallet(p_payment[i], p_bill[i], p_payer[i], p_requested[i], NULL, true,
-                                           p_idem_scope[i], p_idem_key[i], p_idem_claim[i], p_idem_status[i]) r;
-            error_state := NULL; error_message := NULL; error_detail := NULL;
-          EXCEPTION WHEN OTHERS THEN
-            response := NULL;
-            GET STACKED DIAGNOSTICS error_state = RETURNED_SQLSTATE, error_message = MESSAGE_TEXT, error_detail = PG_EXCEPTION_DETAIL;
-          END;
-          RETURN NEXT;
-        END LOOP;`;
-
-const signature = `billing.pay_from_wallet_batch(
-        p_payment uuid[], p_bill uuid[], p_payer uuid[], p_requested bigint[],
-        p_idem_scope text[], p_idem_key text[], p_idem_claim uuid[], p_idem_status integer[]
-      ) RETURNS TABLE (ord integer, response jsonb, error_state text, error_message text, error_detail text)`;
-
-const lengthsChecked = `
-        IF cardinality(p_bill) <> v_n OR cardinality(p_payer) <> v_n OR cardinality(p_requested) <> v_n
-           OR cardinality(p_idem_scope) <> v_n OR cardinality(p_idem_key) <> v_n OR cardinality(p_idem_claim) <> v_n
-           OR cardinality(p_idem_status) <> v_n THEN
-          RAISE EXCEPTION 'pay_from_wallet_batch: arrays of different lengths';
-        END IF;`;
+import { PAY_BATCH_LENGTHS, PAY_BATCH_EACH, payBatchEachFunction } from './1764900600100-pay-from-wallet-batch.js';
 
 /**
  * billing.pay_from_wallet_batch() set-wise: the payments of a batch were each
@@ -92,7 +60,7 @@ export class PayFromWalletSetWise1764900700100 implements MigrationInterface {
         v_claims integer;
         v_set_error text;
       BEGIN
-        ${lengthsChecked}
+        ${PAY_BATCH_LENGTHS}
         IF v_n > 1 AND (SELECT count(DISTINCT b) FROM unnest(p_bill) b) = v_n THEN
           BEGIN
             PERFORM 1 FROM billing.bills b WHERE b.id = ANY (p_bill) ORDER BY b.id FOR UPDATE;
@@ -199,21 +167,13 @@ export class PayFromWalletSetWise1764900700100 implements MigrationInterface {
         END IF;
         path := CASE WHEN v_n = 1 THEN 'alone' ELSE 'each' END;
         set_error := v_set_error;
-        ${eachOnItsOwn('-- each payment in its own subtransaction, exactly as billing.pay_from_wallet() on its own')}
+        -- each payment in its own subtransaction, exactly as billing.pay_from_wallet() on its own
+        ${PAY_BATCH_EACH}
       END $$`);
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP FUNCTION billing.pay_from_wallet_batch(uuid[], uuid[], uuid[], bigint[], text[], text[], uuid[], integer[])`);
-    await q.query(`
-      CREATE FUNCTION ${signature}
-      LANGUAGE plpgsql AS $$
-      #variable_conflict use_column
-      DECLARE
-        v_n integer := cardinality(p_payment);
-      BEGIN
-        ${lengthsChecked}
-        ${eachOnItsOwn('')}
-      END $$`);
+    await q.query(payBatchEachFunction());
   }
 }

@@ -19,6 +19,15 @@ export const CLAIM_BATCH_LOOP = `FOR i IN 1 .. v_n LOOP
           RETURN NEXT;
         END LOOP;`;
 
+/** common.idempotency_claim_batch() as this migration creates it: each claim in turn. */
+export const claimBatchLoopFunction = (verb: 'CREATE' | 'CREATE OR REPLACE'): string => `${verb} FUNCTION ${CLAIM_BATCH_SIGNATURE} LANGUAGE plpgsql AS $$
+      DECLARE
+        v_n integer := cardinality(p_scope);
+      BEGIN
+        ${CLAIM_BATCH_LENGTHS}
+        ${CLAIM_BATCH_LOOP}
+      END $$`;
+
 /**
  * `common.idempotency_claim_batch(...)`: the claims of several requests in
  * one statement and one transaction (IdempotencyRepository's group commit),
@@ -35,13 +44,7 @@ export class IdempotencyClaimBatch1764900600200 implements MigrationInterface {
   name = 'IdempotencyClaimBatch1764900600200';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`CREATE FUNCTION ${CLAIM_BATCH_SIGNATURE} LANGUAGE plpgsql AS $$
-      DECLARE
-        v_n integer := cardinality(p_scope);
-      BEGIN
-        ${CLAIM_BATCH_LENGTHS}
-        ${CLAIM_BATCH_LOOP}
-      END $$`);
+    await q.query(claimBatchLoopFunction('CREATE'));
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -1,5 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { CLAIM_BATCH_LENGTHS, CLAIM_BATCH_LOOP, CLAIM_BATCH_SIGNATURE } from './claim-batch-migration.js';
+import { claimBatchLoopFunction, CLAIM_BATCH_LENGTHS, CLAIM_BATCH_LOOP, CLAIM_BATCH_SIGNATURE } from './claim-batch-migration.js';
+import { CLAIM_TAKEOVER } from './claim-function-migration.js';
 
 /**
  * `common.idempotency_claim_batch()` set-wise: the claims of a batch were each
@@ -29,16 +30,7 @@ export class IdempotencyClaimSetWise1764900700200 implements MigrationInterface 
               SELECT x.scope, x.key, x.hash, x.claim, 'IN_PROGRESS', now() + make_interval(secs => p_claim_seconds), x.pid, x.started
                 FROM unnest(p_scope, p_key, p_request_hash, p_claim, p_owner_pid, p_owner_started) WITH ORDINALITY x(scope, key, hash, claim, pid, started, i)
                ORDER BY x.i
-              ON CONFLICT (scope, key) DO UPDATE SET
-                request_hash = EXCLUDED.request_hash, claim = EXCLUDED.claim, status = 'IN_PROGRESS',
-                response_status = NULL, response_body = NULL, locked_until = EXCLUDED.locked_until,
-                owner_pid = EXCLUDED.owner_pid, owner_started = EXCLUDED.owner_started,
-                created_at = now(), completed_at = NULL
-              WHERE k.created_at < now() - make_interval(hours => p_ttl_hours)
-                 OR (k.status = 'IN_PROGRESS' AND k.request_hash = EXCLUDED.request_hash AND (
-                       k.locked_until < now()
-                       OR (k.owner_pid IS NOT NULL AND NOT EXISTS (
-                             SELECT 1 FROM pg_stat_activity a WHERE a.pid = k.owner_pid AND a.backend_start = k.owner_started))))
+              ${CLAIM_TAKEOVER}
               RETURNING k.scope, k.key, k.claim)
             SELECT x.i::integer, t.claim
               FROM unnest(p_scope, p_key) WITH ORDINALITY x(scope, key, i)
@@ -51,12 +43,6 @@ export class IdempotencyClaimSetWise1764900700200 implements MigrationInterface 
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`CREATE OR REPLACE FUNCTION ${CLAIM_BATCH_SIGNATURE} LANGUAGE plpgsql AS $$
-      DECLARE
-        v_n integer := cardinality(p_scope);
-      BEGIN
-        ${CLAIM_BATCH_LENGTHS}
-        ${CLAIM_BATCH_LOOP}
-      END $$`);
+    await q.query(claimBatchLoopFunction('CREATE OR REPLACE'));
   }
 }
