@@ -59,6 +59,8 @@ export class PayFromWalletSetWise1764900700100 implements MigrationInterface {
         v_found integer;
         v_claims integer;
         v_set_error text;
+        v_short boolean;
+        v_posted_before boolean;
       BEGIN
         ${PAY_BATCH_LENGTHS}
         IF v_n > 1 AND (SELECT count(DISTINCT b) FROM unnest(p_bill) b) = v_n THEN
@@ -106,8 +108,8 @@ export class PayFromWalletSetWise1764900700100 implements MigrationInterface {
             SELECT array_agg(p.t ORDER BY x.i) INTO v_payment
               FROM unnest(p_payment) WITH ORDINALITY x(id, i) JOIN p ON (p.t).id = x.id;
 
-            IF EXISTS (
-              SELECT 1 FROM ledger.ledger_post_many(
+            SELECT bool_or(l.refused IS NOT NULL), bool_or(l.duplicate) INTO v_short, v_posted_before
+              FROM ledger.ledger_post_many(
                 (SELECT array_agg('bill-payment:' || p_payment[i] ORDER BY i) FROM generate_series(1, v_n) i),
                 array_fill('BILL_PAYMENT'::text, ARRAY[v_n]),
                 (SELECT array_agg('Bill ' || (v_bill[i]).customer_ref || ' ' || (v_bill[i]).period || ', receipt ' || (v_payment[i]).receipt_no ORDER BY i)
@@ -119,9 +121,13 @@ export class PayFromWalletSetWise1764900700100 implements MigrationInterface {
                         LATERAL (VALUES (1, v_wallet[i]), (2, v_receivable[i])) s(k, a)),
                 (SELECT array_agg(v_currency[i] ORDER BY i, k) FROM generate_series(1, v_n) i, generate_series(1, 2) k),
                 (SELECT array_agg(CASE k WHEN 1 THEN -v_amount[i] ELSE v_amount[i] END ORDER BY i, k) FROM generate_series(1, v_n) i, generate_series(1, 2) k)
-              ) l WHERE l.refused IS NOT NULL OR l.duplicate
-            ) THEN
+              ) l;
+            IF v_short THEN
               RAISE EXCEPTION 'insufficient funds' USING ERRCODE = 'LD402';
+            END IF;
+            IF v_posted_before THEN
+              -- new payment ids make new references: a fault, not a refusal
+              RAISE EXCEPTION 'a payment''s ledger reference was posted before';
             END IF;
 
             INSERT INTO notifications.notifications (user_id, type, data, key)
