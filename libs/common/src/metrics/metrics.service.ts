@@ -13,7 +13,7 @@ export class MetricsService {
   readonly httpDuration: Histogram<'route' | 'method' | 'status_code'>;
   /** Requests served by each statement of a group commit (see GroupCommit in libs/common). */
   readonly groupCommitBatch: Histogram<'statement'>;
-  /** Statements of a group commit by how their items ran: as one set, or each on its own. */
+  /** Statements of a group commit by how their items ran: as one set, one by one, or alone (one item). */
   readonly groupCommitPath: Counter<'statement' | 'path'>;
 
   constructor() {
