@@ -24,7 +24,12 @@ import { WebhooksService } from './webhooks.service.js';
  */
 const SET_REFUSALS = new Set(['BP404', 'BP409', 'BP422', 'LD402', 'IK409', '40P01', '40001']);
 
-/** Payments one statement of the wallet payments' group commit takes at most (each a subtransaction: see campus's charges). */
+/**
+ * Payments one statement of the wallet payments' group commit takes at most
+ * (each a subtransaction when they go one by one, plus the set attempt: keep
+ * it under 64, the subtransactions PostgreSQL caches per backend before every
+ * snapshot has to read pg_subtrans; see campus's charges).
+ */
 const PAYMENTS_PER_STATEMENT = 24;
 
 type WalletPayment = Parameters<BillPaymentsRepository['payFromWalletBatch']>[0][number];
