@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { isUnavailableError } from '@app/common';
 import { JobsService } from '@app/jobs';
 import { NotificationsConfig } from './notifications.config.js';
 import { OrganizationWebhooks } from './organization-webhooks.js';
@@ -43,7 +44,13 @@ export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationSh
     if (this.round || this.stopped) return;
     this.round = this.relay()
       .then(() => undefined)
-      .catch((err: unknown) => this.logger.error({ err }, 'webhook relay round failed; tried again next round'))
+      .catch((err: unknown) =>
+        // a database restarting, shutting down (Ctrl-C reaches PostgreSQL too) or killing the
+        // connection is not a fault of the relay: the next round claims the same deliveries
+        isUnavailableError(err)
+          ? this.logger.warn(`webhook relay round could not reach the database (${(err as Error).message}); tried again next round`)
+          : this.logger.error({ err }, 'webhook relay round failed; tried again next round'),
+      )
       .finally(() => (this.round = undefined));
   }
 
