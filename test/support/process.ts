@@ -141,8 +141,8 @@ register('data:text/javascript,' + encodeURIComponent(
 await import(process.argv[1]);
 await new Promise((r) => setTimeout(r, 200));
 const files = new Set([...Object.keys(createRequire(import.meta.url).cache), ...[...esm].map((u) => new URL(u).pathname)]);
-process.stdout.write(JSON.stringify([...files]));
-process.exit(0);
+// exit once the list is written: a pipe's write may be asynchronous (Node 24), and exit() drops what is pending
+process.stdout.write(JSON.stringify([...files]), () => process.exit(0));
 `;
 
 export function loadedModules(entry: string, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
