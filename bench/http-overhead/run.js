@@ -11,7 +11,7 @@
 // Uses DATABASE_URL when set, else the embedded PostgreSQL under .bench-data/.
 import { fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -65,10 +65,10 @@ function tree(pid) {
   }
   return [pid, ...children.flatMap(tree)];
 }
-/** The Node processes of that tree (not the embedded PostgreSQL the API starts). */
+/** The Node processes of that tree (not the embedded PostgreSQL the API starts), by executable: Node 24 names its main thread "MainThread". */
 function isNode(pid) {
   try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'node';
+    return readlinkSync(`/proc/${pid}/exe`) === process.execPath;
   } catch {
     return false;
   }
