@@ -16,6 +16,7 @@ import { createServer } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { SERVER_ENTRY, serverNodeFlags } from '../support/server.js';
 
 const { values } = parseArgs({
   options: {
@@ -108,7 +109,7 @@ if (!env.DATABASE_URL) {
   env.DATA_DIR = env.DATA_DIR ?? '.bench-data';
   env.EMBEDDED_PG_PORT = String(await freePort());
 }
-const startApi = (extra = {}) => spawn(process.execPath, ['dist/server/main.js'], { env: { ...env, ...extra }, stdio: 'ignore' });
+const startApi = (extra = {}) => spawn(process.execPath, [...serverNodeFlags(), SERVER_ENTRY], { env: { ...env, ...extra }, stdio: 'ignore' });
 const stopApi = async (child) => {
   if (child.exitCode !== null) return;
   child.kill('SIGTERM');

@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { dbUrl, pgbench, recreate, server } from '../support/postgres.js';
+import { SERVER_ENTRY, serverNodeFlags } from '../support/server.js';
 
 const { values } = parseArgs({
   options: {
@@ -190,7 +191,7 @@ const { tps: reference, p50: refP50, p99: refP99 } = await pgbench({ clients, se
 if (await fetch(`${base}/health/live`).then(() => true, () => false)) throw new Error(`port ${port} is taken: pass --port`);
 await recreate(DB);
 const profile = values['cpu-prof-dir'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof-dir']}`] : [];
-const api = spawn(process.execPath, [...profile, 'dist/server/main.js'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+const api = spawn(process.execPath, [...serverNodeFlags(), ...profile, SERVER_ENTRY], { env, stdio: ['ignore', 'inherit', 'inherit'] });
 const apiExited = new Promise((resolve) => api.once('exit', resolve));
 process.once('exit', () => api.kill('SIGKILL')); // never left behind, whatever stops the bench
 let failed = false;

@@ -16,7 +16,9 @@ import { runPrimary } from './cluster.js';
  * the heap near what is live, at the price of a full collection every few
  * seconds under load (concurrent marking; no change measurable in CPU per
  * payment). Read by V8 at each collection, so setting it here, before the
- * server starts, takes effect.
+ * server starts, takes effect. The young generation's cap cannot be set
+ * here (V8 sizes it when the process starts): `npm start` passes
+ * `--max-semi-space-size=16` on Node's command line.
  */
 const HEAP_GROWING_PERCENT = 50;
 
