@@ -70,7 +70,12 @@ const IMPORT_AS_DER = opensslMajor > 3 || (opensslMajor === 3 && opensslMinor >=
  * (both check the point the same way: one off the curve is refused).
  */
 export function importEcPublicJwk(jwk: EcPublicJwk): KeyObject {
-  if (!IMPORT_AS_DER) return createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, format: 'jwk' });
+  return importEcPublicJwkAs(jwk, IMPORT_AS_DER ? 'der' : 'jwk');
+}
+
+/** importEcPublicJwk by a given route (exported for the tests of both routes on any runtime). */
+export function importEcPublicJwkAs(jwk: EcPublicJwk, route: 'der' | 'jwk'): KeyObject {
+  if (route === 'jwk') return createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, format: 'jwk' });
   const x = Buffer.from(jwk.x, 'base64url');
   const y = Buffer.from(jwk.y, 'base64url');
   if (x.length !== 32 || y.length !== 32) throw new TypeError('a P-256 coordinate is 32 bytes');
