@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { BatchItemError, GroupCommit, type ItemOutcome } from './group-commit.js';
 
@@ -81,28 +81,39 @@ describe('GroupCommit', () => {
   });
 
   it('whenStalled: beyond maxInFlight only once the running statements have run afterMs', async () => {
-    const { sent, run } = controlledStatement();
-    const group = new GroupCommit<number, string>({ run, maxBatch: 10, maxInFlight: 1, whenStalled: { afterMs: 60, upTo: 2 } });
-    const results = [0, 1, 2].map((i) => group.submit(i));
-    await settle();
-    expect(sent.map((s) => s.items)).toEqual([[0]]);
-    await new Promise((r) => setTimeout(r, 20));
-    const late = group.submit(3);
-    await settle();
-    // the first has not run 60 ms yet: the others wait for it
-    expect(sent.map((s) => s.items)).toEqual([[0]]);
-    await new Promise((r) => setTimeout(r, 60));
-    // it has: a second statement takes all that waited (and no third: at most 2 at once)
-    expect(sent.map((s) => s.items)).toEqual([[0], [1, 2, 3]]);
-    const fourth = group.submit(4);
-    await new Promise((r) => setTimeout(r, 80));
-    expect(sent).toHaveLength(2);
-    sent[1]!.finish(allOk([1, 2, 3]));
-    sent[0]!.finish(allOk([0]));
-    await settle();
-    expect(sent.map((s) => s.items)).toEqual([[0], [1, 2, 3], [4]]);
-    sent[2]!.finish(allOk([4]));
-    expect(await Promise.all([...results, late, fourth])).toEqual([0, 1, 2, 3, 4].map((i) => `done ${i}`));
+    // the clock is the test's (setTimeout and performance.now): a loaded machine's late timers cannot reorder the steps
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+    try {
+      const { sent, run } = controlledStatement();
+      const group = new GroupCommit<number, string>({ run, maxBatch: 10, maxInFlight: 1, whenStalled: { afterMs: 60, upTo: 2 } });
+      const results = [0, 1, 2].map((i) => group.submit(i));
+      await settle();
+      expect(sent.map((s) => s.items)).toEqual([[0]]);
+      jest.advanceTimersByTime(20);
+      const late = group.submit(3);
+      await settle();
+      // the first has not run 60 ms yet: the others wait for it
+      expect(sent.map((s) => s.items)).toEqual([[0]]);
+      jest.advanceTimersByTime(39);
+      await settle();
+      expect(sent.map((s) => s.items)).toEqual([[0]]);
+      jest.advanceTimersByTime(1);
+      await settle();
+      // it has: a second statement takes all that waited (and no third: at most 2 at once)
+      expect(sent.map((s) => s.items)).toEqual([[0], [1, 2, 3]]);
+      const fourth = group.submit(4);
+      jest.advanceTimersByTime(80);
+      await settle();
+      expect(sent).toHaveLength(2);
+      sent[1]!.finish(allOk([1, 2, 3]));
+      sent[0]!.finish(allOk([0]));
+      await settle();
+      expect(sent.map((s) => s.items)).toEqual([[0], [1, 2, 3], [4]]);
+      sent[2]!.finish(allOk([4]));
+      expect(await Promise.all([...results, late, fourth])).toEqual([0, 1, 2, 3, 4].map((i) => `done ${i}`));
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it("runs what the statement logs once in each item's own async context (each request's log line and id)", async () => {
