@@ -45,6 +45,42 @@ class DeviceGuard extends AuthGuard('device') {
   }
 }
 
+/** What a route asks of its caller, read from its decorators' metadata. */
+interface RoutePolicy {
+  isPublic: boolean;
+  deviceKinds?: DeviceKind[];
+  roles?: string[];
+  orgRoles?: { roles: StaffRole[]; param: string; allowPlatformAdmin: boolean };
+  kyc: boolean;
+}
+
+/**
+ * A route's policy, read once per controller class and handler: decorator
+ * metadata is fixed once the classes are defined, and each read goes through
+ * reflect-metadata's maps, several reads for every request otherwise. Keyed by
+ * class, then handler: a handler inherited by two controllers may have two
+ * policies (class-level decorators differ).
+ */
+const policies = new WeakMap<object, WeakMap<object, RoutePolicy>>();
+function routePolicy(reflector: Reflector, context: ExecutionContext): RoutePolicy {
+  const handler = context.getHandler();
+  const cls = context.getClass();
+  let byHandler = policies.get(cls);
+  let policy = byHandler?.get(handler);
+  if (policy) return policy;
+  const targets = [handler, cls];
+  policy = {
+    isPublic: !!reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets),
+    deviceKinds: reflector.getAllAndOverride<DeviceKind[]>(DEVICE_KEY, targets),
+    roles: reflector.getAllAndOverride<string[]>(ROLES_KEY, targets),
+    orgRoles: reflector.getAllAndOverride<RoutePolicy['orgRoles']>(ORG_ROLES_KEY, targets),
+    kyc: !!reflector.getAllAndOverride<boolean>(KYC_KEY, targets),
+  };
+  if (!byHandler) policies.set(cls, (byHandler = new WeakMap()));
+  byHandler.set(handler, policy);
+  return policy;
+}
+
 /**
  * The one global guard, fail-closed: every route needs a user token unless
  * it is marked @Public(), or device signatures when it is marked
@@ -70,10 +106,15 @@ export class AuthenticationGuard implements CanActivate {
     this.tokens = new AccessTokenVerifier(config.JWT_SECRET!, config.JWT_ISSUER, config.JWT_AUDIENCE);
   }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
-    const isDevice = !!this.reflector.getAllAndOverride<DeviceKind[]>(DEVICE_KEY, targets);
+  /** Public routes are let through at once (no promise of ours): health checks and the web app's assets are most requests. */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const policy = routePolicy(this.reflector, context);
+    if (policy.isPublic) return true;
+    return this.authenticate(context, policy);
+  }
+
+  private async authenticate(context: ExecutionContext, policy: RoutePolicy): Promise<boolean> {
+    const isDevice = !!policy.deviceKinds;
     if (isDevice) {
       if (!((await this.device.canActivate(context)) as boolean)) return false;
     } else {
@@ -119,13 +160,13 @@ export class AuthorizationGuard implements CanActivate {
   constructor(private readonly reflector: Reflector) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
+    const policy = routePolicy(this.reflector, context);
+    if (policy.isPublic) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: Caller }>();
     const caller = request.user;
     if (!caller) throw new UnauthenticatedError();
 
-    const deviceKinds = this.reflector.getAllAndOverride<DeviceKind[]>(DEVICE_KEY, targets);
+    const deviceKinds = policy.deviceKinds;
     if (deviceKinds) {
       if (caller.kind !== 'device' || !deviceKinds.includes(caller.deviceKind)) {
         throw new ForbiddenError(`This route is for ${deviceKinds.join(' or ')} devices`);
@@ -134,21 +175,17 @@ export class AuthorizationGuard implements CanActivate {
     }
     if (caller.kind !== 'user') throw new UnauthenticatedError();
 
-    const roles = this.reflector.getAllAndOverride<string[]>(ROLES_KEY, targets);
-    if (roles?.includes('PLATFORM_ADMIN') && !isPlatformAdmin(caller)) {
+    if (policy.roles?.includes('PLATFORM_ADMIN') && !isPlatformAdmin(caller)) {
       throw new ForbiddenError('Platform administrators only');
     }
-    const orgRoles = this.reflector.getAllAndOverride<{ roles: StaffRole[]; param: string; allowPlatformAdmin: boolean }>(
-      ORG_ROLES_KEY,
-      targets,
-    );
+    const orgRoles = policy.orgRoles;
     if (orgRoles) {
       const orgId = (request.params as Record<string, string>)[orgRoles.param]?.toLowerCase();
       if (!orgId || !UUID.test(orgId)) throw new NotFoundError('No such organisation');
       const allowed = hasOrgRole(caller, orgId, orgRoles.roles) || (orgRoles.allowPlatformAdmin && isPlatformAdmin(caller));
       if (!allowed) throw new ForbiddenError(`Requires ${orgRoles.roles.join(' or ')} of this organisation`);
     }
-    if (this.reflector.getAllAndOverride<boolean>(KYC_KEY, targets) && caller.kycLevel < 1) {
+    if (policy.kyc && caller.kycLevel < 1) {
       throw new KycRequiredError();
     }
     return true;
