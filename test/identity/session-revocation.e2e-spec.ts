@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { expectError, startApp, type TestApp } from '../support/app.js';
-import { ADMIN, adminToken, registerUser, verifiedUser } from '../support/factories.js';
+import { ADMIN, adminToken, login, registerUser, verifiedUser } from '../support/factories.js';
 
 /** The bound documented for a session ended in another API process (CallerCache: 3 s, documented as at most 5 s). */
 const REVOCATION_BOUND_MS = 5_000;
@@ -77,5 +77,32 @@ describe('identity: a revoked session is refused within its bound', () => {
     expectError(await app.request('POST', '/v1/transit/routes', { token: staff.accessToken, body: route }), 403, 'FORBIDDEN');
     expect((await app.request('POST', `/v1/organizations/${org.body.id}/staff`, { token: admin, body: { phone: staff.phone, role: 'ORG_ADMIN' } })).status).toBe(201);
     expect((await app.request('POST', '/v1/transit/routes', { token: staff.accessToken, body: route })).status).toBe(201);
+  });
+
+  it('callers checked together are each their own: tokens of open and ended sessions at once, each answered for its user', async () => {
+    const admin = (await login(app, ADMIN.phone, ADMIN.password)).body;
+    const verified = await verifiedUser(app);
+    const open = await Promise.all(Array.from({ length: 12 }, () => registerUser(app)));
+    const ended = await Promise.all(Array.from({ length: 6 }, () => registerUser(app)));
+    await db.query(`UPDATE identity.auth_sessions SET revoked_at = now(), revoke_reason = 'LOGOUT' WHERE user_id = ANY($1)`, [ended.map((u) => u.id)]);
+    // past the caller cache's age (CallerCache, 3 s): every token below is checked against the database, all at once
+    await new Promise((r) => setTimeout(r, 3_100));
+    const tokens = [
+      { token: admin.accessToken as string, id: admin.user.id as string, open: true },
+      { token: verified.accessToken, id: verified.id, open: true },
+      ...open.map((u) => ({ token: u.accessToken, id: u.id, open: true })),
+      ...ended.map((u) => ({ token: u.accessToken, id: u.id, open: false })),
+    ].sort(() => Math.random() - 0.5);
+    const answers = await Promise.all(tokens.map((t) => app.request('GET', '/v1/me', { token: t.token })));
+    answers.forEach((res, i) => {
+      const t = tokens[i]!;
+      if (!t.open) return expectError(res, 401, 'UNAUTHENTICATED');
+      expect(res.status).toBe(200);
+      expect(res.body.id).toBe(t.id);
+    });
+    const me = (id: string) => answers[tokens.findIndex((t) => t.id === id)]!.body;
+    expect(me(admin.user.id).roles).toContainEqual({ role: 'PLATFORM_ADMIN' });
+    expect(me(verified.id).kycLevel).toBe(1);
+    expect(me(open[0]!.id)).toMatchObject({ kycLevel: 0, roles: [] });
   });
 });

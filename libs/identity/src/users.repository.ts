@@ -130,17 +130,25 @@ export class UsersRepository {
   }
 
   /** The user of an open session with their roles, in one query; undefined when either is gone. */
-  async caller(m: EntityManager, userId: string, sessionId: string): Promise<Omit<AuthenticatedUser, 'kind' | 'sessionId'> | undefined> {
-    const [row] = (await m.query(
-      `SELECT u.id, u.phone, u.kyc_level,
+  /**
+   * The callers of several tokens in one statement, by session id: each
+   * session's user (who must be the token's), roles and KYC level, for a
+   * session still open. A token whose session is gone, revoked or someone
+   * else's has no entry.
+   */
+  async callers(m: EntityManager, tokens: { userId: string; sessionId: string }[]): Promise<Map<string, Omit<AuthenticatedUser, 'kind' | 'sessionId'>>> {
+    const rows = (await m.query(
+      `SELECT s.id AS session_id, u.id, u.phone, u.kyc_level,
               COALESCE((SELECT json_agg(json_build_object('role', g.role, 'organizationId', g.organization_id) ORDER BY g.created_at)
                           FROM identity.role_grants g WHERE g.user_id = u.id), '[]'::json) AS roles
-         FROM identity.users u
-         JOIN identity.auth_sessions s ON s.user_id = u.id AND s.id = $2 AND s.revoked_at IS NULL
-        WHERE u.id = $1`,
-      [userId, sessionId],
-    )) as CallerRow[];
-    if (!row) return undefined;
-    return { id: row.id, phone: row.phone, kycLevel: row.kyc_level === 1 ? 1 : 0, roles: row.roles.map((r) => grant(r.role, r.organizationId)) };
+         FROM unnest($1::uuid[], $2::uuid[]) AS t(user_id, session_id)
+         JOIN identity.auth_sessions s ON s.id = t.session_id AND s.user_id = t.user_id AND s.revoked_at IS NULL
+         JOIN identity.users u ON u.id = s.user_id`,
+      [tokens.map((t) => t.userId), tokens.map((t) => t.sessionId)],
+    )) as (CallerRow & { session_id: string })[];
+    return new Map(
+      rows.map((row) => [row.session_id, { id: row.id, phone: row.phone, kycLevel: row.kyc_level === 1 ? 1 : 0, roles: row.roles.map((r) => grant(r.role, r.organizationId)) }]),
+    );
   }
+
 }

@@ -1,11 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { NotFoundError } from '@app/common';
+import { GroupCommit, NotFoundError, UUID } from '@app/common';
 import { PhoneTakenError } from './identity.errors.js';
 import type { AuthenticatedUser, RoleGrant } from './identity.types.js';
 import { isUniqueViolation } from '@app/database';
 import type { UserEntity } from './entities/user.entity.js';
 import { UsersRepository } from './users.repository.js';
+
+/** Token checks answered by one statement at most. */
+const CALLERS_PER_STATEMENT = 64;
 
 /** A user as identity's services and auth read it. */
 export type UserRow = UserEntity;
@@ -80,10 +83,28 @@ export class UsersService {
    * and whether the token's session is still open (logout and refresh-token
    * reuse end it). One query.
    */
+  /**
+   * The caller of a token (user, roles, KYC level) while its session is open.
+   * Loads that arrive while another runs go together in the next statement:
+   * callers cached at the same moment (a burst of logins, a restart) expire
+   * together, and one query each would take the pool from the payments
+   * behind them.
+   */
   async loadCaller(userId: string, sessionId: string): Promise<AuthenticatedUser | undefined> {
-    const caller = await this.repo.caller(this.dataSource.manager, userId, sessionId);
+    // ids from a token we signed are UUIDs; anything else has no session (and must not fail a batch's cast)
+    if (!UUID.test(userId) || !UUID.test(sessionId)) return undefined;
+    const caller = await this.callerLoads.submit({ userId: userId.toLowerCase(), sessionId: sessionId.toLowerCase() });
     return caller && { kind: 'user', ...caller, sessionId };
   }
+
+  private readonly callerLoads = new GroupCommit<{ userId: string; sessionId: string }, Omit<AuthenticatedUser, 'kind' | 'sessionId'> | undefined>({
+    maxInFlight: 2,
+    maxBatch: CALLERS_PER_STATEMENT,
+    run: async (tokens) => {
+      const found = await this.repo.callers(this.dataSource.manager, tokens);
+      return tokens.map((t) => ({ ok: true, value: found.get(t.sessionId) }));
+    },
+  });
 }
 
 export function toUserView(row: UserRow, roles: RoleGrant[]): UserView {
