@@ -13,7 +13,7 @@
 // the first write of each hot page after the checkpoint (a full-page image in the WAL) done.
 // Every payment must succeed (the bench fails otherwise) and `ledger:verify` must pass after it.
 // The API process's RSS (VmRSS) is sampled during the run; its peak is printed.
-// Usage: npm run bench:payments [-- --seconds 10 --warmup 3 --log-level warn --clients 32 --payers 64 --bills 1000 --port 0 --cpu-prof-dir DIR --db NAME]
+// Usage: npm run bench:payments [-- --seconds 10 --warmup 10 --log-level warn --clients 32 --payers 64 --bills 1000 --port 0 --cpu-prof-dir DIR --db NAME]
 // Uses DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432/postgres).
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -30,7 +30,7 @@ import { SERVER_ENTRY, serverNodeFlags } from '../support/server.js';
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '10' },
-    warmup: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '10' },
     // the API's log level: 'info' logs each payment with its time (a tail's requests can then be found in time)
     'log-level': { type: 'string', default: 'warn' },
     clients: { type: 'string', default: '32' },
@@ -234,8 +234,10 @@ try {
       if (r.rejected.length) throw new Error(`bills rejected: ${JSON.stringify(r.rejected.slice(0, 3))}`);
     }
   };
-  const refs = (kind, i) => Array.from({ length: billsEach }, (_, k) => `${kind}${i}-${k}`);
-  await times(payers, (i) => upload(billers[i], [...(i < clients ? [...refs('W', i), ...refs('A', i)] : []), ...refs('S', i)]));
+  const refs = (kind, i, count = billsEach) => Array.from({ length: count }, (_, k) => `${kind}${i}-${k}`);
+  // the warm-up's bills: as many a second as phase 1's
+  const warmupBills = Math.ceil((billsEach * warmupSeconds) / seconds);
+  await times(payers, (i) => upload(billers[i], [...(i < clients ? [...refs('W', i, warmupBills), ...refs('A', i)] : []), ...refs('S', i)]));
   await upload(billers[0], Array.from({ length: payers }, (_, i) => refs('H', i)).flat());
   const db = new pg.Client({ connectionString: dbUrl(DB) });
   await db.connect();
