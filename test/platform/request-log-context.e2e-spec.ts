@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { groupCommitted, startApp, type TestApp } from '../support/app.js';
-import { ADMIN, adminToken, verifiedUser } from '../support/factories.js';
+import { ADMIN, adminToken, registerUser, verifiedUser } from '../support/factories.js';
 import { bill, credit, fetchBill, loadBills, makeBiller } from '../support/billing.js';
 import { idemKey } from '../support/payments.js';
 
@@ -89,6 +89,19 @@ describe('request id in the log lines of a payment', () => {
       expect(mine.filter((msg) => /common\.idempotency_claim_batch\(/.test(msg))).toHaveLength(1);
       expect(mine.filter((msg) => /billing\.pay_from_wallet_batch\(/.test(msg))).toHaveLength(1);
     }
+  });
+
+  it("logs the check of several tokens at once (one statement) once under each checking request's id", async () => {
+    // registered, never used: each token's first request loads its caller from the database, all of them at once
+    const users = await Promise.all(Array.from({ length: 10 }, () => registerUser(app)));
+    const ids = users.map((_, i) => `callers-ctx-${String(i).padStart(4, '0')}`);
+    const before = app.logs.length;
+    const results = await Promise.all(users.map((u, i) => app.request('GET', '/v1/me', { token: u.accessToken, headers: { 'x-request-id': ids[i]! } })));
+    expect(results.map((r) => r.body.id)).toEqual(users.map((u) => u.id));
+    const lines = app.logs.slice(before).filter((l) => l.context === 'SQL' && /FROM unnest\(\$1::uuid\[\], \$2::uuid\[\]\) AS t\(user_id, session_id\)/.test(String(l.msg)));
+    // each request's check logged once, under its own id, whichever request's statement carried its token
+    for (const id of ids) expect(lines.filter((l) => l.reqId === id)).toHaveLength(1);
+    expect(lines).toHaveLength(ids.length);
   });
 
   it('answers health checks with a request id, without an access line unless they fail', async () => {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { affectedRows, returnedRows } from '@app/database';
+import { affectedRows, preparedQuery, returnedRows } from '@app/database';
 import { CallerChanges } from './auth/caller-changes.js';
 import { UserEntity } from './entities/user.entity.js';
 import type { AuthenticatedUser, RoleGrant } from './identity.types.js';
@@ -136,8 +136,15 @@ export class UsersRepository {
    * session still open. A token whose session is gone, revoked or someone
    * else's has no entry.
    */
-  async callers(m: EntityManager, tokens: { userId: string; sessionId: string }[]): Promise<Map<string, Omit<AuthenticatedUser, 'kind' | 'sessionId'>>> {
-    const rows = (await m.query(
+  async callers(
+    m: EntityManager,
+    tokens: { userId: string; sessionId: string }[],
+    logIn?: (log: () => void) => void,
+  ): Promise<Map<string, Omit<AuthenticatedUser, 'kind' | 'sessionId'>>> {
+    // a named prepared statement (parsed once per connection), logged in each checking request's context
+    const rows = await preparedQuery<CallerRow & { session_id: string }>(
+      m,
+      'identity.callers',
       `SELECT s.id AS session_id, u.id, u.phone, u.kyc_level,
               COALESCE((SELECT json_agg(json_build_object('role', g.role, 'organizationId', g.organization_id) ORDER BY g.created_at)
                           FROM identity.role_grants g WHERE g.user_id = u.id), '[]'::json) AS roles
@@ -145,7 +152,8 @@ export class UsersRepository {
          JOIN identity.auth_sessions s ON s.id = t.session_id AND s.user_id = t.user_id AND s.revoked_at IS NULL
          JOIN identity.users u ON u.id = s.user_id`,
       [tokens.map((t) => t.userId), tokens.map((t) => t.sessionId)],
-    )) as (CallerRow & { session_id: string })[];
+      logIn,
+    );
     return new Map(
       rows.map((row) => [row.session_id, { id: row.id, phone: row.phone, kycLevel: row.kyc_level === 1 ? 1 : 0, roles: row.roles.map((r) => grant(r.role, r.organizationId)) }]),
     );

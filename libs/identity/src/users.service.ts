@@ -100,8 +100,8 @@ export class UsersService {
   private readonly callerLoads = new GroupCommit<{ userId: string; sessionId: string }, Omit<AuthenticatedUser, 'kind' | 'sessionId'> | undefined>({
     maxInFlight: 2,
     maxBatch: CALLERS_PER_STATEMENT,
-    run: async (tokens) => {
-      const found = await this.repo.callers(this.dataSource.manager, tokens);
+    run: async (tokens, inEachContext) => {
+      const found = await this.repo.callers(this.dataSource.manager, tokens, inEachContext);
       return tokens.map((t) => ({ ok: true, value: found.get(t.sessionId) }));
     },
   });
