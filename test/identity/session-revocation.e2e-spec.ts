@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import jwt from 'jsonwebtoken';
 import pg from 'pg';
-import { expectError, startApp, type TestApp } from '../support/app.js';
+import { expectError, startApp, TEST_SECRETS, type TestApp } from '../support/app.js';
+import { UsersService } from '@app/identity';
 import { ADMIN, adminToken, login, registerUser, verifiedUser } from '../support/factories.js';
 
 /** The bound documented for a session ended in another API process (CallerCache: 3 s, documented as at most 5 s). */
@@ -85,6 +87,9 @@ describe('identity: a revoked session is refused within its bound', () => {
     const open = await Promise.all(Array.from({ length: 12 }, () => registerUser(app)));
     const ended = await Promise.all(Array.from({ length: 6 }, () => registerUser(app)));
     await db.query(`UPDATE identity.auth_sessions SET revoked_at = now(), revoke_reason = 'LOGOUT' WHERE user_id = ANY($1)`, [ended.map((u) => u.id)]);
+    // a token we signed naming one user with another's open session: refused
+    const { sid } = JSON.parse(Buffer.from(open[0]!.accessToken.split('.')[1]!, 'base64url').toString()) as { sid: string };
+    const crossed = jwt.sign({ sub: open[1]!.id, sid }, TEST_SECRETS.JWT_SECRET, { issuer: 'city-pay', audience: 'city-pay-api', expiresIn: 60 });
     // past the caller cache's age (CallerCache, 3 s): every token below is checked against the database, all at once
     await new Promise((r) => setTimeout(r, 3_100));
     const tokens = [
@@ -92,6 +97,7 @@ describe('identity: a revoked session is refused within its bound', () => {
       { token: verified.accessToken, id: verified.id, open: true },
       ...open.map((u) => ({ token: u.accessToken, id: u.id, open: true })),
       ...ended.map((u) => ({ token: u.accessToken, id: u.id, open: false })),
+      { token: crossed, id: open[1]!.id, open: false },
     ].sort(() => Math.random() - 0.5);
     const answers = await Promise.all(tokens.map((t) => app.request('GET', '/v1/me', { token: t.token })));
     answers.forEach((res, i) => {
@@ -100,9 +106,26 @@ describe('identity: a revoked session is refused within its bound', () => {
       expect(res.status).toBe(200);
       expect(res.body.id).toBe(t.id);
     });
-    const me = (id: string) => answers[tokens.findIndex((t) => t.id === id)]!.body;
+    const me = (id: string) => answers[tokens.findIndex((t) => t.open && t.id === id)]!.body;
     expect(me(admin.user.id).roles).toContainEqual({ role: 'PLATFORM_ADMIN' });
     expect(me(verified.id).kycLevel).toBe(1);
     expect(me(open[0]!.id)).toMatchObject({ kycLevel: 0, roles: [] });
+  });
+
+  it("a token naming one user with another's session gets no caller, though that session's own token is in the same statement", async () => {
+    const [owner, other, fillerA, fillerB] = await Promise.all(Array.from({ length: 4 }, () => registerUser(app)));
+    const sessionOf = (u: { accessToken: string }) =>
+      (JSON.parse(Buffer.from(u.accessToken.split('.')[1]!, 'base64url').toString()) as { sid: string }).sid;
+    const users = app.api.app.get(UsersService);
+    // two loads take both statements' places; the two submitted next wait and go together, in one statement
+    const loads = [
+      users.loadCaller(fillerA!.id, sessionOf(fillerA!)),
+      users.loadCaller(fillerB!.id, sessionOf(fillerB!)),
+      users.loadCaller(owner!.id, sessionOf(owner!)),
+      users.loadCaller(other!.id, sessionOf(owner!)),
+    ];
+    const [a, b, own, crossed] = await Promise.all(loads);
+    expect([a?.id, b?.id, own?.id]).toEqual([fillerA!.id, fillerB!.id, owner!.id]);
+    expect(crossed).toBeUndefined();
   });
 });

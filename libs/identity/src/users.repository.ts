@@ -26,6 +26,9 @@ const USER_COLUMNS = `id, phone, password_hash, display_name, kyc_level, real_fu
 
 const grant = (role: RoleGrant['role'], organizationId: string | null): RoleGrant => (organizationId ? { role, organizationId } : { role });
 
+/** A token's key among the callers of one statement: its user and its session (lower-case UUIDs), never the session alone. */
+export const callerKey = (token: { userId: string; sessionId: string }): string => `${token.userId}/${token.sessionId}`;
+
 /** Data access of users and their role grants (schema identity). */
 @Injectable()
 export class UsersRepository {
@@ -129,12 +132,10 @@ export class UsersRepository {
     return inserted.length > 0;
   }
 
-  /** The user of an open session with their roles, in one query; undefined when either is gone. */
   /**
-   * The callers of several tokens in one statement, by session id: each
-   * session's user (who must be the token's), roles and KYC level, for a
-   * session still open. A token whose session is gone, revoked or someone
-   * else's has no entry.
+   * The callers of several tokens in one statement, by token (callerKey: its
+   * user and session): the user, roles and KYC level of each session still
+   * open. A token whose session is gone, revoked or another user's has no entry.
    */
   async callers(
     m: EntityManager,
@@ -155,8 +156,10 @@ export class UsersRepository {
       logIn,
     );
     return new Map(
-      rows.map((row) => [row.session_id, { id: row.id, phone: row.phone, kycLevel: row.kyc_level === 1 ? 1 : 0, roles: row.roles.map((r) => grant(r.role, r.organizationId)) }]),
+      rows.map((row) => [
+        callerKey({ userId: row.id, sessionId: row.session_id }),
+        { id: row.id, phone: row.phone, kycLevel: row.kyc_level === 1 ? 1 : 0, roles: row.roles.map((r) => grant(r.role, r.organizationId)) },
+      ]),
     );
   }
-
 }

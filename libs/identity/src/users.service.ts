@@ -5,7 +5,7 @@ import { PhoneTakenError } from './identity.errors.js';
 import type { AuthenticatedUser, RoleGrant } from './identity.types.js';
 import { isUniqueViolation } from '@app/database';
 import type { UserEntity } from './entities/user.entity.js';
-import { UsersRepository } from './users.repository.js';
+import { callerKey, UsersRepository } from './users.repository.js';
 
 /** Token checks answered by one statement at most. */
 const CALLERS_PER_STATEMENT = 64;
@@ -79,13 +79,9 @@ export class UsersService {
   }
 
   /**
-   * The caller of a request bearing an access token: the user, their roles,
-   * and whether the token's session is still open (logout and refresh-token
-   * reuse end it). One query.
-   */
-  /**
-   * The caller of a token (user, roles, KYC level) while its session is open.
-   * Loads that arrive while another runs go together in the next statement:
+   * The caller of a request bearing an access token: the user, their roles
+   * and KYC level, while the token's session is open (logout and refresh-token
+   * reuse end it). Loads that arrive while another runs go together in the next statement:
    * callers cached at the same moment (a burst of logins, a restart) expire
    * together, and one query each would take the pool from the payments
    * behind them.
@@ -102,7 +98,7 @@ export class UsersService {
     maxBatch: CALLERS_PER_STATEMENT,
     run: async (tokens, inEachContext) => {
       const found = await this.repo.callers(this.dataSource.manager, tokens, inEachContext);
-      return tokens.map((t) => ({ ok: true, value: found.get(t.sessionId) }));
+      return tokens.map((t) => ({ ok: true, value: found.get(callerKey(t)) }));
     },
   });
 }
