@@ -3,6 +3,7 @@ import jwt from 'jsonwebtoken';
 import pg from 'pg';
 import { expectError, startApp, TEST_SECRETS, type TestApp } from '../support/app.js';
 import { UsersService } from '@app/identity';
+import { claimsOf } from '../support/campus.js';
 import { ADMIN, adminToken, login, registerUser, verifiedUser } from '../support/factories.js';
 
 /** The bound documented for a session ended in another API process (CallerCache: 3 s, documented as at most 5 s). */
@@ -88,8 +89,7 @@ describe('identity: a revoked session is refused within its bound', () => {
     const ended = await Promise.all(Array.from({ length: 6 }, () => registerUser(app)));
     await db.query(`UPDATE identity.auth_sessions SET revoked_at = now(), revoke_reason = 'LOGOUT' WHERE user_id = ANY($1)`, [ended.map((u) => u.id)]);
     // a token we signed naming one user with another's open session: refused
-    const { sid } = JSON.parse(Buffer.from(open[0]!.accessToken.split('.')[1]!, 'base64url').toString()) as { sid: string };
-    const crossed = jwt.sign({ sub: open[1]!.id, sid }, TEST_SECRETS.JWT_SECRET, { issuer: 'city-pay', audience: 'city-pay-api', expiresIn: 60 });
+    const crossed = jwt.sign({ sub: open[1]!.id, sid: claimsOf(open[0]!.accessToken).sid as string }, TEST_SECRETS.JWT_SECRET, { issuer: 'city-pay', audience: 'city-pay-api', expiresIn: 60 });
     // past the caller cache's age (CallerCache, 3 s): every token below is checked against the database, all at once
     await new Promise((r) => setTimeout(r, 3_100));
     const tokens = [
@@ -114,8 +114,7 @@ describe('identity: a revoked session is refused within its bound', () => {
 
   it("a token naming one user with another's session gets no caller, though that session's own token is in the same statement", async () => {
     const [owner, other, fillerA, fillerB] = await Promise.all(Array.from({ length: 4 }, () => registerUser(app)));
-    const sessionOf = (u: { accessToken: string }) =>
-      (JSON.parse(Buffer.from(u.accessToken.split('.')[1]!, 'base64url').toString()) as { sid: string }).sid;
+    const sessionOf = (u: { accessToken: string }) => claimsOf(u.accessToken).sid as string;
     const users = app.api.app.get(UsersService);
     // two loads take both statements' places; the two submitted next wait and go together, in one statement
     const loads = [
