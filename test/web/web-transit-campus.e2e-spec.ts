@@ -8,6 +8,7 @@ import { credit } from '../support/billing.js';
 import { buildWebApp, capture, launchChromium, PHONE, DESKTOP, type AxeViolation } from '../support/browser.js';
 import { makeOperator, makeRider, tap, upload } from '../support/transit.js';
 import { cardCode, cardView, charge, makeMerchant, makeUniversity, studentWithCard } from '../support/campus.js';
+import { eventually } from '../support/payments.js';
 
 /**
  * The transit, campus and notifications parts of the web app in a real
@@ -141,22 +142,23 @@ describe('web app: transit, campus, notifications', () => {
     expect(manifest.icons.map((i: { sizes: string }) => i.sizes)).toEqual(expect.arrayContaining(['192x192', '512x512']));
     await page.evaluate(() => (globalThis as any).navigator.serviceWorker.ready.then(() => true));
     // the credential for offline codes is stored (key in IndexedDB, not extractable)
-    const stored = await page.waitForFunction(
-      () =>
-        new Promise((resolve) => {
-          const req = (globalThis as any).indexedDB.open('citypay-transit', 1);
-          req.onupgradeneeded = () => req.result.createObjectStore('credentials');
-          req.onsuccess = () => {
-            const get = req.result.transaction('credentials').objectStore('credentials').get('current');
-            get.onsuccess = () => resolve(get.result ? { extractable: get.result.privateKey.extractable, maxCodes: get.result.maxCodes } : null);
-            get.onerror = () => resolve(null);
-          };
-          req.onerror = () => resolve(null);
-        }),
-      undefined,
-      { timeout: 15_000 },
-    );
-    expect(await stored.jsonValue()).toMatchObject({ extractable: false, maxCodes: expect.any(Number) });
+    // polled: waitForFunction takes the promise itself as a truthy answer and would read the store only once
+    const readStored = () =>
+      page.evaluate(
+        () =>
+          new Promise<{ extractable: boolean; maxCodes: number } | null>((resolve) => {
+            const req = (globalThis as any).indexedDB.open('citypay-transit', 1);
+            req.onupgradeneeded = () => req.result.createObjectStore('credentials');
+            req.onsuccess = () => {
+              const get = req.result.transaction('credentials').objectStore('credentials').get('current');
+              get.onsuccess = () => resolve(get.result ? { extractable: get.result.privateKey.extractable, maxCodes: get.result.maxCodes } : null);
+              get.onerror = () => resolve(null);
+            };
+            req.onerror = () => resolve(null);
+          }),
+      );
+    const stored = await eventually(readStored, 15_000, 'the offline credential in IndexedDB');
+    expect(stored).toMatchObject({ extractable: false, maxCodes: expect.any(Number) });
     // the service worker has the app shell: reload once under its control
     await page.reload();
     await page.locator('[data-testid=ride-code][data-code-kind=online]').waitFor();
