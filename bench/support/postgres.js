@@ -30,9 +30,12 @@ export async function pgbenchTps({ clients, seconds }) {
 /**
  * pgbench tpcb-like (scale 10) on the same server with the same clients:
  * transactions per second, and the p50/p99 latency of a fifth of its
- * transactions, ms (pgbench's own log, sampled).
+ * transactions, ms (pgbench's own log, sampled). `script` picks another
+ * built-in script: simple-update leaves out tpcb-like's updates of the 10
+ * branch rows every transaction shares, so its latency is the server's and
+ * not that of waiting on those rows' locks.
  */
-export async function pgbench({ clients, seconds }) {
+export async function pgbench({ clients, seconds, script = 'tpcb-like' }) {
   // one database per run: benchmarks started side by side must not drop each other's
   const name = `citypay_bench_pgbench_${process.pid}`;
   await recreate(name);
@@ -44,7 +47,7 @@ export async function pgbench({ clients, seconds }) {
     execFileSync('pgbench', ['-i', '-q', '-s', '10', url], { stdio: 'ignore' });
     out = execFileSync(
       'pgbench',
-      ['-b', 'tpcb-like', '-c', String(clients), '-j', '2', '-T', String(seconds), '-n', '-l', '--sampling-rate', '0.2', `--log-prefix=${join(logs, 'tx')}`, url],
+      ['-b', script, '-c', String(clients), '-j', '2', '-T', String(seconds), '-n', '-l', '--sampling-rate', '0.2', `--log-prefix=${join(logs, 'tx')}`, url],
       { encoding: 'utf8' },
     );
     // one line a sampled transaction: client, transaction number, latency in microseconds, ...
