@@ -125,21 +125,27 @@ export async function waitReady(port: number, timeoutMs = 30_000): Promise<numbe
 /**
  * Every module file a built entry loads up to its top level having run (ES
  * modules through a load hook, CommonJS through require.cache), listed by a
- * child process that imports it and exits 200 ms later.
+ * child process that imports it and exits 200 ms later. The hook runs on
+ * its own thread and posts each file as it loads; before reading the list,
+ * the child asks that thread for a flush and waits for the answer, which
+ * comes after every file it posted (one port keeps its messages' order): a
+ * fixed wait alone lost the entry itself on a busy machine.
  */
 const LISTER = `
 import { register, createRequire } from 'node:module';
 import { MessageChannel } from 'node:worker_threads';
 const esm = new Set();
 const { port1, port2 } = new MessageChannel();
-port1.on('message', (u) => esm.add(u));
+let flushed;
+port1.on('message', (m) => (typeof m === 'string' ? esm.add(m) : flushed?.()));
 port1.unref();
 register('data:text/javascript,' + encodeURIComponent(
-  'let p; export function initialize(d) { p = d.port; } ' +
+  'let p; export function initialize(d) { p = d.port; p.on("message", () => p.postMessage({ flushed: true })); p.unref(); } ' +
   'export async function load(u, c, n) { if (u.startsWith("file:")) p.postMessage(u); return n(u, c); }'),
   { data: { port: port2 }, transferList: [port2] });
 await import(process.argv[1]);
 await new Promise((r) => setTimeout(r, 200));
+await new Promise((r) => { flushed = r; port1.ref(); port1.postMessage('flush'); });
 const files = new Set([...Object.keys(createRequire(import.meta.url).cache), ...[...esm].map((u) => new URL(u).pathname)]);
 // exit once the list is written: a pipe's write may be asynchronous (Node 24), and exit() drops what is pending
 process.stdout.write(JSON.stringify([...files]), () => process.exit(0));
