@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import pg from 'pg';
 import PgBoss from 'pg-boss';
 import type { EntityManager } from 'typeorm';
 import { DATABASE_URL } from '@app/database';
@@ -27,35 +28,50 @@ export interface JobDefinition<T extends object = object> {
  */
 /** SQLSTATEs of a connection the server ended: admin_shutdown, crash_shutdown, cannot_connect_now. */
 const SERVER_ENDED_CONNECTION = new Set(['57P01', '57P02', '57P03']);
+/** pg-boss's connections: its workers' polls, completions and maintenance share them. */
+const POOL_SIZE = 4;
+/** How long a pg-boss statement waits for one of them before failing (its worker polls again later). */
+const CONNECTION_WAIT_MS = 10_000;
+/** How long a stop waits for the polls already sent or queued for a connection (see onApplicationShutdown). */
+const POLLS_DRAIN_MS = 5_000;
 
 @Injectable()
 export class JobsService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Jobs');
   private readonly definitions = new Map<string, JobDefinition<any>>();
   private readonly boss: PgBoss;
+  private readonly pool: pg.Pool;
   private started = false;
 
   constructor(
     @Inject(DATABASE_URL) url: string,
     @Inject(JOBS_OPTIONS) private readonly options: JobsOptions,
   ) {
-    this.boss = new PgBoss({
+    // pg-boss on a pool of ours (its `db` option) rather than its own: see onApplicationShutdown
+    this.pool = new pg.Pool({
       connectionString: url,
       application_name: `${options.applicationName}-jobs`,
-      max: 4,
+      max: POOL_SIZE,
+      connectionTimeoutMillis: CONNECTION_WAIT_MS,
+    });
+    this.boss = new PgBoss({
+      db: { executeSql: (text: string, values?: unknown[]) => this.pool.query(text, values) },
       schedule: options.runWorkers,
       supervise: options.runWorkers,
       // expire jobs left active by a process that died soon after their expiry (default: every 2 minutes)
       maintenanceIntervalSeconds: 10,
     });
-    this.boss.on('error', (err: Error & { code?: string }) => {
+    const onError = (err: Error & { code?: string }): void => {
       // the server ended the connection (a stop, Ctrl-C reaching the embedded PostgreSQL too, a failover): pg-boss reconnects or is stopping
       if (err.code !== undefined && SERVER_ENDED_CONNECTION.has(err.code)) {
         this.logger.warn(`pg-boss connection ended by PostgreSQL (${err.code}: ${err.message})`);
         return;
       }
       this.logger.error({ err }, 'pg-boss error');
-    });
+    };
+    this.boss.on('error', onError);
+    // an idle connection the server ended: without a listener, an unhandled 'error' event
+    this.pool.on('error', onError);
   }
 
   /** Whether this process runs jobs (and other background work that must run where the jobs do). */
@@ -80,10 +96,27 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     );
   }
 
+  /**
+   * Stops the workers (running jobs get up to 10 s), then closes the pool
+   * once the polls already under way have run. pg-pool's `end()` never
+   * answers the requests queued for a connection: a worker whose poll was
+   * queued behind a busy pool would wait forever, and pg-boss's wait for
+   * that worker to stop (a 1-s timer, again and again) would keep the
+   * process alive. The pool stays open until no statement runs or waits
+   * (at most POLLS_DRAIN_MS; a queued request gives up after
+   * CONNECTION_WAIT_MS in any case).
+   */
   async onApplicationShutdown(): Promise<void> {
-    if (!this.started) return;
-    this.started = false;
-    await this.boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+    if (this.started) {
+      this.started = false;
+      await this.boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+    }
+    if (this.pool.ending) return;
+    const deadline = Date.now() + POLLS_DRAIN_MS;
+    while ((this.pool.waitingCount > 0 || this.pool.idleCount < this.pool.totalCount) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await this.pool.end();
   }
 
   /** Enqueues a job (its own statement, outside any transaction). */
