@@ -11,11 +11,11 @@
 // Uses DATABASE_URL when set, else the embedded PostgreSQL under .bench-data/.
 import { fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { treeCpuMs, treeRssMb } from '../support/proc.js';
 import { SERVER_ENTRY, serverNodeFlags } from '../support/server.js';
 
 const { values } = parseArgs({
@@ -48,39 +48,6 @@ async function waitReady(url) {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${url} never became ready`);
-}
-
-const CLOCK_TICK_MS = 10; // USER_HZ = 100 on Linux
-/** CPU time (user + system) of a process so far, in ms. */
-function cpuMs(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * CLOCK_TICK_MS;
-}
-/** A process and its descendants. */
-function tree(pid) {
-  let children = [];
-  try {
-    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    /* gone */
-  }
-  return [pid, ...children.flatMap(tree)];
-}
-/** The Node processes of that tree (not the embedded PostgreSQL the API starts), by executable: Node 24 names its main thread "MainThread". */
-function isNode(pid) {
-  try {
-    return readlinkSync(`/proc/${pid}/exe`) === process.execPath;
-  } catch {
-    return false;
-  }
-}
-const nodeTree = (pid) => tree(pid).filter((p) => p === pid || isNode(p));
-const treeCpuMs = (pid) => nodeTree(pid).reduce((sum, p) => sum + cpuMs(p), 0);
-const treeRssMb = (pid) => nodeTree(pid).reduce((sum, p) => sum + rssMb(p), 0);
-/** Resident set size of a process, in MB. */
-function rssMb(pid) {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
-  return Number(line.split(/\s+/)[1]) / 1024;
 }
 
 async function measure(name, url, pid) {

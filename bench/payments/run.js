@@ -19,7 +19,6 @@
 // Uses DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432/postgres).
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { promisify } from 'node:util';
@@ -27,6 +26,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { dbUrl, pgbench, recreate, server } from '../support/postgres.js';
+import { cpuMs, nodeTree, treeCpuMs, treeRssMb } from '../support/proc.js';
 import { SERVER_ENTRY, serverNodeFlags } from '../support/server.js';
 
 const { values } = parseArgs({
@@ -90,35 +90,8 @@ function prcId(i) {
   const sum = [...first17].reduce((s, d, k) => s + Number(d) * w[k], 0);
   return first17 + '10X98765432'[sum % 11];
 }
-const rssMb = (pid) => {
-  try {
-    return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
-  } catch {
-    return 0;
-  }
-};
-
-/** CPU time (user + system) a process has used, ms (/proc/<pid>/stat, clock ticks of 10 ms). */
-const cpuMs = (pid) => {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return 0;
-  }
-};
-/** The API's processes: the one started and its descendants (the workers when WEB_CONCURRENCY > 1). */
-function apiPids(pid) {
-  let children = [];
-  try {
-    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    /* gone */
-  }
-  return [pid, ...children.flatMap(apiPids)];
-}
-const apiCpuMs = () => apiPids(api.pid).reduce((sum, pid) => sum + cpuMs(pid), 0);
-const apiRssMb = () => apiPids(api.pid).reduce((sum, pid) => sum + rssMb(pid), 0);
+const apiCpuMs = () => treeCpuMs(api.pid);
+const apiRssMb = () => treeRssMb(api.pid);
 /**
  * CPU used by the API's processes and by the bench database's PostgreSQL
  * backends, so that a phase's cost per payment can be read on a loaded
@@ -307,7 +280,7 @@ try {
   console.log(`  bill payments, ${payers} payers, ${payers} billers (spread) ${spread.rate.toFixed(0).padStart(7)} /s   p50 ${spread.p50} ms  p99 ${spread.p99} ms`);
   console.log(`  bill payments, ${payers} payers, ONE biller (hot)   ${hotRun.rate.toFixed(0).padStart(7)} /s   p50 ${hotRun.p50} ms  p99 ${hotRun.p99} ms   ratio hot/spread ${(hotRun.rate / spread.rate).toFixed(2)} (goal >= 0.80)`);
   console.log(`  payment statements (all phases): ${statements}, ${(carried / statements).toFixed(1)} payments each, ${((100 * setWise) / statements).toFixed(0)}% of them run as one set, ${eachWise} of several payments one by one (after a refusal), the rest of one payment`);
-  const procs = apiPids(api.pid).length;
+  const procs = nodeTree(api.pid).length;
   console.log(`  API ${procs > 1 ? `RSS of its ${procs} processes` : 'process RSS'}: peak ${rssPeak.toFixed(0)} MB during the run, ${apiRssMb().toFixed(0)} MB after (goal <= 300 MB${procs > 1 ? ' a process' : ''})`);
   for (const [name, r] of [['main', main], ['spread', spread], ['hot', hotRun]]) {
     if (r.failures.size) {
