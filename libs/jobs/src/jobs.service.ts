@@ -21,11 +21,6 @@ export interface JobDefinition<T extends object = object> {
   work?: PgBoss.WorkOptions;
 }
 
-/**
- * pg-boss on the platform's PostgreSQL: no other service needed, and any
- * number of API replicas and workers share one queue. Modules register their
- * jobs at init; workers run them only where `runWorkers` is on.
- */
 /** SQLSTATEs of a connection the server ended: admin_shutdown, crash_shutdown, cannot_connect_now. */
 const SERVER_ENDED_CONNECTION = new Set(['57P01', '57P02', '57P03']);
 /** pg-boss's connections: its workers' polls, completions and maintenance share them. */
@@ -35,6 +30,11 @@ const CONNECTION_WAIT_MS = 10_000;
 /** How long a stop waits for the polls already sent or queued for a connection (see onApplicationShutdown). */
 const POLLS_DRAIN_MS = 5_000;
 
+/**
+ * pg-boss on the platform's PostgreSQL: no other service needed, and any
+ * number of API replicas and workers share one queue. Modules register their
+ * jobs at init; workers run them only where `runWorkers` is on.
+ */
 @Injectable()
 export class JobsService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Jobs');
@@ -107,16 +107,21 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
    * CONNECTION_WAIT_MS in any case).
    */
   async onApplicationShutdown(): Promise<void> {
-    if (this.started) {
-      this.started = false;
-      await this.boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+    try {
+      if (this.started) {
+        this.started = false;
+        await this.boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+      }
+    } finally {
+      // closed even when the stop failed (the pool would otherwise keep its connections)
+      if (!this.pool.ending) {
+        const deadline = Date.now() + POLLS_DRAIN_MS;
+        while ((this.pool.waitingCount > 0 || this.pool.idleCount < this.pool.totalCount) && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        await this.pool.end();
+      }
     }
-    if (this.pool.ending) return;
-    const deadline = Date.now() + POLLS_DRAIN_MS;
-    while ((this.pool.waitingCount > 0 || this.pool.idleCount < this.pool.totalCount) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    await this.pool.end();
   }
 
   /** Enqueues a job (its own statement, outside any transaction). */
