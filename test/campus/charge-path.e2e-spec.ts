@@ -83,9 +83,10 @@ describe('campus charge path', () => {
     const code = await cardCode(app, card);
     const scope = `device:${device.id}`;
     const key = `k-${randomBytes(8).toString('hex')}`;
-    const claimed = await idempotency.claim(scope, key, randomBytes(32));
+    const requestHash = randomBytes(32);
+    const claimed = await idempotency.claim(scope, key, requestHash);
     if (claimed.kind !== 'claimed') throw new Error(`not claimed: ${claimed.kind}`);
-    const ctx = { scope, key, claim: claimed.claim, status: 201, recorded: false };
+    const ctx = { scope, key, claim: claimed.claim, status: 201, recorded: false, requestHash, claimInStatement: false };
     let result: Awaited<ReturnType<ChargesService['charge']>> | undefined;
     const sent = await statementsOf(() => idempotency.run(ctx, async () => (result = await charges.charge(device, { code, amount: 300 }))));
     idempotency.finished(ctx);

@@ -49,7 +49,7 @@ export { installIpRateLimit } from './http/rate-limit.js';
 export { Money, PaymentAmountDto, CurrencyMismatchError, CURRENCY_CODES, MAX_PAYMENT_MINOR } from './money/money.js';
 export type { Currency } from './money/money.js';
 export { IdempotencyModule } from './idempotency/idempotency.module.js';
-export { IdempotencyService, IdempotencyClaimLostError } from './idempotency/idempotency.service.js';
+export { IdempotencyService, IdempotencyClaimLostError, IdempotencyKeyExistsError } from './idempotency/idempotency.service.js';
 export {
   Idempotent,
   IdempotencyKeyRequiredError,

@@ -3,12 +3,12 @@ import type { CallHandler, ExecutionContext, NestInterceptor } from '@nestjs/com
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { ConflictError, DomainError, ValidationFailedError } from '../errors/domain-error.js';
 import { AllExceptionsFilter } from '../http/all-exceptions.filter.js';
-import { IdempotencyService } from './idempotency.service.js';
-import type { IdempotencyContext } from './idempotency.service.js';
+import { IdempotencyKeyExistsError, IdempotencyService } from './idempotency.service.js';
+import type { Claim, IdempotencyContext } from './idempotency.service.js';
 
 export const IDEMPOTENT_KEY = 'citypay:idempotent';
 
@@ -19,6 +19,22 @@ export interface IdempotentOptions {
    * so neither exists without the other. 'none': the route writes nothing.
    */
   effects?: 'transactional' | 'none';
+  /**
+   * Given the request's body, whether its use case claims the key in the
+   * statement that does its work (`IdempotencyService.sqlRecord()` with a
+   * `requestHash`, see common.idempotency_claim_fresh): one statement and
+   * commit instead of a claim's and then the work's. The route's handler
+   * runs with the key not held yet; when the key was there already (a
+   * replay, a reuse, a running request), or the request was refused, the
+   * key is claimed the ordinary way after it. Only for a use case whose
+   * every effect commits in that one statement.
+   */
+  claimInStatement?: (body: unknown) => boolean;
+}
+
+interface IdempotentMetadata {
+  effects: 'transactional' | 'none';
+  claimInStatement?: (body: unknown) => boolean;
 }
 
 /**
@@ -28,7 +44,7 @@ export interface IdempotentOptions {
  */
 export const Idempotent = (options: IdempotentOptions = {}): MethodDecorator =>
   applyDecorators(
-    SetMetadata(IDEMPOTENT_KEY, { effects: options.effects ?? 'transactional' }),
+    SetMetadata(IDEMPOTENT_KEY, { effects: options.effects ?? 'transactional', claimInStatement: options.claimInStatement } satisfies IdempotentMetadata),
     UseInterceptors(IdempotencyInterceptor),
   );
 
@@ -85,12 +101,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const options = this.reflector.get<Required<IdempotentOptions> | undefined>(IDEMPOTENT_KEY, context.getHandler());
+    const options = this.reflector.get<IdempotentMetadata | undefined>(IDEMPOTENT_KEY, context.getHandler());
     if (!options) return next.handle();
     return from(this.handle(context, next, options));
   }
 
-  private async handle(context: ExecutionContext, next: CallHandler, options: Required<IdempotentOptions>): Promise<unknown> {
+  private async handle(context: ExecutionContext, next: CallHandler, options: IdempotentMetadata): Promise<unknown> {
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: { kind: string; id: string }; rawBody?: Buffer }>();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     const header = request.headers['idempotency-key'];
@@ -106,13 +122,27 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const status =
       (this.reflector.get<number>(HTTP_CODE_METADATA, context.getHandler()) as number | undefined) ?? (request.method === 'POST' ? 201 : 200);
 
-    let claim = await this.store.claim(scope, key, hash);
-    const deadline = Date.now() + this.options.waitMs;
-    for (let delay = 10; claim.kind === 'in-progress' && Date.now() < deadline; delay = Math.min(delay * 2, 200)) {
-      await new Promise((r) => setTimeout(r, delay));
-      // claim again, not just look: the first request's process may have died meanwhile
-      claim = await this.store.claim(scope, key, hash);
+    // the refusal of a request that ran before its key was held (claimInStatement): the key answers it once claimed
+    let refused: { error: unknown } | undefined;
+    if (options.claimInStatement?.(request.body)) {
+      const ctx: IdempotencyContext = { scope, key, claim: randomUUID(), status, recorded: false, requestHash: hash, claimInStatement: true };
+      try {
+        const body = await this.store.run(ctx, () => lastValueFrom(next.handle(), { defaultValue: undefined }));
+        if (ctx.recorded) return body;
+        // a programming error (the route's use case did not claim the key it was given): its
+        // effects may have committed without the key, so the request is not run a second time
+        throw new ResponseNotRecordedError(`${request.method} ${request.routeOptions?.url ?? request.url}`);
+      } catch (err) {
+        if (err instanceof ResponseNotRecordedError) throw err;
+        if (!(err instanceof IdempotencyKeyExistsError)) {
+          // a server fault: the key is not held, and whatever committed holds it (a retry replays that)
+          if (this.errors.toBody(err, request).statusCode >= 500) throw err;
+          refused = { error: err };
+        }
+      }
     }
+
+    const claim = await this.claim(scope, key, hash);
     switch (claim.kind) {
       case 'mismatch':
         throw new IdempotencyKeyReusedError();
@@ -128,23 +158,17 @@ export class IdempotencyInterceptor implements NestInterceptor {
       }
     }
 
-    const ctx: IdempotencyContext = { scope, key, claim: claim.claim, status, recorded: false };
+    const ctx: IdempotencyContext = { scope, key, claim: claim.claim, status, recorded: false, requestHash: hash, claimInStatement: false };
+    if (refused) {
+      // nothing of that run committed, and no request with this key ran since: its answer is the key's
+      await this.failed(ctx, refused.error, request);
+      throw refused.error;
+    }
     let body: unknown;
     try {
       body = await this.store.run(ctx, () => lastValueFrom(next.handle(), { defaultValue: undefined }));
     } catch (err) {
-      const error = this.errors.toBody(err, request);
-      const refusal = error.statusCode >= 400 && error.statusCode < 500 && error.code !== 'VALIDATION_FAILED' && error.code !== 'IDEMPOTENCY_IN_PROGRESS';
-      try {
-        if (refusal) {
-          // stored for replay; if the database will not take it now, the key is given back instead
-          await this.store.complete(ctx, error.statusCode, error).catch(() => this.store.release(ctx));
-        } else {
-          await this.store.release(ctx);
-        }
-      } finally {
-        this.store.finished(ctx);
-      }
+      await this.failed(ctx, err, request);
       throw err;
     }
     this.store.finished(ctx);
@@ -160,5 +184,33 @@ export class IdempotencyInterceptor implements NestInterceptor {
       throw new ResponseNotRecordedError(`${request.method} ${request.routeOptions?.url ?? request.url}`);
     }
     return body;
+  }
+
+  /** Claims the key; a duplicate of a running request waits up to `waitMs` for it to finish. */
+  private async claim(scope: string, key: string, hash: Buffer): Promise<Claim> {
+    let claim = await this.store.claim(scope, key, hash);
+    const deadline = Date.now() + this.options.waitMs;
+    for (let delay = 10; claim.kind === 'in-progress' && Date.now() < deadline; delay = Math.min(delay * 2, 200)) {
+      await new Promise((r) => setTimeout(r, delay));
+      // claim again, not just look: the first request's process may have died meanwhile
+      claim = await this.store.claim(scope, key, hash);
+    }
+    return claim;
+  }
+
+  /** The claimed request failed: a business refusal is stored for replay; bad input and faults give the key back. */
+  private async failed(ctx: IdempotencyContext, err: unknown, request: FastifyRequest): Promise<void> {
+    const error = this.errors.toBody(err, request);
+    const refusal = error.statusCode >= 400 && error.statusCode < 500 && error.code !== 'VALIDATION_FAILED' && error.code !== 'IDEMPOTENCY_IN_PROGRESS';
+    try {
+      if (refusal) {
+        // stored for replay; if the database will not take it now, the key is given back instead
+        await this.store.complete(ctx, error.statusCode, error).catch(() => this.store.release(ctx));
+      } else {
+        await this.store.release(ctx);
+      }
+    } finally {
+      this.store.finished(ctx);
+    }
   }
 }

@@ -3,6 +3,7 @@ import type { DynamicModule } from '@nestjs/common';
 import { IDEMPOTENCY_OPTIONS, IdempotencyInterceptor } from './idempotency.interceptor.js';
 import type { IdempotencyOptions } from './idempotency.interceptor.js';
 import { IdempotencyClaimBatch1764900600200 } from './claim-batch-migration.js';
+import { IdempotencyClaimFresh1764900700300 } from './claim-fresh-migration.js';
 import { IdempotencyClaimFunction1764900100000 } from './claim-function-migration.js';
 import { IdempotencyClaimSetWise1764900700200 } from './claim-set-wise-migration.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
@@ -21,6 +22,7 @@ export class IdempotencyModule {
     IdempotencyClaimFunction1764900100000,
     IdempotencyClaimBatch1764900600200,
     IdempotencyClaimSetWise1764900700200,
+    IdempotencyClaimFresh1764900700300,
   ];
 
   static forRoot(options: IdempotencyOptions): DynamicModule {

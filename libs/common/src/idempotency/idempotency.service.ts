@@ -15,6 +15,14 @@ export interface IdempotencyContext {
   status: number;
   /** Set once the response was stored inside the request's transaction. */
   recorded: boolean;
+  /** The request's hash, for a key claimed by the use case's own statement. */
+  requestHash: Buffer;
+  /**
+   * The key is not claimed yet: the use case's statement claims it (see
+   * `sqlRecord()`), or the request goes the ordinary way after it
+   * (`@Idempotent({ claimInStatement })`).
+   */
+  claimInStatement: boolean;
 }
 
 export type Claim =
@@ -26,6 +34,18 @@ export type Claim =
 export class IdempotencyClaimLostError extends ConflictError {
   constructor() {
     super('IDEMPOTENCY_IN_PROGRESS', 'Another request with this Idempotency-Key took over; retry to get its response');
+  }
+}
+
+/**
+ * A statement that claims its request's key (`sqlRecord().requestHash`)
+ * found the key there already (SQLSTATE IK100 of
+ * common.idempotency_claim_fresh): it did nothing, and the interceptor
+ * claims the key the ordinary way. Not an answer to a client.
+ */
+export class IdempotencyKeyExistsError extends ConflictError {
+  constructor() {
+    super('IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key was made before');
   }
 }
 
@@ -118,6 +138,7 @@ export class IdempotencyService implements OnApplicationBootstrap, OnModuleDestr
   async record(manager: EntityManager, body: unknown): Promise<void> {
     const ctx = this.current();
     if (!ctx) return;
+    if (ctx.claimInStatement) throw new Error('This request claims its Idempotency-Key in its own statement (sqlRecord()); record() has no claim to complete');
     if (!(await this.repository.complete(ctx, ctx.status, body, manager))) throw new IdempotencyClaimLostError();
     ctx.recorded = true;
   }
@@ -128,10 +149,15 @@ export class IdempotencyService implements OnApplicationBootstrap, OnModuleDestr
    * raises SQLSTATE IK409 when the claim was lost): the arguments, or
    * nothing outside an idempotent request. Call `recordedInSql()` once that
    * statement committed.
+   *
+   * With `requestHash` set (a route of `@Idempotent({ claimInStatement })`),
+   * the key is not claimed yet: the statement claims it first, in its
+   * transaction (`common.idempotency_claim_fresh()`), and lets IK100
+   * (`IdempotencyKeyExistsError`) out when the key was there already.
    */
-  sqlRecord(): { scope: string; key: string; claim: string; status: number } | undefined {
+  sqlRecord(): { scope: string; key: string; claim: string; status: number; requestHash: Buffer | null } | undefined {
     const ctx = this.current();
-    return ctx && { scope: ctx.scope, key: ctx.key, claim: ctx.claim, status: ctx.status };
+    return ctx && { scope: ctx.scope, key: ctx.key, claim: ctx.claim, status: ctx.status, requestHash: ctx.claimInStatement ? ctx.requestHash : null };
   }
 
   /** The response of the current request was stored by its own SQL (see `sqlRecord()`), with its effects. */
