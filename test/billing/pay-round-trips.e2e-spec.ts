@@ -12,8 +12,8 @@ import { balance, idemKey } from '../support/payments.js';
 
 /**
  * Issue 16: a wallet bill payment is at most 3 round trips to PostgreSQL
- * (today 2: the idempotency claim, then billing.pay_from_wallet() as a
- * statement of its own that also stores the response). Every query the
+ * (today 1: billing.pay_from_wallet_batch() as a statement of its own that
+ * claims the idempotency key, pays and stores the response). Every query the
  * app's pool runs during one payment is recorded, so a path that goes back
  * to BEGIN ... COMMIT or to a separate completion fails here.
  */
@@ -82,7 +82,7 @@ describe('a wallet bill payment, round trips and response', () => {
     return user;
   }
 
-  it('pays in 2 round trips (claim, one statement), with no BEGIN/COMMIT; refusals and replays stay within 3', async () => {
+  it('pays in 1 round trip (one statement claims the key, pays, stores the response), with no BEGIN/COMMIT; refusals and replays stay within 3', async () => {
     await loadBills(app, biller, [bill('RT-1', 1000), bill('RT-2', 1000)]);
     const user = await payer(5000);
     const b1 = await fetchBill(app, user, biller, 'RT-1');
@@ -94,13 +94,14 @@ describe('a wallet bill payment, round trips and response', () => {
     expect(paid.result.status).toBe(201);
     expect(paid.queries.filter((q) => /^(BEGIN|START|COMMIT|ROLLBACK)/i.test(q))).toEqual([]);
     expect(paid.queries.filter((q) => /pay_from_wallet/.test(q))).toHaveLength(1);
-    expect(paid.queries.filter((q) => /common\.idempotency_claim_batch\(/.test(q))).toHaveLength(1); // the claim; the response went with the payment
+    expect(paid.queries.filter((q) => /common\.idempotency_claim_batch\(/.test(q))).toHaveLength(0); // the key was claimed by the payment's statement
     // the payer's live streams are woken after the commit by a NOTIFY shared with the payments
     // committed meanwhile (NotificationsService.announce): not on the payment's path, at most one
     const wakes = paid.queries.filter((q) => /pg_notify/.test(q));
     expect(wakes.length).toBeLessThanOrEqual(1);
-    expect(paid.queries.filter((q) => !wakes.includes(q))).toHaveLength(2);
+    expect(paid.queries.filter((q) => !wakes.includes(q))).toHaveLength(1);
 
+    // the statement finds the key (IK100, paying nothing), then the ordinary claim finds it completed
     const replay = await counted(() => payBill(app, user, b2.id, { method: 'WALLET' }, key));
     expect(replay.result.headers.get('idempotent-replayed')).toBe('true');
     expect(replay.result.body).toEqual(paid.result.body);
@@ -108,11 +109,11 @@ describe('a wallet bill payment, round trips and response', () => {
 
     const refused = await counted(() => payBill(app, user, b2.id, { method: 'WALLET' }));
     expectError(refused.result, 409, 'BILL_ALREADY_PAID');
-    expect(refused.queries.length).toBeLessThanOrEqual(3); // the claim, the refused statement, the stored refusal
+    expect(refused.queries.length).toBeLessThanOrEqual(3); // the refused statement, the claim, the stored refusal
     expect(await balance(app, user)).toBe(3000);
   });
 
-  it('pays a biller with a webhook in the same 2 round trips: the statement writes its event, once', async () => {
+  it('pays a biller with a webhook in the same 1 round trip: the statement writes its event, once', async () => {
     const hooked = await makeBiller(app, admin);
     const registered = await app.request('PUT', `/v1/billers/${hooked.billerId}/webhook`, { token: hooked.staff.accessToken, body: { url: 'http://127.0.0.1:9/hook' } });
     expect(registered.status).toBe(200);
@@ -127,7 +128,7 @@ describe('a wallet bill payment, round trips and response', () => {
     // the webhook relay polls the outbox on the same pool: its queries are not the payment's
     const own = paid.queries.filter((q) => !/pg_notify/.test(q) && !/webhook_deliveries/.test(q));
     expect(own.filter((q) => /^(BEGIN|START|COMMIT|ROLLBACK)/i.test(q))).toEqual([]);
-    expect(own).toHaveLength(2);
+    expect(own).toHaveLength(1);
 
     const log = await app.request('GET', `/v1/billers/${hooked.billerId}/webhook-deliveries`, { token: hooked.staff.accessToken });
     const events = (log.body.items as { eventType: string }[]).filter((d) => d.eventType === 'bill_payment.succeeded');
@@ -327,8 +328,8 @@ describe('a wallet bill payment, round trips and response', () => {
       let responses: unknown[];
       if (setWise) {
         const rows = (await ds.query(
-          `SELECT ord, response, error_state, path FROM billing.pay_from_wallet_batch($1::uuid[], $2::uuid[], $3::uuid[], $4::bigint[], $5::text[], $6::text[], $7::uuid[], $8::int[])`,
-          [paymentIds, bills.map((b) => b.id), users.map((u) => u.id), requested, scopes, keys, claims, amounts.map(() => 201)],
+          `SELECT ord, response, error_state, path FROM billing.pay_from_wallet_batch($1::uuid[], $2::uuid[], $3::uuid[], $4::bigint[], $5::text[], $6::text[], $7::uuid[], $8::int[], $9::bytea[])`,
+          [paymentIds, bills.map((b) => b.id), users.map((u) => u.id), requested, scopes, keys, claims, amounts.map(() => 201), amounts.map(() => null)],
         )) as { ord: number; response: unknown; error_state: string | null; path: string }[];
         expect(rows.map((r) => [r.ord, r.error_state, r.path])).toEqual(amounts.map((_, i) => [i + 1, null, 'set']));
         responses = rows.map((r) => r.response);

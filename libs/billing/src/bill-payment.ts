@@ -1,4 +1,4 @@
-import { IdempotencyClaimLostError, NotFoundError } from '@app/common';
+import { IdempotencyClaimLostError, IdempotencyKeyExistsError, NotFoundError } from '@app/common';
 import type { Currency } from '@app/common';
 import { sqlState } from '@app/database';
 import { InsufficientFundsError } from '@app/ledger';
@@ -92,6 +92,8 @@ export function walletRefusal(err: unknown): Error {
       return new InsufficientFundsError();
     case 'IK409':
       return new IdempotencyClaimLostError();
+    case 'IK100':
+      return new IdempotencyKeyExistsError();
     default:
       return err as Error;
   }

@@ -73,13 +73,13 @@ export class BillPaymentsRepository {
    * was undone, what undid it (`SQLSTATE: message`).
    */
   async payFromWalletBatch(
-    items: { paymentId: string; billId: string; payerId: string; requested: bigint | undefined; idempotency: { scope: string; key: string; claim: string; status: number } | undefined }[],
+    items: { paymentId: string; billId: string; payerId: string; requested: bigint | undefined; idempotency: { scope: string; key: string; claim: string; status: number; requestHash: Buffer | null } | undefined }[],
     logIn?: (log: () => void) => void,
   ): Promise<{ outcomes: ItemOutcome<{ response: PayResult }>[]; path: 'set' | 'each' | 'alone'; setError: string | null }> {
     const rows = await preparedQuery<{ ord: number; response: PayResult | null; error_state: string | null; error_message: string | null; error_detail: string | null; path: 'set' | 'each' | 'alone'; set_error: string | null }>(
       this.dataSource.manager,
       'billing.pay_from_wallet_batch',
-      `SELECT ord, response, error_state, error_message, error_detail, path, set_error FROM billing.pay_from_wallet_batch($1, $2, $3, $4, $5, $6, $7, $8)`,
+      `SELECT ord, response, error_state, error_message, error_detail, path, set_error FROM billing.pay_from_wallet_batch($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
       [
         items.map((i) => i.paymentId),
         items.map((i) => i.billId),
@@ -89,6 +89,8 @@ export class BillPaymentsRepository {
         items.map((i) => i.idempotency?.key ?? null),
         items.map((i) => i.idempotency?.claim ?? null),
         items.map((i) => i.idempotency?.status ?? null),
+        // a key not claimed yet: the statement claims it (common.idempotency_claim_fresh)
+        items.map((i) => i.idempotency?.requestHash ?? null),
       ],
       logIn,
     );

@@ -125,7 +125,8 @@ export class BillPaymentsController {
   /** By WALLET (settled at once) or a provider (PENDING with a checkout). */
   @Post('bills/:billId/payments')
   @RequireKyc()
-  @Idempotent()
+  // a wallet payment claims its key in the statement that pays (one statement and commit); a provider's goes the ordinary way
+  @Idempotent({ claimInStatement: (body) => (body as { method?: unknown } | null)?.method === 'WALLET' })
   @ApiHeader({ name: 'Idempotency-Key', required: true })
   pay(@CurrentUser() user: AuthenticatedUser, @Param('billId') billId: string, @Body() body: PayBillDto): Promise<PayResult> {
     return this.payBill.pay(user.id, billId, body);

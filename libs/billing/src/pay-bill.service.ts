@@ -20,9 +20,10 @@ import { WebhooksService } from './webhooks.service.js';
  * What may undo a set attempt of billing.pay_from_wallet_batch() without
  * anything being wrong: a payment's refusal (no such bill, already paid, an
  * amount its biller refuses, a short wallet, a lost claim), or losing a
- * deadlock or a serialization conflict. Anything else is logged.
+ * deadlock or a serialization conflict, or a key that was there already
+ * (IK100). Anything else is logged.
  */
-const SET_REFUSALS = new Set(['BP404', 'BP409', 'BP422', 'LD402', 'IK409', '40P01', '40001']);
+const SET_REFUSALS = new Set(['BP404', 'BP409', 'BP422', 'LD402', 'IK409', 'IK100', '40P01', '40001']);
 
 /**
  * Payments one statement of the wallet payments' group commit takes at most
@@ -89,11 +90,12 @@ export class PayBillService {
   }
 
   /**
-   * A payer's wallet payment. Round trips: the idempotency claim (before),
-   * then one statement that pays, writes the biller's webhook event if it
-   * has one, and stores the response, committing on its own: shared with
-   * the payments that arrive while others run (the group commit, see
-   * walletPayments), each in its own subtransaction.
+   * A payer's wallet payment: one statement that claims the request's
+   * idempotency key (a key already there answers IK100, and the
+   * interceptor claims it the ordinary way, then calls here again with the
+   * key held), pays, writes the biller's webhook event if it has one, and
+   * stores the response, committing on its own: shared with the payments
+   * that arrive while others run (the group commit, see walletPayments).
    */
   private async payWalletRequest(userId: string, billId: string, requested: bigint | undefined): Promise<PayResult> {
     const paymentId = randomUUID();

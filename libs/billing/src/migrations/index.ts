@@ -10,6 +10,7 @@ import { BillPaidFromThePayment1764900100300 } from './1764900100300-bill-paid-f
 import { PayFromWalletBatch1764900600100 } from './1764900600100-pay-from-wallet-batch.js';
 import { PayFromWalletFewerStatements1764900600300 } from './1764900600300-pay-from-wallet-fewer-statements.js';
 import { PayFromWalletSetWise1764900700100 } from './1764900700100-pay-from-wallet-set-wise.js';
+import { PayFromWalletClaimsKeys1764900700400 } from './1764900700400-pay-from-wallet-claims-keys.js';
 
 export const billingMigrations = [
   Billing1763700400000,
@@ -24,4 +25,5 @@ export const billingMigrations = [
   PayFromWalletBatch1764900600100,
   PayFromWalletFewerStatements1764900600300,
   PayFromWalletSetWise1764900700100,
+  PayFromWalletClaimsKeys1764900700400,
 ];
