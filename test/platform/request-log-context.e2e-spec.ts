@@ -66,28 +66,43 @@ describe('request id in the log lines of a payment', () => {
     for (const u of users) await credit(app, admin, u, 1_000);
     const bills = await Promise.all(refs.map((ref, i) => fetchBill(app, users[i]!, biller, ref)));
     const ids = refs.map((_, i) => `shared-ctx-${String(i).padStart(4, '0')}`);
+    // every payer pays its bill at once, each request with its own id
+    const payAll = async (toPay: { id: string }[], requestIds: string[], method: string) => {
+      const results = await Promise.all(
+        toPay.map((b, i) =>
+          app.request('POST', `/v1/bills/${b.id}/payments`, {
+            token: users[i]!.accessToken,
+            headers: { 'idempotency-key': idemKey(), 'x-request-id': requestIds[i]! },
+            body: { method },
+          }),
+        ),
+      );
+      expect(results.map((r) => r.status)).toEqual(requestIds.map(() => 201));
+    };
     const before = app.logs.length;
     const sent = await groupCommitted(app, 'billing_pay_from_wallet');
-
-    const results = await Promise.all(
-      bills.map((b, i) =>
-        app.request('POST', `/v1/bills/${b.id}/payments`, {
-          token: users[i]!.accessToken,
-          headers: { 'idempotency-key': idemKey(), 'x-request-id': ids[i]! },
-          body: { method: 'WALLET' },
-        }),
-      ),
-    );
-    expect(results.map((r) => r.status)).toEqual(ids.map(() => 201));
+    await payAll(bills, ids, 'WALLET');
     const after = await groupCommitted(app, 'billing_pay_from_wallet');
     expect(after.requests - sent.requests).toBe(n);
 
     const lines = app.logs.slice(before).filter((l) => l.context === 'SQL');
     for (const id of ids) {
       const mine = lines.filter((l) => l.reqId === id).map((l) => String(l.msg));
-      // its claim and its payment, whichever requests' statements carried them
-      expect(mine.filter((msg) => /common\.idempotency_claim_batch\(/.test(msg))).toHaveLength(1);
+      // its payment, whichever requests' statement carried it (the key was claimed by that statement)
       expect(mine.filter((msg) => /billing\.pay_from_wallet_batch\(/.test(msg))).toHaveLength(1);
+      expect(mine.filter((msg) => /common\.idempotency_claim_batch\(/.test(msg))).toHaveLength(0);
+    }
+
+    // requests that claim their key before they run (a provider's payment): the claims' shared statement, once under each id
+    const providerRefs = refs.map((ref) => `${ref}-P`);
+    await loadBills(app, biller, providerRefs.map((ref) => bill(ref, 100)));
+    const providerBills = await Promise.all(providerRefs.map((ref, i) => fetchBill(app, users[i]!, biller, ref)));
+    const claimIds = ids.map((id) => `${id}-claim`);
+    const claimsBefore = app.logs.length;
+    await payAll(providerBills, claimIds, 'ALIPAY');
+    const claimLines = app.logs.slice(claimsBefore).filter((l) => l.context === 'SQL');
+    for (const id of claimIds) {
+      expect(claimLines.filter((l) => l.reqId === id && /common\.idempotency_claim_batch\(/.test(String(l.msg)))).toHaveLength(1);
     }
   });
 
