@@ -176,6 +176,19 @@ describe('chaos: payments while the database, the API process and the providers 
       if (tries) await pause(200, 200);
       inProgress = (await admin.query<{ n: number }>(`SELECT count(*)::int AS n FROM common.idempotency_keys WHERE status = 'IN_PROGRESS'`)).rows[0].n;
     }
+    // a key left running: whose, since when, and whether its owner backend still exists (for the report below)
+    const stuckKeys = inProgress
+      ? (
+          await admin.query<{ row: string }>(
+            `SELECT format('key left IN_PROGRESS: %s, claimed %s s ago, lock until %s s from now, owner backend %s (%s)',
+                      k.scope, round(extract(epoch FROM now() - k.created_at)), round(extract(epoch FROM k.locked_until - now())), k.owner_pid,
+                      CASE WHEN a.pid IS NULL THEN 'gone' ELSE a.application_name || ', ' || coalesce(a.state, '?') END) AS row
+               FROM common.idempotency_keys k
+               LEFT JOIN pg_stat_activity a ON a.pid = k.owner_pid AND a.backend_start = k.owner_started
+              WHERE k.status = 'IN_PROGRESS' LIMIT 3`,
+          )
+        ).rows.map((r) => r.row)
+      : [];
     const jobStates = (await admin.query<{ name: string; state: string; n: number }>(
       `SELECT name, state, count(*)::int AS n FROM pgboss.job WHERE name LIKE 'payments.%' GROUP BY 1, 2 ORDER BY 1, 2`,
     )).rows;
@@ -209,7 +222,7 @@ describe('chaos: payments while the database, the API process and the providers 
           return l.slice(0, 300);
         }
       });
-    for (const item of [...errors500.slice(0, 5), ...reports.flatMap((r) => r.problems.slice(0, 5)), ...walletProblems.slice(0, 3), ...figures.unexpectedExits.slice(0, 3)]) {
+    for (const item of [...errors500.slice(0, 5), ...reports.flatMap((r) => r.problems.slice(0, 5)), ...walletProblems.slice(0, 3), ...figures.unexpectedExits.slice(0, 3), ...stuckKeys]) {
       lines.push(`  ! ${item.slice(0, 3000)}`);
     }
     console.log(lines.join('\n'));
