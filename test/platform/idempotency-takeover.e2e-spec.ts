@@ -6,6 +6,7 @@ import { lockTables, qualifiedTable, waitForBlockedBackend } from '../support/db
 import { ADMIN, adminToken, registerUser, type TestUser } from '../support/factories.js';
 import { balance, eventually, idemKey } from '../support/payments.js';
 import { buildOnce, type Child, childEnv, freePort, runNode, waitReady, SERVER } from '../support/process.js';
+import { IdempotencyRepository } from '../../libs/common/src/idempotency/idempotency.repository.js';
 
 const MAIN = SERVER;
 const adjustment = (user: TestUser) => ({ userId: user.id, direction: 'CREDIT', amount: 500, currency: 'CNY', reason: 'takeover test' });
@@ -80,6 +81,31 @@ describe('idempotency keys of a process that died are taken over at once; a live
     expect(replay.status).toBe(201);
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
     expect(replay.body).toEqual(ran[0].body);
+  });
+
+  it('gives back a claim whose commit it never learnt of (connection lost at the commit): a retry runs at once, not after the lock', async () => {
+    const user = await registerUser(app);
+    const key = idemKey();
+    const send = () => app.request('POST', '/v1/admin/adjustments', { token: admin, headers: { 'idempotency-key': key }, body: adjustment(user) });
+    // the claim's statement commits, then its answer is lost, as when the connection dies at the commit
+    const repository = app.api.app.get(IdempotencyRepository);
+    const claim = repository.claim.bind(repository);
+    repository.claim = async (...args: Parameters<IdempotencyRepository['claim']>) => {
+      repository.claim = claim;
+      await claim(...args);
+      throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
+    };
+    const lost = await send();
+    expect(lost.status).toBeGreaterThanOrEqual(500);
+    expect(repository.claim).toBe(claim);
+    // the live process's claim, which no request runs under, is gone: not IN_PROGRESS until its lock expires
+    await eventually(async () => (await claimRow(db, key)) === undefined, 5000, 'the lost claim to be given back');
+    const started = Date.now();
+    const retry = await send();
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get('idempotent-replayed')).toBeNull();
+    expect(Date.now() - started).toBeLessThan(2500);
+    expect(await balance(app, user)).toBe(500);
   });
 
   it('never lets a second live request run a key, even when the owner loses its owner connection', async () => {

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { ConflictError } from '../errors/domain-error.js';
 import { CLAIM_SECONDS, IdempotencyRepository } from './idempotency.repository.js';
+import type { ClaimRef } from './idempotency.repository.js';
 import { OwnerSession } from './owner-session.js';
 
 export { IDEMPOTENCY_TTL_HOURS } from './idempotency.repository.js';
@@ -101,6 +102,10 @@ export class IdempotencyService implements OnApplicationBootstrap, OnModuleDestr
       claimed = await this.repository.claim(scope, key, requestHash, claim, owner);
     } catch (err) {
       this.owner.running.delete(claim);
+      // the claim may have committed without this process learning it (its connection lost at the
+      // commit): under a live owner, the key would answer IN_PROGRESS to every retry until its lock
+      // expired. This claim runs nothing, so it is given back (a no-op if it never committed).
+      void this.release({ scope, key, claim });
       throw err;
     }
     if (claimed) {
@@ -177,7 +182,7 @@ export class IdempotencyService implements OnApplicationBootstrap, OnModuleDestr
    * is often why the request failed), so a failed release is retried in the
    * background for a while; it never masks the request's own error.
    */
-  async release(ctx: IdempotencyContext): Promise<void> {
+  async release(ctx: ClaimRef): Promise<void> {
     const release = () => this.repository.release(ctx);
     try {
       await release();
