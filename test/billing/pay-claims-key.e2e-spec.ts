@@ -140,5 +140,24 @@ describe('a wallet payment claims its key in its statement; a key already there 
     const again = [idemKey(), keys[1]!, idemKey()];
     expect((await batch(again)).map((r) => [r.ord, r.error_state, r.path])).toEqual([[1, null, 'each'], [2, 'IK100', 'each'], [3, null, 'each']]);
     expect(await Promise.all(users.map((u) => balance(app, u)))).toEqual([900, 950, 900]);
+    // one by one, each payment that paid claimed and completed its own key
+    expect(await keyRow(users[0]!, again[0]!)).toMatchObject({ status: 'COMPLETED', response_status: 201 });
+    expect(await keyRow(users[2]!, again[2]!)).toMatchObject({ status: 'COMPLETED', response_status: 201 });
+
+    // the signature of the release before (a rolling deploy): keys claimed beforehand, completed by the payment
+    await loadBills(app, biller, [bill('CK-SQL-OLD', 100)]);
+    const oldBill = await fetchBill(app, users[0]!, biller, 'CK-SQL-OLD');
+    const [scope, key, claim] = [`user:${users[0]!.id}`, idemKey(), randomUUID()];
+    await ds.query(
+      `INSERT INTO common.idempotency_keys (scope, key, request_hash, claim, status, locked_until) VALUES ($1, $2, '\\x00', $3, 'IN_PROGRESS', now() + interval '1 minute')`,
+      [scope, key, claim],
+    );
+    const old = (await ds.query(
+      `SELECT ord, error_state, path FROM billing.pay_from_wallet_batch($1::uuid[], $2::uuid[], $3::uuid[], $4::bigint[], $5::text[], $6::text[], $7::uuid[], $8::int[])`,
+      [[randomUUID()], [oldBill.id], [users[0]!.id], ['50'], [scope], [key], [claim], [201]],
+    )) as { ord: number; error_state: string | null; path: string }[];
+    expect(old.map((r) => [r.ord, r.error_state, r.path])).toEqual([[1, null, 'alone']]);
+    expect(await keyRow(users[0]!, key)).toMatchObject({ status: 'COMPLETED', response_status: 201 });
+    expect(await balance(app, users[0]!)).toBe(850);
   });
 });

@@ -35,6 +35,21 @@ const EDITS: [string, string][] = [
   ],
 ];
 
+/**
+ * The old signature stays, as the new function with no key to claim: an API
+ * process of the release before (a rolling deploy runs both for a while)
+ * still pays, its keys claimed the ordinary way.
+ */
+const OLD_CALLERS = `
+  CREATE FUNCTION billing.pay_from_wallet_batch(
+    p_payment uuid[], p_bill uuid[], p_payer uuid[], p_requested bigint[],
+    p_idem_scope text[], p_idem_key text[], p_idem_claim uuid[], p_idem_status integer[]
+  ) RETURNS TABLE (ord integer, response jsonb, error_state text, error_message text, error_detail text, path text, set_error text)
+  LANGUAGE sql AS $$
+    SELECT * FROM billing.pay_from_wallet_batch(p_payment, p_bill, p_payer, p_requested, p_idem_scope, p_idem_key, p_idem_claim, p_idem_status,
+                                                array_fill(NULL::bytea, ARRAY[cardinality(p_payment)]))
+  $$`;
+
 export class PayFromWalletClaimsKeys1764900700400 implements MigrationInterface {
   name = 'PayFromWalletClaimsKeys1764900700400';
 
@@ -42,11 +57,13 @@ export class PayFromWalletClaimsKeys1764900700400 implements MigrationInterface 
     const def = rewriteDefinition('billing.pay_from_wallet_batch()', await functionDefinition(q, OLD), ...EDITS);
     await q.query(`DROP FUNCTION ${OLD}`);
     await q.query(def);
+    await q.query(OLD_CALLERS);
   }
 
   async down(q: QueryRunner): Promise<void> {
     const reverse = EDITS.map(([from, to]) => [to, from] as [string, string]).reverse();
     const def = rewriteDefinition('billing.pay_from_wallet_batch()', await functionDefinition(q, NEW), ...reverse);
+    await q.query(`DROP FUNCTION ${OLD}`);
     await q.query(`DROP FUNCTION ${NEW}`);
     await q.query(def);
   }
