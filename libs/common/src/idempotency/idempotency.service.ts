@@ -9,6 +9,9 @@ import { OwnerSession } from './owner-session.js';
 
 export { IDEMPOTENCY_TTL_HOURS } from './idempotency.repository.js';
 
+/** When a failed claim is deleted a second time (see IdempotencyService.forget). */
+const FORGET_AGAIN_MS = 2_000;
+
 export interface IdempotencyContext {
   scope: string;
   key: string;
@@ -102,10 +105,7 @@ export class IdempotencyService implements OnApplicationBootstrap, OnModuleDestr
       claimed = await this.repository.claim(scope, key, requestHash, claim, owner);
     } catch (err) {
       this.owner.running.delete(claim);
-      // the claim may have committed without this process learning it (its connection lost at the
-      // commit): under a live owner, the key would answer IN_PROGRESS to every retry until its lock
-      // expired. This claim runs nothing, so it is given back (a no-op if it never committed).
-      void this.release({ scope, key, claim });
+      this.forget({ scope, key, claim });
       throw err;
     }
     if (claimed) {
@@ -177,12 +177,30 @@ export class IdempotencyService implements OnApplicationBootstrap, OnModuleDestr
   }
 
   /**
+   * A claim whose statement failed may have committed without this process
+   * learning it (its connection lost at the commit, or the statement still
+   * running on the server after the client gave up): under this live owner
+   * the key would answer IN_PROGRESS to every retry until its lock expired.
+   * No request runs under it, so it is deleted by its own id (a no-op if it
+   * never committed, or was taken over): at once, and once more a little
+   * later for a statement that commits late. Two attempts at most, errors
+   * ignored: in a database outage every claim fails, and the lock still
+   * frees the key in the end.
+   */
+  private forget(ref: ClaimRef): void {
+    const attempt = () =>
+      this.repository.release(ref).catch((err: unknown) => this.logger.debug(`Could not delete a failed claim (${(err as Error).message})`));
+    void attempt();
+    setTimeout(() => void attempt(), FORGET_AGAIN_MS).unref();
+  }
+
+  /**
    * Gives the key back (bad input, server faults): nothing happened, the
    * client may retry with it. The database may be failing right now (that
    * is often why the request failed), so a failed release is retried in the
    * background for a while; it never masks the request's own error.
    */
-  async release(ctx: ClaimRef): Promise<void> {
+  async release(ctx: IdempotencyContext): Promise<void> {
     const release = () => this.repository.release(ctx);
     try {
       await release();
