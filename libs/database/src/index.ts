@@ -29,3 +29,4 @@ export { moveToSchema, moveToPublic } from './schema-move.js';
 export type { SchemaObjects } from './schema-move.js';
 export { ReplicaReads } from './read-replica.js';
 export { preparedQuery } from './prepared-query.js';
+export { functionDefinition, rewriteDefinition } from './function-definition.js';

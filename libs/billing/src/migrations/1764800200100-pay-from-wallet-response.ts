@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { functionDefinition } from '@app/database';
 
 /**
  * A wallet bill payment in one round trip after its idempotency claim
@@ -104,7 +105,7 @@ export class PayFromWalletResponse1764800200100 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     // back to migration 1764700100200's function: this one without the response and the standalone check
-    const [{ def }] = (await q.query(`SELECT pg_get_functiondef($1::regprocedure) AS def`, [NEW_SIGNATURE])) as { def: string }[];
+    const def = await functionDefinition(q, NEW_SIGNATURE);
     await q.query(`DROP FUNCTION billing.pay_from_wallet(${NEW_SIGNATURE.slice(NEW_SIGNATURE.indexOf('(') + 1, -1)})`);
     let old = def
       .replace(/,\s*p_standalone boolean, p_idem_scope text, p_idem_key text, p_idem_claim uuid, p_idem_status integer/, '')

@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { functionDefinition, rewriteDefinition } from './pay-from-wallet-rewrite.js';
+import { functionDefinition, rewriteDefinition } from '@app/database';
 
 const OLD = 'billing.pay_from_wallet_batch(uuid[], uuid[], uuid[], bigint[], text[], text[], uuid[], integer[])';
 const NEW = 'billing.pay_from_wallet_batch(uuid[], uuid[], uuid[], bigint[], text[], text[], uuid[], integer[], bytea[])';

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { functionDefinition, rewriteDefinition } from '@app/database';
 
 const POST = `ledger.ledger_post(text, text, text, jsonb, uuid, uuid[], text[], bigint[])`;
 const OLD = `AND (allow_negative OR balance + p_amounts[i] >= 0)`;
@@ -31,8 +32,6 @@ export class LedgerFloor1764500000600 implements MigrationInterface {
   }
 
   private async rewrite(q: QueryRunner, from: string, to: string): Promise<void> {
-    const [{ def }] = (await q.query(`SELECT pg_get_functiondef($1::regprocedure) AS def`, [POST])) as { def: string }[];
-    if (!def.includes(from)) throw new Error(`ledger_post() does not hold the expected condition: ${from}`);
-    await q.query(def.replace(from, to));
+    await q.query(rewriteDefinition('ledger_post()', await functionDefinition(q, POST), [from, to]));
   }
 }
