@@ -6,6 +6,7 @@ import { ADMIN, adminToken, verifiedUser } from '../support/factories.js';
 import type { TestUser } from '../support/factories.js';
 import { bill, credit, fetchBill, loadBills, makeBiller, payBill } from '../support/billing.js';
 import type { TestBiller } from '../support/billing.js';
+import { holdKey, storedKey } from '../support/idempotency.js';
 import { balance, idemKey } from '../support/payments.js';
 
 /**
@@ -37,12 +38,7 @@ describe('a wallet payment claims its key in its statement; a key already there 
     return user;
   }
 
-  const keyRow = async (user: TestUser, key: string) =>
-    ((await ds.query(`SELECT status, response_status, response_body FROM common.idempotency_keys WHERE scope = $1 AND key = $2`, [`user:${user.id}`, key])) as {
-      status: string;
-      response_status: number;
-      response_body: unknown;
-    }[])[0];
+  const keyRow = (user: TestUser, key: string) => storedKey(ds, `user:${user.id}`, key);
 
   it('parallel requests with one key pay once, and every one answers that payment', async () => {
     await loadBills(app, biller, [bill('CK-PAR', 900)]);
@@ -106,10 +102,7 @@ describe('a wallet payment claims its key in its statement; a key already there 
     const body = { method: 'WALLET' };
     // the hash of this very request (IdempotencyInterceptor: method, url, raw body), held by a live claim
     const hash = createHash('sha256').update(`POST\n/v1/bills/${b.id}/payments\n`).update(JSON.stringify(body)).digest();
-    await ds.query(
-      `INSERT INTO common.idempotency_keys (scope, key, request_hash, claim, status, locked_until) VALUES ($1, $2, $3, $4, 'IN_PROGRESS', now() + interval '1 minute')`,
-      [`user:${user.id}`, key, hash, randomUUID()],
-    );
+    await holdKey(ds, `user:${user.id}`, key, randomUUID(), hash);
     expectError(await payBill(app, user, b.id, body, key), 409, 'IDEMPOTENCY_IN_PROGRESS');
     expect(await balance(app, user)).toBe(1000);
 
@@ -148,10 +141,7 @@ describe('a wallet payment claims its key in its statement; a key already there 
     await loadBills(app, biller, [bill('CK-SQL-OLD', 100)]);
     const oldBill = await fetchBill(app, users[0]!, biller, 'CK-SQL-OLD');
     const [scope, key, claim] = [`user:${users[0]!.id}`, idemKey(), randomUUID()];
-    await ds.query(
-      `INSERT INTO common.idempotency_keys (scope, key, request_hash, claim, status, locked_until) VALUES ($1, $2, '\\x00', $3, 'IN_PROGRESS', now() + interval '1 minute')`,
-      [scope, key, claim],
-    );
+    await holdKey(ds, scope, key, claim);
     const old = (await ds.query(
       `SELECT ord, error_state, path FROM billing.pay_from_wallet_batch($1::uuid[], $2::uuid[], $3::uuid[], $4::bigint[], $5::text[], $6::text[], $7::uuid[], $8::int[])`,
       [[randomUUID()], [oldBill.id], [users[0]!.id], ['50'], [scope], [key], [claim], [201]],

@@ -8,6 +8,7 @@ import { ADMIN, adminToken, verifiedUser } from '../support/factories.js';
 import type { TestUser } from '../support/factories.js';
 import { bill, credit, fetchBill, loadBills, makeBiller, payBill } from '../support/billing.js';
 import type { TestBiller } from '../support/billing.js';
+import { holdKey, storedKey } from '../support/idempotency.js';
 import { balance, idemKey } from '../support/payments.js';
 
 /**
@@ -319,12 +320,7 @@ describe('a wallet bill payment, round trips and response', () => {
       const scopes = users.map((u) => `user:${u.id}`);
       const keys = amounts.map(() => idemKey());
       const claims = amounts.map(() => randomUUID());
-      for (const [i] of amounts.entries()) {
-        await ds.query(
-          `INSERT INTO common.idempotency_keys (scope, key, request_hash, claim, status, locked_until) VALUES ($1, $2, '\\x00', $3, 'IN_PROGRESS', now() + interval '1 minute')`,
-          [scopes[i], keys[i], claims[i]],
-        );
-      }
+      for (const [i] of amounts.entries()) await holdKey(ds, scopes[i]!, keys[i]!, claims[i]!);
       let responses: unknown[];
       if (setWise) {
         const rows = (await ds.query(
@@ -395,10 +391,7 @@ describe('a wallet bill payment, round trips and response', () => {
     const b = await fetchBill(app, user, biller, 'LOST-1');
     const ds = app.api.app.get(DataSource);
     const [scope, key, held, lost] = [`user:${user.id}`, idemKey(), randomUUID(), randomUUID()];
-    await ds.query(
-      `INSERT INTO common.idempotency_keys (scope, key, request_hash, claim, status, locked_until) VALUES ($1, $2, '\\x00', $3, 'IN_PROGRESS', now() + interval '1 minute')`,
-      [scope, key, held],
-    );
+    await holdKey(ds, scope, key, held);
     const pay = (claim: string) =>
       ds.query(`SELECT response FROM billing.pay_from_wallet($1, $2, $3, NULL, NULL, true, $4, $5, $6, 201)`, [randomUUID(), b.id, user.id, scope, key, claim]);
     await expect(pay(lost)).rejects.toMatchObject({ driverError: expect.objectContaining({ code: 'IK409' }) });
@@ -406,12 +399,7 @@ describe('a wallet bill payment, round trips and response', () => {
     expect(await balance(app, user)).toBe(2000);
 
     const [{ response }] = (await pay(held)) as { response: unknown }[];
-    const [row] = (await ds.query(`SELECT status, response_status, response_body FROM common.idempotency_keys WHERE scope = $1 AND key = $2`, [scope, key])) as {
-      status: string;
-      response_status: number;
-      response_body: unknown;
-    }[];
-    expect(row).toEqual({ status: 'COMPLETED', response_status: 201, response_body: response });
+    expect(await storedKey(ds, scope, key)).toEqual({ status: 'COMPLETED', response_status: 201, response_body: response });
     expect(await balance(app, user)).toBe(1100);
   });
 });

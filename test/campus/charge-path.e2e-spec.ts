@@ -12,6 +12,7 @@ import { ADMIN, adminToken } from '../support/factories.js';
 import { openEvents, type SseClient } from '../support/sse.js';
 import { cardCode, cardView, charge, makeMerchant, makeUniversity, studentWithCard } from '../support/campus.js';
 import type { TestMerchant, TestUniversity } from '../support/campus.js';
+import { storedKey } from '../support/idempotency.js';
 
 /**
  * The canteen at noon: what a charge costs PostgreSQL. A charge is one
@@ -94,12 +95,7 @@ describe('campus charge path', () => {
     expect(sent).toHaveLength(1);
     expect(sent[0]).toMatch(/campus\.pos_charge_batch\(/);
     // the stored response (what a retry with the key replays) is the one answered
-    const [row] = (await app.api.app.get(DataSource).query(`SELECT status, response_status, response_body FROM common.idempotency_keys WHERE scope = $1 AND key = $2`, [scope, key])) as {
-      status: string;
-      response_status: number;
-      response_body: unknown;
-    }[];
-    expect(row).toEqual({ status: 'COMPLETED', response_status: 201, response_body: JSON.parse(JSON.stringify(result)) });
+    expect(await storedKey(app.api.app.get(DataSource), scope, key)).toEqual({ status: 'COMPLETED', response_status: 201, response_body: JSON.parse(JSON.stringify(result)) });
   });
 
   it('charges that arrive together share a statement, each with its own answer; a refused one leaves no trace', async () => {
