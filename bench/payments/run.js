@@ -266,13 +266,14 @@ try {
     // VACUUM (ANALYZE) above, and a plan PL/pgSQL made on those statistics (a sequential scan of
     // journal_entries or postings, kept for the session) would scan tables growing through the phases
     // until autovacuum analyses them; pgbench's tables are at their full size when it starts
-    const firstHalf = pool.W.map((bills) => bills.slice(0, Math.ceil(bills.length / 2)));
-    const secondHalf = pool.W.map((bills) => bills.slice(Math.ceil(bills.length / 2)));
-    for (const [n, half] of [firstHalf, secondHalf].entries()) {
-      if (n === 1) await db.query('ANALYZE');
-      const warm = await drive(clients, (k) => half[k], tokens, warmupSeconds / 2);
-      if (warm.failures.size) throw new Error(`warm-up: ${JSON.stringify(Object.fromEntries(warm.failures))}`);
-    }
+    const warm = async (bills) => {
+      const r = await drive(clients, (k) => bills[k], tokens, warmupSeconds / 2);
+      if (r.failures.size) throw new Error(`warm-up: ${JSON.stringify(Object.fromEntries(r.failures))}`);
+    };
+    const half = (bills) => Math.ceil(bills.length / 2);
+    await warm(pool.W.map((bills) => bills.slice(0, half(bills))));
+    await db.query('ANALYZE');
+    await warm(pool.W.map((bills) => bills.slice(half(bills))));
   }
   const cpuBefore = await cpuNow(db);
   const main = await drive(clients, (k) => pool.A[k], tokens);
