@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { FastifyInstance, FastifyReply, FastifyRequest, onResponseHookHandler } from 'fastify';
+import type { FastifyInstance, onResponseHookHandler } from 'fastify';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { RouteDurationHistogram } from './route-durations.js';
 
 /**
  * One Prometheus registry per application instance (so that several apps in
@@ -10,7 +11,7 @@ import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client
 @Injectable()
 export class MetricsService {
   readonly registry = new Registry();
-  readonly httpDuration: Histogram<'route' | 'method' | 'status_code'>;
+  readonly httpDuration: RouteDurationHistogram;
   /** Requests served by each statement of a group commit (see GroupCommit in libs/common). */
   readonly groupCommitBatch: Histogram<'statement'>;
   /** Statements of a group commit by how their items ran: as one set, one by one, or alone (one item). */
@@ -18,13 +19,12 @@ export class MetricsService {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
-    this.httpDuration = new Histogram({
-      name: 'http_request_duration_seconds',
-      help: 'HTTP request duration in seconds, by route template, method and status code',
-      labelNames: ['route', 'method', 'status_code'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers: [this.registry],
-    });
+    this.httpDuration = new RouteDurationHistogram(
+      'http_request_duration_seconds',
+      'HTTP request duration in seconds, by route template, method and status code',
+      [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      this.registry,
+    );
     this.groupCommitBatch = new Histogram({
       name: 'db_group_commit_batch_size',
       help: 'Requests served by one statement of a group commit, by statement',
@@ -42,25 +42,23 @@ export class MetricsService {
 
   /**
    * Observes every response; unmatched paths share one label to bound cardinality.
-   * Each route gets its own onResponse hook holding its template, added as the
-   * route is registered: `request.routeOptions` builds a new object on every
-   * read, a cost each request would pay. Requests no route matched (404s) are
-   * observed by a global hook that does nothing else.
+   * Each route gets its own onResponse hook holding its recorder (its template
+   * bound once), added as the route is registered: `request.routeOptions`
+   * builds a new object on every read, a cost each request would pay. Requests
+   * no route matched (404s) are observed by a global hook that does nothing else.
    */
   instrument(fastify: FastifyInstance): void {
-    const observe = (route: string, request: FastifyRequest, reply: FastifyReply): void => {
-      this.httpDuration.observe({ route, method: request.method, status_code: reply.statusCode }, reply.elapsedTime / 1000);
-    };
     fastify.addHook('onRoute', (route) => {
-      const template = route.url ?? route.path;
+      const record = this.httpDuration.recorder(route.url ?? route.path);
       const onResponse: onResponseHookHandler = (request, reply, done) => {
-        observe(template, request, reply);
+        record(request.method, reply.statusCode, reply.elapsedTime / 1000);
         done();
       };
       route.onResponse = [route.onResponse ?? []].flat().concat(onResponse);
     });
+    const unmatched = this.httpDuration.recorder('UNMATCHED');
     fastify.addHook('onResponse', (request, reply, done) => {
-      if (request.is404) observe('UNMATCHED', request, reply);
+      if (request.is404) unmatched(request.method, reply.statusCode, reply.elapsedTime / 1000);
       done();
     });
   }
