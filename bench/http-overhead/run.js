@@ -183,7 +183,7 @@ try {
   // the same API as WEB_CONCURRENCY=2 (a supervisor and two workers on one port; CPU and RSS of all three)
   await stop(ours.child);
   const two = { name: 'city-pay x2', ...(await startApi({ WEB_CONCURRENCY: '2' })) };
-  await measure(two, 2);
+  await measure(two, 6); // two workers to warm up: 2 s left them at half their rate
   const twoProcesses = await measure(two, duration);
   console.log(
     `  City Pay WEB_CONCURRENCY=2 (shared cores, one run): ${twoProcesses.rps.toFixed(0)} req/s, ${twoProcesses.cpuUs.toFixed(1)} us CPU/req summed over the three processes, RSS ${two.rss.toFixed(0)} MB`,
