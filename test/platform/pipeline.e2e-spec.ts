@@ -120,6 +120,14 @@ describe('request pipeline (api.md Conventions)', () => {
     expect(body.code).toBe('PAYLOAD_TOO_LARGE');
   });
 
+  it('holds requests no route matched to the same limit', async () => {
+    const big = JSON.stringify({ name: 'x'.repeat(1024 * 1024 + 10) });
+    const res = await app.request('POST', '/probe/no-such-route', { raw: big, headers: { 'content-type': 'application/json' } });
+    expectError(res, 413, 'PAYLOAD_TOO_LARGE');
+    const small = await app.request('POST', '/probe/no-such-route', { body: { name: 'x' } });
+    expectError(small, 404, 'NOT_FOUND');
+  });
+
   it('lets a route raise its own limit (@BodyLimit) but still caps it', async () => {
     const items = Array.from({ length: 20_000 }, (_, i) => `item-${i}-${'y'.repeat(90)}`);
     const ok = await app.request('POST', '/probe/bulk', { body: { items } });

@@ -10,7 +10,6 @@ import { withGeneratedSecrets } from '@app/config';
 import type { PlatformConfig } from '@app/platform';
 import {
   AllExceptionsFilter,
-  BODY_LIMIT_CEILING,
   createRootLogger,
   createValidationPipe,
   installBodyLimits,
@@ -62,7 +61,8 @@ export async function createApi(appConfig: PlatformConfig, options: CreateApiOpt
   let app: NestFastifyApplication;
   try {
     const adapter = new FastifyAdapter({
-      bodyLimit: BODY_LIMIT_CEILING,
+      // routes with a limit of their own (@BodyLimit) raise it: installBodyLimits
+      bodyLimit: config.BODY_LIMIT_BYTES,
       trustProxy: config.TRUST_PROXY,
       genReqId: (req: IncomingMessage) => requestIdFor(req),
       // we answer requests arriving during shutdown ourselves, with the api.md body
@@ -96,7 +96,7 @@ export async function createApi(appConfig: PlatformConfig, options: CreateApiOpt
     // JSON (and form posts, for provider notifications) only: anything else is 415.
     // Our JSON parser keeps the raw bytes (device signatures cover them).
     fastify.removeContentTypeParser('text/plain');
-    app.useBodyParser('application/json', { bodyLimit: BODY_LIMIT_CEILING }, async (req: FastifyRequest, body: Buffer) =>
+    app.useBodyParser('application/json', { bodyLimit: config.BODY_LIMIT_BYTES }, async (req: FastifyRequest, body: Buffer) =>
       parseJsonBody(req, body),
     );
     installLifecycleResponses(fastify, () => shuttingDown);

@@ -16,7 +16,7 @@ export { createValidationPipe, flattenValidationErrors } from './http/validation
 export { OptionalField } from './http/optional-field.decorator.js';
 export { ApiErrors, API_ERRORS_KEY } from './http/api-errors.decorator.js';
 export type { ApiError } from './http/api-errors.decorator.js';
-export { BodyLimit, installBodyLimits, BODY_LIMIT_CEILING } from './http/body-limit.js';
+export { BodyLimit, installBodyLimits } from './http/body-limit.js';
 export { requestIdFor } from './http/request-id.js';
 export { Public, IS_PUBLIC_KEY } from './auth/public.decorator.js';
 export {
