@@ -21,7 +21,7 @@
 // process that also serves payments has: a request-scoped logging context must
 // not cost the health checks that follow. Then the API again with
 // WEB_CONCURRENCY=2 (1 vs 2 processes, same run; shared setting).
-// Usage: npm run bench:http [-- --rounds 3 --duration 4 --connections 50 --log-level info --no-pin]
+// Usage: npm run bench:http [-- --rounds 5 --duration 3 --connections 50 --log-level info --no-pin]
 // Uses DATABASE_URL when set, else the embedded PostgreSQL under .bench-data/.
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -34,8 +34,8 @@ import { SERVER_ENTRY, serverNodeFlags } from '../support/server.js';
 
 const { values } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '3' },
-    duration: { type: 'string', default: '4' },
+    rounds: { type: 'string', default: '5' },
+    duration: { type: 'string', default: '3' },
     connections: { type: 'string', default: '50' },
     'log-level': { type: 'string', default: 'info' },
     'no-pin': { type: 'boolean', default: false },
