@@ -12,9 +12,11 @@
 // - shared: servers and load generator share the cores (how `bench:http` has
 //   always measured, and the goal's setting). The load generator takes a core's
 //   worth of CPU, so req/s is partly its limit: read CPU per request too.
-// - pinned (when `taskset` exists and there are 2+ cores): every server on CPU 1,
-//   this process (autocannon) on CPU 0. Each server is then the bottleneck, and
-//   req/s follows its CPU per request: the framework's and our own overhead.
+// - pinned (when `taskset` exists and this process may run on 2+ CPUs): every
+//   server on its second allowed CPU, this process (autocannon) on its first.
+//   Each server is then the bottleneck, and req/s follows its CPU per request:
+//   the framework's and our own overhead. (An embedded PostgreSQL, without
+//   DATABASE_URL, is not pinned; /health/live does not use it.)
 // CPU time per request is read from /proc (user + system, all threads).
 //
 // The API first serves one authenticated request (its 401 is enough), as any
@@ -67,17 +69,27 @@ async function waitReady(url) {
   throw new Error(`${url} never became ready`);
 }
 
-const canPin = () => {
-  if (values['no-pin'] || availableParallelism() < 2) return false;
+/**
+ * The CPUs this process may run on, as taskset lists them ("0-3", "2,5"), read
+ * before any pinning (Node's availableParallelism() counts only the CPUs a
+ * process is allowed, so it reads 1 once this process is pinned); undefined
+ * when pinning is off, impossible (one CPU) or taskset is missing.
+ */
+function allowedCpus() {
+  if (values['no-pin']) return undefined;
   try {
-    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
-    return true;
+    const list = /:\s*(\S+)\s*$/.exec(execFileSync('taskset', ['-c', '-p', String(process.pid)], { encoding: 'utf8' }))?.[1];
+    const cpus = list?.split(',').flatMap((part) => {
+      const [a, b = a] = part.split('-').map(Number);
+      return Array.from({ length: b - a + 1 }, (_, i) => a + i);
+    });
+    return cpus && cpus.length >= 2 ? { list, cpus } : undefined;
   } catch {
-    return false;
+    return undefined;
   }
-};
-/** Moves a process and all its threads (Node's helpers included) to one CPU. */
-const pin = (pid, cpu) => execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+}
+/** Moves a process and all its threads (Node's helpers included) to the given CPUs. */
+const pin = (pid, cpus) => execFileSync('taskset', ['-a', '-p', '-c', String(cpus), String(pid)], { stdio: 'ignore' });
 
 async function measure(server, seconds) {
   const url = `http://127.0.0.1:${server.port}/health/live`;
@@ -169,15 +181,20 @@ try {
   console.log(`http-overhead: ${connections} connections, City Pay LOG_LEVEL=${values['log-level']}, ${availableParallelism()} cores`);
   const shared = await compare('shared cores', servers);
   let pinned;
-  if (canPin()) {
-    pin(process.pid, 0);
-    for (const s of servers) for (const pid of [s.child.pid]) pin(pid, 1);
-    pinned = await compare('pinned (servers on CPU 1, load generator on CPU 0)', servers);
-    const all = availableParallelism() - 1;
-    pin(process.pid, `0-${all}`);
-    for (const s of servers) pin(s.child.pid, `0-${all}`);
+  const allowed = allowedCpus();
+  if (allowed) {
+    const [loadCpu, serverCpu] = allowed.cpus;
+    try {
+      pin(process.pid, loadCpu);
+      for (const s of servers) pin(s.child.pid, serverCpu);
+      pinned = await compare(`pinned (servers on CPU ${serverCpu}, load generator on CPU ${loadCpu})`, servers);
+    } finally {
+      // every process back on every CPU it had: the two-process API below inherits this process's
+      pin(process.pid, allowed.list);
+      for (const s of servers) pin(s.child.pid, allowed.list);
+    }
   } else {
-    console.log('  pinned: skipped (--no-pin, one core, or no taskset)');
+    console.log('  pinned: skipped (--no-pin, one CPU, or no taskset)');
   }
 
   // the same API as WEB_CONCURRENCY=2 (a supervisor and two workers on one port; CPU and RSS of all three)
