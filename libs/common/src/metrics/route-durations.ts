@@ -84,7 +84,11 @@ export class RouteDurationHistogram {
     return Promise.resolve({ name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values, collect: () => undefined });
   }
 
-  /** Zeroes every series (prom-client's `registry.resetMetrics()`). */
+  /**
+   * Zeroes every series (`registry.resetMetrics()`). prom-client's own
+   * histograms drop their series instead; these stay, at zero, because each
+   * route's recorder holds its series (a counter reset to Prometheus).
+   */
   reset(): void {
     for (const series of this.series.values()) {
       series.counts.fill(0);
