@@ -40,11 +40,15 @@ describe('a wallet payment claims its key in its statement; a key already there 
 
   const keyRow = (user: TestUser, key: string) => storedKey(ds, `user:${user.id}`, key);
 
+  /** One bill of the biller, a payer funded with `funds`, and a fresh key to pay it with. */
+  async function billToPay(ref: string, amount: number, funds: number) {
+    await loadBills(app, biller, [bill(ref, amount)]);
+    const user = await payer(funds);
+    return { user, b: await fetchBill(app, user, biller, ref), key: idemKey() };
+  }
+
   it('parallel requests with one key pay once, and every one answers that payment', async () => {
-    await loadBills(app, biller, [bill('CK-PAR', 900)]);
-    const user = await payer(5000);
-    const b = await fetchBill(app, user, biller, 'CK-PAR');
-    const key = idemKey();
+    const { user, b, key } = await billToPay('CK-PAR', 900, 5000);
     const answers = await Promise.all(Array.from({ length: 12 }, () => payBill(app, user, b.id, { method: 'WALLET', amount: 300 }, key)));
     expect(answers.map((a) => a.status)).toEqual(answers.map(() => 201));
     const first = answers.filter((a) => a.headers.get('idempotent-replayed') !== 'true');
@@ -68,10 +72,7 @@ describe('a wallet payment claims its key in its statement; a key already there 
   });
 
   it('a refusal is stored under its key: a short wallet answers 402, and after a top-up the key still answers 402', async () => {
-    await loadBills(app, biller, [bill('CK-SHORT', 800)]);
-    const user = await payer(500);
-    const b = await fetchBill(app, user, biller, 'CK-SHORT');
-    const key = idemKey();
+    const { user, b, key } = await billToPay('CK-SHORT', 800, 500);
     expectError(await payBill(app, user, b.id, { method: 'WALLET' }, key), 402, 'INSUFFICIENT_FUNDS');
     expect(await keyRow(user, key)).toMatchObject({ status: 'COMPLETED', response_status: 402 });
     await credit(app, admin, user, 500);
@@ -84,10 +85,7 @@ describe('a wallet payment claims its key in its statement; a key already there 
   });
 
   it('bad input gives the key back: 400 VALIDATION_FAILED stores nothing, and the key then pays', async () => {
-    await loadBills(app, biller, [bill('CK-BAD', 300)]);
-    const user = await payer(300);
-    const b = await fetchBill(app, user, biller, 'CK-BAD');
-    const key = idemKey();
+    const { user, b, key } = await billToPay('CK-BAD', 300, 300);
     expectError(await payBill(app, user, b.id, { method: 'WALLET', amount: -5 }, key), 400, 'VALIDATION_FAILED');
     expect(await keyRow(user, key)).toBeUndefined();
     expect((await payBill(app, user, b.id, { method: 'WALLET' }, key)).status).toBe(201);
@@ -95,10 +93,7 @@ describe('a wallet payment claims its key in its statement; a key already there 
   });
 
   it('a key a running request holds: the payment waits, answers 409 IDEMPOTENCY_IN_PROGRESS and pays nothing; once its lock expires, a retry takes it over and pays', async () => {
-    await loadBills(app, biller, [bill('CK-RUN', 600)]);
-    const user = await payer(1000);
-    const b = await fetchBill(app, user, biller, 'CK-RUN');
-    const key = idemKey();
+    const { user, b, key } = await billToPay('CK-RUN', 600, 1000);
     const body = { method: 'WALLET' };
     // the hash of this very request (IdempotencyInterceptor: method, url, raw body), held by a live claim
     const hash = createHash('sha256').update(`POST\n/v1/bills/${b.id}/payments\n`).update(JSON.stringify(body)).digest();
