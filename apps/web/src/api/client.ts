@@ -2,7 +2,8 @@
  * The one way the web app talks to the server: the public HTTP API (api.md).
  * Access token in memory, refresh token in localStorage; a 401 refreshes the
  * session once (single flight) and retries, so the access token's short life
- * is invisible to the user. A refresh that fails ends the session.
+ * is invisible to the user. A refresh the server refuses ends the session;
+ * one that could not be asked (offline, a captive portal, a deploy) keeps it.
  */
 export interface FieldProblem {
   field: string;
@@ -22,7 +23,7 @@ export class ApiError extends Error {
 
 const REFRESH_KEY = 'citypay.refreshToken';
 let accessToken: string | null = null;
-let refreshing: Promise<boolean> | null = null;
+let refreshing: Promise<Refresh> | null = null;
 const listeners = new Set<(signedIn: boolean) => void>();
 
 export const session = {
@@ -60,30 +61,44 @@ function acrossTabs<T>(work: () => Promise<T>): Promise<T> {
   return typeof navigator !== 'undefined' && navigator.locks ? navigator.locks.request('citypay.refresh', work) : work();
 }
 
-async function refreshOnce(): Promise<boolean> {
-  refreshing ??= acrossTabs(async () => {
+/**
+ * What renewing the session came to: `refreshed`; `refused` (the refresh
+ * token is spent, revoked or expired: the session is over); `unavailable`
+ * (no answer, or not the server's verdict on the token: offline, a captive
+ * portal, 429, 5xx). The refresh token is spent only when the server accepts
+ * it, so an unavailable refresh keeps it for the next try: a rider at the bus
+ * gate must not be signed out by a deploy.
+ */
+type Refresh = 'refreshed' | 'refused' | 'unavailable';
+
+async function refreshOnce(): Promise<Refresh> {
+  refreshing ??= acrossTabs(async (): Promise<Refresh> => {
     const token = session.refreshToken();
-    if (!token) return false;
+    if (!token) return 'refused';
     try {
       const res = await fetch('/v1/auth/refresh', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ refreshToken: token }),
       });
-      if (!res.ok) {
+      if (res.status === 400 || res.status === 401) {
         session.clear();
-        return false;
+        return 'refused';
       }
+      if (!res.ok || !(res.headers.get('content-type') ?? '').includes('json')) return 'unavailable';
       session.set((await res.json()) as { accessToken: string; refreshToken: string });
-      return true;
+      return 'refreshed';
     } catch {
-      return false; // offline: keep the refresh token for later
+      return 'unavailable';
     }
   }).finally(() => {
     refreshing = null;
   });
   return refreshing;
 }
+
+/** Thrown when the session could not be renewed for now: retryable, the session kept. */
+const sessionUnavailable = () => new ApiError(503, 'SERVICE_UNAVAILABLE', 'The session could not be renewed; retry');
 
 export interface RequestOptions {
   body?: unknown;
@@ -101,16 +116,20 @@ async function send(method: string, path: string, opts: RequestOptions): Promise
 }
 
 export async function api<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-  if (opts.auth !== false && !accessToken && session.refreshToken()) await refreshOnce();
+  const authed = opts.auth !== false;
+  if (authed && !accessToken && session.refreshToken() && (await refreshOnce()) === 'unavailable') throw sessionUnavailable();
   let res = await send(method, path, opts);
-  if (res.status === 401 && opts.auth !== false && session.refreshToken() && (await refreshOnce())) {
-    res = await send(method, path, opts);
+  if (res.status === 401 && authed && session.refreshToken()) {
+    const renewed = await refreshOnce();
+    if (renewed === 'unavailable') throw sessionUnavailable();
+    if (renewed === 'refreshed') res = await send(method, path, opts);
   }
   const text = await res.text();
   const body = text && (res.headers.get('content-type') ?? '').includes('json') ? (JSON.parse(text) as unknown) : undefined;
   if (!res.ok) {
     const e = (body ?? {}) as { code?: string; message?: string; details?: FieldProblem[] };
-    if (res.status === 401 && opts.auth !== false) session.clear();
+    // a 401 after a renewed (or absent) session: the server does not know this session
+    if (res.status === 401 && authed) session.clear();
     throw new ApiError(res.status, e.code ?? `HTTP_${res.status}`, e.message ?? res.statusText, e.details);
   }
   return body as T;
@@ -125,11 +144,15 @@ export const post = <T>(path: string, body?: unknown, opts?: RequestOptions) => 
  * on a 401), without parsing the answer.
  */
 export async function authorizedFetch(path: string, init: { headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Response> {
-  if (!accessToken && session.refreshToken()) await refreshOnce();
+  if (!accessToken && session.refreshToken() && (await refreshOnce()) === 'unavailable') throw sessionUnavailable();
   const go = () =>
     fetch(path, { signal: init.signal, headers: { ...init.headers, ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}) } });
   let res = await go();
-  if (res.status === 401 && session.refreshToken() && (await refreshOnce())) res = await go();
+  if (res.status === 401 && session.refreshToken()) {
+    const renewed = await refreshOnce();
+    if (renewed === 'unavailable') throw sessionUnavailable();
+    if (renewed === 'refreshed') res = await go();
+  }
   return res;
 }
 
