@@ -2,7 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { Link, Navigate, useNavigate, useParams } from 'react-router';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { get, newIdempotencyKey, post } from '../../api/client';
+import { get, needsNewKey, newIdempotencyKey, post } from '../../api/client';
 import { PROVIDERS, type BillPayment, type PayResult, type Provider } from '../../api/types';
 import { ErrorNotice, Field, Loading, MoneyText } from '../../components/ui';
 import { parseAmount } from '../../money';
@@ -81,6 +81,8 @@ export default function PayBillPage() {
         void navigate(`/payments/${res.payment.id}`, { replace: true });
       } else setPending(res);
     } catch (err) {
+      // a refusal is stored under its key and would be answered again: another try is another intent
+      if (needsNewKey(err)) setKey(newIdempotencyKey());
       setError(err);
     } finally {
       setBusy(false);

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router';
 import { useTranslation } from 'react-i18next';
-import { newIdempotencyKey, post } from '../../api/client';
+import { needsNewKey, newIdempotencyKey, post } from '../../api/client';
 import { PROVIDERS, type PaymentOrder, type Provider } from '../../api/types';
 import { ErrorNotice, Field } from '../../components/ui';
 import { parseAmount } from '../../money';
@@ -32,6 +32,8 @@ export default function TopUpPage() {
       setKey(newIdempotencyKey());
       void navigate(`/wallet/top-ups/${order.id}`);
     } catch (err) {
+      // a refusal is stored under its key and would be answered again: another try is another intent
+      if (needsNewKey(err)) setKey(newIdempotencyKey());
       setError(err);
     } finally {
       setBusy(false);
