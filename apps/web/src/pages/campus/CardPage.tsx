@@ -23,6 +23,7 @@ function CardCode({ card }: { card: CampusCard }) {
         <>
           <QrCode payload={code.code} label={t('codeLabel')} size={240} caption={false} />
           <p className="center muted">{t('expiresIn', { seconds: secondsLeft })}</p>
+          {error ? <ErrorNotice error={error} /> : null}
         </>
       ) : error ? (
         <ErrorNotice error={error} />

@@ -4,7 +4,7 @@ import { ApiError, post } from '../../api/client';
 import type { RideCode } from '../../api/types';
 import { QrCode } from '../../components/QrCode';
 import { ErrorNotice, Loading } from '../../components/ui';
-import { useRotatingCode, type ShownCode } from '../../components/useRotatingCode';
+import { isRefusal, useRotatingCode, type ShownCode } from '../../components/useRotatingCode';
 import { ensureCredential, mintOfflineCode } from './offline';
 
 class NoOfflineCredential extends Error {}
@@ -12,8 +12,9 @@ class NoOfflineCredential extends Error {}
 /**
  * Online: a server-issued code (POST /v1/transit/ride-codes), and a ride
  * credential kept ready. With no network (or the server unreachable): a code
- * minted on the phone from that credential. A refusal (in arrears, no real
- * name) is shown as such: no offline code stands in for it.
+ * minted on the phone from that credential; also when the server answers
+ * for now only (5xx, 429, 408). A refusal (in arrears, no real name) is
+ * shown as such: no offline code stands in for it.
  */
 async function nextRideCode(): Promise<ShownCode> {
   if (navigator.onLine !== false) {
@@ -22,7 +23,7 @@ async function nextRideCode(): Promise<ShownCode> {
       void ensureCredential().catch(() => undefined);
       return { code: c.code, expiresAt: c.expiresAt, kind: 'online' };
     } catch (err) {
-      if (err instanceof ApiError && err.status < 500) throw err;
+      if (isRefusal(err)) throw err;
     }
   }
   const offline = await mintOfflineCode();
@@ -47,6 +48,7 @@ export default function RidePage() {
             </p>
             {code.kind === 'offline' && <p className="muted center">{t('offlineHint', { remaining: code.remaining ?? 0 })}</p>}
             <p className="muted center">{t('showToReader')}</p>
+            {error ? <ErrorNotice error={error} /> : null}
           </>
         ) : error ? (
           code403 === 'IN_ARREARS' ? (
