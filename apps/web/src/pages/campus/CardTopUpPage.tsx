@@ -1,9 +1,9 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useParams } from 'react-router';
-import { useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { needsNewKey, newIdempotencyKey, post } from '../../api/client';
-import type { CardTopUp, Provider } from '../../api/types';
+import { get, needsNewKey, newIdempotencyKey, post } from '../../api/client';
+import type { CardTopUp, PaymentOrder, Provider } from '../../api/types';
 import { ErrorNotice, Field, MoneyText } from '../../components/ui';
 import { parseAmount } from '../../money';
 import { CheckoutPanel } from '../wallet/CheckoutPanel';
@@ -21,6 +21,18 @@ export default function CardTopUpPage() {
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<CardTopUp | null>(null);
   const [key, setKey] = useState(newIdempotencyKey);
+  // a provider top-up is credited once the provider says so: follow its payment order, as the wallet's top-up page does
+  const orderId = result?.status === 'PENDING' ? result.paymentOrder?.id : undefined;
+  const followed = useQuery({
+    queryKey: ['payment-order', orderId],
+    queryFn: () => get<PaymentOrder>(`/v1/payment-orders/${encodeURIComponent(orderId!)}`),
+    enabled: !!orderId,
+    refetchInterval: (q) => (q.state.data && q.state.data.status !== 'PENDING' ? false : 2000),
+  });
+  const orderStatus = orderId ? followed.data?.status : undefined;
+  useEffect(() => {
+    if (orderStatus === 'SUCCEEDED') void queryClient.invalidateQueries({ queryKey: ['campus'] });
+  }, [orderStatus, queryClient]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -50,12 +62,17 @@ export default function CardTopUpPage() {
       <p>
         <Link to={`/campus/cards/${cardId}`}>{t('campus:backToCard')}</Link>
       </p>
-      {result?.status === 'SUCCEEDED' ? (
+      {result && (result.status === 'SUCCEEDED' || orderStatus === 'SUCCEEDED') ? (
         <p className="notice ok" role="status" data-testid="card-top-up-done">
           {t('campus:topUpForm.done')} <MoneyText amount={result.amount} currency={result.currency} />
         </p>
-      ) : result?.checkout ? (
-        <CheckoutPanel provider={result.source as Provider} checkout={result.checkout} returnTo={`/campus/cards/${cardId}`} />
+      ) : result?.checkout && (orderStatus === undefined || orderStatus === 'PENDING') ? (
+        <>
+          <p role="status" aria-live="polite" data-testid="card-top-up-status">
+            {t('wallet:order.status.PENDING')}
+          </p>
+          <CheckoutPanel provider={result.source as Provider} checkout={result.checkout} returnTo={`/campus/cards/${cardId}`} />
+        </>
       ) : (
         <form onSubmit={(e) => void submit(e)} noValidate>
           <Field label={t('campus:topUpForm.amount')} inputMode="decimal" value={amount} onChange={(e) => setAmount(e.target.value)} error={amountError} />
@@ -68,6 +85,11 @@ export default function CardTopUpPage() {
               </label>
             ))}
           </fieldset>
+          {orderStatus && (
+            <p className="notice error" role="alert" data-testid="card-top-up-status">
+              {t(`wallet:order.status.${orderStatus}`)}
+            </p>
+          )}
           <ErrorNotice error={error} />
           <button type="submit" disabled={busy}>
             {t('campus:topUpForm.submit')}
