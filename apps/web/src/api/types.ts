@@ -55,8 +55,9 @@ export interface PaymentOrder {
   provider: Provider;
   amount: number;
   currency: Currency;
-  providerAmount?: Money;
-  checkout?: Checkout;
+  /** ALIPAY_HK: what the provider charges, in its currency, and the rate used (amount / rate, rounded up). */
+  providerAmount?: Money & { rate: string; rateAsOf: string };
+  checkout?: Checkout | null;
   createdAt?: string;
   completedAt?: string;
 }

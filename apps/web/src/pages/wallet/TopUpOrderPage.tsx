@@ -22,16 +22,23 @@ export default function TopUpOrderPage() {
   useEffect(() => {
     if (status === 'SUCCEEDED') void queryClient.invalidateQueries({ queryKey: ['wallet'] });
   }, [status, queryClient]);
-  const checkout = recallCheckout(orderId);
   if (order.isPending) return <Loading />;
   if (!order.data) return <ErrorNotice error={order.error} />;
   const o = order.data;
+  // the order carries its checkout while pending (another tab or device can show it); else the one kept at creation
+  const checkout = o.checkout ?? recallCheckout(orderId);
   return (
     <section className="narrow">
       <h1>{t('order.title')}</h1>
       <p className="big">
         <MoneyText amount={o.amount} currency={o.currency} />
       </p>
+      {o.providerAmount && (
+        <p data-testid="provider-amount">
+          {t('order.providerAmount')} <MoneyText amount={o.providerAmount.amount} currency={o.providerAmount.currency} />{' '}
+          {t('order.rate', { rate: o.providerAmount.rate })}
+        </p>
+      )}
       <p role="status" aria-live="polite" className={`status status-${o.status}`} data-testid="order-status">
         {t(`order.status.${o.status}`)}
       </p>
