@@ -3,10 +3,10 @@ import { Link, useParams } from 'react-router';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api, get, post } from '../../api/client';
-import type { FarePolicy, RouteFare, TransitRoute, TransitSettlement, Vehicle } from '../../api/types';
+import type { Currency, FarePolicy, RouteFare, TransitRoute, TransitSettlement, Vehicle } from '../../api/types';
 import { ErrorNotice, Field, Loading, MoneyText, SelectField } from '../../components/ui';
 import { parseAmount } from '../../money';
-import { ConsoleHeading } from './ConsoleHeading';
+import { ConsoleHeading, useOrganization } from './ConsoleHeading';
 import { shanghaiToday } from './shanghai';
 
 function FareText({ fare }: { fare: RouteFare }) {
@@ -20,7 +20,7 @@ function FareText({ fare }: { fare: RouteFare }) {
   );
 }
 
-function Routes({ operatorId, routes }: { operatorId: string; routes: TransitRoute[] }) {
+function Routes({ operatorId, currency, routes }: { operatorId: string; currency: Currency; routes: TransitRoute[] }) {
   const { t } = useTranslation('operator');
   const queryClient = useQueryClient();
   const [form, setForm] = useState({ code: '', name: '', type: 'FLAT', amount: '', baseAmount: '', baseStops: '3', perStopAmount: '', maxAmount: '' });
@@ -35,12 +35,12 @@ function Routes({ operatorId, routes }: { operatorId: string; routes: TransitRou
     if (form.type === 'FLAT') {
       const amount = money(form.amount);
       if (amount === null) return setInvalid(t('transit.amountError'));
-      fare = { type: 'FLAT', amount, currency: 'CNY' };
+      fare = { type: 'FLAT', amount, currency };
     } else {
       const [baseAmount, perStopAmount, maxAmount] = [money(form.baseAmount), money(form.perStopAmount), money(form.maxAmount)];
       const baseStops = Number(form.baseStops);
       if (baseAmount === null || perStopAmount === null || maxAmount === null || !Number.isInteger(baseStops) || baseStops < 0) return setInvalid(t('transit.amountError'));
-      fare = { type: 'DISTANCE', baseAmount, baseStops, perStopAmount, maxAmount, currency: 'CNY' };
+      fare = { type: 'DISTANCE', baseAmount, baseStops, perStopAmount, maxAmount, currency };
     }
     setInvalid(undefined);
     try {
@@ -172,7 +172,7 @@ function Vehicles({ operatorId, routes, vehicles }: { operatorId: string; routes
 
 const yuan = (minor: number | undefined) => (minor === undefined ? '' : (minor / 100).toFixed(2));
 
-function FarePolicyForm({ operatorId }: { operatorId: string }) {
+function FarePolicyForm({ operatorId, currency }: { operatorId: string; currency: Currency }) {
   const { t } = useTranslation('operator');
   const policy = useQuery({ queryKey: ['operator-transit', operatorId, 'policy'], queryFn: () => get<FarePolicy>(`/v1/transit/operators/${operatorId}/fare-policy`) });
   const [form, setForm] = useState({ windowMinutes: '', discount: '', dailyCap: '', percentOff: '', minAge: '' });
@@ -200,12 +200,12 @@ function FarePolicyForm({ operatorId }: { operatorId: string }) {
       const windowMinutes = Number(form.windowMinutes);
       const discount = parseAmount(form.discount);
       if (!Number.isInteger(windowMinutes) || windowMinutes < 1 || windowMinutes > 180 || discount === null) return setInvalid(t('transit.policyError'));
-      body.transfer = { windowMinutes, discount: { amount: discount, currency: 'CNY' } };
+      body.transfer = { windowMinutes, discount: { amount: discount, currency } };
     }
     if (form.dailyCap) {
       const cap = parseAmount(form.dailyCap);
       if (cap === null) return setInvalid(t('transit.policyError'));
-      body.dailyCap = { amount: cap, currency: 'CNY' };
+      body.dailyCap = { amount: cap, currency };
     }
     if (form.percentOff) {
       const percentOff = Number(form.percentOff);
@@ -299,17 +299,20 @@ export default function TransitConsole() {
   const { operatorId = '' } = useParams();
   const routes = useQuery({ queryKey: ['operator-transit', operatorId, 'routes'], queryFn: () => get<TransitRoute[]>(`/v1/transit/routes?operatorId=${operatorId}`) });
   const vehicles = useQuery({ queryKey: ['operator-transit', operatorId, 'vehicles'], queryFn: () => get<Vehicle[]>(`/v1/transit/vehicles?operatorId=${operatorId}`) });
+  // fares are in the operator's own currency (a Macau or Hong Kong operator's are not yuan)
+  const org = useOrganization(operatorId);
+  const currency = org.data?.currency;
   return (
     <section>
       <ConsoleHeading kind="TRANSIT_OPERATOR" orgId={operatorId} />
       <ErrorNotice error={routes.error ?? vehicles.error} />
-      {routes.isPending || vehicles.isPending ? (
-        <Loading />
+      {routes.isPending || vehicles.isPending || !currency ? (
+        org.error ? null : <Loading />
       ) : (
         <div className="console-grid">
-          <Routes operatorId={operatorId} routes={routes.data ?? []} />
+          <Routes operatorId={operatorId} currency={currency} routes={routes.data ?? []} />
           <Vehicles operatorId={operatorId} routes={routes.data ?? []} vehicles={vehicles.data ?? []} />
-          <FarePolicyForm operatorId={operatorId} />
+          <FarePolicyForm operatorId={operatorId} currency={currency} />
           <Settlements operatorId={operatorId} />
         </div>
       )}

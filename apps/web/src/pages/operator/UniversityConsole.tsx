@@ -5,7 +5,7 @@ import { ApiError, needsNewKey, newIdempotencyKey, post } from '../../api/client
 import type { SubsidyResult } from '../../api/types';
 import { ErrorNotice, Field, FileField, MoneyText } from '../../components/ui';
 import { parseAmount } from '../../money';
-import { ConsoleHeading } from './ConsoleHeading';
+import { ConsoleHeading, useOrganization } from './ConsoleHeading';
 import { parseCsv } from './csv';
 
 const CHUNK = 1000;
@@ -99,7 +99,9 @@ function Subsidies({ universityId }: { universityId: string }) {
   const [expiresAt, setExpiresAt] = useState('');
   const [errors, setErrors] = useState<{ memberNos?: string; amount?: string; memo?: string }>({});
   const [error, setError] = useState<unknown>(null);
-  const [result, setResult] = useState<SubsidyResult | null>(null);
+  // with the amount each card got, as it was sent (the field may change after)
+  const [result, setResult] = useState<(SubsidyResult & { amount: number }) | null>(null);
+  const currency = useOrganization(universityId).data?.currency;
   const [key, setKey] = useState(newIdempotencyKey);
   const [busy, setBusy] = useState(false);
   const submit = async (e: FormEvent) => {
@@ -118,7 +120,7 @@ function Subsidies({ universityId }: { universityId: string }) {
     setResult(null);
     try {
       const body = { memberNos: list, amount: minor, memo: memo.trim(), ...(expiresAt ? { expiresAt: new Date(`${expiresAt}T23:59:59+08:00`).toISOString() } : {}) };
-      setResult(await post<SubsidyResult>(`/v1/campus/${universityId}/subsidies`, body, { idempotencyKey: key }));
+      setResult({ ...(await post<SubsidyResult>(`/v1/campus/${universityId}/subsidies`, body, { idempotencyKey: key })), amount: minor! });
       setKey(newIdempotencyKey());
     } catch (err) {
       setError(err);
@@ -161,7 +163,7 @@ function Subsidies({ universityId }: { universityId: string }) {
       {result && (
         <div className="notice ok" role="status" data-testid="subsidy-result">
           <p>
-            {t('university.credited', { count: result.credited })} {minorOf(amount) !== null && <MoneyText amount={minorOf(amount)!} currency="CNY" />}
+            {t('university.credited', { count: result.credited })} {currency && <MoneyText amount={result.amount} currency={currency} />}
           </p>
           {result.skipped.length > 0 && (
             <ul aria-label={t('university.skipped')}>
@@ -178,7 +180,6 @@ function Subsidies({ universityId }: { universityId: string }) {
   );
 }
 
-const minorOf = (s: string) => parseAmount(s);
 
 export default function UniversityConsole() {
   const { t } = useTranslation('operator');
