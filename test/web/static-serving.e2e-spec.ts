@@ -92,5 +92,9 @@ describe('web app serving', () => {
     const metrics = await app.request('GET', '/metrics', { headers: html });
     expect(metrics.status).toBe(200);
     expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
+    // a prefix reserves its own segment only: the app's sandbox checkout opens in a new tab or on a reload
+    const checkout = await app.request('GET', '/sandbox-checkout/ALIPAY/0123456789abcdef?return=%2Fwallet', { headers: html });
+    expect(checkout.status).toBe(200);
+    expect(checkout.headers.get('content-type')).toMatch(/^text\/html/);
   });
 });

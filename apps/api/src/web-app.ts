@@ -13,8 +13,12 @@ export const RESERVED_PREFIXES = ['/v1', '/docs', '/health', '/metrics', '/sandb
 
 const YEAR_SECONDS = 365 * 24 * 3600;
 
+/** Routes of the API beside those prefixes (the OpenAPI document). */
+const RESERVED_PATHS = new Set(['/docs-json']);
+
 function reserved(path: string): boolean {
-  return RESERVED_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`) || path.startsWith(`${p}-`) || path.startsWith(`${p}?`));
+  // a prefix reserves its own path segment only: the web app's /sandbox-checkout/... is the app's
+  return RESERVED_PATHS.has(path) || RESERVED_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`) || path.startsWith(`${p}?`));
 }
 
 function wantsHtml(req: FastifyRequest): boolean {
