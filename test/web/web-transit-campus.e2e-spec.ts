@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { verifyCode } from '@app/paycode';
 import { startApp, type TestApp } from '../support/app.js';
-import { ADMIN, adminToken, type TestUser } from '../support/factories.js';
-import { credit } from '../support/billing.js';
-import { buildWebApp, capture, launchChromium, PHONE, DESKTOP, type AxeViolation } from '../support/browser.js';
+import { ADMIN, adminToken, orgWithAdmin, type TestUser } from '../support/factories.js';
+import { bill, credit, fetchBill, loadBills, makeBiller } from '../support/billing.js';
+import { buildWebApp, capture, launchChromium, PHONE, DESKTOP, stored, type AxeViolation } from '../support/browser.js';
 import { makeOperator, makeRider, tap, upload } from '../support/transit.js';
 import { cardCode, cardView, charge, makeMerchant, makeUniversity, studentWithCard } from '../support/campus.js';
 import { eventually } from '../support/payments.js';
@@ -279,6 +279,78 @@ describe('web app: transit, campus, notifications', () => {
     await student.getByTestId('unread-badge').waitFor({ state: 'detached' });
 
     expect(violations).toEqual([]);
+  }, 120_000);
+
+  it('a failed session renewal or code request keeps what still works; a refusal gets a new key; a provider card top-up lands; fares in the operator currency', async () => {
+    const down = { status: 503, contentType: 'application/json', body: JSON.stringify({ statusCode: 503, code: 'SERVICE_UNAVAILABLE', message: 'down' }) };
+    const university = await makeUniversity(app, admin);
+    const card = await studentWithCard(app, admin, university, 0);
+    const { page, context } = await pageAs(card.owner);
+    await page.goto(`/campus/cards/${card.id}`);
+    const shown = await qrPayload(page, '[data-testid=card-code]');
+
+    // no new code for now: the shown one stays while it is valid (a reader still takes it), the error beside it
+    await page.route('**/v1/campus/cards/*/codes', (r) => r.fulfill(down));
+    await page.getByRole('button', { name: '刷新付款码' }).click();
+    await page.getByTestId('card-code').getByText('服务暂时不可用，请稍后再试。').waitFor();
+    expect(await qrPayload(page, '[data-testid=card-code]')).toBe(shown);
+    await page.unroute('**/v1/campus/cards/*/codes');
+
+    // the session cannot be renewed for now (a deploy, a captive portal): still signed in, the refresh token kept
+    const token = await stored(page, 'citypay.refreshToken');
+    await page.route('**/v1/auth/refresh', (r) => r.fulfill(down));
+    await page.reload(); // the access token lives in memory: the reload must renew it
+    await page.getByText('服务暂时不可用，请稍后再试。').first().waitFor();
+    await expect(page).toHaveURLPath(`/campus/cards/${card.id}`);
+    expect(await stored(page, 'citypay.refreshToken')).toBe(token);
+    await page.unroute('**/v1/auth/refresh');
+    await page.reload();
+    await expect(page.getByTestId('card-balance')).toHaveTextContent('¥0.00');
+
+    // a card top-up through a provider: the page follows the order until the provider's word lands
+    await page.getByRole('link', { name: '充值', exact: true }).click();
+    await page.getByLabel('充值金额（元）').fill('30');
+    await page.getByLabel('支付宝').check();
+    await page.getByRole('button', { name: '确认充值' }).click();
+    await expect(page.getByTestId('card-top-up-status')).toHaveTextContent('等待付款');
+    const checkoutUrl = await page.getByRole('link', { name: /打开沙箱收银台/ }).getAttribute('href');
+    const payer = await context.newPage(); // paid elsewhere (the Alipay app): this page stays as it is
+    await payer.goto(checkoutUrl!);
+    await payer.getByRole('button', { name: '确认付款' }).click();
+    await expect(payer.getByTestId('sandbox-status')).toHaveTextContent('已付款');
+    await expect(page.getByTestId('card-top-up-done')).toHaveTextContent('¥30.00');
+    expect((await cardView(app, card)).balance).toBe(3_000);
+
+    // a refused bill payment (no wallet funds), then the same bill by Alipay: a new intent, a new key
+    const water = await makeBiller(app, admin, { name: `天津水务 ${card.memberNo}` });
+    await loadBills(app, water, [bill(card.memberNo, 4_200)]);
+    const owed = await fetchBill(app, card.owner, water, card.memberNo);
+    const linked = await app.request('POST', '/v1/me/biller-accounts', { token: card.owner.accessToken, body: { billerId: water.billerId, customerRef: card.memberNo } });
+    expect(linked.status).toBe(201);
+    await page.goto(`/bills/${owed.id}/pay`);
+    await page.getByRole('button', { name: '确认缴费' }).click();
+    await page.getByText('钱包余额不足，请先充值。').waitFor();
+    await page.getByLabel('支付宝').check();
+    await page.getByRole('button', { name: '确认缴费' }).click();
+    const billQr = page.locator('[data-qr-payload]');
+    await billQr.locator('svg').waitFor();
+    expect(await billQr.getAttribute('data-qr-payload')).toMatch(/^https:\/\/qr\.alipay\.com\//);
+
+    // a Hong Kong operator's console sets its fares in its own currency
+    const hk = await orgWithAdmin(app, admin, 'TRANSIT_OPERATOR', { name: `港岛巴士 ${card.memberNo}`, currency: 'HKD' });
+    const { page: hkConsole } = await pageAs(hk.orgAdmin, DESKTOP);
+    await hkConsole.goto(`/operator/transit/${hk.orgId}`);
+    await hkConsole.getByLabel('线路编号').fill('H1');
+    await hkConsole.getByLabel('线路名称').fill('港岛 1 号线');
+    await hkConsole.getByLabel('票价（元）').fill('4.5');
+    await hkConsole.getByRole('button', { name: '添加线路' }).click();
+    await hkConsole.getByRole('cell', { name: '港岛 1 号线', exact: true }).waitFor();
+    await hkConsole.getByRole('cell', { name: 'HK$4.50' }).waitFor();
+    await hkConsole.getByLabel('每日封顶（元）').fill('20');
+    await hkConsole.getByRole('button', { name: '保存政策' }).click();
+    await hkConsole.getByText('票价政策已保存。').waitFor();
+    const policy = (await app.request('GET', `/v1/transit/operators/${hk.orgId}/fare-policy`, { token: hk.orgAdmin.accessToken })).body;
+    expect(policy.dailyCap).toEqual({ amount: 2_000, currency: 'HKD' });
   }, 120_000);
 
   it('a transit operator manages routes, vehicles and fare policy, prints a sticker and sees settlements; a merchant refunds a charge', async () => {
