@@ -48,8 +48,8 @@ describe('request id in the log lines of a payment', () => {
     for (const id of ids) {
       const mine = lines.filter((l) => l.reqId === id);
       const sql = mine.filter((l) => l.context === 'SQL');
-      // the payment's statements (many awaits after the request began) carry its id
-      expect(sql.length).toBeGreaterThanOrEqual(3);
+      // the payment's statement (many awaits after the request began) carries its id; how many other
+      // lines it gets (the transaction's START and COMMIT) depends on whether it sent its batch's statement
       expect(sql.some((l) => /\b(INSERT|UPDATE|SELECT)\b/i.test(String(l.msg)) && /billing\./.test(String(l.msg)))).toBe(true);
       expect(mine.filter((l) => l.msg === 'request completed')).toEqual([
         expect.objectContaining({ req: { method: 'POST', url: `/v1/bills/${bills[ids.indexOf(id)].id}/payments` }, res: { statusCode: 201 } }),
