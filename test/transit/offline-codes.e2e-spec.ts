@@ -124,6 +124,33 @@ describe('transit: phone-minted ride codes (offline credentials)', () => {
     expect(results.map((r) => r.status)).toEqual(['CHARGED', 'CHARGED', 'CHARGED']);
     expect(await balance(app, rider)).toBe(400);
   });
+  it('a tap scanned while its key was published is charged when uploaded after the key left the JWKS', async () => {
+    const rider = await makeRider(app, admin, 1000);
+    const p = phone();
+    const cred = await app.request('POST', '/v1/transit/ride-credentials', { token: rider.accessToken, body: { publicKey: p.publicKey } });
+    expect(cred.status).toBe(201);
+    const kidOf = (jws: string) => JSON.parse(Buffer.from(jws.split('.')[0], 'base64url').toString()).kid as string;
+    // a rotation whose publish time ends in 2 s (in production: 24 h, the credentials' life)
+    const { retiredKid } = await app.api.app.get(PaycodeKeysService).rotate({ publishSeconds: 2 });
+    expect(retiredKid).toBe(kidOf(cred.body.credential));
+    // the reader accepts the code with the JWKS it has now, then uploads later
+    const scannedAt = new Date();
+    const boarded = tap(mintProof(cred.body.credential, p.privateKey, { counter: 1, now: scannedAt }), op.flat.code, { scannedAt: scannedAt.toISOString() });
+    const late = tap(mintProof(cred.body.credential, p.privateKey, { counter: 2, now: new Date(Date.now() + 3_000) }), op.flat.code, {
+      scannedAt: new Date(Date.now() + 3_000).toISOString(),
+    });
+    await new Promise((r) => setTimeout(r, 3_000));
+    const jwks = (await app.request('GET', '/v1/transit/keys')).body as { keys: { kid: string }[] };
+    expect(jwks.keys.map((k) => k.kid)).not.toContain(retiredKid);
+    // the scan made while the key was published is charged; one made after its publish time is not
+    const results = await upload(app, op.reader, [boarded, late]);
+    expect(results.map((r) => [r.status, r.reason])).toEqual([
+      ['CHARGED', undefined],
+      ['REJECTED', 'INVALID_CODE'],
+    ]);
+    expect(await balance(app, rider)).toBe(800);
+  });
+
   it('a credential whose key was rotated out of the JWKS no longer boards, though it has not expired', async () => {
     const rider = await makeRider(app, admin, 1000);
     const p = phone();

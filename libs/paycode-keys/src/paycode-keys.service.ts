@@ -82,6 +82,22 @@ export class PaycodeKeysService implements OnApplicationBootstrap {
   }
 
   /**
+   * Every key that was in the JWKS at some time since `since`, with the end
+   * of its publish time (null: the current key): a code scanned offline is
+   * checked against the keys readers had at its scan time, however late its
+   * upload (the published JWKS drops a retired key once its publish time
+   * ends, which may be before a reader's upload). A key revoked at once
+   * (`publishSeconds` 0) was in force at no time after its revocation.
+   */
+  async keysInForceSince(since: Date): Promise<{ jwk: PaycodeJwk; retireAfter: Date | null }[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT public_jwk, retire_after FROM paycode.signing_keys WHERE retire_after IS NULL OR retire_after > $1 ORDER BY created_at DESC, kid`,
+      [since],
+    )) as { public_jwk: PaycodeJwk; retire_after: Date | null }[];
+    return rows.map((r) => ({ jwk: r.public_jwk, retireAfter: r.retire_after }));
+  }
+
+  /**
    * A new current key; the previous one stops signing now and stays in the
    * JWKS for `publishSeconds` (default: until everything it signed has
    * expired). Concurrent rotations run one after the other.

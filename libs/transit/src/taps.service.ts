@@ -5,12 +5,12 @@ import type { EntityManager } from 'typeorm';
 import { UUID, type Currency } from '@app/common';
 import { withTransactionRetry } from '@app/database';
 import { UsersService, type AuthenticatedDevice } from '@app/identity';
-import { MAX_GRACE_SECONDS, PaycodeKeySet, verifyCode } from '@app/paycode';
+import { MAX_GRACE_SECONDS, verifyCode } from '@app/paycode';
 import { distanceFare, MAX_STOPS } from './domain/route-fare.js';
 import { heldTapOutsExpireBefore, matchHeldTapOut, matchTapOut, TAP_OUT_LIMIT_MS } from './domain/tap-rules.js';
 import { ChargesService, type Charge } from './charges.service.js';
 import { Pricer, PricingRepository } from './pricing.js';
-import { RIDE_CODE_KEYS, type RideCodeKeys } from './ride-code-keys.js';
+import { keySetsAt, RIDE_CODE_KEYS, type RideCodeKeys } from './ride-code-keys.js';
 import { RidersRepository, type RiderRow } from './riders.repository.js';
 import { fareOf, RoutesRepository, type RouteRow } from './routes.repository.js';
 import { HeldTapOutsRepository, TapsRepository, type HeldMatch, type HeldTapOut, type TapResultWrite } from './taps.repository.js';
@@ -136,7 +136,6 @@ export class TapsService {
     const results: TapResult[] = new Array(rawTaps.length);
     const work: Work[] = [];
     const firstIndex = new Map<string, number>();
-    const keySet = PaycodeKeySet.from(await this.keys.jwks());
     rawTaps.forEach((raw, i) => {
       const tap = parseTap(raw, i);
       if (!('index' in tap)) {
@@ -145,20 +144,24 @@ export class TapsService {
       }
       if (firstIndex.has(tap.tapId)) return; // repeated in this batch: answered after the first
       firstIndex.set(tap.tapId, i);
-      const w: Work = tap;
-      if (tap.scannedAt.getTime() > now.getTime() + FUTURE_SKEW_MS) {
-        w.result = { tapId: tap.tapId, status: 'REJECTED', reason: 'INVALID_TAP' };
-      } else {
-        // offline verification again, at the scan time: signature, use, time window (the blocklist is decided below, in the database)
-        const v = verifyCode(tap.code, keySet, { now: tap.scannedAt, use: 'ride', graceSeconds: TAP_GRACE_SECONDS });
-        if (!v.ok) w.result = { tapId: tap.tapId, status: 'REJECTED', reason: v.reason };
-        else {
-          w.sub = v.sub;
-          w.useKey = v.singleUseKey;
-        }
-      }
-      work.push(w);
+      work.push(tap);
     });
+    // the keys readers had at each scan, not only those published now: an upload may come after a rotation's publish time
+    const scans = work.map((w) => w.scannedAt.getTime());
+    const keySetAt = keySetsAt(scans.length > 0 ? await this.keys.keysInForceSince(new Date(Math.min(...scans))) : []);
+    for (const w of work) {
+      if (w.scannedAt.getTime() > now.getTime() + FUTURE_SKEW_MS) {
+        w.result = { tapId: w.tapId, status: 'REJECTED', reason: 'INVALID_TAP' };
+        continue;
+      }
+      // offline verification again, at the scan time: signature, use, time window (the blocklist is decided below, in the database)
+      const v = verifyCode(w.code, keySetAt(w.scannedAt), { now: w.scannedAt, use: 'ride', graceSeconds: TAP_GRACE_SECONDS });
+      if (!v.ok) w.result = { tapId: w.tapId, status: 'REJECTED', reason: v.reason };
+      else {
+        w.sub = v.sub;
+        w.useKey = v.singleUseKey;
+      }
+    }
 
     if (work.length > 0) {
       const decided = await withTransactionRetry(this.dataSource, (m) => this.process(m, device, work.map((w) => ({ ...w }))));
