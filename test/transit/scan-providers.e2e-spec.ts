@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { verifyLedger } from '@app/ledger';
+import { buildVehicleSticker } from '@app/paycode';
 import { startApp, type TestApp } from '../support/app.js';
 import { ADMIN, adminToken, registerUser, type TestUser } from '../support/factories.js';
 import { balance, eventually, idemKey, order, pay, sandbox, setFaults } from '../support/payments.js';
@@ -113,7 +114,9 @@ describe('transit: scan-to-pay through providers (ALIPAY_HK in HKD)', () => {
     expect(res.status).toBe(400);
     const qr = op.vehicle.staticQr;
     const badCrc = qr.slice(0, -4) + (qr.slice(-4) === '0000' ? '0001' : '0000');
-    for (const vehicleQr of [badCrc, '0002019999', `${qr.slice(0, 10)}ZZ${qr.slice(12)}`]) {
+    // well formed and ours, but the vehicle id is no UUID (36 hex digits, 36 dashes): refused before any lookup
+    const notUuids = ['a'.repeat(36), '-'.repeat(36)].map((vehicleId) => buildVehicleSticker({ vehicleId, merchantName: 'Binhai Bus', merchantCity: 'Tianjin' }));
+    for (const vehicleQr of [badCrc, '0002019999', `${qr.slice(0, 10)}ZZ${qr.slice(12)}`, ...notUuids]) {
       const r = await app.request('POST', '/v1/transit/scan-to-pay', { token: user.accessToken, headers: { 'idempotency-key': idemKey() }, body: { vehicleQr, method: 'ALIPAY_HK' } });
       expect([r.status, r.body.code]).toEqual([422, 'INVALID_QR']);
     }

@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
-import { decodeCursor, encodeCursor, IdempotencyService, NotFoundError, shanghaiDayRange } from '@app/common';
+import { decodeCursor, encodeCursor, IdempotencyService, NotFoundError, shanghaiDayRange, UUID } from '@app/common';
 import type { Currency, Page } from '@app/common';
 import { withTransactionRetry } from '@app/database';
 import { UsersService } from '@app/identity';
@@ -140,7 +140,7 @@ export class TripsService implements OnModuleInit {
       if (err instanceof EmvError) throw new InvalidQrError(err.message);
       throw err;
     }
-    if (!sticker || !/^[0-9a-f-]{36}$/i.test(sticker.vehicleId)) throw new InvalidQrError('not a vehicle of this platform');
+    if (!sticker || !UUID.test(sticker.vehicleId)) throw new InvalidQrError('not a vehicle of this platform');
     const vehicle = await this.routes.vehicle(this.dataSource.manager, sticker.vehicleId.toLowerCase());
     if (!vehicle || vehicle.static_qr !== vehicleQr) throw new InvalidQrError('not a vehicle of this platform');
     const [route] = await this.routes.routesByIds(this.dataSource.manager, [vehicle.route_id]);
