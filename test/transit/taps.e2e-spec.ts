@@ -119,6 +119,8 @@ describe('transit: ride codes and taps from bus readers', () => {
       { tapId: 'nope', code, scannedAt: new Date().toISOString(), routeCode: op.flat.code },
       { tapId: randomUUID(), code, scannedAt: 'yesterday', routeCode: op.flat.code },
       tap(code, 'NO-SUCH-ROUTE'),
+      // a route code no route can have (routes' codes are 1-32 letters, digits, ".", "-" or "_"): a malformed tap
+      tap(code, `${op.flat.code} !`),
       good,
     ]);
     expect(results.slice(0, 4).map((r) => r.reason)).toEqual(['INVALID_CODE', 'INVALID_CODE', 'INVALID_CODE', 'INVALID_CODE']);
@@ -127,7 +129,8 @@ describe('transit: ride codes and taps from bus readers', () => {
       ['REJECTED', 'INVALID_TAP'],
     ]);
     expect(results[6]).toMatchObject({ status: 'REJECTED', reason: 'UNKNOWN_ROUTE' });
-    expect(results[7]).toMatchObject({ tapId: good.tapId, status: 'CHARGED' });
+    expect(results[7]).toMatchObject({ status: 'REJECTED', reason: 'INVALID_TAP' });
+    expect(results[8]).toMatchObject({ tapId: good.tapId, status: 'CHARGED' });
     expect(await balance(app, rider)).toBe(800);
   });
 

@@ -7,6 +7,7 @@ import { withTransactionRetry } from '@app/database';
 import { UsersService, type AuthenticatedDevice } from '@app/identity';
 import { MAX_GRACE_SECONDS, verifyCode } from '@app/paycode';
 import { distanceFare, MAX_STOPS } from './domain/route-fare.js';
+import { ROUTE_CODE } from './dto/transit.dto.js';
 import { heldTapOutsExpireBefore, matchHeldTapOut, matchTapOut, TAP_OUT_LIMIT_MS } from './domain/tap-rules.js';
 import { ChargesService, type Charge } from './charges.service.js';
 import { Pricer, PricingRepository } from './pricing.js';
@@ -88,7 +89,7 @@ function parseTap(raw: unknown, index: number): Tap | TapResult {
   if (Object.keys(r).some((k) => !TAP_FIELDS.has(k))) return bad('unknown field');
   if (typeof r.code !== 'string' || r.code.length === 0 || r.code.length > 1000) return bad('code must be a string');
   if (typeof r.scannedAt !== 'string' || !ISO.test(r.scannedAt) || Number.isNaN(Date.parse(r.scannedAt))) return bad('scannedAt must be an ISO 8601 time');
-  if (typeof r.routeCode !== 'string' || r.routeCode.length === 0 || r.routeCode.length > 32) return bad('routeCode must be a string');
+  if (typeof r.routeCode !== 'string' || !ROUTE_CODE.test(r.routeCode)) return bad('routeCode must be 1-32 letters, digits, ".", "-" or "_"');
   if (r.vehicleId !== undefined && r.vehicleId !== null && (typeof r.vehicleId !== 'string' || !UUID.test(r.vehicleId))) return bad('vehicleId must be a UUID');
   if (r.stopIndex !== undefined && r.stopIndex !== null && (!Number.isSafeInteger(r.stopIndex) || (r.stopIndex as number) < 0 || (r.stopIndex as number) > MAX_STOPS)) {
     return bad(`stopIndex must be an integer 0..${MAX_STOPS}`);

@@ -3,12 +3,13 @@ import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsObject, IsString, IsUUID, 
 import { OptionalField } from '@app/common';
 
 export const MAX_TAPS_PER_BATCH = 500;
-const CODE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/;
+/** A route's code (routes, vehicles, and each tap of a batch). */
+export const ROUTE_CODE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/;
 
 export class CreateRouteDto {
   @ApiProperty({ example: 'B1', description: '1-32 letters, digits, ".", "-", "_"' })
   @IsString()
-  @Matches(CODE, { message: 'code must be 1-32 letters, digits, ".", "-" or "_"' })
+  @Matches(ROUTE_CODE, { message: 'code must be 1-32 letters, digits, ".", "-" or "_"' })
   code: string;
 
   @ApiProperty({ example: '滨海1路' })
@@ -40,7 +41,7 @@ export class CreateVehicleDto {
 
   @ApiProperty({ example: 'B1' })
   @IsString()
-  @Matches(CODE, { message: 'routeCode must be 1-32 letters, digits, ".", "-" or "_"' })
+  @Matches(ROUTE_CODE, { message: 'routeCode must be 1-32 letters, digits, ".", "-" or "_"' })
   routeCode: string;
 
   @ApiPropertyOptional({ description: 'the operator, when the caller is staff of several' })
