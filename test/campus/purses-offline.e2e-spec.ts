@@ -159,6 +159,32 @@ describe('campus card: purses, subsidies, refunds, offline POS, settlement', () 
     expect(await cardView(app, card)).toMatchObject({ balance: 2_200, subsidyBalance: 0 });
   });
 
+  it("an offline chargeId already taken is that charge's answer alone: an online charge's id is refused, another POS's is DUPLICATE and told nothing of it", async () => {
+    const card = await studentWithCard(app, admin, uni, 1_000);
+    const online = await charge(app, canteen.pos, { code: await cardCode(app, card), amount: 100 });
+    expect(online.status).toBe(201);
+    const now = Date.now();
+    const mine = randomUUID();
+    const first = await deviceRequest(app, canteen.pos, 'POST', '/v1/campus/offline-charges', {
+      charges: [
+        // a POS that mixed its records up: the id of the charge it made online
+        { chargeId: online.body.id, code: await codeAt(card, now), amount: 100, chargedAt: new Date(now).toISOString() },
+        { chargeId: mine, code: await codeAt(card, now + 1_000), amount: 200, chargedAt: new Date(now + 1_000).toISOString() },
+      ],
+    });
+    expect(first.status).toBe(200);
+    expect(first.body.results).toEqual([
+      { chargeId: online.body.id, status: 'REJECTED', reason: 'INVALID_CHARGE_ID' },
+      { chargeId: mine, status: 'SUCCEEDED', cardBalanceAfter: 700 },
+    ]);
+    // another merchant's POS sends the same chargeId: DUPLICATE, without the first charge's balance
+    const other = await deviceRequest(app, shop.pos, 'POST', '/v1/campus/offline-charges', {
+      charges: [{ chargeId: mine, code: await codeAt(card, now + 2_000), amount: 50, chargedAt: new Date(now + 2_000).toISOString() }],
+    });
+    expect(other.body.results).toEqual([{ chargeId: mine, status: 'DUPLICATE' }]);
+    expect((await cardView(app, card)).balance).toBe(700);
+  });
+
   it('judges an offline charge at chargedAt: frozen then, another university, a card frozen only later is fine', async () => {
     const card = await studentWithCard(app, admin, uni, 2_000);
     const before = Date.now() - 60_000;

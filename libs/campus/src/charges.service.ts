@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DomainError, GroupCommit, IdempotencyClaimLostError, IdempotencyService, MetricsService, NotFoundError, shanghaiDay, shanghaiDayRange, WHEN_STALLED } from '@app/common';
 import type { Currency } from '@app/common';
-import { sqlState, withRetry, withTransactionRetry } from '@app/database';
+import { isUniqueViolation, sqlState, withRetry, withTransactionRetry } from '@app/database';
 import type { AuthenticatedDevice, AuthenticatedUser } from '@app/identity';
 import { hasOrgRole } from '@app/identity';
 import { InsufficientFundsError, LedgerService } from '@app/ledger';
@@ -297,7 +297,15 @@ export class ChargesService {
         await this.repo.finishOffline(m, chargeId, 'SUCCEEDED', null, BigInt(result.cardBalanceAfter));
         return { chargeId, status: 'SUCCEEDED', cardBalanceAfter: result.cardBalanceAfter, userId };
       } catch (err) {
-        const reason = err instanceof Rejected ? err.reason : err instanceof DomainError && err.status < 500 ? err.code : undefined;
+        const reason =
+          err instanceof Rejected
+            ? err.reason
+            : err instanceof DomainError && err.status < 500
+              ? err.code
+              : // the id of a charge made online (a POS that mixed its records up): this charge's refusal, not the upload's
+                isUniqueViolation(err, 'charges_pkey')
+                ? 'INVALID_CHARGE_ID'
+                : undefined;
         if (!reason) throw err;
         await this.repo.finishOffline(m, chargeId, 'REJECTED', reason, null);
         if (reason === 'INSUFFICIENT_FUNDS') this.logger.warn({ chargeId, merchantId: merchant.id }, 'offline charge beyond the card floor: rejected, the merchant is told');
@@ -307,8 +315,9 @@ export class ChargesService {
     const { userId, ...result } = await withTransactionRetry(this.dataSource, judged);
     if (userId) owners.add(userId);
     if (result.status !== 'DUPLICATE') return result;
-    // the first result, marked DUPLICATE
+    // the first result, marked DUPLICATE; what it was is told only to the device that sent it
     const first = await this.repo.offlineResult(chargeId);
+    if (first && first.device_id !== device.id) return { chargeId, status: 'DUPLICATE' };
     return {
       chargeId,
       status: 'DUPLICATE',
