@@ -11,6 +11,7 @@ import { eventually, idemKey } from '../support/payments.js';
 import { credit } from '../support/billing.js';
 import { cardCode, cardView, charge, claimsOf, grantSubsidy, makeMerchant, makeUniversity, studentWithCard, topUpCard } from '../support/campus.js';
 import type { TestCard, TestMerchant, TestUniversity } from '../support/campus.js';
+import { makeOperator } from '../support/transit.js';
 
 describe('campus card: purses, subsidies, refunds, offline POS, settlement', () => {
   let app: TestApp;
@@ -56,8 +57,8 @@ describe('campus card: purses, subsidies, refunds, offline POS, settlement', () 
     expect(r1.status).toBe(201);
     expect(r1.body).toMatchObject({ amount: 350, subsidyAmount: 50, cardBalanceAfter: 1_050 });
     expect(await cardView(app, card)).toMatchObject({ balance: 1_050, subsidyBalance: 50 });
-    // the rest by default, from the merchant's POS
-    const r2 = await deviceRequest(app, canteen.pos, 'POST', `/v1/campus/pos/charges/${second.body.id}/refunds`, {}, { headers: { 'idempotency-key': idemKey() } });
+    // the rest by default, from the merchant's POS, at api.md's path (staff or POS; /pos/charges/... is its alias)
+    const r2 = await deviceRequest(app, canteen.pos, 'POST', `/v1/campus/charges/${second.body.id}/refunds`, {}, { headers: { 'idempotency-key': idemKey() } });
     expect(r2.status).toBe(201);
     expect(r2.body).toMatchObject({ amount: 150, subsidyAmount: 150 });
     expect(await cardView(app, card)).toMatchObject({ balance: 1_200, subsidyBalance: 200 });
@@ -66,6 +67,12 @@ describe('campus card: purses, subsidies, refunds, offline POS, settlement', () 
     // another merchant's staff and POS cannot refund it
     expectError(await app.request('POST', `/v1/campus/charges/${first.body.id}/refunds`, { token: shop.staff.accessToken, headers: { 'idempotency-key': idemKey() }, body: {} }), 404, 'NOT_FOUND');
     expectError(await deviceRequest(app, shop.pos, 'POST', `/v1/campus/pos/charges/${first.body.id}/refunds`, {}, { headers: { 'idempotency-key': idemKey() } }), 404, 'NOT_FOUND');
+    expectError(await deviceRequest(app, shop.pos, 'POST', `/v1/campus/charges/${first.body.id}/refunds`, {}, { headers: { 'idempotency-key': idemKey() } }), 404, 'NOT_FOUND');
+    // a device of another kind (a bus reader) is refused there; an unsigned device request is not taken for a user's
+    const bus = await makeOperator(app, admin);
+    expectError(await deviceRequest(app, bus.reader, 'POST', `/v1/campus/charges/${first.body.id}/refunds`, {}, { headers: { 'idempotency-key': idemKey() } }), 403, 'FORBIDDEN');
+    const unsigned = await app.request('POST', `/v1/campus/charges/${first.body.id}/refunds`, { headers: { 'idempotency-key': idemKey(), 'x-device-id': canteen.pos.id }, body: {} });
+    expect(unsigned.status).toBe(401);
 
     const items = await history(card);
     expect(items.map((i) => i.kind)).toEqual(['REFUND', 'REFUND', 'CHARGE', 'CHARGE', 'SUBSIDY', 'TOP_UP']);

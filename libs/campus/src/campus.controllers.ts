@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
 import { BodyLimit, DEFAULT_PAGE_SIZE, Idempotent, PageQuery, Public } from '@app/common';
-import { CurrentDevice, CurrentUser, DeviceAuth, OrgRole, RequireKyc } from '@app/identity';
+import { AlsoDevice, CurrentCaller, CurrentDevice, CurrentUser, DeviceAuth, OrgRole, RequireKyc } from '@app/identity';
 import type { AuthenticatedDevice, AuthenticatedUser } from '@app/identity';
 import type { Jwks } from '@app/paycode';
 import { CardsService } from './cards.service.js';
@@ -47,12 +47,13 @@ export class CampusUniversityController {
     return this.charges.settlement(merchantId.toLowerCase(), q.date);
   }
 
-  /** By the merchant's staff. (Its POS devices: POST /v1/campus/pos/charges/:chargeId/refunds.) */
+  /** By the merchant's staff (user token) or one of its POS devices (device signature), as api.md has it. */
   @Post('charges/:chargeId/refunds')
+  @AlsoDevice('POS')
   @Idempotent()
   @ApiHeader({ name: 'Idempotency-Key', required: true })
-  refund(@CurrentUser() user: AuthenticatedUser, @Param('chargeId') chargeId: string, @Body() body: RefundDto): ReturnType<ChargesService['refund']> {
-    return this.charges.refund(user, chargeId, body.amount);
+  refund(@CurrentCaller() caller: AuthenticatedUser | AuthenticatedDevice, @Param('chargeId') chargeId: string, @Body() body: RefundDto): ReturnType<ChargesService['refund']> {
+    return this.charges.refund(caller, chargeId, body.amount);
   }
 }
 
@@ -157,7 +158,7 @@ export class CampusPosController {
     return this.charges.offline(device, body.charges);
   }
 
-  /** A refund by one of the merchant's POS devices (the staff route is POST /v1/campus/charges/:chargeId/refunds). */
+  /** A refund by one of the merchant's POS devices (also taken at POST /v1/campus/charges/:chargeId/refunds). */
   @Post('pos/charges/:chargeId/refunds')
   @DeviceAuth('POS')
   @Idempotent()

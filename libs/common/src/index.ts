@@ -24,12 +24,15 @@ export {
   OrgRole,
   RequireKyc,
   DeviceAuth,
+  AlsoDevice,
   CurrentUser,
   CurrentDevice,
+  CurrentCaller,
   ROLES_KEY,
   ORG_ROLES_KEY,
   KYC_KEY,
   DEVICE_KEY,
+  ALSO_DEVICE_KEY,
 } from './auth/decorators.js';
 export type { OrgRoleOptions } from './auth/decorators.js';
 export { PLATFORM_ROLES, STAFF_ROLES, ORGANIZATION_KINDS, CURRENCIES, DEVICE_KINDS } from './auth/caller.js';

@@ -9,7 +9,7 @@ export { OrganizationProfiles } from './orgs/organization-profiles.js';
 export type { OrganizationProfile, OrganizationRecord } from './orgs/organization-profiles.js';
 export { DevicesService } from './devices/devices.service.js';
 export type { DeviceView } from './devices/devices.service.js';
-export { CurrentUser, CurrentDevice, DeviceAuth, OrgRole, PlatformAdmin, RequireKyc } from '@app/common';
+export { AlsoDevice, CurrentCaller, CurrentUser, CurrentDevice, DeviceAuth, OrgRole, PlatformAdmin, RequireKyc } from '@app/common';
 export { signDeviceRequest } from './domain/device-signature.js';
 export { SecretBox } from './domain/secret-box.js';
 export * from './identity.types.js';

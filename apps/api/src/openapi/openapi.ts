@@ -7,6 +7,7 @@ import {
   API_ERRORS_KEY,
   type ApiError,
   DEVICE_KEY,
+  ALSO_DEVICE_KEY,
   IDEMPOTENT_KEY,
   IS_PUBLIC_KEY,
   KYC_KEY,
@@ -25,6 +26,8 @@ type Class = abstract new (...args: any[]) => unknown;
 interface HandlerFacts {
   isPublic: boolean;
   device: boolean;
+  /** A user route devices may call too (@AlsoDevice). */
+  alsoDevice: boolean;
   roles: boolean;
   kyc: boolean;
   idempotent: boolean;
@@ -104,6 +107,7 @@ function handlerFacts(app: INestApplication, dtoClasses: Set<Class>): Map<string
         out.set(`${type.name}_${name}`, {
           isPublic: meta(IS_PUBLIC_KEY) === true,
           device: meta(DEVICE_KEY) !== undefined,
+          alsoDevice: meta(ALSO_DEVICE_KEY) !== undefined,
           roles: meta(ROLES_KEY) !== undefined || meta(ORG_ROLES_KEY) !== undefined,
           kyc: meta(KYC_KEY) === true,
           idempotent: Reflect.getMetadata(IDEMPOTENT_KEY, handler) !== undefined,
@@ -144,6 +148,9 @@ function completeOperation(method: string, path: string, op: Operation, facts: H
     errors.push([401, 'DEVICE_AUTH_FAILED'], [403, 'FORBIDDEN']);
   } else if (facts?.isPublic) {
     op.security = [];
+  } else if (facts?.alsoDevice) {
+    op.security = [{ bearer: [] }, { deviceId: [], deviceTimestamp: [], deviceSignature: [] }];
+    errors.push([401, 'UNAUTHENTICATED'], [401, 'DEVICE_AUTH_FAILED'], [403, 'FORBIDDEN']);
   } else {
     op.security = [{ bearer: [] }];
     errors.push([401, 'UNAUTHENTICATED']);

@@ -2074,7 +2074,7 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
   },
   "CampusPosController_posRefund": {
     "file": "libs/campus/src/campus.controllers.ts",
-    "description": "A refund by one of the merchant's POS devices (the staff route is POST /v1/campus/charges/:chargeId/refunds).",
+    "description": "A refund by one of the merchant's POS devices (also taken at POST /v1/campus/charges/:chargeId/refunds).",
     "response": {
       "type": "object",
       "properties": {
@@ -2135,7 +2135,7 @@ export const GENERATED_OPERATIONS: Record<string, GeneratedOperation> = {
   },
   "CampusUniversityController_refund": {
     "file": "libs/campus/src/campus.controllers.ts",
-    "description": "By the merchant's staff. (Its POS devices: POST /v1/campus/pos/charges/:chargeId/refunds.)",
+    "description": "By the merchant's staff (user token) or one of its POS devices (device signature), as api.md has it.",
     "response": {
       "type": "object",
       "properties": {

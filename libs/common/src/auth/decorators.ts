@@ -10,6 +10,7 @@ export const ROLES_KEY = 'identity:roles';
 export const ORG_ROLES_KEY = 'identity:orgRoles';
 export const KYC_KEY = 'identity:kyc';
 export const DEVICE_KEY = 'identity:device';
+export const ALSO_DEVICE_KEY = 'identity:alsoDevice';
 
 /** Only platform administrators. */
 export const PlatformAdmin = (): MethodDecorator & ClassDecorator => SetMetadata(ROLES_KEY, ['PLATFORM_ADMIN']);
@@ -35,6 +36,15 @@ export const RequireKyc = (): MethodDecorator & ClassDecorator => SetMetadata(KY
 export const DeviceAuth = (...kinds: DeviceKind[]): MethodDecorator & ClassDecorator =>
   SetMetadata(DEVICE_KEY, kinds.length ? kinds : ['BUS_READER', 'POS']);
 
+/**
+ * A user route that these devices may call too, by the X-Device-* headers
+ * (a request carrying X-Device-Id is authenticated as a device, any other
+ * by its user token): one path for a merchant's staff and its POS. The
+ * handler takes `@CurrentCaller()` and checks what each may do.
+ */
+export const AlsoDevice = (...kinds: DeviceKind[]): MethodDecorator & ClassDecorator =>
+  SetMetadata(ALSO_DEVICE_KEY, kinds.length ? kinds : ['BUS_READER', 'POS']);
+
 export const CurrentUser = createParamDecorator((_data: unknown, ctx: ExecutionContext): AuthenticatedUser => {
   const user = ctx.switchToHttp().getRequest<FastifyRequest & { user?: AuthenticatedUser }>().user;
   if (!user || user.kind !== 'user') throw new Error('CurrentUser used on a route that is not user-authenticated');
@@ -45,4 +55,11 @@ export const CurrentDevice = createParamDecorator((_data: unknown, ctx: Executio
   const device = ctx.switchToHttp().getRequest<FastifyRequest & { user?: AuthenticatedDevice }>().user;
   if (!device || device.kind !== 'device') throw new Error('CurrentDevice used on a route that is not device-authenticated');
   return device;
+});
+
+/** The caller of an @AlsoDevice() route: a user or a device. */
+export const CurrentCaller = createParamDecorator((_data: unknown, ctx: ExecutionContext): AuthenticatedUser | AuthenticatedDevice => {
+  const caller = ctx.switchToHttp().getRequest<FastifyRequest & { user?: AuthenticatedUser | AuthenticatedDevice }>().user;
+  if (!caller) throw new Error('CurrentCaller used on a route that is not authenticated');
+  return caller;
 });

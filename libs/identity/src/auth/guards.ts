@@ -20,7 +20,7 @@ import { LoginDto } from '../dto/auth.dto.js';
 import { DeviceAuthFailedError, KycRequiredError } from '../identity.errors.js';
 import { IdentityConfig } from '../identity.config.js';
 import { type Caller, type DeviceKind, hasOrgRole, isPlatformAdmin, type StaffRole } from '../identity.types.js';
-import { DEVICE_KEY, KYC_KEY, ORG_ROLES_KEY, ROLES_KEY } from '@app/common';
+import { ALSO_DEVICE_KEY, DEVICE_KEY, KYC_KEY, ORG_ROLES_KEY, ROLES_KEY } from '@app/common';
 import { AccessTokenVerifier, bearerToken } from './access-token-verifier.js';
 import { CallerCache } from './caller-cache.js';
 
@@ -49,6 +49,8 @@ class DeviceGuard extends AuthGuard('device') {
 interface RoutePolicy {
   isPublic: boolean;
   deviceKinds?: DeviceKind[];
+  /** A user route these devices may call too (@AlsoDevice). */
+  alsoDevices?: DeviceKind[];
   roles?: string[];
   orgRoles?: { roles: StaffRole[]; param: string; allowPlatformAdmin: boolean };
   kyc: boolean;
@@ -72,6 +74,7 @@ function routePolicy(reflector: Reflector, context: ExecutionContext): RoutePoli
   policy = {
     isPublic: !!reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets),
     deviceKinds: reflector.getAllAndOverride<DeviceKind[]>(DEVICE_KEY, targets),
+    alsoDevices: reflector.getAllAndOverride<DeviceKind[]>(ALSO_DEVICE_KEY, targets),
     roles: reflector.getAllAndOverride<string[]>(ROLES_KEY, targets),
     orgRoles: reflector.getAllAndOverride<RoutePolicy['orgRoles']>(ORG_ROLES_KEY, targets),
     kyc: !!reflector.getAllAndOverride<boolean>(KYC_KEY, targets),
@@ -114,7 +117,7 @@ export class AuthenticationGuard implements CanActivate {
   }
 
   private async authenticate(context: ExecutionContext, policy: RoutePolicy): Promise<boolean> {
-    const isDevice = !!policy.deviceKinds;
+    const isDevice = !!policy.deviceKinds || (!!policy.alsoDevices && context.switchToHttp().getRequest<FastifyRequest>().headers['x-device-id'] !== undefined);
     if (isDevice) {
       if (!((await this.device.canActivate(context)) as boolean)) return false;
     } else {
@@ -166,7 +169,7 @@ export class AuthorizationGuard implements CanActivate {
     const caller = request.user;
     if (!caller) throw new UnauthenticatedError();
 
-    const deviceKinds = policy.deviceKinds;
+    const deviceKinds = policy.deviceKinds ?? (caller.kind === 'device' ? policy.alsoDevices : undefined);
     if (deviceKinds) {
       if (caller.kind !== 'device' || !deviceKinds.includes(caller.deviceKind)) {
         throw new ForbiddenError(`This route is for ${deviceKinds.join(' or ')} devices`);
