@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { CampusCodeKeys, SubsidiesService } from '@app/campus';
+import { PaycodeKeysService } from '@app/paycode-keys';
 import { shanghaiDay } from '@app/common';
 import { verifyLedger } from '@app/ledger';
 import { mintOnlineCode } from '@app/paycode';
@@ -189,6 +190,30 @@ describe('campus card: purses, subsidies, refunds, offline POS, settlement', () 
       charges: [{ chargeId: mine, code: await codeAt(card, now + 2_000), amount: 50, chargedAt: new Date(now + 2_000).toISOString() }],
     });
     expect(other.body.results).toEqual([{ chargeId: mine, status: 'DUPLICATE' }]);
+    expect((await cardView(app, card)).balance).toBe(700);
+  });
+
+  it('an offline charge made while its key was published is taken when uploaded after the key left the JWKS', async () => {
+    const card = await studentWithCard(app, admin, uni, 1_000);
+    const at = Date.now();
+    const code = await codeAt(card, at);
+    const other = await codeAt(card, at);
+    // a rotation whose publish time ends in 1 s (in production: 24 h)
+    const { retiredKid } = await app.api.app.get(PaycodeKeysService).rotate({ publishSeconds: 1 });
+    await new Promise((r) => setTimeout(r, 1_500));
+    const jwks = (await app.request('GET', '/v1/campus/keys')).body as { keys: { kid: string }[] };
+    expect(jwks.keys.map((k) => k.kid)).not.toContain(retiredKid);
+    const late = await deviceRequest(app, canteen.pos, 'POST', '/v1/campus/offline-charges', {
+      charges: [
+        { chargeId: randomUUID(), code, amount: 300, chargedAt: new Date(at).toISOString() },
+        // a code of the same key charged after its publish time (still within the code's life): refused
+        { chargeId: randomUUID(), code: other, amount: 100, chargedAt: new Date(Date.now()).toISOString() },
+      ],
+    });
+    expect(late.body.results.map((r: { status: string; reason?: string }) => [r.status, r.reason])).toEqual([
+      ['SUCCEEDED', undefined],
+      ['REJECTED', 'INVALID_CODE'],
+    ]);
     expect((await cardView(app, card)).balance).toBe(700);
   });
 

@@ -147,12 +147,23 @@ export class ChargesService {
     return { deviceId: device.id, merchantId: merchant.id, universityId: merchant.universityId, universityRef: merchant.universityRef, codeGraceSeconds: CARD_CODE_GRACE_SECONDS, jwks: await this.keys.jwks() };
   }
 
-  /** Verifies a card code at `at`: the card it names, or the API refusal. */
-  private async verify(code: string, at: Date, merchant: Merchant): Promise<{ jti: string; ref: string } | { refusal: 'CODE_EXPIRED' | 'INVALID_CODE' | 'WRONG_UNIVERSITY' }> {
+  /**
+   * Verifies a card code at `at`: the card it names, or the API refusal.
+   * `late`: an offline charge uploaded after the fact, whose key may have
+   * left the published JWKS since (it is checked against the keys POS
+   * terminals had at `at`).
+   */
+  private async verify(
+    code: string,
+    at: Date,
+    merchant: Merchant,
+    { late = false } = {},
+  ): Promise<{ jti: string; ref: string } | { refusal: 'CODE_EXPIRED' | 'INVALID_CODE' | 'WRONG_UNIVERSITY' }> {
     const options = { now: at, use: 'card' as const, graceSeconds: CARD_CODE_GRACE_SECONDS };
     let result = verifyCode(code, await this.keys.keySet(), options);
     // signed by a key this replica has not seen yet (a rotation): read the JWKS again, once
     if (!result.ok && result.detail === 'UNKNOWN_KEY') result = verifyCode(code, await this.keys.keySet(true), options);
+    if (!result.ok && result.detail === 'UNKNOWN_KEY' && late) result = verifyCode(code, await this.keys.keySetAt(at), options);
     if (!result.ok) return { refusal: result.reason === 'CODE_EXPIRED' ? 'CODE_EXPIRED' : 'INVALID_CODE' };
     if (result.kind !== 'online' || !result.aud) return { refusal: 'INVALID_CODE' };
     if (result.aud !== merchant.universityRef) return { refusal: 'WRONG_UNIVERSITY' };
@@ -284,11 +295,14 @@ export class ChargesService {
     const chargeId = item.chargeId.toLowerCase();
     const chargedAt = new Date(item.chargedAt);
     const amount = BigInt(item.amount);
+    const badTime = Number.isNaN(chargedAt.getTime()) || chargedAt.getTime() > Date.now() + FUTURE_SKEW_MS;
+    // before the transaction: reading the keys may take a pooled connection, and a transaction holding one
+    // while it waits for another is how a burst of uploads (a campus back from an outage) would drain the pool
+    const verified = badTime ? undefined : await this.verify(item.code, chargedAt, merchant, { late: true });
     const judged = async (m: EntityManager): Promise<OfflineResult & { userId?: string }> => {
       if (!(await this.repo.claimOffline(m, chargeId, device.id))) return { chargeId, status: 'DUPLICATE' };
       try {
-        if (Number.isNaN(chargedAt.getTime()) || chargedAt.getTime() > Date.now() + FUTURE_SKEW_MS) throw new Rejected('INVALID_CHARGED_AT');
-        const verified = await this.verify(item.code, chargedAt, merchant);
+        if (!verified) throw new Rejected('INVALID_CHARGED_AT');
         if ('refusal' in verified) throw new Rejected(verified.refusal);
         // a savepoint: a refusal inside undoes the charge's writes but keeps the claim
         const { result, userId } = await this.savepoint(m, () =>

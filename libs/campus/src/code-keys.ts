@@ -25,6 +25,16 @@ export class CampusCodeKeys {
     return this.keys.jwks();
   }
 
+  /**
+   * The keys in force at `at` or since (the current key and those still
+   * published then): for offline charges uploaded after their key's
+   * publish time ended. Not cached: only such late uploads ask for it.
+   */
+  async keySetAt(at: Date): Promise<PaycodeKeySet> {
+    const keys = await this.keys.keysInForceSince(at);
+    return new PaycodeKeySet({ keys: keys.map((k) => k.jwk) });
+  }
+
   /** The verifying key set, cached briefly; `refresh` re-reads the JWKS (a kid not in the cached set). */
   async keySet(refresh = false): Promise<PaycodeKeySet> {
     if (!refresh && this.cached && Date.now() - this.cached.at < KEY_SET_CACHE_MS) return this.cached.set;
