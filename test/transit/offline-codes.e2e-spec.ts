@@ -26,6 +26,14 @@ describe('transit: phone-minted ride codes (offline credentials)', () => {
     const { privateKey } = generateP256KeyPair();
     return { privateKey, publicKey: ecPublicJwk(privateKey) };
   };
+  /** A phone key certified for `rider`, and the kid of the platform key that signed its credential. */
+  const certifiedPhone = async (rider: { accessToken: string }) => {
+    const p = phone();
+    const cred = await app.request('POST', '/v1/transit/ride-credentials', { token: rider.accessToken, body: { publicKey: p.publicKey } });
+    expect(cred.status).toBe(201);
+    const credential = cred.body.credential as string;
+    return { ...p, credential, kid: JSON.parse(Buffer.from(credential.split('.')[0], 'base64url').toString()).kid as string };
+  };
 
   it('certifies the phone key for 24 h; codes it mints offline verify with jose and libs/paycode, board once per counter', async () => {
     const rider = await makeRider(app, admin, 1000);
@@ -126,17 +134,14 @@ describe('transit: phone-minted ride codes (offline credentials)', () => {
   });
   it('a tap scanned while its key was published is charged when uploaded after the key left the JWKS', async () => {
     const rider = await makeRider(app, admin, 1000);
-    const p = phone();
-    const cred = await app.request('POST', '/v1/transit/ride-credentials', { token: rider.accessToken, body: { publicKey: p.publicKey } });
-    expect(cred.status).toBe(201);
-    const kidOf = (jws: string) => JSON.parse(Buffer.from(jws.split('.')[0], 'base64url').toString()).kid as string;
+    const p = await certifiedPhone(rider);
     // a rotation whose publish time ends in 2 s (in production: 24 h, the credentials' life)
     const { retiredKid } = await app.api.app.get(PaycodeKeysService).rotate({ publishSeconds: 2 });
-    expect(retiredKid).toBe(kidOf(cred.body.credential));
+    expect(retiredKid).toBe(p.kid);
     // the reader accepts the code with the JWKS it has now, then uploads later
     const scannedAt = new Date();
-    const boarded = tap(mintProof(cred.body.credential, p.privateKey, { counter: 1, now: scannedAt }), op.flat.code, { scannedAt: scannedAt.toISOString() });
-    const late = tap(mintProof(cred.body.credential, p.privateKey, { counter: 2, now: new Date(Date.now() + 3_000) }), op.flat.code, {
+    const boarded = tap(mintProof(p.credential, p.privateKey, { counter: 1, now: scannedAt }), op.flat.code, { scannedAt: scannedAt.toISOString() });
+    const late = tap(mintProof(p.credential, p.privateKey, { counter: 2, now: new Date(Date.now() + 3_000) }), op.flat.code, {
       scannedAt: new Date(Date.now() + 3_000).toISOString(),
     });
     await new Promise((r) => setTimeout(r, 3_000));
@@ -153,23 +158,19 @@ describe('transit: phone-minted ride codes (offline credentials)', () => {
 
   it('a credential whose key was rotated out of the JWKS no longer boards, though it has not expired', async () => {
     const rider = await makeRider(app, admin, 1000);
-    const p = phone();
-    const cred = await app.request('POST', '/v1/transit/ride-credentials', { token: rider.accessToken, body: { publicKey: p.publicKey } });
-    expect(cred.status).toBe(201);
-    const kidOf = (jws: string) => JSON.parse(Buffer.from(jws.split('.')[0], 'base64url').toString()).kid as string;
-    const oldKid = kidOf(cred.body.credential);
+    const p = await certifiedPhone(rider);
     // rotated with no publish time: the old key leaves the JWKS at once (a compromised key)
     const { retiredKid } = await app.api.app.get(PaycodeKeysService).rotate({ publishSeconds: 0 });
-    expect(retiredKid).toBe(oldKid);
+    expect(retiredKid).toBe(p.kid);
     const jwks = (await app.request('GET', '/v1/transit/keys')).body as { keys: { kid: string }[] };
-    expect(jwks.keys.map((k) => k.kid)).not.toContain(oldKid);
-    const [result] = await upload(app, op.reader, [tap(mintProof(cred.body.credential, p.privateKey, { counter: 1, now: new Date() }), op.flat.code)]);
+    expect(jwks.keys.map((k) => k.kid)).not.toContain(p.kid);
+    const [result] = await upload(app, op.reader, [tap(mintProof(p.credential, p.privateKey, { counter: 1, now: new Date() }), op.flat.code)]);
     expect(result).toMatchObject({ status: 'REJECTED', reason: 'INVALID_CODE' });
     expect(await balance(app, rider)).toBe(1000);
     // a new credential, signed by the current key, boards
-    const fresh = await app.request('POST', '/v1/transit/ride-credentials', { token: rider.accessToken, body: { publicKey: p.publicKey } });
-    expect(kidOf(fresh.body.credential)).not.toBe(oldKid);
-    const [ok] = await upload(app, op.reader, [tap(mintProof(fresh.body.credential, p.privateKey, { counter: 1, now: new Date() }), op.flat.code)]);
+    const fresh = await certifiedPhone(rider);
+    expect(fresh.kid).not.toBe(p.kid);
+    const [ok] = await upload(app, op.reader, [tap(mintProof(fresh.credential, fresh.privateKey, { counter: 1, now: new Date() }), op.flat.code)]);
     expect(ok.status).toBe('CHARGED');
   });
 });
