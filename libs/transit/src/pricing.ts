@@ -17,19 +17,12 @@ export class PricingRepository {
     await m.query(`INSERT INTO transit.fare_policies (operator_id, policy, created_by) VALUES ($1, $2, $3)`, [operatorId, JSON.stringify(farePolicyToJson(policy)), userId]);
   }
 
-  /**
-   * Charged (or owed) trips of these riders with this operator boarded in
-   * [from, to), and those awaiting a provider's payment (scan-to-pay by
-   * Alipay and the like): a ride paid minutes later still counts toward the
-   * day's cap and starts a transfer window now. Should its payment fail, the
-   * rides priced meanwhile keep the benefit (the rider's favour, never an
-   * overcharge). Callers hold the riders' locks.
-   */
+  /** Charged (or owed) trips of these riders with this operator boarded in [from, to). Callers hold the riders' locks. */
   async chargedTrips(m: EntityManager, operatorId: string, riderIds: readonly string[], from: Date, to: Date): Promise<{ rider_user_id: string; id: string; route_id: string; boarded_at: Date; fare: string }[]> {
     if (riderIds.length === 0) return [];
     return (await m.query(
       `SELECT rider_user_id, id, route_id, boarded_at, fare::text FROM transit.trips
-        WHERE operator_id = $1 AND rider_user_id = ANY($2::uuid[]) AND status IN ('CHARGED', 'UNPAID', 'PENDING') AND boarded_at >= $3 AND boarded_at < $4`,
+        WHERE operator_id = $1 AND rider_user_id = ANY($2::uuid[]) AND status IN ('CHARGED', 'UNPAID') AND boarded_at >= $3 AND boarded_at < $4`,
       [operatorId, riderIds, from, to],
     )) as { rider_user_id: string; id: string; route_id: string; boarded_at: Date; fare: string }[];
   }
