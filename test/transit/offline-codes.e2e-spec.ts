@@ -159,13 +159,19 @@ describe('transit: phone-minted ride codes (offline credentials)', () => {
   it('a credential whose key was rotated out of the JWKS no longer boards, though it has not expired', async () => {
     const rider = await makeRider(app, admin, 1000);
     const p = await certifiedPhone(rider);
+    // scanned before the revocation, uploaded after: a compromised key's holder could date a forgery so
+    const before = new Date();
+    const scannedBefore = tap(mintProof(p.credential, p.privateKey, { counter: 2, now: before }), op.flat.code, { scannedAt: before.toISOString() });
     // rotated with no publish time: the old key leaves the JWKS at once (a compromised key)
     const { retiredKid } = await app.api.app.get(PaycodeKeysService).rotate({ publishSeconds: 0 });
     expect(retiredKid).toBe(p.kid);
     const jwks = (await app.request('GET', '/v1/transit/keys')).body as { keys: { kid: string }[] };
     expect(jwks.keys.map((k) => k.kid)).not.toContain(p.kid);
-    const [result] = await upload(app, op.reader, [tap(mintProof(p.credential, p.privateKey, { counter: 1, now: new Date() }), op.flat.code)]);
-    expect(result).toMatchObject({ status: 'REJECTED', reason: 'INVALID_CODE' });
+    const results = await upload(app, op.reader, [tap(mintProof(p.credential, p.privateKey, { counter: 1, now: new Date() }), op.flat.code), scannedBefore]);
+    expect(results.map((r) => [r.status, r.reason])).toEqual([
+      ['REJECTED', 'INVALID_CODE'],
+      ['REJECTED', 'INVALID_CODE'],
+    ]);
     expect(await balance(app, rider)).toBe(1000);
     // a new credential, signed by the current key, boards
     const fresh = await certifiedPhone(rider);

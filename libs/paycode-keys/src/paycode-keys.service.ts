@@ -12,6 +12,7 @@ import {
   MAX_GRACE_SECONDS,
   type PaycodeJwk,
   paycodeJwk,
+  PaycodeKeySet,
   type PaycodeSigner,
 } from '@app/paycode';
 
@@ -87,11 +88,13 @@ export class PaycodeKeysService implements OnApplicationBootstrap {
    * checked against the keys readers had at its scan time, however late its
    * upload (the published JWKS drops a retired key once its publish time
    * ends, which may be before a reader's upload). A key revoked at once
-   * (`publishSeconds` 0) was in force at no time after its revocation.
+   * (`publishSeconds` 0: a compromised key) is left out: its holder could
+   * forge codes dated before the revocation.
    */
   async keysInForceSince(since: Date): Promise<{ jwk: PaycodeJwk; retireAfter: Date | null }[]> {
     const rows = (await this.dataSource.query(
-      `SELECT public_jwk, retire_after FROM paycode.signing_keys WHERE retire_after IS NULL OR retire_after > $1 ORDER BY created_at DESC, kid`,
+      `SELECT public_jwk, retire_after FROM paycode.signing_keys
+        WHERE retire_after IS NULL OR (retire_after > $1 AND retire_after > retired_at) ORDER BY created_at DESC, kid`,
       [since],
     )) as { public_jwk: PaycodeJwk; retire_after: Date | null }[];
     return rows.map((r) => ({ jwk: r.public_jwk, retireAfter: r.retire_after }));
@@ -190,3 +193,18 @@ export class PaycodeKeysService implements OnApplicationBootstrap {
 
 /** Binds a sealed key to its row: a ciphertext copied onto another kid does not decrypt. */
 const aad = (kid: string): string => `paycode-signing-key:${kid}`;
+
+/**
+ * The key set terminals had at each time, from keysInForceSince(): one
+ * PaycodeKeySet per distinct set of keys (an upload's times mostly share one).
+ */
+export function keySetsAt(keys: readonly { jwk: object; retireAfter: Date | null }[]): (at: Date) => PaycodeKeySet {
+  const sets = new Map<string, PaycodeKeySet>();
+  return (at) => {
+    const live = keys.filter((k) => k.retireAfter === null || k.retireAfter > at);
+    const id = live.map((k) => (k.jwk as { kid?: string }).kid).join(',');
+    let set = sets.get(id);
+    if (!set) sets.set(id, (set = new PaycodeKeySet({ keys: live.map((k) => k.jwk) })));
+    return set;
+  };
+}
