@@ -11,7 +11,7 @@ import { InsufficientFundsError, LedgerService } from '@app/ledger';
 import type { LedgerAccount } from '@app/ledger';
 import { NotificationsService } from '@app/notifications';
 import { verifyCode } from '@app/paycode';
-import type { Jwks } from '@app/paycode';
+import type { Jwks, PaycodeKeySet } from '@app/paycode';
 import { CampusRepository } from './campus.repository.js';
 import type { CardRow, ChargeApplied, ChargeRow } from './campus.repository.js';
 import {
@@ -66,6 +66,18 @@ interface Merchant {
   id: string;
   universityId: string;
   universityRef: string;
+}
+
+/**
+ * What verifying one offline upload's codes reads at most once: the JWKS read
+ * again (a code under a kid this replica has not seen), and the keys in force
+ * since the upload's earliest chargedAt (a code whose key left the JWKS
+ * since it was charged).
+ */
+interface UploadKeys {
+  since: Date;
+  refreshed?: Promise<PaycodeKeySet>;
+  inForce?: Promise<(at: Date) => PaycodeKeySet>;
 }
 
 /** A refusal of one offline charge (recorded, answered as REJECTED with this reason). */
@@ -157,13 +169,18 @@ export class ChargesService {
     code: string,
     at: Date,
     merchant: Merchant,
-    { late = false } = {},
+    upload?: UploadKeys,
   ): Promise<{ jti: string; ref: string } | { refusal: 'CODE_EXPIRED' | 'INVALID_CODE' | 'WRONG_UNIVERSITY' }> {
     const options = { now: at, use: 'card' as const, graceSeconds: CARD_CODE_GRACE_SECONDS };
     let result = verifyCode(code, await this.keys.keySet(), options);
-    // signed by a key this replica has not seen yet (a rotation): read the JWKS again, once
-    if (!result.ok && result.detail === 'UNKNOWN_KEY') result = verifyCode(code, await this.keys.keySet(true), options);
-    if (!result.ok && result.detail === 'UNKNOWN_KEY' && late) result = verifyCode(code, await this.keys.keySetAt(at), options);
+    // signed by a key this replica has not seen yet (a rotation): read the JWKS again, once (once per upload)
+    if (!result.ok && result.detail === 'UNKNOWN_KEY') {
+      const fresh = upload ? (upload.refreshed ??= this.keys.keySet(true)) : this.keys.keySet(true);
+      result = verifyCode(code, await fresh, options);
+    }
+    if (!result.ok && result.detail === 'UNKNOWN_KEY' && upload) {
+      result = verifyCode(code, (await (upload.inForce ??= this.keys.keySetsSince(upload.since)))(at), options);
+    }
     if (!result.ok) return { refusal: result.reason === 'CODE_EXPIRED' ? 'CODE_EXPIRED' : 'INVALID_CODE' };
     if (result.kind !== 'online' || !result.aud) return { refusal: 'INVALID_CODE' };
     if (result.aud !== merchant.universityRef) return { refusal: 'WRONG_UNIVERSITY' };
@@ -282,8 +299,10 @@ export class ChargesService {
     const merchant = await this.merchantOf(device);
     const results: OfflineResult[] = [];
     const owners = new Set<string>();
+    const times = charges.map((c) => Date.parse(c.chargedAt)).filter((t) => !Number.isNaN(t));
+    const keys: UploadKeys = { since: new Date(times.length ? Math.min(...times) : Date.now()) };
     try {
-      for (const item of charges) results.push(await this.offlineOne(device, merchant, item, owners));
+      for (const item of charges) results.push(await this.offlineOne(device, merchant, item, owners, keys));
     } finally {
       // each accepted charge committed in its own transaction: its owner's streams are woken (once per batch)
       this.notifications.announce(...owners);
@@ -291,14 +310,14 @@ export class ChargesService {
     return { results };
   }
 
-  private async offlineOne(device: AuthenticatedDevice, merchant: Merchant, item: OfflineChargeDto, owners: Set<string>): Promise<OfflineResult> {
+  private async offlineOne(device: AuthenticatedDevice, merchant: Merchant, item: OfflineChargeDto, owners: Set<string>, keys: UploadKeys): Promise<OfflineResult> {
     const chargeId = item.chargeId.toLowerCase();
     const chargedAt = new Date(item.chargedAt);
     const amount = BigInt(item.amount);
     const badTime = Number.isNaN(chargedAt.getTime()) || chargedAt.getTime() > Date.now() + FUTURE_SKEW_MS;
     // before the transaction: reading the keys may take a pooled connection, and a transaction holding one
     // while it waits for another is how a burst of uploads (a campus back from an outage) would drain the pool
-    const verified = badTime ? undefined : await this.verify(item.code, chargedAt, merchant, { late: true });
+    const verified = badTime ? undefined : await this.verify(item.code, chargedAt, merchant, keys);
     const judged = async (m: EntityManager): Promise<OfflineResult & { userId?: string }> => {
       if (!(await this.repo.claimOffline(m, chargeId, device.id))) return { chargeId, status: 'DUPLICATE' };
       try {

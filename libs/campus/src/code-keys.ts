@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PaycodeKeySet } from '@app/paycode';
 import type { Jwks, PaycodeSigner } from '@app/paycode';
-import { PaycodeKeysService } from '@app/paycode-keys';
+import { keySetsAt, PaycodeKeysService } from '@app/paycode-keys';
 
 /** A key set is rebuilt from the JWKS at most this often (a code signed by a key not yet seen forces a refresh). */
 const KEY_SET_CACHE_MS = 5_000;
@@ -26,13 +26,12 @@ export class CampusCodeKeys {
   }
 
   /**
-   * The keys in force at `at` or since (the current key and those still
-   * published then): for offline charges uploaded after their key's
-   * publish time ended. Not cached: only such late uploads ask for it.
+   * The key sets POS terminals had at each time since `since` (the current
+   * key and those still published then): for offline charges uploaded after
+   * their key's publish time ended. Read once per upload that needs it.
    */
-  async keySetAt(at: Date): Promise<PaycodeKeySet> {
-    const keys = await this.keys.keysInForceSince(at);
-    return new PaycodeKeySet({ keys: keys.map((k) => k.jwk) });
+  async keySetsSince(since: Date): Promise<(at: Date) => PaycodeKeySet> {
+    return keySetsAt(await this.keys.keysInForceSince(since));
   }
 
   /** The verifying key set, cached briefly; `refresh` re-reads the JWKS (a kid not in the cached set). */
