@@ -167,7 +167,7 @@ describe('campus card: purses, subsidies, refunds, offline POS, settlement', () 
     expect(await cardView(app, card)).toMatchObject({ balance: 2_200, subsidyBalance: 0 });
   });
 
-  it("an offline chargeId already taken is that charge's answer alone: an online charge's id is refused, another POS's is DUPLICATE and told nothing of it", async () => {
+  it("an offline chargeId already taken is that charge's answer alone: an online charge's id or another merchant's is refused, another POS of the merchant gets DUPLICATE", async () => {
     const card = await studentWithCard(app, admin, uni, 1_000);
     const online = await charge(app, canteen.pos, { code: await cardCode(app, card), amount: 100 });
     expect(online.status).toBe(201);
@@ -185,11 +185,19 @@ describe('campus card: purses, subsidies, refunds, offline POS, settlement', () 
       { chargeId: online.body.id, status: 'REJECTED', reason: 'INVALID_CHARGE_ID' },
       { chargeId: mine, status: 'SUCCEEDED', cardBalanceAfter: 700 },
     ]);
-    // another merchant's POS sends the same chargeId: DUPLICATE, without the first charge's balance
+    // another merchant's POS sends the same chargeId: refused (its sale is not recorded), told nothing of the first
     const other = await deviceRequest(app, shop.pos, 'POST', '/v1/campus/offline-charges', {
       charges: [{ chargeId: mine, code: await codeAt(card, now + 2_000), amount: 50, chargedAt: new Date(now + 2_000).toISOString() }],
     });
-    expect(other.body.results).toEqual([{ chargeId: mine, status: 'DUPLICATE' }]);
+    expect(other.body.results).toEqual([{ chargeId: mine, status: 'REJECTED', reason: 'INVALID_CHARGE_ID' }]);
+    // a second POS of the same merchant (a replacement terminal uploading the old one's queue): DUPLICATE with the first result
+    const made = await app.request('POST', `/v1/organizations/${canteen.id}/devices`, { token: canteen.staff.accessToken, body: { kind: 'POS', label: 'till 2' } });
+    expect(made.status).toBe(201);
+    const till2 = { id: made.body.id as string, secret: made.body.secret as string, orgId: canteen.id };
+    const again = await deviceRequest(app, till2, 'POST', '/v1/campus/offline-charges', {
+      charges: [{ chargeId: mine, code: await codeAt(card, now + 1_000), amount: 200, chargedAt: new Date(now + 1_000).toISOString() }],
+    });
+    expect(again.body.results).toEqual([{ chargeId: mine, status: 'DUPLICATE', cardBalanceAfter: 700 }]);
     expect((await cardView(app, card)).balance).toBe(700);
   });
 

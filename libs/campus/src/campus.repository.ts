@@ -421,10 +421,10 @@ export class CampusRepository {
   // ---------------------------------------------------------------- offline results
 
   /** Claims a chargeId for this upload; false when it was claimed before (waits for a claim in flight). */
-  async claimOffline(m: EntityManager, chargeId: string, deviceId: string): Promise<boolean> {
+  async claimOffline(m: EntityManager, chargeId: string, deviceId: string, merchantId: string): Promise<boolean> {
     const rows = (await m.query(
-      `INSERT INTO campus.offline_results (charge_id, device_id, status) VALUES ($1, $2, 'REJECTED') ON CONFLICT (charge_id) DO NOTHING RETURNING 1`,
-      [chargeId, deviceId],
+      `INSERT INTO campus.offline_results (charge_id, device_id, merchant_id, status) VALUES ($1, $2, $3, 'REJECTED') ON CONFLICT (charge_id) DO NOTHING RETURNING 1`,
+      [chargeId, deviceId, merchantId],
     )) as unknown[];
     return rows.length > 0;
   }
@@ -438,12 +438,15 @@ export class CampusRepository {
     ]);
   }
 
-  async offlineResult(chargeId: string): Promise<{ status: 'SUCCEEDED' | 'REJECTED'; reason: string | null; card_balance_after: string | null; device_id: string } | undefined> {
+  async offlineResult(
+    chargeId: string,
+  ): Promise<{ status: 'SUCCEEDED' | 'REJECTED'; reason: string | null; card_balance_after: string | null; device_id: string; merchant_id: string | null } | undefined> {
     const [row] = (await this.dataSource.query(`SELECT * FROM campus.offline_results WHERE charge_id = $1`, [chargeId])) as {
       status: 'SUCCEEDED' | 'REJECTED';
       reason: string | null;
       card_balance_after: string | null;
       device_id: string;
+      merchant_id: string | null;
     }[];
     return row;
   }

@@ -319,7 +319,7 @@ export class ChargesService {
     // while it waits for another is how a burst of uploads (a campus back from an outage) would drain the pool
     const verified = badTime ? undefined : await this.verify(item.code, chargedAt, merchant, keys);
     const judged = async (m: EntityManager): Promise<OfflineResult & { userId?: string }> => {
-      if (!(await this.repo.claimOffline(m, chargeId, device.id))) return { chargeId, status: 'DUPLICATE' };
+      if (!(await this.repo.claimOffline(m, chargeId, device.id, merchant.id))) return { chargeId, status: 'DUPLICATE' };
       try {
         if (!verified) throw new Rejected('INVALID_CHARGED_AT');
         if ('refusal' in verified) throw new Rejected(verified.refusal);
@@ -348,9 +348,12 @@ export class ChargesService {
     const { userId, ...result } = await withTransactionRetry(this.dataSource, judged);
     if (userId) owners.add(userId);
     if (result.status !== 'DUPLICATE') return result;
-    // the first result, marked DUPLICATE; what it was is told only to the device that sent it
+    // the first result, marked DUPLICATE, to a POS of the merchant it was sent for (a replacement terminal
+    // uploading the old one's queue); from another merchant the chargeId is taken: this charge is refused
     const first = await this.repo.offlineResult(chargeId);
-    if (first && first.device_id !== device.id) return { chargeId, status: 'DUPLICATE' };
+    if (first && (first.merchant_id ? first.merchant_id !== merchant.id : first.device_id !== device.id)) {
+      return { chargeId, status: 'REJECTED', reason: 'INVALID_CHARGE_ID' };
+    }
     return {
       chargeId,
       status: 'DUPLICATE',
