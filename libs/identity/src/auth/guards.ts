@@ -79,6 +79,11 @@ function routePolicy(reflector: Reflector, context: ExecutionContext): RoutePoli
     orgRoles: reflector.getAllAndOverride<RoutePolicy['orgRoles']>(ORG_ROLES_KEY, targets),
     kyc: !!reflector.getAllAndOverride<boolean>(KYC_KEY, targets),
   };
+  // a device passes on its kind alone: a route that also asks roles, organisation roles or KYC of its
+  // caller must not be opened to devices (every request to it fails until the decorators agree)
+  if (policy.alsoDevices && (policy.roles || policy.orgRoles || policy.kyc)) {
+    throw new Error(`@AlsoDevice on ${cls.name}.${handler.name}, which also asks roles or KYC of its caller: devices would skip them`);
+  }
   if (!byHandler) policies.set(cls, (byHandler = new WeakMap()));
   byHandler.set(handler, policy);
   return policy;
