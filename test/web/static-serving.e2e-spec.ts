@@ -89,6 +89,9 @@ describe('web app serving', () => {
     const docs = await app.request('GET', '/docs-json', { headers: html });
     expect(docs.status).toBe(200);
     expect(docs.text).toContain('"openapi"');
+    const yaml = await app.request('GET', '/docs-yaml', { headers: html });
+    expect(yaml.status).toBe(200);
+    expect(yaml.text).toMatch(/^openapi: /m);
     const metrics = await app.request('GET', '/metrics', { headers: html });
     expect(metrics.status).toBe(200);
     expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);

@@ -13,8 +13,8 @@ export const RESERVED_PREFIXES = ['/v1', '/docs', '/health', '/metrics', '/sandb
 
 const YEAR_SECONDS = 365 * 24 * 3600;
 
-/** Routes of the API beside those prefixes (the OpenAPI document). */
-const RESERVED_PATHS = new Set(['/docs-json']);
+/** Routes of the API beside those prefixes (the OpenAPI document, as JSON and YAML). */
+const RESERVED_PATHS = new Set(['/docs-json', '/docs-yaml']);
 
 function reserved(path: string): boolean {
   // a prefix reserves its own path segment only: the web app's /sandbox-checkout/... is the app's
