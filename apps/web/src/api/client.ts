@@ -71,6 +71,9 @@ function acrossTabs<T>(work: () => Promise<T>): Promise<T> {
  */
 type Refresh = 'refreshed' | 'refused' | 'unavailable';
 
+/** A renewal with no answer after this long is `unavailable`. */
+const REFRESH_TIMEOUT_MS = 10_000;
+
 async function refreshOnce(): Promise<Refresh> {
   refreshing ??= acrossTabs(async (): Promise<Refresh> => {
     const token = session.refreshToken();
@@ -80,6 +83,8 @@ async function refreshOnce(): Promise<Refresh> {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ refreshToken: token }),
+        // a link that drops packets must not hold every request (and the other tabs' lock) for ever
+        signal: AbortSignal.timeout(REFRESH_TIMEOUT_MS),
       });
       if (res.status === 400 || res.status === 401) {
         session.clear();
@@ -105,6 +110,8 @@ export interface RequestOptions {
   idempotencyKey?: string;
   /** false: sent without a token and never refreshed (login, register, sandbox). */
   auth?: boolean;
+  /** Give up after this long (the fetch rejects): for what must fall back to something else in time. */
+  timeoutMs?: number;
 }
 
 async function send(method: string, path: string, opts: RequestOptions): Promise<Response> {
@@ -112,7 +119,12 @@ async function send(method: string, path: string, opts: RequestOptions): Promise
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
   if (opts.idempotencyKey) headers['idempotency-key'] = opts.idempotencyKey;
   if (opts.auth !== false && accessToken) headers.authorization = `Bearer ${accessToken}`;
-  return fetch(path, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
+  return fetch(path, {
+    method,
+    headers,
+    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    signal: opts.timeoutMs ? AbortSignal.timeout(opts.timeoutMs) : undefined,
+  });
 }
 
 export async function api<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {

@@ -80,6 +80,8 @@ export function useRotatingCode(next: () => Promise<ShownCode>, enabled = true) 
     return () => clearInterval(tick);
   }, []);
 
-  const secondsLeft = code ? Math.max(0, Math.round((Date.parse(code.expiresAt) - now) / 1000)) : 0;
-  return { code, error, secondsLeft, refresh: () => setRound((r) => r + 1) };
+  // an expired code is never shown (a renewal that hangs must not leave it on screen)
+  const shownCode = code && Date.parse(code.expiresAt) > now ? code : null;
+  const secondsLeft = shownCode ? Math.max(0, Math.round((Date.parse(shownCode.expiresAt) - now) / 1000)) : 0;
+  return { code: shownCode, error, secondsLeft, refresh: () => setRound((r) => r + 1) };
 }

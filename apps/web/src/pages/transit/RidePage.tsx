@@ -19,7 +19,8 @@ class NoOfflineCredential extends Error {}
 async function nextRideCode(): Promise<ShownCode> {
   if (navigator.onLine !== false) {
     try {
-      const c = await post<RideCode>('/v1/transit/ride-codes');
+      // an answer that does not come in time gives way to the phone-minted code
+      const c = await post<RideCode>('/v1/transit/ride-codes', undefined, { timeoutMs: 8_000 });
       void ensureCredential().catch(() => undefined);
       return { code: c.code, expiresAt: c.expiresAt, kind: 'online' };
     } catch (err) {
