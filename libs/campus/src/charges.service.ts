@@ -161,9 +161,9 @@ export class ChargesService {
 
   /**
    * Verifies a card code at `at`: the card it names, or the API refusal.
-   * `late`: an offline charge uploaded after the fact, whose key may have
+   * `upload`: an offline charge uploaded after the fact, whose key may have
    * left the published JWKS since (it is checked against the keys POS
-   * terminals had at `at`).
+   * terminals had at `at`), with what its upload has read of the keys.
    */
   private async verify(
     code: string,
