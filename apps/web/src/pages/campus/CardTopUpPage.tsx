@@ -1,12 +1,13 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useParams } from 'react-router';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { get, needsNewKey, newIdempotencyKey, post } from '../../api/client';
-import type { CardTopUp, PaymentOrder, Provider } from '../../api/types';
+import { needsNewKey, newIdempotencyKey, post } from '../../api/client';
+import type { CardTopUp, Provider } from '../../api/types';
 import { ErrorNotice, Field, MoneyText } from '../../components/ui';
 import { parseAmount } from '../../money';
 import { CheckoutPanel } from '../wallet/CheckoutPanel';
+import { usePaymentOrder } from '../wallet/checkout';
 
 const SOURCES = ['WALLET', 'ALIPAY', 'WECHAT_PAY', 'UNIONPAY'] as const;
 
@@ -23,12 +24,7 @@ export default function CardTopUpPage() {
   const [key, setKey] = useState(newIdempotencyKey);
   // a provider top-up is credited once the provider says so: follow its payment order, as the wallet's top-up page does
   const orderId = result?.status === 'PENDING' ? result.paymentOrder?.id : undefined;
-  const followed = useQuery({
-    queryKey: ['payment-order', orderId],
-    queryFn: () => get<PaymentOrder>(`/v1/payment-orders/${encodeURIComponent(orderId!)}`),
-    enabled: !!orderId,
-    refetchInterval: (q) => (q.state.data && q.state.data.status !== 'PENDING' ? false : 2000),
-  });
+  const followed = usePaymentOrder(orderId);
   const orderStatus = orderId ? followed.data?.status : undefined;
   useEffect(() => {
     if (orderStatus === 'SUCCEEDED') void queryClient.invalidateQueries({ queryKey: ['campus'] });

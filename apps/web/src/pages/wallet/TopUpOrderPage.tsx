@@ -1,23 +1,16 @@
 import { Link, useParams } from 'react-router';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { useEffect } from 'react';
-import { get } from '../../api/client';
-import type { PaymentOrder } from '../../api/types';
 import { ErrorNotice, Loading, MoneyText } from '../../components/ui';
 import { CheckoutPanel } from './CheckoutPanel';
-import { recallCheckout } from './checkout';
+import { recallCheckout, usePaymentOrder } from './checkout';
 
 export default function TopUpOrderPage() {
   const { t } = useTranslation('wallet');
   const { orderId = '' } = useParams();
   const queryClient = useQueryClient();
-  const order = useQuery({
-    queryKey: ['payment-order', orderId],
-    queryFn: () => get<PaymentOrder>(`/v1/payment-orders/${encodeURIComponent(orderId)}`),
-    // pending until the provider tells the platform: ask again every 2 s
-    refetchInterval: (q) => (q.state.data?.status === 'PENDING' ? 2000 : false),
-  });
+  const order = usePaymentOrder(orderId);
   const status = order.data?.status;
   useEffect(() => {
     if (status === 'SUCCEEDED') void queryClient.invalidateQueries({ queryKey: ['wallet'] });
