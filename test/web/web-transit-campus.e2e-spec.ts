@@ -282,6 +282,7 @@ describe('web app: transit, campus, notifications', () => {
   }, 120_000);
 
   it('a failed session renewal or code request keeps what still works; a refusal gets a new key; a provider card top-up lands; fares in the operator currency', async () => {
+    violations.length = 0;
     const down = { status: 503, contentType: 'application/json', body: JSON.stringify({ statusCode: 503, code: 'SERVICE_UNAVAILABLE', message: 'down' }) };
     const university = await makeUniversity(app, admin);
     const card = await studentWithCard(app, admin, university, 0);
@@ -294,6 +295,7 @@ describe('web app: transit, campus, notifications', () => {
     await page.getByRole('button', { name: '刷新付款码' }).click();
     await page.getByTestId('card-code').getByText('服务暂时不可用，请稍后再试。').waitFor();
     expect(await qrPayload(page, '[data-testid=card-code]')).toBe(shown);
+    await capture(page, '46-card-code-kept', violations);
     await page.unroute('**/v1/campus/cards/*/codes');
 
     // the session cannot be renewed for now (a deploy, a captive portal): still signed in, the refresh token kept
@@ -313,6 +315,7 @@ describe('web app: transit, campus, notifications', () => {
     await page.getByLabel('支付宝').check();
     await page.getByRole('button', { name: '确认充值' }).click();
     await expect(page.getByTestId('card-top-up-status')).toHaveTextContent('等待付款');
+    await capture(page, '47-card-top-up-provider', violations);
     const checkoutUrl = await page.getByRole('link', { name: /打开沙箱收银台/ }).getAttribute('href');
     const payer = await context.newPage(); // paid elsewhere (the Alipay app): this page stays as it is
     await payer.goto(checkoutUrl!);
@@ -349,8 +352,10 @@ describe('web app: transit, campus, notifications', () => {
     await hkConsole.getByLabel('每日封顶（元）').fill('20');
     await hkConsole.getByRole('button', { name: '保存政策' }).click();
     await hkConsole.getByText('票价政策已保存。').waitFor();
+    await capture(hkConsole, '48-operator-hkd', violations);
     const policy = (await app.request('GET', `/v1/transit/operators/${hk.orgId}/fare-policy`, { token: hk.orgAdmin.accessToken })).body;
     expect(policy.dailyCap).toEqual({ amount: 2_000, currency: 'HKD' });
+    expect(violations).toEqual([]);
   }, 120_000);
 
   it('a transit operator manages routes, vehicles and fare policy, prints a sticker and sees settlements; a merchant refunds a charge', async () => {
